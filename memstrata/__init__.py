@@ -1,0 +1,54 @@
+"""memstrata: structured long-term memory for LLM agents and chat assistants.
+
+>>> from memstrata import Memory                                   # doctest: +SKIP
+>>> with Memory("memory.db") as memory:                            # doctest: +SKIP
+...     memory.add("I moved to Lyon in May", speaker="Ana")
+...     memory.search("where does Ana live?")
+"""
+
+from memstrata.config import Settings
+from memstrata.errors import (
+    BadProviderOutput,
+    EmbedderMismatch,
+    InvalidInput,
+    MemstrataError,
+    MissingDependency,
+    NotFound,
+    ProviderError,
+    ProviderUnavailable,
+    SchemaVersionError,
+    StoreError,
+)
+from memstrata.memory import AsyncMemory, Memory
+from memstrata.model import (
+    Episode,
+    Hit,
+    ImportReport,
+    Message,
+    NamespaceStats,
+    StoreStats,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AsyncMemory",
+    "BadProviderOutput",
+    "EmbedderMismatch",
+    "Episode",
+    "Hit",
+    "ImportReport",
+    "InvalidInput",
+    "Memory",
+    "MemstrataError",
+    "Message",
+    "MissingDependency",
+    "NamespaceStats",
+    "NotFound",
+    "ProviderError",
+    "ProviderUnavailable",
+    "SchemaVersionError",
+    "Settings",
+    "StoreError",
+    "StoreStats",
+]

@@ -1,0 +1,292 @@
+"""memstrata CLI: add, search, get, delete, restore, purge, export, import, stats,
+namespaces, flush, reembed, demo and bench. `memstrata COMMAND --help` documents each."""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from memstrata.cli.render import episode_table, hits_text, print_json
+from memstrata.config import Settings
+from memstrata.errors import InvalidInput, MemstrataError, NotFound, StoreError
+from memstrata.memory import Memory
+from memstrata.model import JSONValue
+
+app = typer.Typer(help="memstrata: structured long-term memory.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks (need the 'bench' extra).", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+out = Console()
+err = Console(stderr=True)
+
+EXIT_CODES: dict[type[MemstrataError], int] = {InvalidInput: 2, NotFound: 3, StoreError: 4}
+
+DbOption = Annotated[str | None, typer.Option("--db", help="store file (MEMSTRATA_PATH)")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+MetaOption = Annotated[
+    list[str] | None, typer.Option("--meta", help="metadata key=value (value parsed as JSON)")
+]
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: DbOption = None,
+    namespace: Annotated[str | None, typer.Option(help="namespace (MEMSTRATA_NAMESPACE)")] = None,
+    embedder: Annotated[str | None, typer.Option(help="embedder (MEMSTRATA_EMBEDDER)")] = None,
+) -> None:
+    ctx.obj = {"path": db, "namespace": namespace, "embedder": embedder}
+
+
+def _memory(ctx: typer.Context) -> Memory:
+    settings = Settings.load(**{k: v for k, v in ctx.obj.items() if v is not None})
+    return Memory(settings=settings)
+
+
+def _metadata(pairs: list[str] | None) -> dict[str, JSONValue]:
+    result: dict[str, JSONValue] = {}
+    for pair in pairs or []:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise InvalidInput(f"expected key=value, got {pair!r}", field="--meta")
+        try:
+            result[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            result[key] = raw
+    return result
+
+
+def _read_messages(path: Path) -> list[dict[str, Any]]:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}", field="--file") from exc
+    try:
+        if path.suffix == ".jsonl":
+            data: Any = [json.loads(line) for line in raw.splitlines() if line.strip()]
+        else:
+            data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{path} is not valid JSON: {exc}", field="--file") from exc
+    if isinstance(data, dict):
+        data = data.get("messages")
+    if not isinstance(data, list):
+        raise InvalidInput("expected a list of messages (or {'messages': [...]})", field="--file")
+    return data
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    text: Annotated[str | None, typer.Argument(help="the text to remember")] = None,
+    file: Annotated[Path | None, typer.Option(help="JSON or JSONL file of messages")] = None,
+    session: Annotated[str | None, typer.Option(help="session id")] = None,
+    speaker: Annotated[str | None, typer.Option(help="who said it")] = None,
+    role: Annotated[str | None, typer.Option(help="chat role")] = None,
+    occurred_at: Annotated[str | None, typer.Option(help="ISO 8601 time with offset")] = None,
+    meta: MetaOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Remember a text, or every message of a JSON/JSONL file."""
+    if (text is None) == (file is None):
+        raise InvalidInput("give a TEXT or --file, not both", field="add")
+    with _memory(ctx) as memory:
+        kwargs: dict[str, Any] = {
+            "session_id": session, "speaker": speaker, "role": role,
+            "occurred_at": occurred_at, "metadata": _metadata(meta),
+        }
+        if text is not None:
+            episodes = memory.add(text, **kwargs)
+        else:
+            assert file is not None
+            messages = _read_messages(file)
+            episodes = []
+            with Progress(console=err, transient=True) as progress:
+                task = progress.add_task("adding", total=len(messages))
+                for start in range(0, len(messages), 500):
+                    episodes += memory.add(messages[start : start + 500], **kwargs)
+                    progress.advance(task, min(500, len(messages) - start))
+    if as_json:
+        print_json(out, episodes)
+    else:
+        out.print(f"added {len(episodes)} episode(s)")
+        for e in episodes:
+            out.print(e.id)
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="what to look for")],
+    limit: Annotated[int, typer.Option(help="how many hits")] = 10,
+    session: Annotated[str | None, typer.Option(help="only this session")] = None,
+    speaker: Annotated[str | None, typer.Option(help="only this speaker")] = None,
+    since: Annotated[str | None, typer.Option(help="occurred at or after (ISO 8601)")] = None,
+    until: Annotated[str | None, typer.Option(help="occurred before (ISO 8601)")] = None,
+    meta: MetaOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Search the namespace; hits come dated, with their ids and retriever ranks."""
+    with _memory(ctx) as memory:
+        hits = memory.search(
+            query, limit=limit, session_id=session, speaker=speaker, since=since, until=until,
+            metadata=_metadata(meta) or None,
+        )
+    if as_json:
+        print_json(out, hits)
+    else:
+        out.print(hits_text(hits), markup=False, highlight=False)
+
+
+@app.command()
+def get(ctx: typer.Context, episode_id: str, as_json: JsonFlag = False) -> None:
+    """Show one episode."""
+    with _memory(ctx) as memory:
+        episode = memory.get(episode_id)
+    print_json(out, episode) if as_json else out.print(episode_table([episode]))
+
+
+@app.command()
+def delete(ctx: typer.Context, episode_id: str) -> None:
+    """Soft-delete an episode (undo with `restore`)."""
+    with _memory(ctx) as memory:
+        memory.delete(episode_id)
+    out.print(f"deleted {episode_id}")
+
+
+@app.command()
+def restore(ctx: typer.Context, episode_id: str) -> None:
+    """Undo a soft delete."""
+    with _memory(ctx) as memory:
+        memory.restore(episode_id)
+    out.print(f"restored {episode_id}")
+
+
+@app.command()
+def purge(
+    ctx: typer.Context,
+    episode_ids: Annotated[list[str] | None, typer.Argument(help="episode ids")] = None,
+    everything: Annotated[bool, typer.Option(help="remove the whole namespace")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="confirm a hard delete")] = False,
+) -> None:
+    """Hard-delete episodes, or a whole namespace (cannot be undone)."""
+    if not yes:
+        raise InvalidInput("purge cannot be undone; pass --yes to confirm", field="--yes")
+    with _memory(ctx) as memory:
+        count = memory.purge(episode_ids or None, everything=everything)
+    out.print(f"purged {count} episode(s)")
+
+
+@app.command("export")
+def export_(
+    ctx: typer.Context,
+    output: Annotated[Path | None, typer.Option("--out", help="file (default stdout)")] = None,
+    all_namespaces: Annotated[bool, typer.Option("--all", help="every namespace")] = False,
+) -> None:
+    """Write episodes as JSONL."""
+    with _memory(ctx) as memory:
+        namespace = None if all_namespaces else memory.settings.namespace
+        if output is None:
+            count = memory.export(sys.stdout, namespace=namespace)
+        else:
+            with output.open("w", encoding="utf-8") as handle:
+                count = memory.export(handle, namespace=namespace)
+    err.print(f"exported {count} episode(s)")
+
+
+@app.command("import")
+def import_(ctx: typer.Context, source: Annotated[Path, typer.Argument(help="JSONL file")]) -> None:
+    """Read a JSONL export; ids already present are skipped."""
+    with _memory(ctx) as memory, source.open(encoding="utf-8") as handle:
+        report = memory.import_(handle)
+    out.print(f"added {report.added}, skipped {report.skipped} already present")
+
+
+@app.command()
+def stats(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Counts per namespace, size on disk, embedder."""
+    with _memory(ctx) as memory:
+        result = memory.stats()
+    print_json(out, result) if as_json else out.print(result)
+
+
+@app.command()
+def namespaces(ctx: typer.Context) -> None:
+    """List the namespaces of the store."""
+    with _memory(ctx) as memory:
+        for name in memory.namespaces():
+            out.print(name)
+
+
+@app.command()
+def flush(ctx: typer.Context) -> None:
+    """Embed episodes still waiting for a vector."""
+    with _memory(ctx) as memory:
+        out.print(f"embedded {memory.flush()} episode(s)")
+
+
+@app.command()
+def reembed(ctx: typer.Context) -> None:
+    """Replace every vector with one from the configured embedder."""
+    ctx.obj["on_model_change"] = "reembed"
+    with _memory(ctx) as memory:
+        out.print(f"store now uses {memory.embedder.name}")
+
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """Ingest the bundled sample conversation, then answer a few questions."""
+    sample = resources.files("memstrata") / "data" / "sample_conversation.jsonl"
+    messages = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines()]
+    ctx.obj["path"] = ctx.obj["path"] or "memstrata-demo.db"
+    ctx.obj["namespace"] = ctx.obj["namespace"] or "demo"
+    with _memory(ctx) as memory:
+        memory.add(messages)
+        count = memory.stats(memory.settings.namespace).namespaces[0].episodes
+        out.print(f"[bold]{count} episodes[/bold] in namespace {memory.settings.namespace!r} "
+                  f"of {memory.settings.path}")
+        for question in ("Which city did Maya move to?", "What is Maya allergic to?",
+                         "When is the trip to Japan?"):
+            out.print(f"\n[bold]? {question}[/bold]")
+            out.print(hits_text(memory.search(question, limit=3)), markup=False, highlight=False)
+
+
+@bench_app.command("locomo")
+def bench_locomo(
+    data: Annotated[Path, typer.Option(help="path to locomo10.json")],
+    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
+    conversations: Annotated[int | None, typer.Option(help="only the first N")] = None,
+) -> None:
+    """Evidence retrieval on LoCoMo vs BM25, dense and RRF baselines."""
+    from memstrata.bench.locomo import run_locomo
+
+    run_locomo(data, output, conversations, out)
+
+
+@bench_app.command("scale")
+def bench_scale(
+    n: Annotated[str, typer.Option(help="comma-separated sizes")] = "10000,100000",
+    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
+    queries: Annotated[int, typer.Option(help="queries per size")] = 200,
+) -> None:
+    """Ingest and search latency at growing sizes, against exact numpy search."""
+    from memstrata.bench.scale import run_scale
+
+    sizes = [int(x) for x in n.split(",") if x.strip()]
+    run_scale(sizes, output, queries, out)
+
+
+def main() -> None:
+    """Entry point: typed errors become a message on stderr and an exit code."""
+    try:
+        app()
+    except MemstrataError as exc:
+        err.print(f"[red]error ({exc.code}):[/red] {exc}")
+        code = next((c for kind, c in EXIT_CODES.items() if isinstance(exc, kind)), 1)
+        sys.exit(code)

@@ -1,0 +1,67 @@
+"""Settings: explicit arguments > MEMSTRATA_* environment variables > defaults.
+
+Nothing here runs at import time; ``Settings.load()`` reads the environment
+when a ``Memory`` is built. Every variable is listed in docs/environment.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from memstrata.errors import InvalidInput
+
+ENV_PREFIX = "MEMSTRATA_"
+
+
+class Settings(BaseModel):
+    """Every knob of the engine, validated."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str = Field("memstrata.db", description="SQLite file of the store")
+    namespace: str = Field("default", description="namespace used when a call names none")
+    embedder: str = Field("minilm-static", description="registered embedder name")
+    embedder_url: str | None = Field(None, description="base URL of an OpenAI-compatible API")
+    embedder_model: str | None = Field(None, description="model name for the HTTP embedder")
+    embedder_api_key: str | None = Field(None, description="API key for the HTTP embedder")
+    embedder_timeout_s: float = Field(30.0, gt=0)
+    on_model_change: Literal["error", "reembed"] = "error"
+    max_content_chars: int = Field(200_000, gt=0, description="largest episode accepted")
+    max_batch: int = Field(10_000, gt=0, description="most messages in one add()")
+    max_query_chars: int = Field(10_000, gt=0)
+    max_limit: int = Field(1_000, gt=0)
+    candidate_depth: int = Field(100, gt=0, description="hits each retriever hands to fusion")
+    rrf_k: float = Field(60.0, gt=0)
+    bm25_weight: float = Field(1.0, ge=0)
+    dense_weight: float = Field(0.8, ge=0)
+    bm25_k1: float = Field(1.5, gt=0)
+    bm25_b: float = Field(0.75, ge=0, le=1)
+    ann_threshold: int = Field(
+        200_000, gt=0, description="vectors in a namespace above which an HNSW index is used"
+    )
+
+    @classmethod
+    def load(
+        cls, environ: Mapping[str, str] | None = None, **overrides: object
+    ) -> Settings:
+        """Build settings from the environment, then apply explicit overrides.
+
+        Raises InvalidInput naming the offending field.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for name in cls.model_fields:
+            raw = env.get(ENV_PREFIX + name.upper())
+            if raw is not None and raw != "":
+                values[name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise InvalidInput(first["msg"], field=field) from exc

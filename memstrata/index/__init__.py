@@ -1,0 +1,1 @@
+"""Side indexes kept in memory and rebuilt from the store of record."""

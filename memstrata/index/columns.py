@@ -1,0 +1,45 @@
+"""Growable numpy columns (amortised O(1) append, zero-copy views)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class Column:
+    """A 1-D or 2-D numpy array that grows by doubling."""
+
+    def __init__(self, dtype: Any, width: int = 0, fill: object = 0) -> None:
+        self._shape_tail: tuple[int, ...] = (width,) if width else ()
+        self._fill = fill
+        self._data = np.full((16, *self._shape_tail), fill, dtype=dtype)
+        self.size = 0
+
+    def _reserve(self, size: int) -> None:
+        if size <= len(self._data):
+            return
+        capacity = max(size, 2 * len(self._data))
+        grown = np.full((capacity, *self._shape_tail), self._fill, dtype=self._data.dtype)
+        grown[: self.size] = self._data[: self.size]
+        self._data = grown
+
+    def append(self, value: object) -> int:
+        self._reserve(self.size + 1)
+        self._data[self.size] = value
+        self.size += 1
+        return self.size - 1
+
+    def extend_to(self, size: int) -> None:
+        """Grow to ``size`` rows, filling new rows with the fill value."""
+        self._reserve(size)
+        self.size = max(self.size, size)
+
+    def __setitem__(self, index: int, value: object) -> None:
+        self._data[index] = value
+
+    def __getitem__(self, index: int) -> Any:
+        return self._data[index]
+
+    def view(self) -> np.ndarray:
+        return self._data[: self.size]

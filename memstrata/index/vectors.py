@@ -1,0 +1,50 @@
+"""Exact dense search over a float32 matrix of L2-normalised vectors."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from memstrata.index.bm25 import top_k
+from memstrata.index.columns import Column
+
+# Below this share of selected rows, score only the selected rows.
+_SUBSET_SHARE = 0.25
+
+
+class VectorIndex:
+    def __init__(self, dimensions: int) -> None:
+        self.dimensions = dimensions
+        self._matrix = Column(np.float32, width=dimensions)
+        self._present = Column(np.bool_, fill=False)
+        self.count = 0
+
+    def set(self, position: int, vector: np.ndarray) -> None:
+        self._matrix.extend_to(position + 1)
+        self._present.extend_to(position + 1)
+        if not self._present[position]:
+            self.count += 1
+        self._matrix[position] = vector
+        self._present[position] = True
+
+    def clear(self, position: int) -> None:
+        """Forget a vector (purge): its row is zeroed, not just masked."""
+        if position < self._present.size and self._present[position]:
+            self._matrix[position] = 0.0
+            self._present[position] = False
+            self.count -= 1
+
+    def search(self, query: np.ndarray, k: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (positions, cosine scores) among masked positions that have vectors."""
+        size = self._present.size
+        if size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        selected = mask[:size] & self._present.view()
+        matrix = self._matrix.view()
+        if selected.mean() < _SUBSET_SHARE:
+            positions = np.flatnonzero(selected)
+            scores = matrix[positions] @ query
+        else:
+            all_scores = matrix @ query
+            positions = np.flatnonzero(selected)
+            scores = all_scores[positions]
+        return top_k(positions, scores, k)

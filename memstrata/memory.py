@@ -1,0 +1,469 @@
+"""Memory and AsyncMemory: the engine's one public entry point.
+
+``Memory`` wires a Store, an embedder and the in-memory indexes. Writes go to
+the store of record in one durable transaction; indexes catch up from the
+store's change log before every read, so what add() acknowledged is what
+search() sees, in this process and in any other sharing the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+import numpy as np
+
+from memstrata import validate
+from memstrata.config import Settings
+from memstrata.errors import EmbedderMismatch, InvalidInput, NotFound, ProviderError
+from memstrata.index.analyzer import analyze
+from memstrata.index.catalog import Filters, NamespaceIndex
+from memstrata.model import (
+    Episode,
+    Hit,
+    ImportReport,
+    Message,
+    Metadata,
+    NamespaceStats,
+    StoreStats,
+)
+from memstrata.providers.embed.base import Embedder
+from memstrata.providers.registry import create_embedder
+from memstrata.retrieve.candidates import RETRIEVERS, rank_candidates
+from memstrata.retrieve.fuse import fuse_rrf
+from memstrata.store.base import NewEpisode, Store
+from memstrata.store.sqlite import SqliteStore
+from memstrata.timeutil import now, to_us
+from memstrata.transfer import read_jsonl, write_jsonl
+
+log = logging.getLogger("memstrata")
+MessageLike = Message | Mapping[str, Any]
+_EMBED_BATCH = 2048
+
+
+def open_store(target: str) -> Store:
+    """A Store for a path (SQLite file) or URL (``sqlite:///path``)."""
+    if target.startswith("sqlite:///"):
+        target = target[len("sqlite:///") :]
+    elif "://" in target:
+        raise InvalidInput(f"unsupported store URL {target!r} (use a file path)", field="path")
+    return SqliteStore(target)
+
+
+class Memory:
+    """A long-term memory over one store.
+
+    >>> with Memory("memory.db") as memory:                       # doctest: +SKIP
+    ...     memory.add("I moved to Lyon", speaker="Ana")
+    ...     hits = memory.search("where does Ana live?")
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        namespace: str | None = None,
+        embedder: str | Embedder | None = None,
+        on_model_change: Literal["error", "reembed"] | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        base = settings or Settings.load()
+        overrides = {
+            "path": None if path is None else str(path),
+            "namespace": namespace,
+            "embedder": embedder if isinstance(embedder, str) else None,
+            "on_model_change": on_model_change,
+        }
+        self.settings = base.model_copy(update={k: v for k, v in overrides.items() if v})
+        validate.namespace(self.settings.namespace)
+        self.embedder = (
+            embedder if isinstance(embedder, Embedder) and not isinstance(embedder, str)
+            else create_embedder(self.settings.embedder, self.settings)
+        )
+        self.store = open_store(self.settings.path)
+        self._indexes: dict[str, NamespaceIndex] = {}
+        self._indexes_lock = threading.Lock()
+        self._check_model()
+
+    # -- writing -------------------------------------------------------------
+
+    def add(
+        self,
+        content: str | Sequence[MessageLike],
+        *,
+        namespace: str | None = None,
+        session_id: str | None = None,
+        speaker: str | None = None,
+        role: str | None = None,
+        occurred_at: datetime | str | None = None,
+        metadata: Metadata | None = None,
+    ) -> list[Episode]:
+        """Store a text, or a list of messages, as episodes; return them in order.
+
+        Keyword values are defaults for messages that do not set their own.
+        Durable when it returns. Raises InvalidInput (nothing is stored then).
+        """
+        ns = self._namespace(namespace)
+        defaults = Message(
+            content="", speaker=speaker, role=role, session_id=session_id,
+            occurred_at=None if occurred_at is None else validate.aware_utc(occurred_at, "occurred_at"),
+            metadata=validate.metadata(metadata),
+        )
+        if isinstance(content, str | bytes):
+            items: Sequence[MessageLike] = [Message(content=content)]  # type: ignore[arg-type]
+        elif isinstance(content, Sequence):
+            items = content
+        else:
+            raise InvalidInput("must be a text or a list of messages", field="content")
+        if not items or len(items) > self.settings.max_batch:
+            raise InvalidInput(f"must hold 1 to {self.settings.max_batch} messages", field="content")
+        recorded = now()
+        episodes = [self._episode(ns, item, i, defaults, recorded) for i, item in enumerate(items)]
+        return self._persist(ns, episodes)
+
+    def _persist(self, ns: str, episodes: Sequence[Episode]) -> list[Episode]:
+        """Analyze, embed (a failure leaves vectors pending) and store in one transaction."""
+        texts = [index_text(e.speaker, e.content) for e in episodes]
+        vectors = self._embed(texts)
+        new = [
+            NewEpisode(e, " ".join(analyze(t)), None if vectors is None else vectors[i].tobytes())
+            for i, (e, t) in enumerate(zip(episodes, texts, strict=True))
+        ]
+        return self.store.episodes.add(ns, new, self.embedder.name)
+
+    def _episode(
+        self, ns: str, item: MessageLike, index: int, defaults: Message, recorded: datetime
+    ) -> Episode:
+        where = f"messages[{index}]"
+        if isinstance(item, Mapping):
+            unknown = set(item) - set(Message.__dataclass_fields__)
+            if unknown:
+                raise InvalidInput(f"unknown fields {sorted(unknown)}", field=where)
+            raw = dict(item)
+        elif isinstance(item, Message):
+            raw = {f: getattr(item, f) for f in Message.__dataclass_fields__}
+        else:
+            raise InvalidInput(f"must be a message object, not {type(item).__name__}", field=where)
+        occurred = raw.get("occurred_at")
+        merged_metadata = {**defaults.metadata, **validate.metadata(raw.get("metadata"), f"{where}.metadata")}
+        return Episode(
+            id=validate.label(raw.get("id"), f"{where}.id") or uuid.uuid4().hex,
+            namespace=ns,
+            content=validate.text(raw.get("content"), f"{where}.content", self.settings.max_content_chars),
+            occurred_at=(
+                validate.aware_utc(occurred, f"{where}.occurred_at") if occurred is not None
+                else defaults.occurred_at or recorded
+            ),
+            recorded_at=recorded,
+            session_id=validate.label(raw.get("session_id") or defaults.session_id, f"{where}.session_id"),
+            speaker=validate.label(raw.get("speaker") or defaults.speaker, f"{where}.speaker"),
+            role=validate.label(raw.get("role") or defaults.role, f"{where}.role"),
+            metadata=validate.metadata(merged_metadata, f"{where}.metadata"),
+        )
+
+    def delete(self, episode_id: str, *, namespace: str | None = None) -> Episode:
+        """Soft-delete an episode (hidden from search, recoverable with restore)."""
+        return self.store.episodes.set_deleted(self._namespace(namespace), episode_id, now())
+
+    def restore(self, episode_id: str, *, namespace: str | None = None) -> Episode:
+        """Undo a soft delete."""
+        return self.store.episodes.set_deleted(self._namespace(namespace), episode_id, None)
+
+    def purge(
+        self,
+        episode_ids: str | Sequence[str] | None = None,
+        *,
+        namespace: str | None = None,
+        everything: bool = False,
+    ) -> int:
+        """Hard-delete episodes (rows, terms, vectors); ``everything`` empties the namespace.
+
+        Returns how many episodes were removed. This cannot be undone.
+        """
+        ns = self._namespace(namespace)
+        if everything:
+            if episode_ids is not None:
+                raise InvalidInput("give episode ids or everything=True, not both", field="purge")
+            with self._indexes_lock:
+                self._indexes.pop(ns, None)
+            return self.store.episodes.purge_namespace(ns)
+        if episode_ids is None:
+            raise InvalidInput("give episode ids, or everything=True", field="purge")
+        ids = [episode_ids] if isinstance(episode_ids, str) else list(episode_ids)
+        return self.store.episodes.purge(ns, ids)
+
+    # -- reading -------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        namespace: str | None = None,
+        limit: int = 10,
+        session_id: str | None = None,
+        speaker: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        metadata: Metadata | None = None,
+        retrievers: Sequence[str] | None = None,
+    ) -> list[Hit]:
+        """The episodes that best match ``query``, best first.
+
+        Filters: session, speaker, ``since <= occurred_at < until``, metadata
+        equality. ``retrievers`` picks among "bm25" and "dense" (default both).
+        """
+        ns = self._namespace(namespace)
+        text = validate.text(query, "query", self.settings.max_query_chars)
+        count = validate.limit(limit, self.settings.max_limit)
+        chosen = tuple(retrievers or RETRIEVERS)
+        if set(chosen) - set(RETRIEVERS):
+            raise InvalidInput(f"must be among {RETRIEVERS}", field="retrievers")
+        filters = Filters(
+            session_id=validate.label(session_id, "session_id"),
+            speaker=validate.label(speaker, "speaker"),
+            since_us=None if since is None else to_us(validate.aware_utc(since, "since")),
+            until_us=None if until is None else to_us(validate.aware_utc(until, "until")),
+        )
+        where = validate.metadata_filter(metadata)
+        index = self._index(ns)
+        if index is None:
+            return []
+        if where:
+            filters = Filters(**{**_fields(filters), "seqs": frozenset(
+                self.store.episodes.matching_metadata(ns, where))})
+        vector = None
+        if "dense" in chosen:
+            embedded = self._embed([text])
+            vector = None if embedded is None else embedded[0]
+        depth = max(self.settings.candidate_depth, count)
+        rankings = rank_candidates(index, text, vector, filters, depth, chosen)
+        weights = {"bm25": self.settings.bm25_weight, "dense": self.settings.dense_weight}
+        fused = fuse_rrf(rankings, weights, self.settings.rrf_k)[:count]
+        rows = self.store.episodes.by_seq(ns, [f.key for f in fused])
+        return [
+            _hit(rows[f.key][0], f.score, f.ranks) for f in fused if f.key in rows
+        ]
+
+    def get(self, episode_id: str, *, namespace: str | None = None) -> Episode:
+        """One episode by id (deleted ones too); NotFound otherwise."""
+        ns = self._namespace(namespace)
+        found = self.store.episodes.get(ns, [episode_id])
+        if not found:
+            raise NotFound("episode", episode_id, ns)
+        return found[0]
+
+    def namespaces(self) -> list[str]:
+        return self.store.namespaces.names()
+
+    def stats(self, namespace: str | None = None) -> StoreStats:
+        """Counts per namespace (all, or the one named), size on disk, embedder."""
+        names = [self._namespace(namespace)] if namespace else self.namespaces()
+        per = [self.store.namespaces.stats(n, self.embedder.name) for n in names]
+        return StoreStats(
+            path=self.store.path, schema_version=self.store.schema_version,
+            embedder=self.store.get_meta("embedder"), bytes_on_disk=self.store.bytes_on_disk(),
+            namespaces=tuple(s for s in per if s is not None),
+        )
+
+    # -- moving data ---------------------------------------------------------
+
+    def export(
+        self, out: TextIO, *, namespace: str | None = None, include_deleted: bool = True
+    ) -> int:
+        """Write episodes as JSONL (one namespace, or all); return how many."""
+        names = [self._namespace(namespace)] if namespace else self.namespaces()
+        return sum(
+            write_jsonl(self.store.episodes.iterate(n, include_deleted), out) for n in names
+        )
+
+    def import_(self, source: TextIO, *, batch: int = 1000) -> ImportReport:
+        """Read JSONL written by export; ids already present are skipped (idempotent).
+
+        The whole file is validated before anything is written.
+        """
+        episodes = list(read_jsonl(source, self.settings.max_content_chars))
+        added = skipped = 0
+        for start in range(0, len(episodes), batch):
+            added_now, skipped_now = self._import_batch(episodes[start : start + batch])
+            added += added_now
+            skipped += skipped_now
+        return ImportReport(added=added, skipped=skipped)
+
+    def _import_batch(self, episodes: Sequence[Episode]) -> tuple[int, int]:
+        added = skipped = 0
+        by_namespace: dict[str, list[Episode]] = {}
+        for e in episodes:
+            by_namespace.setdefault(e.namespace, []).append(e)
+        for ns, group in by_namespace.items():
+            present = {e.id for e in self.store.episodes.get(ns, [e.id for e in group])}
+            fresh = [e for e in group if e.id not in present]
+            skipped += len(group) - len(fresh)
+            if not fresh:
+                continue
+            self._persist(ns, fresh)
+            for e in fresh:
+                if e.deleted_at is not None:
+                    self.store.episodes.set_deleted(ns, e.id, e.deleted_at)
+            added += len(fresh)
+        return added, skipped
+
+    # -- maintenance ---------------------------------------------------------
+
+    def flush(self) -> int:
+        """Embed every episode still missing a vector and bring indexes up to date.
+
+        Returns how many vectors were made. Raises ProviderError if the
+        embedder still fails.
+        """
+        made = 0
+        while pending := self.store.vectors.pending(self.embedder.name, _EMBED_BATCH):
+            vectors = self._embed([index_text(p.speaker, p.content) for p in pending], raise_errors=True)
+            assert vectors is not None
+            self.store.vectors.put(
+                self.embedder.name, vectors.shape[1],
+                [(p.namespace, p.seq, vectors[i].tobytes()) for i, p in enumerate(pending)],
+            )
+            made += len(pending)
+        for ns in list(self._indexes):
+            self._index(ns)
+        return made
+
+    def reembed(self) -> int:
+        """Replace every vector with one from the current embedder."""
+        self.store.vectors.drop_all()
+        self.store.set_meta("embedder", self.embedder.name)
+        with self._indexes_lock:
+            self._indexes.clear()
+        return self.flush()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals -----------------------------------------------------------
+
+    def _namespace(self, namespace: str | None) -> str:
+        return validate.namespace(namespace or self.settings.namespace)
+
+    def _check_model(self) -> None:
+        stored = self.store.get_meta("embedder")
+        if stored is None:
+            self.store.set_meta("embedder", self.embedder.name)
+        elif stored != self.embedder.name:
+            if self.settings.on_model_change != "reembed":
+                self.close()
+                raise EmbedderMismatch(stored, self.embedder.name)
+            log.warning("re-embedding the store: %s -> %s", stored, self.embedder.name)
+            self.reembed()
+
+    def _embed(self, texts: Sequence[str], raise_errors: bool = False) -> np.ndarray | None:
+        """Normalised float32 vectors, or None (logged) when the provider fails."""
+        try:
+            fast = getattr(self.embedder, "embed_array", None)
+            raw = fast(texts) if fast else np.asarray(self.embedder.embed_batch(texts), np.float32)
+            vectors = np.ascontiguousarray(raw, dtype=np.float32)
+        except ProviderError as exc:
+            if raise_errors:
+                raise
+            log.warning("embedding failed, episodes kept without vectors until flush(): %s", exc)
+            return None
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1.0, norms)
+
+    def _index(self, ns: str) -> NamespaceIndex | None:
+        created = self.store.namespaces.created_at(ns)
+        with self._indexes_lock:
+            index = self._indexes.get(ns)
+            if created is None:
+                self._indexes.pop(ns, None)
+                return None
+            if index is None or index.created_us != created:
+                index = NamespaceIndex(
+                    ns, created, self.embedder.dimensions, self.settings.bm25_k1, self.settings.bm25_b
+                )
+                self._indexes[ns] = index
+        with index.lock:
+            index.apply(self.store.changes.since(ns, index.last_change, self.embedder.name))
+        return index
+
+
+def index_text(speaker: str | None, content: str) -> str:
+    """What is indexed and embedded for an episode: "Speaker: content"."""
+    return f"{speaker}: {content}" if speaker else content
+
+
+def _fields(filters: Filters) -> dict[str, Any]:
+    return {name: getattr(filters, name) for name in Filters.__dataclass_fields__}
+
+
+def _hit(episode: Episode, score: float, ranks: Mapping[str, int]) -> Hit:
+    return Hit(
+        id=episode.id, kind="episode", namespace=episode.namespace, text=episode.content,
+        score=score, occurred_at=episode.occurred_at, session_id=episode.session_id,
+        speaker=episode.speaker, episode_ids=(episode.id,), ranks=dict(ranks),
+        metadata=episode.metadata,
+    )
+
+
+class AsyncMemory:
+    """The same verbs as Memory, awaitable; each call runs the sync core in a thread."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.sync = Memory(*args, **kwargs)
+
+    async def add(self, *args: Any, **kwargs: Any) -> list[Episode]:
+        return await asyncio.to_thread(self.sync.add, *args, **kwargs)
+
+    async def search(self, *args: Any, **kwargs: Any) -> list[Hit]:
+        return await asyncio.to_thread(self.sync.search, *args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Episode:
+        return await asyncio.to_thread(self.sync.get, *args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> Episode:
+        return await asyncio.to_thread(self.sync.delete, *args, **kwargs)
+
+    async def restore(self, *args: Any, **kwargs: Any) -> Episode:
+        return await asyncio.to_thread(self.sync.restore, *args, **kwargs)
+
+    async def purge(self, *args: Any, **kwargs: Any) -> int:
+        return await asyncio.to_thread(self.sync.purge, *args, **kwargs)
+
+    async def namespaces(self) -> list[str]:
+        return await asyncio.to_thread(self.sync.namespaces)
+
+    async def stats(self, *args: Any, **kwargs: Any) -> StoreStats:
+        return await asyncio.to_thread(self.sync.stats, *args, **kwargs)
+
+    async def export(self, *args: Any, **kwargs: Any) -> int:
+        return await asyncio.to_thread(self.sync.export, *args, **kwargs)
+
+    async def import_(self, *args: Any, **kwargs: Any) -> ImportReport:
+        return await asyncio.to_thread(self.sync.import_, *args, **kwargs)
+
+    async def flush(self) -> int:
+        return await asyncio.to_thread(self.sync.flush)
+
+    async def reembed(self) -> int:
+        return await asyncio.to_thread(self.sync.reembed)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.sync.close)
+
+    async def __aenter__(self) -> AsyncMemory:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+

@@ -1,0 +1,49 @@
+"""The default embedder: a static model distilled from all-MiniLM-L6-v2.
+
+Its weights ship inside this package (models/minilm-static-256, Apache-2.0),
+so it loads offline, without PyTorch, in about a second.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from memstrata.config import Settings
+from memstrata.errors import MissingDependency
+from memstrata.providers.registry import register_embedder
+
+if TYPE_CHECKING:
+    from model2vec import StaticModel
+
+MODEL_DIR = Path(__file__).resolve().parent / "models" / "minilm-static-256"
+
+
+@register_embedder("minilm-static")
+class StaticEmbedder:
+    """model2vec static embeddings: mean of per-token vectors, L2-normalised."""
+
+    name = "minilm-static-256"
+    dimensions = 256
+
+    def __init__(self, settings: Settings | None = None, model_dir: Path = MODEL_DIR) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            from model2vec import StaticModel
+        except ImportError as exc:  # pragma: no cover - a core dependency
+            raise MissingDependency("core", "model2vec") from exc
+        self._model: StaticModel = StaticModel.from_pretrained(str(model_dir))
+
+    def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.embed_array(texts).tolist()  # type: ignore[no-any-return]
+
+    def embed_array(self, texts: Sequence[str]) -> np.ndarray:
+        """The same vectors as a float32 matrix (the fast path used by Memory)."""
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        vectors = self._model.encode(list(texts), batch_size=1024, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,1 @@
+"""The read path: candidates from several retrievers, fused into one ranking."""

@@ -1,0 +1,346 @@
+"""SqliteStore: the embedded store of record, grouped by record."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from memstrata.errors import NotFound
+from memstrata.model import Episode, JSONValue, NamespaceStats
+from memstrata.store.base import ChangeOp, IndexEntry, NewEpisode, PendingVector
+from memstrata.store.sqlite.connection import Connections, translate_errors
+from memstrata.store.sqlite.schema import migrate
+from memstrata.timeutil import from_us, now, to_us
+
+_EPISODE_COLUMNS = (
+    "episode_id, namespace, content, occurred_at, recorded_at, session_id, speaker, role, "
+    "metadata, deleted_at"
+)
+_CHUNK = 500
+
+
+def _episode(row: Sequence[object]) -> Episode:
+    (episode_id, namespace, content, occurred, recorded, session, speaker, role, meta, deleted) = row
+    return Episode(
+        id=str(episode_id),
+        namespace=str(namespace),
+        content=str(content),
+        occurred_at=from_us(int(occurred)),  # type: ignore[call-overload]
+        recorded_at=from_us(int(recorded)),  # type: ignore[call-overload]
+        session_id=None if session is None else str(session),
+        speaker=None if speaker is None else str(speaker),
+        role=None if role is None else str(role),
+        metadata=json.loads(str(meta)),
+        deleted_at=None if deleted is None else from_us(int(deleted)),  # type: ignore[call-overload]
+    )
+
+
+def _log(conn: sqlite3.Connection, namespace: str, seq: int, op: ChangeOp) -> None:
+    conn.execute("INSERT INTO changes(namespace, seq, op) VALUES (?, ?, ?)", (namespace, seq, op))
+
+
+def _chunks(values: Sequence[int] | Sequence[str]) -> Iterator[Sequence[int] | Sequence[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+class SqliteEpisodes:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    def add(self, namespace: str, items: Sequence[NewEpisode], model: str | None) -> list[Episode]:
+        stored: list[Episode] = []
+        with self._db.write("add episodes") as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO namespaces(name, created_at) VALUES (?, ?)",
+                (namespace, to_us(now())),
+            )
+            for item in items:
+                stored.append(self._insert(conn, namespace, item, model))
+        return stored
+
+    def _insert(
+        self, conn: sqlite3.Connection, namespace: str, item: NewEpisode, model: str | None
+    ) -> Episode:
+        e = item.episode
+        row = conn.execute(
+            "INSERT INTO episodes(episode_id, namespace, session_id, speaker, role, content, "
+            "terms, occurred_at, recorded_at, metadata) VALUES (?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(namespace, episode_id) DO NOTHING RETURNING seq",
+            (
+                e.id, namespace, e.session_id, e.speaker, e.role, e.content, item.terms,
+                to_us(e.occurred_at), to_us(e.recorded_at),
+                json.dumps(dict(e.metadata), ensure_ascii=False, sort_keys=True),
+            ),
+        ).fetchone()
+        if row is None:  # already stored: adding is idempotent by id
+            existing = conn.execute(
+                f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE namespace = ? AND episode_id = ?",
+                (namespace, e.id),
+            ).fetchone()
+            return _episode(existing)
+        seq = int(row[0])
+        if item.vector is not None and model is not None:
+            dims = len(item.vector) // 4
+            conn.execute(
+                "INSERT INTO vectors(seq, model, dims, vector) VALUES (?, ?, ?, ?)",
+                (seq, model, dims, item.vector),
+            )
+        _log(conn, namespace, seq, "add")
+        return e
+
+    def get(self, namespace: str, episode_ids: Sequence[str]) -> list[Episode]:
+        found: dict[str, Episode] = {}
+        conn = self._db.read()
+        with translate_errors("get episodes"):
+            for chunk in _chunks(episode_ids):
+                marks = ",".join("?" * len(chunk))
+                for row in conn.execute(
+                    f"SELECT {_EPISODE_COLUMNS} FROM episodes "
+                    f"WHERE namespace = ? AND episode_id IN ({marks})",
+                    (namespace, *chunk),
+                ):
+                    found[str(row[0])] = _episode(row)
+        return [found[i] for i in episode_ids if i in found]
+
+    def by_seq(self, namespace: str, seqs: Sequence[int]) -> dict[int, tuple[Episode, str]]:
+        found: dict[int, tuple[Episode, str]] = {}
+        conn = self._db.read()
+        with translate_errors("read episodes"):
+            for chunk in _chunks(seqs):
+                marks = ",".join("?" * len(chunk))
+                for row in conn.execute(
+                    f"SELECT seq, terms, {_EPISODE_COLUMNS} FROM episodes "
+                    f"WHERE namespace = ? AND deleted_at IS NULL AND seq IN ({marks})",
+                    (namespace, *chunk),
+                ):
+                    found[int(row[0])] = (_episode(row[2:]), str(row[1]))
+        return found
+
+    def set_deleted(self, namespace: str, episode_id: str, deleted_at: datetime | None) -> Episode:
+        with self._db.write("delete episode") as conn:
+            row = conn.execute(
+                "SELECT seq, deleted_at FROM episodes WHERE namespace = ? AND episode_id = ?",
+                (namespace, episode_id),
+            ).fetchone()
+            if row is None:
+                raise NotFound("episode", episode_id, namespace)
+            seq, current = int(row[0]), row[1]
+            if (current is None) != (deleted_at is None):
+                conn.execute(
+                    "UPDATE episodes SET deleted_at = ? WHERE seq = ?",
+                    (None if deleted_at is None else to_us(deleted_at), seq),
+                )
+                _log(conn, namespace, seq, "delete" if deleted_at is not None else "restore")
+            out = conn.execute(
+                f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE seq = ?", (seq,)
+            ).fetchone()
+        return _episode(out)
+
+    def purge(self, namespace: str, episode_ids: Sequence[str]) -> int:
+        purged = 0
+        with self._db.write("purge episodes") as conn:
+            for chunk in _chunks(episode_ids):
+                marks = ",".join("?" * len(chunk))
+                seqs = [
+                    int(r[0])
+                    for r in conn.execute(
+                        f"SELECT seq FROM episodes WHERE namespace = ? AND episode_id IN ({marks})",
+                        (namespace, *chunk),
+                    )
+                ]
+                for seq in seqs:
+                    conn.execute("DELETE FROM episodes WHERE seq = ?", (seq,))
+                    _log(conn, namespace, seq, "purge")
+                purged += len(seqs)
+        self._db.checkpoint()
+        return purged
+
+    def purge_namespace(self, namespace: str) -> int:
+        with self._db.write("purge namespace") as conn:
+            count = int(
+                conn.execute(
+                    "SELECT count(*) FROM episodes WHERE namespace = ?", (namespace,)
+                ).fetchone()[0]
+            )
+            conn.execute(
+                "DELETE FROM vectors WHERE seq IN (SELECT seq FROM episodes WHERE namespace = ?)",
+                (namespace,),
+            )
+            conn.execute("DELETE FROM episodes WHERE namespace = ?", (namespace,))
+            conn.execute("DELETE FROM changes WHERE namespace = ?", (namespace,))
+            conn.execute("DELETE FROM namespaces WHERE name = ?", (namespace,))
+        self._db.checkpoint()
+        return count
+
+    def iterate(self, namespace: str, include_deleted: bool) -> Iterator[Episode]:
+        where = "" if include_deleted else " AND deleted_at IS NULL"
+        last = 0
+        while True:  # page by seq so no cursor stays open between yields
+            with translate_errors("export episodes"):
+                rows = self._db.read().execute(
+                    f"SELECT seq, {_EPISODE_COLUMNS} FROM episodes "
+                    f"WHERE namespace = ? AND seq > ?{where} ORDER BY seq LIMIT 1000",
+                    (namespace, last),
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _episode(row[1:])
+            last = int(rows[-1][0])
+
+    def matching_metadata(self, namespace: str, where: dict[str, JSONValue]) -> set[int]:
+        result: set[int] | None = None
+        conn = self._db.read()
+        for key, wanted in where.items():
+            seqs: set[int] = set()
+            with translate_errors("metadata filter"):
+                for seq, meta in conn.execute(
+                    "SELECT e.seq, e.metadata FROM episodes e, json_each(e.metadata) j "
+                    "WHERE e.namespace = ? AND e.deleted_at IS NULL AND j.key = ?",
+                    (namespace, key),
+                ):
+                    value = json.loads(meta).get(key)
+                    if value == wanted and isinstance(value, bool) == isinstance(wanted, bool):
+                        seqs.add(int(seq))
+            result = seqs if result is None else result & seqs
+        return result or set()
+
+
+class SqliteVectors:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    def pending(self, model: str, limit: int) -> list[PendingVector]:
+        with translate_errors("find pending vectors"):
+            rows = self._db.read().execute(
+                "SELECT e.namespace, e.seq, e.content, e.speaker FROM episodes e "
+                "LEFT JOIN vectors v ON v.seq = e.seq "
+                "WHERE v.seq IS NULL OR v.model != ? ORDER BY e.seq LIMIT ?",
+                (model, limit),
+            ).fetchall()
+        return [PendingVector(str(n), int(s), str(c), sp) for n, s, c, sp in rows]
+
+    def put(self, model: str, dims: int, rows: Sequence[tuple[str, int, bytes]]) -> None:
+        with self._db.write("store vectors") as conn:
+            for namespace, seq, blob in rows:
+                cur = conn.execute(
+                    "INSERT OR REPLACE INTO vectors(seq, model, dims, vector) "
+                    "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM episodes WHERE seq = ?)",
+                    (seq, model, dims, blob, seq),
+                )
+                if cur.rowcount:
+                    _log(conn, namespace, seq, "embed")
+
+    def drop_all(self) -> None:
+        with self._db.write("drop vectors") as conn:
+            conn.execute("DELETE FROM vectors")
+
+
+class SqliteChanges:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    def since(self, namespace: str, change_seq: int, model: str | None = None) -> list[IndexEntry]:
+        with translate_errors("read changes"):
+            rows = self._db.read().execute(
+                "SELECT c.change_seq, c.op, c.seq, e.terms, e.occurred_at, e.session_id, "
+                "e.speaker, v.vector FROM changes c "
+                "LEFT JOIN episodes e ON e.seq = c.seq "
+                "LEFT JOIN vectors v ON v.seq = c.seq AND v.model = ? "
+                "AND c.op IN ('add', 'embed') "
+                "WHERE c.namespace = ? AND c.change_seq > ? ORDER BY c.change_seq",
+                (model, namespace, change_seq),
+            ).fetchall()
+        return [
+            IndexEntry(
+                change_seq=int(r[0]), op=r[1], seq=int(r[2]), terms=r[3],
+                occurred_us=None if r[4] is None else int(r[4]), session_id=r[5],
+                speaker=r[6], vector=r[7],
+            )
+            for r in rows
+        ]
+
+
+class SqliteNamespaces:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    def names(self) -> list[str]:
+        with translate_errors("list namespaces"):
+            rows = self._db.read().execute("SELECT name FROM namespaces ORDER BY name").fetchall()
+        return [str(r[0]) for r in rows]
+
+    def created_at(self, namespace: str) -> int | None:
+        with translate_errors("read namespace"):
+            row = self._db.read().execute(
+                "SELECT created_at FROM namespaces WHERE name = ?", (namespace,)
+            ).fetchone()
+        return None if row is None else int(row[0])
+
+    def stats(self, namespace: str, model: str | None) -> NamespaceStats | None:
+        if self.created_at(namespace) is None:
+            return None
+        with translate_errors("namespace stats"):
+            conn = self._db.read()
+            live, deleted, sessions, first, last = conn.execute(
+                "SELECT count(*) FILTER (WHERE deleted_at IS NULL), "
+                "count(*) FILTER (WHERE deleted_at IS NOT NULL), "
+                "count(DISTINCT session_id) FILTER (WHERE deleted_at IS NULL), "
+                "min(occurred_at), max(occurred_at) FROM episodes WHERE namespace = ?",
+                (namespace,),
+            ).fetchone()
+            vectors = conn.execute(
+                "SELECT count(*) FROM vectors v JOIN episodes e ON e.seq = v.seq "
+                "WHERE e.namespace = ? AND v.model = ?",
+                (namespace, model),
+            ).fetchone()[0]
+        return NamespaceStats(
+            namespace=namespace, episodes=int(live), deleted=int(deleted),
+            sessions=int(sessions), vectors=int(vectors),
+            pending_vectors=int(live) + int(deleted) - int(vectors),
+            first_occurred_at=None if first is None else from_us(int(first)),
+            last_occurred_at=None if last is None else from_us(int(last)),
+        )
+
+
+class SqliteStore:
+    """One SQLite file in WAL mode: the embedded store of record."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._db = Connections(path)
+        with translate_errors("migrate"):
+            self.schema_version = migrate(self._db.writer)
+        self.episodes = SqliteEpisodes(self._db)
+        self.vectors = SqliteVectors(self._db)
+        self.changes = SqliteChanges(self._db)
+        self.namespaces = SqliteNamespaces(self._db)
+
+    def get_meta(self, key: str) -> str | None:
+        with translate_errors("read meta"):
+            row = self._db.read().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._db.write("write meta") as conn:
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def bytes_on_disk(self) -> int:
+        return sum(
+            os.path.getsize(p)
+            for p in (self.path, self.path + "-wal", self.path + "-shm")
+            if os.path.exists(p)
+        )
+
+    def integrity_ok(self) -> bool:
+        with translate_errors("integrity check"):
+            conn = self._db.read()
+            ok = conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            return ok and not conn.execute("PRAGMA foreign_key_check").fetchall()
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,126 @@
+"""Input validation shared by every face: one place decides what is acceptable."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+
+from memstrata.errors import InvalidInput
+from memstrata.model import JSONValue, Metadata
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@\-]{0,127}$")
+_MAX_LABEL = 256
+_MAX_METADATA_BYTES = 64 * 1024
+
+
+def namespace(value: object, field: str = "namespace") -> str:
+    """A namespace name: 1-128 of letters, digits and ``. _ : @ -``."""
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise InvalidInput(
+            "must be 1-128 characters of letters, digits and . _ : @ - "
+            "starting with a letter or digit",
+            field=field,
+        )
+    return value
+
+
+def text(value: object, field: str, max_chars: int) -> str:
+    """Non-empty, valid Unicode text (bytes must be UTF-8) of at most max_chars."""
+    if isinstance(value, bytes | bytearray):
+        try:
+            value = bytes(value).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"is not valid UTF-8 ({exc.reason})", field=field) from exc
+    if not isinstance(value, str):
+        raise InvalidInput(f"must be a string, not {type(value).__name__}", field=field)
+    if not value.strip():
+        raise InvalidInput("must not be empty or whitespace", field=field)
+    if len(value) > max_chars:
+        raise InvalidInput(
+            f"is {len(value)} characters; the limit is {max_chars} "
+            "(split long documents into chunks)",
+            field=field,
+        )
+    _require_encodable(value, field)
+    return value
+
+
+def label(value: object, field: str) -> str | None:
+    """An optional short label (session id, speaker, role, record id)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"must be a string, not {type(value).__name__}", field=field)
+    if not value.strip() or len(value) > _MAX_LABEL:
+        raise InvalidInput(f"must be 1-{_MAX_LABEL} non-blank characters", field=field)
+    _require_encodable(value, field)
+    return value
+
+
+def aware_utc(value: object, field: str) -> datetime:
+    """An aware datetime (or ISO 8601 string with offset), returned in UTC."""
+    if isinstance(value, str):
+        raw = value.strip()
+        if raw.endswith(("Z", "z")):
+            raw = raw[:-1] + "+00:00"
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError as exc:
+            raise InvalidInput(f"is not an ISO 8601 datetime: {value!r}", field=field) from exc
+    if not isinstance(value, datetime):
+        raise InvalidInput(f"must be a datetime, not {type(value).__name__}", field=field)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(
+            "must be timezone-aware (e.g. datetime(..., tzinfo=timezone.utc) or '...+00:00')",
+            field=field,
+        )
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError as exc:
+        raise InvalidInput("is out of the representable range", field=field) from exc
+
+
+def metadata(value: object, field: str = "metadata") -> dict[str, JSONValue]:
+    """A JSON object with string keys and finite numbers, at most 64 KiB encoded."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"must be an object, not {type(value).__name__}", field=field)
+    try:
+        encoded = json.dumps(dict(value), ensure_ascii=False, allow_nan=False, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"must be JSON-serialisable ({exc})", field=field) from exc
+    _require_encodable(encoded, field)
+    if len(encoded.encode("utf-8")) > _MAX_METADATA_BYTES:
+        raise InvalidInput(f"is larger than {_MAX_METADATA_BYTES} bytes", field=field)
+    decoded: dict[str, JSONValue] = json.loads(encoded)
+    return decoded
+
+
+def metadata_filter(value: Metadata | None) -> dict[str, JSONValue]:
+    """Metadata equality filter: same rules as metadata, scalars only."""
+    checked = metadata(value, field="metadata filter")
+    for key, item in checked.items():
+        if isinstance(item, list | dict):
+            raise InvalidInput("filter values must be scalars", field=f"metadata.{key}")
+        if isinstance(item, float) and not math.isfinite(item):
+            raise InvalidInput("filter values must be finite", field=f"metadata.{key}")
+    return checked
+
+
+def limit(value: object, max_limit: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= max_limit:
+        raise InvalidInput(f"must be an integer from 1 to {max_limit}", field="limit")
+    return value
+
+
+def _require_encodable(value: str, field: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInput(
+            "contains a lone surrogate or other text that is not valid Unicode", field=field
+        ) from exc
