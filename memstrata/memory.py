@@ -33,7 +33,7 @@ from memstrata.model import (
     NamespaceStats,
     StoreStats,
 )
-from memstrata.providers.embed.base import Embedder
+from memstrata.providers.embed.base import Embedder, embed_normalised
 from memstrata.providers.registry import create_embedder
 from memstrata.retrieve.candidates import RETRIEVERS, rank_candidates
 from memstrata.retrieve.fuse import fuse_rrf
@@ -370,16 +370,12 @@ class Memory:
     def _embed(self, texts: Sequence[str], raise_errors: bool = False) -> np.ndarray | None:
         """Normalised float32 vectors, or None (logged) when the provider fails."""
         try:
-            fast = getattr(self.embedder, "embed_array", None)
-            raw = fast(texts) if fast else np.asarray(self.embedder.embed_batch(texts), np.float32)
-            vectors = np.ascontiguousarray(raw, dtype=np.float32)
+            return embed_normalised(self.embedder, texts)
         except ProviderError as exc:
             if raise_errors:
                 raise
             log.warning("embedding failed, episodes kept without vectors until flush(): %s", exc)
             return None
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.where(norms == 0, 1.0, norms)
 
     def _index(self, ns: str) -> NamespaceIndex | None:
         created = self.store.namespaces.created_at(ns)

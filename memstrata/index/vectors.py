@@ -26,6 +26,10 @@ class VectorIndex:
         self._matrix[position] = vector
         self._present[position] = True
 
+    def matrix(self) -> np.ndarray:
+        """The rows indexed so far (rows without a vector are zero)."""
+        return self._matrix.view()
+
     def clear(self, position: int) -> None:
         """Forget a vector (purge): its row is zeroed, not just masked."""
         if position < self._present.size and self._present[position]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
+import numpy as np
+
 
 @runtime_checkable
 class Embedder(Protocol):
@@ -18,3 +20,12 @@ class Embedder(Protocol):
     dimensions: int
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+
+def embed_normalised(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """L2-normalised float32 vectors (rows) of ``texts``; provider errors propagate."""
+    fast = getattr(embedder, "embed_array", None)
+    raw = fast(texts) if fast else np.asarray(embedder.embed_batch(texts), dtype=np.float32)
+    vectors = np.ascontiguousarray(raw, dtype=np.float32).reshape(len(texts), -1)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)

@@ -113,8 +113,9 @@ class SqliteEpisodes:
             for chunk in _chunks(seqs):
                 marks = ",".join("?" * len(chunk))
                 for row in conn.execute(
+                    # "+namespace" keeps the planner on the rowid lookup
                     f"SELECT seq, terms, {_EPISODE_COLUMNS} FROM episodes "
-                    f"WHERE namespace = ? AND deleted_at IS NULL AND seq IN ({marks})",
+                    f"WHERE +namespace = ? AND deleted_at IS NULL AND seq IN ({marks})",
                     (namespace, *chunk),
                 ):
                     found[int(row[0])] = (_episode(row[2:]), str(row[1]))

@@ -1,0 +1,1 @@
+"""Benchmarks: run side by side with their baselines, in one process."""

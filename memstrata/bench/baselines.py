@@ -1,0 +1,54 @@
+"""Baselines computed in the same run: bm25s BM25, exact dense, and their RRF."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from memstrata.errors import MissingDependency
+from memstrata.index.bm25 import top_k
+from memstrata.retrieve.fuse import fuse_rrf
+
+
+class Bm25sBaseline:
+    """bm25s with English stop words and the Snowball English stemmer."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        try:
+            import bm25s
+            import Stemmer
+        except ImportError as exc:
+            raise MissingDependency("bench", "bm25s") from exc
+        self._bm25s = bm25s
+        self._stemmer = Stemmer.Stemmer("english")
+        tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=self._stemmer, show_progress=False)
+        self._retriever = bm25s.BM25()
+        self._retriever.index(tokens, show_progress=False)
+        self._size = len(texts)
+
+    def rank(self, query: str, k: int) -> list[int]:
+        tokens = self._bm25s.tokenize(
+            [query], stopwords="en", stemmer=self._stemmer, show_progress=False
+        )
+        if not tokens.vocab:
+            return []
+        docs, scores = self._retriever.retrieve(tokens, k=min(k, self._size), show_progress=False)
+        return [int(d) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+
+class DenseBaseline:
+    """Exact cosine search over the same embedder's vectors."""
+
+    def __init__(self, vectors: np.ndarray) -> None:
+        self._matrix = vectors
+
+    def rank(self, query_vector: np.ndarray, k: int) -> list[int]:
+        scores = self._matrix @ query_vector
+        positions, _ = top_k(np.arange(len(scores)), scores, k)
+        return [int(p) for p in positions]
+
+
+def rrf_baseline(bm25: list[int], dense: list[int], k: int) -> list[int]:
+    """Equal-weight reciprocal-rank fusion (k=60)."""
+    return [s.key for s in fuse_rrf({"bm25": bm25, "dense": dense})][:k]

@@ -1,0 +1,127 @@
+"""`memstrata bench scale`: ingest and search at growing sizes, one namespace.
+
+Each size runs in a fresh process (so resident memory is its own) over a new
+store: bulk ingest with the default embedder, single-message add() latency,
+cold index load, then search latency per retriever and fused, against a plain
+numpy exact top-k over the same vectors.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+
+from memstrata.bench.metrics import percentile
+from memstrata.bench.report import bar_plot, markdown_table, write_json
+from memstrata.bench.synthetic import ChatGenerator
+from memstrata.index.bm25 import top_k
+from memstrata.memory import Memory
+from memstrata.providers.embed.base import embed_normalised
+
+BATCH = 1000
+SINGLE_ADDS = 300
+NAMESPACE = "scale"
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _latencies(calls: Sequence[Callable[[], object]]) -> dict[str, float]:
+    times = []
+    for call in calls:
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return {f"p{q}": percentile(times, q) for q in (50, 95, 99)}
+
+
+def _ingest(memory: Memory, gen: ChatGenerator, n: int) -> dict[str, float]:
+    embed_seconds = 0.0
+    start = time.perf_counter()
+    for offset in range(0, n, BATCH):
+        batch = gen.messages(offset, min(BATCH, n - offset))
+        if offset < 20 * BATCH:  # sample the embedder's share on the first 20k
+            t = time.perf_counter()
+            embed_normalised(memory.embedder, [f"{m['speaker']}: {m['content']}" for m in batch])
+            embed_seconds += time.perf_counter() - t
+        memory.add(batch, namespace=NAMESPACE)
+    total = time.perf_counter() - start - embed_seconds
+    sampled = min(n, 20 * BATCH)
+    return {"seconds": total, "messages_per_s": n / total,
+            "embed_only_per_s": sampled / embed_seconds if embed_seconds else float("nan")}
+
+
+def measure(n: int, queries: int) -> dict[str, Any]:
+    gen = ChatGenerator()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "scale.db"
+        with Memory(path) as memory:
+            ingest = _ingest(memory, gen, n)
+            singles = [gen.messages(n + i, 1) for i in range(SINGLE_ADDS)]
+            add_one = _latencies([lambda m=m: memory.add(m, namespace=NAMESPACE) for m in singles])
+        rss_before = _rss_mb()
+        with Memory(path) as memory:
+            start = time.perf_counter()
+            memory.search("warm up the index", namespace=NAMESPACE)
+            cold_load = time.perf_counter() - start
+            texts = gen.queries(queries)
+            search = {
+                name: _latencies([lambda q=q: memory.search(q, namespace=NAMESPACE,
+                                                            retrievers=chosen) for q in texts])
+                for name, chosen in (("bm25", ["bm25"]), ("dense", ["dense"]),
+                                     ("fused", ["bm25", "dense"]))
+            }
+            index = memory._index(NAMESPACE)
+            assert index is not None
+            matrix = index.vectors.matrix()
+            ids = np.arange(len(matrix))
+            search["numpy exact (baseline)"] = _latencies([
+                lambda q=q: top_k(ids, matrix @ embed_normalised(memory.embedder, [q])[0], 10)
+                for q in texts])
+            disk = memory.store.bytes_on_disk()
+        total = n + SINGLE_ADDS
+        return {"n": n, "ingest": ingest, "add_one_ms": add_one, "cold_index_load_s": cold_load,
+                "search_ms": search, "rss_mb": _rss_mb(), "index_rss_mb": _rss_mb() - rss_before,
+                "bytes_per_episode": disk / total}
+
+
+def run_scale(sizes: Sequence[int], out_dir: Path, queries: int, console: Console) -> list[Any]:
+    results = []
+    context = multiprocessing.get_context("spawn")
+    for n in sizes:
+        console.print(f"scale: n={n:,} ...")
+        with context.Pool(1) as pool:
+            results.append(pool.apply(measure, (n, queries)))
+        console.print(render_markdown(results[-1:]))
+    write_json(out_dir / "scale.json", results)
+    (out_dir / "scale.md").write_text(render_markdown(results) + "\n", encoding="utf-8")
+    names = list(results[0]["search_ms"])
+    bar_plot(out_dir / "scale.png", "search p95 latency (ms)", [f"{r['n']:,}" for r in results],
+             {name: [r["search_ms"][name]["p95"] for r in results] for name in names}, "ms")
+    return results
+
+
+def render_markdown(results: Sequence[dict[str, Any]]) -> str:
+    ingest = [[f"{r['n']:,}", f"{r['ingest']['messages_per_s']:,.0f}",
+               f"{r['ingest']['embed_only_per_s']:,.0f}",
+               f"{r['add_one_ms']['p50']:.2f}", f"{r['add_one_ms']['p95']:.2f}",
+               f"{r['cold_index_load_s']:.1f}", f"{r['rss_mb']:,.0f}",
+               f"{r['bytes_per_episode']:,.0f}"] for r in results]
+    text = markdown_table(["n", "ingest msg/s (with embedding)", "embed only /s",
+                           "add() p50 ms", "add() p95 ms", "cold index load s", "RSS MB",
+                           "disk bytes/episode"], ingest)
+    rows = [[f"{r['n']:,}", name, f"{v['p50']:.2f}", f"{v['p95']:.2f}", f"{v['p99']:.2f}"]
+            for r in results for name, v in r["search_ms"].items()]
+    return text + "\n\n" + markdown_table(["n", "search", "p50 ms", "p95 ms", "p99 ms"], rows)
