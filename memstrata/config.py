@@ -45,9 +45,7 @@ class Settings(BaseModel):
     )
 
     @classmethod
-    def load(
-        cls, environ: Mapping[str, str] | None = None, **overrides: object
-    ) -> Settings:
+    def load(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Build settings from the environment, then apply explicit overrides.
 
         Raises InvalidInput naming the offending field.

@@ -30,7 +30,6 @@ from memstrata.model import (
     ImportReport,
     Message,
     Metadata,
-    NamespaceStats,
     StoreStats,
 )
 from memstrata.providers.embed.base import Embedder, embed_normalised
@@ -43,7 +42,7 @@ from memstrata.timeutil import now, to_us
 from memstrata.transfer import read_jsonl, write_jsonl
 
 log = logging.getLogger("memstrata")
-MessageLike = Message | Mapping[str, Any]
+MessageLike = str | Message | Mapping[str, Any]
 _EMBED_BATCH = 2048
 
 
@@ -83,7 +82,8 @@ class Memory:
         self.settings = base.model_copy(update={k: v for k, v in overrides.items() if v})
         validate.namespace(self.settings.namespace)
         self.embedder = (
-            embedder if isinstance(embedder, Embedder) and not isinstance(embedder, str)
+            embedder
+            if isinstance(embedder, Embedder) and not isinstance(embedder, str)
             else create_embedder(self.settings.embedder, self.settings)
         )
         self.store = open_store(self.settings.path)
@@ -104,25 +104,34 @@ class Memory:
         occurred_at: datetime | str | None = None,
         metadata: Metadata | None = None,
     ) -> list[Episode]:
-        """Store a text, or a list of messages, as episodes; return them in order.
+        """Store a text, or a list of messages (texts, Message or dicts), as episodes.
+
+        Returns the stored episodes in order.
 
         Keyword values are defaults for messages that do not set their own.
         Durable when it returns. Raises InvalidInput (nothing is stored then).
         """
         ns = self._namespace(namespace)
         defaults = Message(
-            content="", speaker=speaker, role=role, session_id=session_id,
-            occurred_at=None if occurred_at is None else validate.aware_utc(occurred_at, "occurred_at"),
+            content="",
+            speaker=speaker,
+            role=role,
+            session_id=session_id,
+            occurred_at=None
+            if occurred_at is None
+            else validate.aware_utc(occurred_at, "occurred_at"),
             metadata=validate.metadata(metadata),
         )
         if isinstance(content, str | bytes):
-            items: Sequence[MessageLike] = [Message(content=content)]  # type: ignore[arg-type]
+            items: Sequence[MessageLike] = [content]
         elif isinstance(content, Sequence):
             items = content
         else:
             raise InvalidInput("must be a text or a list of messages", field="content")
         if not items or len(items) > self.settings.max_batch:
-            raise InvalidInput(f"must hold 1 to {self.settings.max_batch} messages", field="content")
+            raise InvalidInput(
+                f"must hold 1 to {self.settings.max_batch} messages", field="content"
+            )
         recorded = now()
         episodes = [self._episode(ns, item, i, defaults, recorded) for i, item in enumerate(items)]
         return self._persist(ns, episodes)
@@ -141,6 +150,8 @@ class Memory:
         self, ns: str, item: MessageLike, index: int, defaults: Message, recorded: datetime
     ) -> Episode:
         where = f"messages[{index}]"
+        if isinstance(item, str | bytes):
+            item = {"content": item}
         if isinstance(item, Mapping):
             unknown = set(item) - set(Message.__dataclass_fields__)
             if unknown:
@@ -151,19 +162,27 @@ class Memory:
         else:
             raise InvalidInput(f"must be a message object, not {type(item).__name__}", field=where)
         occurred = raw.get("occurred_at")
-        merged_metadata = {**defaults.metadata, **validate.metadata(raw.get("metadata"), f"{where}.metadata")}
+        merged_metadata = {
+            **defaults.metadata,
+            **validate.metadata(raw.get("metadata"), f"{where}.metadata"),
+        }
         return Episode(
             id=validate.label(raw.get("id"), f"{where}.id") or uuid.uuid4().hex,
             namespace=ns,
-            content=validate.text(raw.get("content"), f"{where}.content", self.settings.max_content_chars),
+            content=validate.text(
+                raw.get("content"), f"{where}.content", self.settings.max_content_chars
+            ),
             occurred_at=(
-                validate.aware_utc(occurred, f"{where}.occurred_at") if occurred is not None
+                validate.aware_utc(occurred, f"{where}.occurred_at")
+                if occurred is not None
                 else defaults.occurred_at or recorded
             ),
             recorded_at=recorded,
-            session_id=validate.label(raw.get("session_id") or defaults.session_id, f"{where}.session_id"),
-            speaker=validate.label(raw.get("speaker") or defaults.speaker, f"{where}.speaker"),
-            role=validate.label(raw.get("role") or defaults.role, f"{where}.role"),
+            session_id=validate.label(
+                _pick(raw, "session_id", defaults.session_id), f"{where}.session_id"
+            ),
+            speaker=validate.label(_pick(raw, "speaker", defaults.speaker), f"{where}.speaker"),
+            role=validate.label(_pick(raw, "role", defaults.role), f"{where}.role"),
             metadata=validate.metadata(merged_metadata, f"{where}.metadata"),
         )
 
@@ -235,8 +254,12 @@ class Memory:
         if index is None:
             return []
         if where:
-            filters = Filters(**{**_fields(filters), "seqs": frozenset(
-                self.store.episodes.matching_metadata(ns, where))})
+            filters = Filters(
+                **{
+                    **_fields(filters),
+                    "seqs": frozenset(self.store.episodes.matching_metadata(ns, where)),
+                }
+            )
         vector = None
         if "dense" in chosen:
             embedded = self._embed([text])
@@ -246,9 +269,7 @@ class Memory:
         weights = {"bm25": self.settings.bm25_weight, "dense": self.settings.dense_weight}
         fused = fuse_rrf(rankings, weights, self.settings.rrf_k)[:count]
         rows = self.store.episodes.by_seq(ns, [f.key for f in fused])
-        return [
-            _hit(rows[f.key][0], f.score, f.ranks) for f in fused if f.key in rows
-        ]
+        return [_hit(rows[f.key][0], f.score, f.ranks) for f in fused if f.key in rows]
 
     def get(self, episode_id: str, *, namespace: str | None = None) -> Episode:
         """One episode by id (deleted ones too); NotFound otherwise."""
@@ -263,11 +284,13 @@ class Memory:
 
     def stats(self, namespace: str | None = None) -> StoreStats:
         """Counts per namespace (all, or the one named), size on disk, embedder."""
-        names = [self._namespace(namespace)] if namespace else self.namespaces()
+        names = self.namespaces() if namespace is None else [self._namespace(namespace)]
         per = [self.store.namespaces.stats(n, self.embedder.name) for n in names]
         return StoreStats(
-            path=self.store.path, schema_version=self.store.schema_version,
-            embedder=self.store.get_meta("embedder"), bytes_on_disk=self.store.bytes_on_disk(),
+            path=self.store.path,
+            schema_version=self.store.schema_version,
+            embedder=self.store.get_meta("embedder"),
+            bytes_on_disk=self.store.bytes_on_disk(),
             namespaces=tuple(s for s in per if s is not None),
         )
 
@@ -277,10 +300,8 @@ class Memory:
         self, out: TextIO, *, namespace: str | None = None, include_deleted: bool = True
     ) -> int:
         """Write episodes as JSONL (one namespace, or all); return how many."""
-        names = [self._namespace(namespace)] if namespace else self.namespaces()
-        return sum(
-            write_jsonl(self.store.episodes.iterate(n, include_deleted), out) for n in names
-        )
+        names = self.namespaces() if namespace is None else [self._namespace(namespace)]
+        return sum(write_jsonl(self.store.episodes.iterate(n, include_deleted), out) for n in names)
 
     def import_(self, source: TextIO, *, batch: int = 1000) -> ImportReport:
         """Read JSONL written by export; ids already present are skipped (idempotent).
@@ -323,10 +344,13 @@ class Memory:
         """
         made = 0
         while pending := self.store.vectors.pending(self.embedder.name, _EMBED_BATCH):
-            vectors = self._embed([index_text(p.speaker, p.content) for p in pending], raise_errors=True)
+            vectors = self._embed(
+                [index_text(p.speaker, p.content) for p in pending], raise_errors=True
+            )
             assert vectors is not None
             self.store.vectors.put(
-                self.embedder.name, vectors.shape[1],
+                self.embedder.name,
+                vectors.shape[1],
                 [(p.namespace, p.seq, vectors[i].tobytes()) for i, p in enumerate(pending)],
             )
             made += len(pending)
@@ -354,7 +378,7 @@ class Memory:
     # -- internals -----------------------------------------------------------
 
     def _namespace(self, namespace: str | None) -> str:
-        return validate.namespace(namespace or self.settings.namespace)
+        return validate.namespace(self.settings.namespace if namespace is None else namespace)
 
     def _check_model(self) -> None:
         stored = self.store.get_meta("embedder")
@@ -386,12 +410,22 @@ class Memory:
                 return None
             if index is None or index.created_us != created:
                 index = NamespaceIndex(
-                    ns, created, self.embedder.dimensions, self.settings.bm25_k1, self.settings.bm25_b
+                    ns,
+                    created,
+                    self.embedder.dimensions,
+                    self.settings.bm25_k1,
+                    self.settings.bm25_b,
                 )
                 self._indexes[ns] = index
         with index.lock:
             index.apply(self.store.changes.since(ns, index.last_change, self.embedder.name))
         return index
+
+
+def _pick(raw: Mapping[str, Any], key: str, default: object) -> object:
+    """The message's own value when it sets one (even an invalid one), else the default."""
+    value = raw.get(key)
+    return default if value is None else value
 
 
 def index_text(speaker: str | None, content: str) -> str:
@@ -405,9 +439,16 @@ def _fields(filters: Filters) -> dict[str, Any]:
 
 def _hit(episode: Episode, score: float, ranks: Mapping[str, int]) -> Hit:
     return Hit(
-        id=episode.id, kind="episode", namespace=episode.namespace, text=episode.content,
-        score=score, occurred_at=episode.occurred_at, session_id=episode.session_id,
-        speaker=episode.speaker, episode_ids=(episode.id,), ranks=dict(ranks),
+        id=episode.id,
+        kind="episode",
+        namespace=episode.namespace,
+        text=episode.content,
+        score=score,
+        occurred_at=episode.occurred_at,
+        session_id=episode.session_id,
+        speaker=episode.speaker,
+        episode_ids=(episode.id,),
+        ranks=dict(ranks),
         metadata=episode.metadata,
     )
 
@@ -462,4 +503,3 @@ class AsyncMemory:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-

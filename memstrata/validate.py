@@ -6,7 +6,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from memstrata.errors import InvalidInput
 from memstrata.model import JSONValue, Metadata
@@ -78,7 +78,7 @@ def aware_utc(value: object, field: str) -> datetime:
             field=field,
         )
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except OverflowError as exc:
         raise InvalidInput("is out of the representable range", field=field) from exc
 

@@ -22,7 +22,9 @@ class Bm25sBaseline:
             raise MissingDependency("bench", "bm25s") from exc
         self._bm25s = bm25s
         self._stemmer = Stemmer.Stemmer("english")
-        tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=self._stemmer, show_progress=False)
+        tokens = bm25s.tokenize(
+            list(texts), stopwords="en", stemmer=self._stemmer, show_progress=False
+        )
         self._retriever = bm25s.BM25()
         self._retriever.index(tokens, show_progress=False)
         self._size = len(texts)

@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,18 @@ CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 
 SYSTEMS = ("memstrata", "bm25", "dense", "rrf")
 DEPTH = 20
 CANDIDATES = 100
-METRICS = ("R@1", "R@5", "R@10", "R@20", "Hit@1", "Hit@5", "Hit@10", "Hit@20", "NDCG@10",
-           "SessR@10")
+METRICS = (
+    "R@1",
+    "R@5",
+    "R@10",
+    "R@20",
+    "Hit@1",
+    "Hit@5",
+    "Hit@10",
+    "Hit@20",
+    "NDCG@10",
+    "SessR@10",
+)
 
 Rows = dict[str, dict[str, list[dict[str, float]]]]
 
@@ -47,12 +58,23 @@ def _timed(latencies: list[float], call: Callable[[], list[str]]) -> list[str]:
     return ranked
 
 
-def _score_conversation(memory: Memory, conv: Conversation, rows: Rows,
-                        latencies: dict[str, list[float]]) -> None:
+def _memstrata_ranking(memory: Memory, namespace: str, question: str) -> list[str]:
+    hits = memory.search(question, namespace=namespace, limit=DEPTH)
+    return [str(h.metadata["dia_id"]) for h in hits]
+
+
+def _score_conversation(
+    memory: Memory, conv: Conversation, rows: Rows, latencies: dict[str, list[float]]
+) -> None:
     messages = [
-        {"id": f"{conv.sample_id}:{t.dia_id}", "content": t.text, "speaker": t.speaker,
-         "occurred_at": t.occurred_at, "session_id": f"session_{t.session}",
-         "metadata": {"dia_id": t.dia_id}}
+        {
+            "id": f"{conv.sample_id}:{t.dia_id}",
+            "content": t.text,
+            "speaker": t.speaker,
+            "occurred_at": t.occurred_at,
+            "session_id": f"session_{t.session}",
+            "metadata": {"dia_id": t.dia_id},
+        }
         for t in conv.turns
     ]
     start = time.perf_counter()
@@ -65,9 +87,9 @@ def _score_conversation(memory: Memory, conv: Conversation, rows: Rows,
     dense = DenseBaseline(embed_normalised(memory.embedder, texts))
     for q in conv.questions:
         ranked: dict[str, list[str]] = {}
-        ranked["memstrata"] = _timed(latencies["memstrata"], lambda q=q: [
-            str(h.metadata["dia_id"]) for h in memory.search(q.text, namespace=conv.sample_id,
-                                                             limit=DEPTH)])
+        ranked["memstrata"] = _timed(
+            latencies["memstrata"], partial(_memstrata_ranking, memory, conv.sample_id, q.text)
+        )
         b = bm25.rank(q.text, CANDIDATES)
         d = dense.rank(embed_normalised(memory.embedder, [q.text])[0], CANDIDATES)
         ranked["bm25"] = [dia_ids[i] for i in b[:DEPTH]]
@@ -82,8 +104,10 @@ def _score_conversation(memory: Memory, conv: Conversation, rows: Rows,
 def _summary(rows: Rows) -> dict[str, dict[str, dict[str, float]]]:
     return {
         system: {
-            group: {"n": float(len(items)),
-                    **{m: 100 * sum(r[m] for r in items) / len(items) for m in METRICS}}
+            group: {
+                "n": float(len(items)),
+                **{m: 100 * sum(r[m] for r in items) / len(items) for m in METRICS},
+            }
             for group, items in sorted(groups.items())
         }
         for system, groups in rows.items()
@@ -96,32 +120,53 @@ def run_locomo(data: Path, out_dir: Path, limit: int | None, console: Console) -
     latencies: dict[str, list[float]] = defaultdict(list)
     with tempfile.TemporaryDirectory() as tmp, Memory(Path(tmp) / "locomo.db") as memory:
         for conv in conversations:
-            console.print(f"{conv.sample_id}: {len(conv.turns)} turns, {len(conv.questions)} questions")
+            console.print(
+                f"{conv.sample_id}: {len(conv.turns)} turns, {len(conv.questions)} questions"
+            )
             _score_conversation(memory, conv, rows, latencies)
         embedder = memory.embedder.name
     summary = _summary(rows)
-    timing = {name: {"p50_ms": percentile(v, 50), "p95_ms": percentile(v, 95),
-                     "p99_ms": percentile(v, 99)} for name, v in latencies.items()}
-    result = {"data": str(data), "conversations": len(conversations), "embedder": embedder,
-              "summary": summary, "latency": timing}
+    timing = {
+        name: {
+            "p50_ms": percentile(v, 50),
+            "p95_ms": percentile(v, 95),
+            "p99_ms": percentile(v, 99),
+        }
+        for name, v in latencies.items()
+    }
+    result = {
+        "data": str(data),
+        "conversations": len(conversations),
+        "embedder": embedder,
+        "summary": summary,
+        "latency": timing,
+    }
     write_json(out_dir / "locomo.json", result)
     markdown = render_markdown(summary, timing)
     (out_dir / "locomo.md").write_text(markdown + "\n", encoding="utf-8")
     groups = [g for g in summary["memstrata"] if g != "5 adversarial"]
-    bar_plot(out_dir / "locomo.png", "LoCoMo evidence recall@10 by category", groups,
-             {s: [summary[s][g]["R@10"] for g in groups] for s in SYSTEMS}, "R@10 (%)")
+    bar_plot(
+        out_dir / "locomo.png",
+        "LoCoMo evidence recall@10 by category",
+        groups,
+        {s: [summary[s][g]["R@10"] for g in groups] for s in SYSTEMS},
+        "R@10 (%)",
+    )
     console.print(markdown)
     return result
 
 
-def render_markdown(summary: dict[str, dict[str, dict[str, float]]],
-                    timing: dict[str, dict[str, float]]) -> str:
+def render_markdown(
+    summary: dict[str, dict[str, dict[str, float]]], timing: dict[str, dict[str, float]]
+) -> str:
     parts = []
     for group in summary["memstrata"]:
         n = int(summary["memstrata"][group]["n"])
         rows = [[s, *[summary[s][group][m] for m in METRICS]] for s in SYSTEMS]
         parts.append(f"### {group} (n={n})\n\n" + markdown_table(["system", *METRICS], rows))
-    rows_t = [[name, f"{t['p50_ms']:.2f}", f"{t['p95_ms']:.2f}", f"{t['p99_ms']:.2f}"]
-              for name, t in timing.items()]
+    rows_t = [
+        [name, f"{t['p50_ms']:.2f}", f"{t['p95_ms']:.2f}", f"{t['p99_ms']:.2f}"]
+        for name, t in timing.items()
+    ]
     parts.append("### latency (ms)\n\n" + markdown_table(["what", "p50", "p95", "p99"], rows_t))
     return "\n\n".join(parts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 _SESSION_KEY = re.compile(r"^session_(\d+)$")
@@ -44,7 +44,7 @@ class Conversation:
 
 def parse_session_time(raw: str) -> datetime:
     """'1:56 pm on 8 May, 2023' -> an aware UTC datetime."""
-    return datetime.strptime(raw.strip(), "%I:%M %p on %d %B, %Y").replace(tzinfo=timezone.utc)
+    return datetime.strptime(raw.strip(), "%I:%M %p on %d %B, %Y").replace(tzinfo=UTC)
 
 
 def turn_text(turn: dict[str, str]) -> str:

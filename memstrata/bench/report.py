@@ -22,8 +22,13 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> 
     return "\n".join(lines)
 
 
-def bar_plot(path: Path, title: str, groups: Sequence[str], series: Mapping[str, Sequence[float]],
-             ylabel: str) -> bool:
+def bar_plot(
+    path: Path,
+    title: str,
+    groups: Sequence[str],
+    series: Mapping[str, Sequence[float]],
+    ylabel: str,
+) -> bool:
     """Grouped bars; returns False (and writes nothing) without matplotlib."""
     try:
         import matplotlib

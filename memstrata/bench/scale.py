@@ -12,6 +12,7 @@ import multiprocessing
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +60,11 @@ def _ingest(memory: Memory, gen: ChatGenerator, n: int) -> dict[str, float]:
         memory.add(batch, namespace=NAMESPACE)
     total = time.perf_counter() - start - embed_seconds
     sampled = min(n, 20 * BATCH)
-    return {"seconds": total, "messages_per_s": n / total,
-            "embed_only_per_s": sampled / embed_seconds if embed_seconds else float("nan")}
+    return {
+        "seconds": total,
+        "messages_per_s": n / total,
+        "embed_only_per_s": sampled / embed_seconds if embed_seconds else float("nan"),
+    }
 
 
 def measure(n: int, queries: int) -> dict[str, Any]:
@@ -70,7 +74,7 @@ def measure(n: int, queries: int) -> dict[str, Any]:
         with Memory(path) as memory:
             ingest = _ingest(memory, gen, n)
             singles = [gen.messages(n + i, 1) for i in range(SINGLE_ADDS)]
-            add_one = _latencies([lambda m=m: memory.add(m, namespace=NAMESPACE) for m in singles])
+            add_one = _latencies([partial(memory.add, m, namespace=NAMESPACE) for m in singles])
         rss_before = _rss_mb()
         with Memory(path) as memory:
             start = time.perf_counter()
@@ -78,23 +82,39 @@ def measure(n: int, queries: int) -> dict[str, Any]:
             cold_load = time.perf_counter() - start
             texts = gen.queries(queries)
             search = {
-                name: _latencies([lambda q=q: memory.search(q, namespace=NAMESPACE,
-                                                            retrievers=chosen) for q in texts])
-                for name, chosen in (("bm25", ["bm25"]), ("dense", ["dense"]),
-                                     ("fused", ["bm25", "dense"]))
+                name: _latencies(
+                    [
+                        partial(memory.search, q, namespace=NAMESPACE, retrievers=chosen)
+                        for q in texts
+                    ]
+                )
+                for name, chosen in (
+                    ("bm25", ["bm25"]),
+                    ("dense", ["dense"]),
+                    ("fused", ["bm25", "dense"]),
+                )
             }
             index = memory._index(NAMESPACE)
             assert index is not None
             matrix = index.vectors.matrix()
             ids = np.arange(len(matrix))
-            search["numpy exact (baseline)"] = _latencies([
-                lambda q=q: top_k(ids, matrix @ embed_normalised(memory.embedder, [q])[0], 10)
-                for q in texts])
+
+            def exact(query: str) -> object:
+                return top_k(ids, matrix @ embed_normalised(memory.embedder, [query])[0], 10)
+
+            search["numpy exact (baseline)"] = _latencies([partial(exact, q) for q in texts])
             disk = memory.store.bytes_on_disk()
         total = n + SINGLE_ADDS
-        return {"n": n, "ingest": ingest, "add_one_ms": add_one, "cold_index_load_s": cold_load,
-                "search_ms": search, "rss_mb": _rss_mb(), "index_rss_mb": _rss_mb() - rss_before,
-                "bytes_per_episode": disk / total}
+        return {
+            "n": n,
+            "ingest": ingest,
+            "add_one_ms": add_one,
+            "cold_index_load_s": cold_load,
+            "search_ms": search,
+            "rss_mb": _rss_mb(),
+            "index_rss_mb": _rss_mb() - rss_before,
+            "bytes_per_episode": disk / total,
+        }
 
 
 def run_scale(sizes: Sequence[int], out_dir: Path, queries: int, console: Console) -> list[Any]:
@@ -108,20 +128,46 @@ def run_scale(sizes: Sequence[int], out_dir: Path, queries: int, console: Consol
     write_json(out_dir / "scale.json", results)
     (out_dir / "scale.md").write_text(render_markdown(results) + "\n", encoding="utf-8")
     names = list(results[0]["search_ms"])
-    bar_plot(out_dir / "scale.png", "search p95 latency (ms)", [f"{r['n']:,}" for r in results],
-             {name: [r["search_ms"][name]["p95"] for r in results] for name in names}, "ms")
+    bar_plot(
+        out_dir / "scale.png",
+        "search p95 latency (ms)",
+        [f"{r['n']:,}" for r in results],
+        {name: [r["search_ms"][name]["p95"] for r in results] for name in names},
+        "ms",
+    )
     return results
 
 
 def render_markdown(results: Sequence[dict[str, Any]]) -> str:
-    ingest = [[f"{r['n']:,}", f"{r['ingest']['messages_per_s']:,.0f}",
-               f"{r['ingest']['embed_only_per_s']:,.0f}",
-               f"{r['add_one_ms']['p50']:.2f}", f"{r['add_one_ms']['p95']:.2f}",
-               f"{r['cold_index_load_s']:.1f}", f"{r['rss_mb']:,.0f}",
-               f"{r['bytes_per_episode']:,.0f}"] for r in results]
-    text = markdown_table(["n", "ingest msg/s (with embedding)", "embed only /s",
-                           "add() p50 ms", "add() p95 ms", "cold index load s", "RSS MB",
-                           "disk bytes/episode"], ingest)
-    rows = [[f"{r['n']:,}", name, f"{v['p50']:.2f}", f"{v['p95']:.2f}", f"{v['p99']:.2f}"]
-            for r in results for name, v in r["search_ms"].items()]
+    ingest = [
+        [
+            f"{r['n']:,}",
+            f"{r['ingest']['messages_per_s']:,.0f}",
+            f"{r['ingest']['embed_only_per_s']:,.0f}",
+            f"{r['add_one_ms']['p50']:.2f}",
+            f"{r['add_one_ms']['p95']:.2f}",
+            f"{r['cold_index_load_s']:.1f}",
+            f"{r['rss_mb']:,.0f}",
+            f"{r['bytes_per_episode']:,.0f}",
+        ]
+        for r in results
+    ]
+    text = markdown_table(
+        [
+            "n",
+            "ingest msg/s (with embedding)",
+            "embed only /s",
+            "add() p50 ms",
+            "add() p95 ms",
+            "cold index load s",
+            "RSS MB",
+            "disk bytes/episode",
+        ],
+        ingest,
+    )
+    rows = [
+        [f"{r['n']:,}", name, f"{v['p50']:.2f}", f"{v['p95']:.2f}", f"{v['p99']:.2f}"]
+        for r in results
+        for name, v in r["search_ms"].items()
+    ]
     return text + "\n\n" + markdown_table(["n", "search", "p50 ms", "p95 ms", "p99 ms"], rows)

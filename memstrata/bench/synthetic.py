@@ -8,7 +8,7 @@ tail, so term statistics resemble chat logs rather than uniform noise.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -47,7 +47,7 @@ class ChatGenerator:
         weights = ranks**-1.07
         self._cdf = np.cumsum(weights / weights.sum())
         self._rng = np.random.default_rng(seed)
-        self._start = datetime(2023, 1, 1, tzinfo=timezone.utc)
+        self._start = datetime(2023, 1, 1, tzinfo=UTC)
 
     def _sentence(self, length: int) -> str:
         picks = np.searchsorted(self._cdf, self._rng.random(length))
@@ -58,12 +58,14 @@ class ChatGenerator:
         out: list[dict[str, object]] = []
         for i in range(start, start + count):
             length = int(self._rng.integers(12, 29))
-            out.append({
-                "content": self._sentence(length).capitalize() + ".",
-                "speaker": "Alex" if i % 2 else "Sam",
-                "session_id": f"s{i // 40}",
-                "occurred_at": self._start + timedelta(minutes=i),
-            })
+            out.append(
+                {
+                    "content": self._sentence(length).capitalize() + ".",
+                    "speaker": "Alex" if i % 2 else "Sam",
+                    "session_id": f"s{i // 40}",
+                    "occurred_at": self._start + timedelta(minutes=i),
+                }
+            )
         return out
 
     def queries(self, count: int) -> list[str]:

@@ -98,8 +98,11 @@ def add(
         raise InvalidInput("give a TEXT or --file, not both", field="add")
     with _memory(ctx) as memory:
         kwargs: dict[str, Any] = {
-            "session_id": session, "speaker": speaker, "role": role,
-            "occurred_at": occurred_at, "metadata": _metadata(meta),
+            "session_id": session,
+            "speaker": speaker,
+            "role": role,
+            "occurred_at": occurred_at,
+            "metadata": _metadata(meta),
         }
         if text is not None:
             episodes = memory.add(text, **kwargs)
@@ -135,7 +138,12 @@ def search(
     """Search the namespace; hits come dated, with their ids and retriever ranks."""
     with _memory(ctx) as memory:
         hits = memory.search(
-            query, limit=limit, session_id=session, speaker=speaker, since=since, until=until,
+            query,
+            limit=limit,
+            session_id=session,
+            speaker=speaker,
+            since=since,
+            until=until,
             metadata=_metadata(meta) or None,
         )
     if as_json:
@@ -249,10 +257,15 @@ def demo(ctx: typer.Context) -> None:
     with _memory(ctx) as memory:
         memory.add(messages)
         count = memory.stats(memory.settings.namespace).namespaces[0].episodes
-        out.print(f"[bold]{count} episodes[/bold] in namespace {memory.settings.namespace!r} "
-                  f"of {memory.settings.path}")
-        for question in ("Which city did Maya move to?", "What is Maya allergic to?",
-                         "When is the trip to Japan?"):
+        out.print(
+            f"[bold]{count} episodes[/bold] in namespace {memory.settings.namespace!r} "
+            f"of {memory.settings.path}"
+        )
+        for question in (
+            "Which city did Maya move to?",
+            "What is Maya allergic to?",
+            "When is the trip to Japan?",
+        ):
             out.print(f"\n[bold]? {question}[/bold]")
             out.print(hits_text(memory.search(question, limit=3)), markup=False, highlight=False)
 

@@ -48,7 +48,11 @@ def episode_table(episodes: Sequence[Episode]) -> Table:
         table.add_column(column, overflow="fold")
     for e in episodes:
         table.add_row(
-            e.id, e.occurred_at.strftime("%Y-%m-%d %H:%M"), e.session_id or "", e.speaker or "",
-            e.content, "" if e.deleted_at is None else e.deleted_at.isoformat(),
+            e.id,
+            e.occurred_at.strftime("%Y-%m-%d %H:%M"),
+            e.session_id or "",
+            e.speaker or "",
+            e.content,
+            "" if e.deleted_at is None else e.deleted_at.isoformat(),
         )
     return table

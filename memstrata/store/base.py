@@ -56,13 +56,13 @@ class EpisodeStore(Protocol):
 
     def get(self, namespace: str, episode_ids: Sequence[str]) -> list[Episode]: ...
 
-    def by_seq(
-        self, namespace: str, seqs: Sequence[int]
-    ) -> dict[int, tuple[Episode, str]]:
+    def by_seq(self, namespace: str, seqs: Sequence[int]) -> dict[int, tuple[Episode, str]]:
         """Live episodes of a namespace by seq, with their analyzed terms."""
         ...
 
-    def set_deleted(self, namespace: str, episode_id: str, deleted_at: datetime | None) -> Episode: ...
+    def set_deleted(
+        self, namespace: str, episode_id: str, deleted_at: datetime | None
+    ) -> Episode: ...
 
     def purge(self, namespace: str, episode_ids: Sequence[str]) -> int: ...
 
@@ -82,7 +82,9 @@ class VectorStore(Protocol):
 
 
 class ChangeLog(Protocol):
-    def since(self, namespace: str, change_seq: int) -> list[IndexEntry]: ...
+    def since(self, namespace: str, change_seq: int, model: str | None) -> list[IndexEntry]:
+        """Changes after ``change_seq``, with vectors of ``model`` for add/embed."""
+        ...
 
 
 class NamespaceCatalog(Protocol):
@@ -96,12 +98,23 @@ class NamespaceCatalog(Protocol):
 class Store(Protocol):
     """A backend: groups of methods by record, plus store-wide metadata."""
 
-    episodes: EpisodeStore
-    vectors: VectorStore
-    changes: ChangeLog
-    namespaces: NamespaceCatalog
-    path: str
-    schema_version: int
+    @property
+    def episodes(self) -> EpisodeStore: ...
+
+    @property
+    def vectors(self) -> VectorStore: ...
+
+    @property
+    def changes(self) -> ChangeLog: ...
+
+    @property
+    def namespaces(self) -> NamespaceCatalog: ...
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def schema_version(self) -> int: ...
 
     def get_meta(self, key: str) -> str | None: ...
 

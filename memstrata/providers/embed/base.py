@@ -16,8 +16,11 @@ class Embedder(Protocol):
     under one name are never compared with vectors made under another.
     """
 
-    name: str
-    dimensions: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dimensions(self) -> int: ...
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]: ...
 

@@ -23,7 +23,9 @@ _CHUNK = 500
 
 
 def _episode(row: Sequence[object]) -> Episode:
-    (episode_id, namespace, content, occurred, recorded, session, speaker, role, meta, deleted) = row
+    (episode_id, namespace, content, occurred, recorded, session, speaker, role, meta, deleted) = (
+        row
+    )
     return Episode(
         id=str(episode_id),
         namespace=str(namespace),
@@ -71,8 +73,15 @@ class SqliteEpisodes:
             "terms, occurred_at, recorded_at, metadata) VALUES (?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT(namespace, episode_id) DO NOTHING RETURNING seq",
             (
-                e.id, namespace, e.session_id, e.speaker, e.role, e.content, item.terms,
-                to_us(e.occurred_at), to_us(e.recorded_at),
+                e.id,
+                namespace,
+                e.session_id,
+                e.speaker,
+                e.role,
+                e.content,
+                item.terms,
+                to_us(e.occurred_at),
+                to_us(e.recorded_at),
                 json.dumps(dict(e.metadata), ensure_ascii=False, sort_keys=True),
             ),
         ).fetchone()
@@ -182,11 +191,15 @@ class SqliteEpisodes:
         last = 0
         while True:  # page by seq so no cursor stays open between yields
             with translate_errors("export episodes"):
-                rows = self._db.read().execute(
-                    f"SELECT seq, {_EPISODE_COLUMNS} FROM episodes "
-                    f"WHERE namespace = ? AND seq > ?{where} ORDER BY seq LIMIT 1000",
-                    (namespace, last),
-                ).fetchall()
+                rows = (
+                    self._db.read()
+                    .execute(
+                        f"SELECT seq, {_EPISODE_COLUMNS} FROM episodes "
+                        f"WHERE namespace = ? AND seq > ?{where} ORDER BY seq LIMIT 1000",
+                        (namespace, last),
+                    )
+                    .fetchall()
+                )
             if not rows:
                 return
             for row in rows:
@@ -217,12 +230,16 @@ class SqliteVectors:
 
     def pending(self, model: str, limit: int) -> list[PendingVector]:
         with translate_errors("find pending vectors"):
-            rows = self._db.read().execute(
-                "SELECT e.namespace, e.seq, e.content, e.speaker FROM episodes e "
-                "LEFT JOIN vectors v ON v.seq = e.seq "
-                "WHERE v.seq IS NULL OR v.model != ? ORDER BY e.seq LIMIT ?",
-                (model, limit),
-            ).fetchall()
+            rows = (
+                self._db.read()
+                .execute(
+                    "SELECT e.namespace, e.seq, e.content, e.speaker FROM episodes e "
+                    "LEFT JOIN vectors v ON v.seq = e.seq "
+                    "WHERE v.seq IS NULL OR v.model != ? ORDER BY e.seq LIMIT ?",
+                    (model, limit),
+                )
+                .fetchall()
+            )
         return [PendingVector(str(n), int(s), str(c), sp) for n, s, c, sp in rows]
 
     def put(self, model: str, dims: int, rows: Sequence[tuple[str, int, bytes]]) -> None:
@@ -245,22 +262,31 @@ class SqliteChanges:
     def __init__(self, db: Connections) -> None:
         self._db = db
 
-    def since(self, namespace: str, change_seq: int, model: str | None = None) -> list[IndexEntry]:
+    def since(self, namespace: str, change_seq: int, model: str | None) -> list[IndexEntry]:
         with translate_errors("read changes"):
-            rows = self._db.read().execute(
-                "SELECT c.change_seq, c.op, c.seq, e.terms, e.occurred_at, e.session_id, "
-                "e.speaker, v.vector FROM changes c "
-                "LEFT JOIN episodes e ON e.seq = c.seq "
-                "LEFT JOIN vectors v ON v.seq = c.seq AND v.model = ? "
-                "AND c.op IN ('add', 'embed') "
-                "WHERE c.namespace = ? AND c.change_seq > ? ORDER BY c.change_seq",
-                (model, namespace, change_seq),
-            ).fetchall()
+            rows = (
+                self._db.read()
+                .execute(
+                    "SELECT c.change_seq, c.op, c.seq, e.terms, e.occurred_at, e.session_id, "
+                    "e.speaker, v.vector FROM changes c "
+                    "LEFT JOIN episodes e ON e.seq = c.seq "
+                    "LEFT JOIN vectors v ON v.seq = c.seq AND v.model = ? "
+                    "AND c.op IN ('add', 'embed') "
+                    "WHERE c.namespace = ? AND c.change_seq > ? ORDER BY c.change_seq",
+                    (model, namespace, change_seq),
+                )
+                .fetchall()
+            )
         return [
             IndexEntry(
-                change_seq=int(r[0]), op=r[1], seq=int(r[2]), terms=r[3],
-                occurred_us=None if r[4] is None else int(r[4]), session_id=r[5],
-                speaker=r[6], vector=r[7],
+                change_seq=int(r[0]),
+                op=r[1],
+                seq=int(r[2]),
+                terms=r[3],
+                occurred_us=None if r[4] is None else int(r[4]),
+                session_id=r[5],
+                speaker=r[6],
+                vector=r[7],
             )
             for r in rows
         ]
@@ -277,9 +303,11 @@ class SqliteNamespaces:
 
     def created_at(self, namespace: str) -> int | None:
         with translate_errors("read namespace"):
-            row = self._db.read().execute(
-                "SELECT created_at FROM namespaces WHERE name = ?", (namespace,)
-            ).fetchone()
+            row = (
+                self._db.read()
+                .execute("SELECT created_at FROM namespaces WHERE name = ?", (namespace,))
+                .fetchone()
+            )
         return None if row is None else int(row[0])
 
     def stats(self, namespace: str, model: str | None) -> NamespaceStats | None:
@@ -300,8 +328,11 @@ class SqliteNamespaces:
                 (namespace, model),
             ).fetchone()[0]
         return NamespaceStats(
-            namespace=namespace, episodes=int(live), deleted=int(deleted),
-            sessions=int(sessions), vectors=int(vectors),
+            namespace=namespace,
+            episodes=int(live),
+            deleted=int(deleted),
+            sessions=int(sessions),
+            vectors=int(vectors),
             pending_vectors=int(live) + int(deleted) - int(vectors),
             first_occurred_at=None if first is None else from_us(int(first)),
             last_occurred_at=None if last is None else from_us(int(last)),
