@@ -1,0 +1,114 @@
+"""The LoCoMo bench on a tiny conversation in LoCoMo's format, made here."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from memstrata.bench.locomo import run_locomo
+from memstrata.bench.locomo_data import load_locomo, normalise_evidence, parse_session_time
+from memstrata.bench.metrics import hit_at, ndcg_at, percentile, question_metrics, recall_at
+
+
+def tiny_locomo(path: Path) -> Path:
+    conversation = {
+        "speaker_a": "Ana",
+        "speaker_b": "Bo",
+        "session_1_date_time": "1:56 pm on 8 May, 2023",
+        "session_1": [
+            {"speaker": "Ana", "dia_id": "D1:1", "text": "I adopted a puppy named Biscuit."},
+            {
+                "speaker": "Bo",
+                "dia_id": "D1:2",
+                "text": "Lovely! I started pottery classes.",
+                "blip_caption": "a photo of a clay bowl",
+            },
+        ],
+        "session_2_date_time": "10:00 am on 1 June, 2023",
+        "session_2": [
+            {"speaker": "Ana", "dia_id": "D2:1", "text": "Biscuit chewed my running shoes."},
+            {"speaker": "Bo", "dia_id": "D2:2", "text": "My bowl won a prize at the fair."},
+        ],
+    }
+    qa = [
+        {
+            "question": "What is the name of Ana's puppy?",
+            "answer": "Biscuit",
+            "evidence": ["D1:1"],
+            "category": 4,
+        },
+        {
+            "question": "What did Bo make in pottery class?",
+            "answer": "a bowl",
+            "evidence": ["D1:2; D2:2"],
+            "category": 1,
+        },
+        {
+            "question": "When did the puppy chew the shoes?",
+            "answer": "June 2023",
+            "evidence": ["D:2:01"],
+            "category": 2,
+        },
+        {
+            "question": "What did Ana win?",
+            "adversarial_answer": "a prize",
+            "evidence": ["D2:2", "D9:9"],
+            "category": 5,
+        },
+        {"question": "Unscorable", "answer": "x", "evidence": [], "category": 3},
+    ]
+    path.write_text(json.dumps([{"sample_id": "conv-t", "conversation": conversation, "qa": qa}]))
+    return path
+
+
+def test_loader_normalises_evidence_and_counts_defects(tmp_path: Path) -> None:
+    (conv,) = load_locomo(tiny_locomo(tmp_path / "l.json"))
+    assert [t.dia_id for t in conv.turns] == ["D1:1", "D1:2", "D2:1", "D2:2"]
+    assert conv.turns[1].text.endswith("[shares an image: a photo of a clay bowl]")
+    assert [sorted(q.evidence) for q in conv.questions] == [
+        ["D1:1"],
+        ["D1:2", "D2:2"],
+        ["D2:1"],
+        ["D2:2"],
+    ]
+    assert (conv.dropped_evidence, conv.skipped_questions) == (1, 1)
+
+
+def test_evidence_forms_from_the_data_readme() -> None:
+    known = {"D8:6", "D9:17", "D9:1", "D4:4", "D4:6", "D11:26", "D30:5"}
+    found, dropped = normalise_evidence(
+        ["D8:6; D9:17", "D9:1 D4:4 D4:6", "D:11:26", "D30:05", "D", "D10:19"], known
+    )
+    assert found == known and dropped == 2
+
+
+def test_session_time_parses_to_utc() -> None:
+    assert parse_session_time("1:56 pm on 8 May, 2023").isoformat() == "2023-05-08T13:56:00+00:00"
+
+
+def test_metrics_by_hand() -> None:
+    ranked = ["a", "x", "b", "y"]
+    assert recall_at(ranked, {"a", "b"}, 1) == 0.5 and recall_at(ranked, {"a", "b"}, 3) == 1.0
+    assert hit_at(ranked, {"b"}, 2) == 0.0 and hit_at(ranked, {"b"}, 3) == 1.0
+    assert ndcg_at(["a"], {"a"}, 10) == 1.0
+    assert ndcg_at(["x", "a"], {"a"}, 10) == pytest.approx(1 / 1.5849625)
+    row = question_metrics(ranked, {"a", "z"}, {"a": "s1", "z": "s2", "x": "s1"})
+    assert row["SessR@10"] == 0.5 and row["R@20"] == 0.5
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.0 and percentile([5.0], 99) == 5.0
+
+
+def test_run_locomo_writes_results_and_scores_every_system(tmp_path: Path) -> None:
+    data = tiny_locomo(tmp_path / "l.json")
+    result = run_locomo(data, tmp_path / "out", None, Console(file=io.StringIO()))
+    summary = result["summary"]
+    assert set(summary) == {"memstrata", "bm25", "dense", "rrf"}
+    assert summary["memstrata"]["1-4 all"]["n"] == 3
+    assert summary["memstrata"]["5 adversarial"]["n"] == 1
+    assert summary["bm25"]["4 single-hop"]["Hit@1"] == 100.0
+    for name in ("locomo.json", "locomo.md", "locomo.png"):
+        assert (tmp_path / "out" / name).stat().st_size > 0
+    assert "### 1-4 all (n=3)" in (tmp_path / "out" / "locomo.md").read_text()

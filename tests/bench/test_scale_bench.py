@@ -1,0 +1,22 @@
+"""The scale bench's measurement on a small size, in this process."""
+
+from __future__ import annotations
+
+from memstrata.bench.scale import measure, render_markdown
+from memstrata.bench.synthetic import ChatGenerator, vocabulary
+
+
+def test_generator_is_seeded_and_chat_like() -> None:
+    first, second = ChatGenerator().messages(0, 50), ChatGenerator().messages(0, 50)
+    assert first == second
+    assert all(12 <= len(str(m["content"]).split()) <= 28 for m in first)
+    assert len(set(vocabulary(5000))) == 5000
+
+
+def test_measure_reports_every_figure() -> None:
+    result = measure(500, 5)
+    assert result["n"] == 500 and result["ingest"]["messages_per_s"] > 0
+    assert set(result["search_ms"]) == {"bm25", "dense", "fused", "numpy exact (baseline)"}
+    assert result["add_one_ms"]["p95"] >= result["add_one_ms"]["p50"] > 0
+    assert result["bytes_per_episode"] > 0
+    assert "| 500 | fused |" in render_markdown([result])

@@ -1,0 +1,141 @@
+"""The CLI, run in-process through main(): output, JSON and exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from memstrata.cli.main import main
+
+
+class Cli:
+    def __init__(
+        self, db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ):
+        self.db = db
+        self.capsys = capsys
+        self.monkeypatch = monkeypatch
+
+    def __call__(self, *args: str, code: int = 0) -> str:
+        argv = ["memstrata", "--db", str(self.db), "--embedder", "hash", *args]
+        self.monkeypatch.setattr(sys, "argv", argv)
+        with pytest.raises(SystemExit) as info:
+            main()
+        captured = self.capsys.readouterr()
+        assert info.value.code == code, captured.err
+        return captured.out if code == 0 else captured.err
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.setenv("COLUMNS", "200")
+    return Cli(tmp_path / "cli.db", capsys, monkeypatch)
+
+
+def test_add_then_search_as_json(cli: Cli) -> None:
+    cli(
+        "add",
+        "I moved to Lyon",
+        "--speaker",
+        "Ana",
+        "--occurred-at",
+        "2023-05-08T13:56:00+00:00",
+        "--meta",
+        "turn=3",
+        "--meta",
+        "source=chat",
+    )
+    (hit,) = json.loads(cli("search", "Lyon", "--json", "--limit", "1"))
+    assert hit["text"] == "I moved to Lyon" and hit["speaker"] == "Ana"
+    assert hit["occurred_at"] == "2023-05-08T13:56:00+00:00"
+    assert hit["metadata"] == {"turn": 3, "source": "chat"}
+    assert hit["ranks"]["bm25"] == 1
+
+
+def test_search_prints_dated_hits_with_provenance(cli: Cli) -> None:
+    cli(
+        "add",
+        "We booked a trip to Japan",
+        "--session",
+        "s3",
+        "--occurred-at",
+        "2023-06-21T20:05:00+00:00",
+    )
+    out = cli("search", "trip to Japan")
+    assert "[2023-06-21 20:05] We booked a trip to Japan" in out
+    assert "session s3" in out and "bm25#1" in out
+
+
+def test_add_file_of_messages_with_filters(cli: Cli, tmp_path: Path) -> None:
+    jsonl = tmp_path / "m.jsonl"
+    jsonl.write_text(
+        "\n".join(
+            json.dumps(m)
+            for m in [
+                {
+                    "content": "tea in the morning",
+                    "speaker": "Ana",
+                    "occurred_at": "2023-01-01T08:00:00Z",
+                },
+                {"content": "tea at night", "speaker": "Bo", "occurred_at": "2023-02-01T22:00:00Z"},
+            ]
+        )
+    )
+    as_json = tmp_path / "m.json"
+    as_json.write_text(json.dumps({"messages": [{"content": "green tea", "speaker": "Ana"}]}))
+    assert "added 2 episode(s)" in cli("add", "--file", str(jsonl))
+    assert "added 1 episode(s)" in cli("add", "--file", str(as_json))
+    hits = json.loads(cli("search", "tea", "--json", "--speaker", "Bo"))
+    assert [h["text"] for h in hits] == ["tea at night"]
+    hits = json.loads(cli("search", "tea", "--json", "--until", "2023-01-15T00:00:00+00:00"))
+    assert [h["text"] for h in hits] == ["tea in the morning"]
+
+
+def test_export_import_stats_and_namespaces(cli: Cli, tmp_path: Path) -> None:
+    cli("add", "one")
+    cli("--namespace", "other", "add", "two")
+    dump = tmp_path / "dump.jsonl"
+    cli("export", "--all", "--out", str(dump))
+    assert len(dump.read_text().splitlines()) == 2
+    other = Cli(tmp_path / "copy.db", cli.capsys, cli.monkeypatch)
+    assert "added 2, skipped 0" in other("import", str(dump))
+    assert "added 0, skipped 2" in other("import", str(dump))
+    assert other("namespaces").split() == ["default", "other"]
+    stats = json.loads(other("stats", "--json"))
+    assert [n["episodes"] for n in stats["namespaces"]] == [1, 1]
+
+
+def test_delete_restore_get_and_purge(cli: Cli) -> None:
+    (episode_id,) = cli("add", "forget me").split()[-1:]
+    cli("delete", episode_id)
+    assert json.loads(cli("get", episode_id, "--json"))["deleted_at"] is not None
+    cli("restore", episode_id)
+    assert "pass --yes" in cli("purge", episode_id, code=2)
+    assert "purged 1" in cli("purge", episode_id, "--yes")
+    assert "not found" in cli("get", episode_id, code=3)
+
+
+def test_bad_input_gives_a_message_and_exit_code_2(cli: Cli) -> None:
+    err = cli("add", "hello", "--occurred-at", "2023-01-01T10:00:00", code=2)
+    assert "invalid_input" in err and "timezone-aware" in err
+    assert "empty" in cli("add", "   ", code=2)
+    assert "key=value" in cli("add", "x", "--meta", "novalue", code=2)
+    assert "TEXT or --file" in cli("add", code=2)
+
+
+def test_flush_and_reembed(cli: Cli) -> None:
+    cli("add", "something")
+    assert "embedded 0" in cli("flush")
+    assert "hash-64" in cli("reembed")
+
+
+def test_demo_ingests_the_sample_and_answers(cli: Cli) -> None:
+    out = cli("demo")
+    assert "21 episodes" in out
+    assert "[2025-03-02 18:10] Maya: By the way, I'm allergic to peanuts" in out
+    assert "id sample-s1-06" in out
+    again = cli("demo")  # idempotent by id
+    assert "21 episodes" in again

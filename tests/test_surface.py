@@ -1,0 +1,86 @@
+"""Guards: the public surface is deliberate and documented."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import sqlite3
+from pathlib import Path
+
+import memstrata
+from memstrata import errors
+from memstrata.cli.main import app, bench_app
+from memstrata.config import ENV_PREFIX, Settings
+from memstrata.memory import AsyncMemory, Memory
+from memstrata.store.sqlite import SqliteStore
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def public_methods(cls: type) -> set[str]:
+    return {n for n, v in vars(cls).items() if callable(v) and not n.startswith("_")}
+
+
+def test_all_lists_exactly_the_public_names() -> None:
+    assert memstrata.__all__ == sorted(memstrata.__all__)
+    exported = {n for n in vars(memstrata) if not n.startswith("_")} - {
+        "config",
+        "errors",
+        "memory",
+        "model",
+        "index",
+        "providers",
+        "retrieve",
+        "store",
+        "timeutil",
+        "transfer",
+        "validate",
+        "cli",
+        "bench",
+        "testing",
+    }
+    assert exported == set(memstrata.__all__)
+
+
+def test_async_memory_has_every_verb_of_memory() -> None:
+    assert public_methods(Memory) == public_methods(AsyncMemory)
+    for name in public_methods(AsyncMemory):
+        assert inspect.iscoroutinefunction(getattr(AsyncMemory, name)), name
+
+
+def test_every_cli_command_is_documented() -> None:
+    text = (DOCS / "cli.md").read_text()
+    commands = [c.name or c.callback.__name__ for c in app.registered_commands]  # type: ignore[union-attr]
+    commands += [f"bench {c.name}" for c in bench_app.registered_commands]
+    assert len(commands) >= 14
+    for command in commands:
+        assert f"## memstrata {command}" in text, command
+
+
+def test_every_error_is_documented_with_its_code() -> None:
+    text = (DOCS / "library.md").read_text()
+    for name, cls in vars(errors).items():
+        if isinstance(cls, type) and issubclass(cls, errors.MemstrataError):
+            assert f"`{name}`" in text and f"`{cls.code}`" in text, name
+
+
+def test_every_setting_has_a_documented_variable() -> None:
+    text = (DOCS / "environment.md").read_text()
+    for field in Settings.model_fields:
+        assert f"`{ENV_PREFIX}{field.upper()}`" in text, field
+
+
+def test_every_table_and_column_is_documented(tmp_path: Path) -> None:
+    SqliteStore(str(tmp_path / "s.db")).close()
+    conn = sqlite3.connect(tmp_path / "s.db")
+    text = (DOCS / "storage.md").read_text()
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    for table in tables:
+        assert re.search(rf"^### `{table}`", text, re.M), table
+        for column in conn.execute(f"PRAGMA table_info({table})"):
+            assert f"| `{column[1]}` |" in text, f"{table}.{column[1]}"
