@@ -23,7 +23,7 @@ from memstrata import validate
 from memstrata.config import Settings
 from memstrata.errors import EmbedderMismatch, InvalidInput, NotFound, ProviderError
 from memstrata.index.analyzer import analyze
-from memstrata.index.catalog import Filters, NamespaceIndex
+from memstrata.index.catalog import AnnPolicy, Filters, NamespaceIndex
 from memstrata.model import (
     Episode,
     Hit,
@@ -210,8 +210,12 @@ class Memory:
             if episode_ids is not None:
                 raise InvalidInput("give episode ids or everything=True, not both", field="purge")
             with self._indexes_lock:
-                self._indexes.pop(ns, None)
-            return self.store.episodes.purge_namespace(ns)
+                dropped = self._indexes.pop(ns, None)
+            if dropped is not None:
+                dropped.wait_for_ann()
+            count = self.store.episodes.purge_namespace(ns)
+            self.store.remove_side_files(f"ann/{ns}.")
+            return count
         if episode_ids is None:
             raise InvalidInput("give episode ids, or everything=True", field="purge")
         ids = [episode_ids] if isinstance(episode_ids, str) else list(episode_ids)
@@ -337,7 +341,8 @@ class Memory:
     # -- maintenance ---------------------------------------------------------
 
     def flush(self) -> int:
-        """Embed every episode still missing a vector and bring indexes up to date.
+        """Embed every episode still missing a vector and bring every namespace's
+        indexes up to date, waiting for HNSW graphs being built.
 
         Returns how many vectors were made. Raises ProviderError if the
         embedder still fails.
@@ -354,8 +359,10 @@ class Memory:
                 [(p.namespace, p.seq, vectors[i].tobytes()) for i, p in enumerate(pending)],
             )
             made += len(pending)
-        for ns in list(self._indexes):
-            self._index(ns)
+        for ns in self.namespaces():
+            index = self._index(ns)
+            if index is not None:
+                index.wait_for_ann()
         return made
 
     def reembed(self) -> int:
@@ -364,9 +371,17 @@ class Memory:
         self.store.set_meta("embedder", self.embedder.name)
         with self._indexes_lock:
             self._indexes.clear()
+        self.store.remove_side_files("ann/")
         return self.flush()
 
     def close(self) -> None:
+        """Save side indexes worth keeping, then close the store."""
+        with self._indexes_lock:
+            indexes = list(self._indexes.values())
+        for index in indexes:
+            index.wait_for_ann()
+            with index.lock:
+                index.save_ann()
         self.store.close()
 
     def __enter__(self) -> Memory:
@@ -379,6 +394,10 @@ class Memory:
 
     def _namespace(self, namespace: str | None) -> str:
         return validate.namespace(self.settings.namespace if namespace is None else namespace)
+
+    def _ann_policy(self, ns: str) -> AnnPolicy:
+        side = self.store.side_path(f"ann/{ns}.usearch")
+        return AnnPolicy(self.settings.ann_threshold, side, self.embedder.name)
 
     def _check_model(self) -> None:
         stored = self.store.get_meta("embedder")
@@ -415,6 +434,7 @@ class Memory:
                     self.embedder.dimensions,
                     self.settings.bm25_k1,
                     self.settings.bm25_b,
+                    self._ann_policy(ns),
                 )
                 self._indexes[ns] = index
         with index.lock:

@@ -80,6 +80,9 @@ def measure(n: int, queries: int) -> dict[str, Any]:
             start = time.perf_counter()
             memory.search("warm up the index", namespace=NAMESPACE)
             cold_load = time.perf_counter() - start
+            start = time.perf_counter()
+            memory.flush()  # waits for an HNSW graph, if the size calls for one
+            ann_build = time.perf_counter() - start
             texts = gen.queries(queries)
             search = {
                 name: _latencies(
@@ -103,6 +106,8 @@ def measure(n: int, queries: int) -> dict[str, Any]:
                 return top_k(ids, matrix @ embed_normalised(memory.embedder, [query])[0], 10)
 
             search["numpy exact (baseline)"] = _latencies([partial(exact, q) for q in texts])
+            dense_recall = _dense_recall(memory, texts)
+            uses_ann = index.ann is not None
             disk = memory.store.bytes_on_disk()
         total = n + SINGLE_ADDS
         return {
@@ -110,11 +115,28 @@ def measure(n: int, queries: int) -> dict[str, Any]:
             "ingest": ingest,
             "add_one_ms": add_one,
             "cold_index_load_s": cold_load,
+            "ann_build_s": ann_build,
+            "uses_ann": uses_ann,
+            "dense_recall_at_10": dense_recall,
             "search_ms": search,
             "rss_mb": _rss_mb(),
             "index_rss_mb": _rss_mb() - rss_before,
             "bytes_per_episode": disk / total,
         }
+
+
+def _dense_recall(memory: Memory, texts: Sequence[str]) -> float:
+    """Mean overlap of memstrata's dense top-10 with exact top-10 (1.0 without a graph)."""
+    index = memory._index(NAMESPACE)
+    assert index is not None
+    everything = np.ones(index.size, dtype=bool)
+    overlaps = []
+    for text in texts:
+        query = embed_normalised(memory.embedder, [text])[0]
+        served, _ = index.dense(query, 10, everything)
+        exact, _ = index.vectors.search(query, 10, everything)
+        overlaps.append(len(set(served.tolist()) & set(exact.tolist())) / 10)
+    return sum(overlaps) / len(overlaps)
 
 
 def run_scale(sizes: Sequence[int], out_dir: Path, queries: int, console: Console) -> list[Any]:

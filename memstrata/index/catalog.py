@@ -8,18 +8,25 @@ can share one store and catch up by reading the log.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from memstrata.index.bm25 import Bm25Index
+from memstrata.index.ann import AnnIndex, Watermark
+from memstrata.index.bm25 import Bm25Index, top_k
 from memstrata.index.columns import Column
 from memstrata.index.vectors import VectorIndex
 from memstrata.store.base import IndexEntry
 
+log = logging.getLogger("memstrata")
 _NONE = -1
+# Use the HNSW graph only when at least this share of the namespace is selected;
+# narrower filters are served exactly over the selected rows.
+_ANN_MIN_SHARE = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +40,25 @@ class Filters:
     seqs: frozenset[int] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AnnPolicy:
+    """When to build an HNSW graph for a namespace, and where to keep it."""
+
+    threshold: int
+    path: Path | None
+    model: str
+
+
 class NamespaceIndex:
-    def __init__(self, namespace: str, created_us: int, dimensions: int, k1: float, b: float):
+    def __init__(
+        self,
+        namespace: str,
+        created_us: int,
+        dimensions: int,
+        k1: float,
+        b: float,
+        ann: AnnPolicy | None = None,
+    ):
         self.namespace = namespace
         self.created_us = created_us
         self.last_change = 0
@@ -49,6 +73,14 @@ class NamespaceIndex:
         self._position: dict[int, int] = {}
         self._session_codes: dict[str, int] = {}
         self._speaker_codes: dict[str, int] = {}
+        self._ann_policy = ann
+        self.ann: AnnIndex | None = None
+        self.ann_change = 0  # changes up to here are in the graph
+        self._ann_saved = 0
+        self._ann_builder: threading.Thread | None = None
+        self._ann_built: tuple[AnnIndex, int] | None = None
+        self._ann_backlog: list[IndexEntry] = []
+        self._load_ann()
 
     @property
     def size(self) -> int:
@@ -58,23 +90,143 @@ class NamespaceIndex:
         return [int(s) for s in self._seqs.view()[positions]]
 
     def apply(self, entries: Sequence[IndexEntry]) -> None:
-        """Replay changes (in change_seq order)."""
+        """Replay changes (in change_seq order) into every structure."""
+        self._integrate_ann()
         for entry in entries:
-            position = self._position.get(entry.seq)
-            if entry.op == "add" and position is None and entry.terms is not None:
-                self._add(entry)
-            elif position is not None and entry.op == "embed" and entry.vector is not None:
-                self.vectors.set(position, np.frombuffer(entry.vector, dtype=np.float32))
-            elif position is not None and entry.op in ("delete", "purge"):
-                if self._alive[position]:
-                    self._alive[position] = False
-                    self.bm25.set_live(position, False)
-                if entry.op == "purge":
-                    self.vectors.clear(position)
-            elif position is not None and entry.op == "restore" and not self._alive[position]:
-                self._alive[position] = True
-                self.bm25.set_live(position, True)
-            self.last_change = entry.change_seq
+            self._apply_one(entry)
+        if self._ann_builder is not None:
+            self._ann_backlog.extend(e for e in entries if e.op in ("add", "embed", "purge"))
+        elif self.ann is not None:
+            self._apply_to_ann([e for e in entries if e.change_seq > self.ann_change])
+        self._maybe_build_ann()
+
+    def _apply_one(self, entry: IndexEntry) -> None:
+        position = self._position.get(entry.seq)
+        if entry.op == "add" and position is None and entry.terms is not None:
+            self._add(entry)
+        elif position is not None and entry.op == "embed" and entry.vector is not None:
+            self.vectors.set(position, np.frombuffer(entry.vector, dtype=np.float32))
+        elif position is not None and entry.op in ("delete", "purge"):
+            if self._alive[position]:
+                self._alive[position] = False
+                self.bm25.set_live(position, False)
+            if entry.op == "purge":
+                self.vectors.clear(position)
+        elif position is not None and entry.op == "restore" and not self._alive[position]:
+            self._alive[position] = True
+            self.bm25.set_live(position, True)
+        self.last_change = entry.change_seq
+
+    # -- the HNSW graph --------------------------------------------------------
+
+    def _watermark(self, change_seq: int) -> Watermark | None:
+        policy = self._ann_policy
+        if policy is None:
+            return None
+        return Watermark(self.created_us, policy.model, change_seq)
+
+    def _load_ann(self) -> None:
+        policy, expected = self._ann_policy, self._watermark(0)
+        if policy is None or policy.path is None or expected is None or not policy.path.exists():
+            return
+        loaded = AnnIndex.load(policy.path, self.vectors.dimensions, expected)
+        if loaded is not None:
+            self.ann, self.ann_change = loaded
+            self._ann_saved = self.ann_change
+
+    def _apply_to_ann(self, entries: Sequence[IndexEntry]) -> None:
+        assert self.ann is not None
+        seqs: list[int] = []
+        vectors: list[np.ndarray] = []
+        for entry in entries:
+            if entry.op in ("add", "embed") and entry.vector is not None:
+                seqs.append(entry.seq)
+                vectors.append(np.frombuffer(entry.vector, dtype=np.float32))
+            elif entry.op == "purge":
+                self.ann.remove(entry.seq)
+        if seqs:
+            self.ann.add(np.array(seqs), np.stack(vectors))
+        if entries:
+            self.ann_change = max(self.ann_change, entries[-1].change_seq)
+
+    def _maybe_build_ann(self) -> None:
+        policy = self._ann_policy
+        if (
+            policy is None
+            or self.ann is not None
+            or self._ann_builder is not None
+            or self.vectors.count < policy.threshold
+        ):
+            return
+        present = np.flatnonzero(self.vectors.present())
+        seqs = self._seqs.view()[present].copy()
+        vectors = self.vectors.matrix()[present].copy()
+        watermark = self.last_change
+        log.info("building an HNSW index for %s (%d vectors)", self.namespace, len(seqs))
+
+        def build() -> None:
+            ann = AnnIndex(self.vectors.dimensions)
+            ann.add(seqs, vectors)
+            self._ann_built = (ann, watermark)
+
+        self._ann_builder = threading.Thread(target=build, name="memstrata-ann", daemon=True)
+        self._ann_builder.start()
+
+    def _integrate_ann(self) -> None:
+        """Swap in a finished graph, catching it up with changes made meanwhile."""
+        built = self._ann_built
+        if built is None:
+            return
+        self.ann, self.ann_change = built
+        self._ann_built = None
+        self._ann_builder = None
+        backlog, self._ann_backlog = self._ann_backlog, []
+        self._apply_to_ann([e for e in backlog if e.change_seq > self.ann_change])
+        self.ann_change = max(self.ann_change, self.last_change)
+
+    def wait_for_ann(self) -> None:
+        """Block until a graph being built is ready, then swap it in."""
+        builder = self._ann_builder
+        if builder is not None:
+            builder.join()
+        with self.lock:
+            self._integrate_ann()
+
+    def save_ann(self) -> None:
+        """Persist the graph if it changed since it was loaded or last saved."""
+        policy = self._ann_policy
+        watermark = self._watermark(self.ann_change)
+        if (
+            self.ann is None
+            or policy is None
+            or policy.path is None
+            or watermark is None
+            or self.ann_change <= self._ann_saved
+        ):
+            return
+        self.ann.save(policy.path, watermark)
+        self._ann_saved = self.ann_change
+
+    def dense(self, query: np.ndarray, k: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (positions, cosine scores) among masked positions.
+
+        Broad selections go through the HNSW graph when there is one (its
+        candidates rescored exactly); narrow ones, or too few graph hits
+        after filtering, are served by exact search.
+        """
+        self._integrate_ann()
+        share = float(mask.mean()) if len(mask) else 0.0
+        if self.ann is not None and len(self.ann) and share >= _ANN_MIN_SHARE:
+            want = min(len(self.ann), int(k / share * 2) + 16)
+            seqs, _ = self.ann.search(query, want)
+            found = [self._position.get(int(s)) for s in seqs]
+            positions = np.array([p for p in found if p is not None], dtype=np.int64)
+            present = self.vectors.present()
+            positions = positions[mask[positions] & present[positions]]
+            if len(positions) >= k:
+                scores = self.vectors.matrix()[positions] @ query
+                return top_k(positions, scores, k)
+        return self.vectors.search(query, k, mask)
 
     def _add(self, entry: IndexEntry) -> None:
         position = self._seqs.append(entry.seq)

@@ -30,6 +30,10 @@ class VectorIndex:
         """The rows indexed so far (rows without a vector are zero)."""
         return self._matrix.view()
 
+    def present(self) -> np.ndarray:
+        """Which rows hold a vector."""
+        return self._present.view()
+
     def clear(self, position: int) -> None:
         """Forget a vector (purge): its row is zeroed, not just masked."""
         if position < self._present.size and self._present[position]:

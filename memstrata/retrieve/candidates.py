@@ -28,6 +28,6 @@ def rank_candidates(
             positions, _ = index.bm25.search(analyze(query), depth, mask)
             rankings["bm25"] = index.seq_at(positions)
         if "dense" in retrievers and query_vector is not None and index.vectors.count:
-            positions, _ = index.vectors.search(query_vector, depth, mask)
+            positions, _ = index.dense(query_vector, depth, mask)
             rankings["dense"] = index.seq_at(positions)
     return rankings

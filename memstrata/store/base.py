@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Literal, Protocol
 
 from memstrata.model import Episode, JSONValue, NamespaceStats
@@ -121,6 +122,14 @@ class Store(Protocol):
     def set_meta(self, key: str, value: str) -> None: ...
 
     def bytes_on_disk(self) -> int: ...
+
+    def side_path(self, name: str) -> Path | None:
+        """Where a rebuildable side index called ``name`` may be cached (None: nowhere)."""
+        ...
+
+    def remove_side_files(self, prefix: str) -> None:
+        """Delete cached side indexes whose name starts with ``prefix``."""
+        ...
 
     def integrity_ok(self) -> bool: ...
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from memstrata.errors import NotFound
 from memstrata.model import Episode, JSONValue, NamespaceStats
@@ -362,11 +362,27 @@ class SqliteStore:
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     def bytes_on_disk(self) -> int:
-        return sum(
-            os.path.getsize(p)
-            for p in (self.path, self.path + "-wal", self.path + "-shm")
-            if os.path.exists(p)
-        )
+        """The database, its WAL and shared memory, and cached side indexes."""
+        files = [Path(p) for p in (self.path, self.path + "-wal", self.path + "-shm")]
+        side = self._side_dir()
+        if side is not None and side.exists():
+            files += [p for p in side.rglob("*") if p.is_file()]
+        return sum(p.stat().st_size for p in files if p.exists())
+
+    def _side_dir(self) -> Path | None:
+        return None if self.path == ":memory:" else Path(self.path + ".side")
+
+    def side_path(self, name: str) -> Path | None:
+        side = self._side_dir()
+        return None if side is None else side / name
+
+    def remove_side_files(self, prefix: str) -> None:
+        side = self._side_dir()
+        if side is None or not side.exists():
+            return
+        for path in side.rglob("*"):
+            if path.is_file() and path.relative_to(side).as_posix().startswith(prefix):
+                path.unlink(missing_ok=True)
 
     def integrity_ok(self) -> bool:
         with translate_errors("integrity check"):
