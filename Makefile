@@ -21,9 +21,9 @@ demo: $(VENV)/.installed
 	$(BIN)/memstrata --db memstrata-demo.db demo
 
 test: $(VENV)/.installed-dev
-	$(BIN)/ruff check memstrata tests scripts
-	$(BIN)/ruff format --check memstrata tests scripts
-	$(BIN)/mypy memstrata tests
+	$(BIN)/ruff check memstrata tests scripts bench
+	$(BIN)/ruff format --check memstrata tests scripts bench
+	$(BIN)/mypy memstrata tests bench
 	$(BIN)/pytest
 
 bench-locomo: $(VENV)/.installed-dev
