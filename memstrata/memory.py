@@ -44,6 +44,7 @@ from memstrata.transfer import read_jsonl, write_jsonl
 log = logging.getLogger("memstrata")
 MessageLike = str | Message | Mapping[str, Any]
 _EMBED_BATCH = 2048
+_REPLAY_PAGE = 20_000
 
 
 def open_store(target: str) -> Store:
@@ -437,8 +438,10 @@ class Memory:
                     self._ann_policy(ns),
                 )
                 self._indexes[ns] = index
-        with index.lock:
-            index.apply(self.store.changes.since(ns, index.last_change, self.embedder.name))
+        with index.lock:  # replay in pages, so a large namespace loads in bounded memory
+            model = self.embedder.name
+            while page := self.store.changes.since(ns, index.last_change, model, _REPLAY_PAGE):
+                index.apply(page)
         return index
 
 

@@ -215,3 +215,12 @@ def test_default_embedder_finds_paraphrases(default_memory_path: Path) -> None:
         hit = mem.search("Which pet did Bo get?", retrievers=["dense"])[0]
         assert hit.text == "I adopted a kitten called Pixel"
         assert mem.embedder.name == "minilm-static-256" and mem.embedder.dimensions == 256
+
+
+def test_large_namespaces_replay_in_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("memstrata.memory._REPLAY_PAGE", 3)
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as mem:
+        stored = mem.add([f"paged message {i}" for i in range(10)])
+        mem.delete(stored[4].id)
+        hits = mem.search("paged message", limit=20)
+        assert sorted(h.id for h in hits) == sorted(e.id for i, e in enumerate(stored) if i != 4)

@@ -14,6 +14,13 @@ import numpy as np
 
 from memstrata.index.columns import Column
 
+# Cache the weights of terms with at least this many postings.
+_CACHE_MIN_POSTINGS = 2_048
+# Terms in more than this share of documents only bound the score (MaxScore).
+_COMMON_SHARE = 0.05
+# float32 sums can differ from the bound's float64 by rounding; stay clear of it.
+_SAFETY = 1.0 + 1e-5
+
 
 class Bm25Index:
     def __init__(self, k1: float = 1.5, b: float = 0.75) -> None:
@@ -25,6 +32,7 @@ class Bm25Index:
         self._lengths = Column(np.float32)
         self._live_docs = 0
         self._live_length = 0.0
+        self._cache: dict[int, tuple[int, float, np.ndarray, float]] = {}
 
     def add(self, position: int, terms: Sequence[str]) -> None:
         """Index a document at ``position`` (positions are dense, in order)."""
@@ -47,33 +55,78 @@ class Bm25Index:
         self._live_docs += sign
         self._live_length += sign * float(self._lengths[position])
 
+    def _weights(self, term_id: int, avg_length: float) -> tuple[np.ndarray, np.ndarray, float]:
+        """(docs, tf-saturation weights, their max) of a term; cached for frequent terms.
+
+        A cached entry is reused only while the term's postings and the average
+        document length are unchanged, so scores stay exact.
+        """
+        docs = np.frombuffer(self._docs[term_id], dtype=np.int32)
+        cached = self._cache.get(term_id)
+        if cached is not None and cached[0] == len(docs) and cached[1] == avg_length:
+            return docs, cached[2], cached[3]
+        tfs = np.frombuffer(self._tfs[term_id], dtype=np.uint16).astype(np.float32)
+        lengths = self._lengths.view()[docs]
+        norm = self.k1 * (1.0 - self.b + self.b * lengths / np.float32(avg_length))
+        weights = (tfs * np.float32(self.k1 + 1.0) / (tfs + norm)).astype(np.float32)
+        top = float(weights.max())
+        if len(docs) >= _CACHE_MIN_POSTINGS:
+            self._cache[term_id] = (len(docs), avg_length, weights, top)
+        return docs, weights, top
+
     def search(
         self, terms: Sequence[str], k: int, mask: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (positions, scores) among positions where ``mask`` is true."""
+        """Top-k (positions, scores) among positions where ``mask`` is true.
+
+        Exact BM25. Terms in a large share of documents can add at most a small
+        bound U to a score; when k documents reached through the rarer terms
+        score above U, no document reached only through common terms can
+        enter the top k, so only the former are ranked (MaxScore pruning).
+        """
         docs_n = max(self._live_docs, 1)
         avg_length = max(self._live_length / docs_n, 1e-9)
-        lengths = self._lengths.view()
-        parts_docs: list[np.ndarray] = []
-        parts_scores: list[np.ndarray] = []
+        size = self._lengths.size
+        plan = []
         for term in dict.fromkeys(terms):
             term_id = self._vocab.get(term)
-            if term_id is None:
-                continue
-            docs = np.frombuffer(self._docs[term_id], dtype=np.int32)
-            tfs = np.frombuffer(self._tfs[term_id], dtype=np.uint16).astype(np.float32)
-            df = len(docs)
-            idf = np.log1p((docs_n - df + 0.5) / (df + 0.5))
-            norm = self.k1 * (1.0 - self.b + self.b * lengths[docs] / avg_length)
-            parts_docs.append(docs)
-            parts_scores.append(idf * tfs * (self.k1 + 1.0) / (tfs + norm))
-        if not parts_docs:
+            if term_id is not None:
+                df = len(self._docs[term_id])
+                idf = float(np.log1p((docs_n - df + 0.5) / (df + 0.5)))
+                docs, weights, top = self._weights(term_id, avg_length)
+                plan.append((df, idf, docs, weights, top))
+        if not plan:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        all_docs = np.concatenate(parts_docs)
-        scores = np.bincount(all_docs, weights=np.concatenate(parts_scores))
+        scores = np.zeros(size, dtype=np.float32)
+        for _, idf, docs, weights, _ in plan:
+            scores[docs] += np.float32(idf) * weights  # a term lists each doc once
+        plan.sort(key=lambda item: item[0])
+        bound, rare = 0.0, len(plan)
+        while rare > 1 and plan[rare - 1][0] > size * _COMMON_SHARE:
+            rare -= 1
+            bound += plan[rare][1] * plan[rare][4]
+        if rare < len(plan):
+            reached = _union([item[2] for item in plan[:rare]], size)
+            reached = reached[mask[reached]]
+            reached_scores = scores[reached]
+            if int((reached_scores > bound * _SAFETY).sum()) >= k:
+                return top_k(reached, reached_scores, k)
         candidates = np.flatnonzero(scores)
         candidates = candidates[mask[candidates]]
         return top_k(candidates, scores[candidates], k)
+
+
+def _union(postings: Sequence[np.ndarray], size: int) -> np.ndarray:
+    """Sorted distinct positions of several posting lists (each sorted, distinct)."""
+    if len(postings) == 1:
+        return postings[0]
+    total = sum(len(p) for p in postings)
+    if total * 16 < size:
+        return np.unique(np.concatenate(postings))
+    seen = np.zeros(size, dtype=np.bool_)
+    for docs in postings:
+        seen[docs] = True
+    return np.flatnonzero(seen)
 
 
 def top_k(positions: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -92,8 +92,19 @@ class NamespaceIndex:
     def apply(self, entries: Sequence[IndexEntry]) -> None:
         """Replay changes (in change_seq order) into every structure."""
         self._integrate_ann()
+        run: list[IndexEntry] = []  # consecutive new adds, indexed in one batch
         for entry in entries:
+            if entry.op == "add" and entry.terms is not None and entry.seq not in self._position:
+                run.append(entry)
+                continue
+            if run:
+                self._add_many(run)
+                run = []
             self._apply_one(entry)
+        if run:
+            self._add_many(run)
+        if entries:
+            self.last_change = max(self.last_change, entries[-1].change_seq)
         if self._ann_builder is not None:
             self._ann_backlog.extend(e for e in entries if e.op in ("add", "embed", "purge"))
         elif self.ann is not None:
@@ -102,9 +113,7 @@ class NamespaceIndex:
 
     def _apply_one(self, entry: IndexEntry) -> None:
         position = self._position.get(entry.seq)
-        if entry.op == "add" and position is None and entry.terms is not None:
-            self._add(entry)
-        elif position is not None and entry.op == "embed" and entry.vector is not None:
+        if position is not None and entry.op == "embed" and entry.vector is not None:
             self.vectors.set(position, np.frombuffer(entry.vector, dtype=np.float32))
         elif position is not None and entry.op in ("delete", "purge"):
             if self._alive[position]:
@@ -115,7 +124,6 @@ class NamespaceIndex:
         elif position is not None and entry.op == "restore" and not self._alive[position]:
             self._alive[position] = True
             self.bm25.set_live(position, True)
-        self.last_change = entry.change_seq
 
     # -- the HNSW graph --------------------------------------------------------
 
@@ -228,16 +236,25 @@ class NamespaceIndex:
                 return top_k(positions, scores, k)
         return self.vectors.search(query, k, mask)
 
-    def _add(self, entry: IndexEntry) -> None:
-        position = self._seqs.append(entry.seq)
-        self._position[entry.seq] = position
-        self._occurred.append(entry.occurred_us or 0)
-        self._sessions.append(_code(self._session_codes, entry.session_id))
-        self._speakers.append(_code(self._speaker_codes, entry.speaker))
-        self._alive.append(True)
-        self.bm25.add(position, (entry.terms or "").split())
-        if entry.vector is not None:
-            self.vectors.set(position, np.frombuffer(entry.vector, dtype=np.float32))
+    def _add_many(self, run: Sequence[IndexEntry]) -> None:
+        count = len(run)
+        start = self._seqs.extend(np.fromiter((e.seq for e in run), np.int64, count))
+        self._occurred.extend(np.fromiter((e.occurred_us or 0 for e in run), np.int64, count))
+        self._sessions.extend(
+            np.array([_code(self._session_codes, e.session_id) for e in run], dtype=np.int32)
+        )
+        self._speakers.extend(
+            np.array([_code(self._speaker_codes, e.speaker) for e in run], dtype=np.int32)
+        )
+        self._alive.extend(np.ones(count, dtype=np.bool_))
+        for offset, entry in enumerate(run):
+            self._position[entry.seq] = start + offset
+            self.bm25.add(start + offset, (entry.terms or "").split())
+        with_vectors = [i for i, e in enumerate(run) if e.vector is not None]
+        if with_vectors:
+            blob = b"".join(run[i].vector or b"" for i in with_vectors)
+            matrix = np.frombuffer(blob, dtype=np.float32).reshape(len(with_vectors), -1)
+            self.vectors.set_many(np.array(with_vectors, dtype=np.int64) + start, matrix)
 
     def mask(self, filters: Filters) -> np.ndarray:
         """Boolean selection over positions: live and matching every filter."""

@@ -30,6 +30,14 @@ class Column:
         self.size += 1
         return self.size - 1
 
+    def extend(self, values: np.ndarray) -> int:
+        """Append many values; returns the index of the first."""
+        start = self.size
+        self._reserve(start + len(values))
+        self._data[start : start + len(values)] = values
+        self.size += len(values)
+        return start
+
     def extend_to(self, size: int) -> None:
         """Grow to ``size`` rows, filling new rows with the fill value."""
         self._reserve(size)

@@ -26,6 +26,15 @@ class VectorIndex:
         self._matrix[position] = vector
         self._present[position] = True
 
+    def set_many(self, positions: np.ndarray, vectors: np.ndarray) -> None:
+        if len(positions) == 0:
+            return
+        self._matrix.extend_to(int(positions.max()) + 1)
+        self._present.extend_to(int(positions.max()) + 1)
+        self.count += int((~self._present.view()[positions]).sum())
+        self._matrix.view()[positions] = vectors
+        self._present.view()[positions] = True
+
     def matrix(self) -> np.ndarray:
         """The rows indexed so far (rows without a vector are zero)."""
         return self._matrix.view()

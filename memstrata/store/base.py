@@ -83,8 +83,11 @@ class VectorStore(Protocol):
 
 
 class ChangeLog(Protocol):
-    def since(self, namespace: str, change_seq: int, model: str | None) -> list[IndexEntry]:
-        """Changes after ``change_seq``, with vectors of ``model`` for add/embed."""
+    def since(
+        self, namespace: str, change_seq: int, model: str | None, limit: int = 20_000
+    ) -> list[IndexEntry]:
+        """At most ``limit`` changes after ``change_seq``, in order, with the
+        vectors of ``model`` for add/embed."""
         ...
 
 

@@ -163,6 +163,14 @@ def test_changes_since_carries_index_fields(store: Store) -> None:
     assert store.changes.since("ns", entry.change_seq, MODEL) == []
 
 
+def test_changes_since_pages_with_a_limit(store: Store) -> None:
+    add(store, *(episode(f"e{i}") for i in range(5)))
+    first = store.changes.since("ns", 0, MODEL, 2)
+    rest = store.changes.since("ns", first[-1].change_seq, MODEL, 10)
+    assert [len(first), len(rest)] == [2, 3]
+    assert first[-1].change_seq < rest[0].change_seq
+
+
 def test_namespace_stats_and_meta(store: Store) -> None:
     assert store.namespaces.stats("nope", MODEL) is None
     add(store, episode("e1", session_id="a"), episode("e2", session_id="b"))

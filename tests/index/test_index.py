@@ -61,6 +61,39 @@ def test_bm25_matches_the_formula(docs: list[list[str]], query: list[str]) -> No
     } == {i: pytest.approx(s, rel=1e-4) for i, s in enumerate(expected) if s > 0}
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    docs=st.lists(
+        st.lists(st.sampled_from(VOCAB), min_size=1, max_size=12), min_size=30, max_size=120
+    ),
+    query=st.lists(st.sampled_from(VOCAB), min_size=1, max_size=4),
+    k=st.integers(1, 5),
+)
+def test_bm25_top_k_with_pruning_matches_the_formula(
+    docs: list[list[str]], query: list[str], k: int
+) -> None:
+    index = Bm25Index()
+    for position, doc in enumerate(docs):
+        index.add(position, doc)
+    mask = np.ones(len(docs), dtype=bool)
+    mask[::7] = False
+    positions, scores = index.search(query, k, mask)
+    expected = reference_bm25(docs, query, 1.5, 0.75)
+    allowed = sorted((s for i, s in enumerate(expected) if s > 0 and mask[i]), reverse=True)
+    assert scores.tolist() == pytest.approx(allowed[:k], rel=1e-4)
+    for position, score in zip(positions.tolist(), scores.tolist(), strict=True):
+        assert mask[position] and expected[position] == pytest.approx(score, rel=1e-4)
+
+
+def test_bm25_pruning_ranks_rare_term_documents_first() -> None:
+    index = Bm25Index()
+    docs = [["tea"] * 3 for _ in range(200)] + [["tea", "lyon"], ["lyon"], ["lyon", "cat"]]
+    for position, doc in enumerate(docs):
+        index.add(position, doc)
+    positions, _ = index.search(["tea", "lyon"], 2, np.ones(len(docs), dtype=bool))
+    assert sorted(positions.tolist()) == [200, 201]
+
+
 def test_bm25_mask_and_live_statistics() -> None:
     index = Bm25Index()
     for position, doc in enumerate([["tea"], ["tea", "cat"], ["dog"]]):

@@ -262,7 +262,9 @@ class SqliteChanges:
     def __init__(self, db: Connections) -> None:
         self._db = db
 
-    def since(self, namespace: str, change_seq: int, model: str | None) -> list[IndexEntry]:
+    def since(
+        self, namespace: str, change_seq: int, model: str | None, limit: int = 20_000
+    ) -> list[IndexEntry]:
         with translate_errors("read changes"):
             rows = (
                 self._db.read()
@@ -272,8 +274,8 @@ class SqliteChanges:
                     "LEFT JOIN episodes e ON e.seq = c.seq "
                     "LEFT JOIN vectors v ON v.seq = c.seq AND v.model = ? "
                     "AND c.op IN ('add', 'embed') "
-                    "WHERE c.namespace = ? AND c.change_seq > ? ORDER BY c.change_seq",
-                    (model, namespace, change_seq),
+                    "WHERE c.namespace = ? AND c.change_seq > ? ORDER BY c.change_seq LIMIT ?",
+                    (model, namespace, change_seq, limit),
                 )
                 .fetchall()
             )
