@@ -12,7 +12,7 @@ import asyncio
 import logging
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -308,10 +308,17 @@ class Memory:
         names = self.namespaces() if namespace is None else [self._namespace(namespace)]
         return sum(write_jsonl(self.store.episodes.iterate(n, include_deleted), out) for n in names)
 
-    def import_(self, source: TextIO, *, batch: int = 1000) -> ImportReport:
+    def import_(
+        self,
+        source: TextIO,
+        *,
+        batch: int = 1000,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ImportReport:
         """Read JSONL written by export; ids already present are skipped (idempotent).
 
-        The whole file is validated before anything is written.
+        The whole file is validated before anything is written. ``progress``
+        is called with (episodes done, total) after each batch.
         """
         episodes = list(read_jsonl(source, self.settings.max_content_chars))
         added = skipped = 0
@@ -319,6 +326,8 @@ class Memory:
             added_now, skipped_now = self._import_batch(episodes[start : start + batch])
             added += added_now
             skipped += skipped_now
+            if progress is not None:
+                progress(min(start + batch, len(episodes)), len(episodes))
         return ImportReport(added=added, skipped=skipped)
 
     def _import_batch(self, episodes: Sequence[Episode]) -> tuple[int, int]:

@@ -211,8 +211,15 @@ def export_(
 @app.command("import")
 def import_(ctx: typer.Context, source: Annotated[Path, typer.Argument(help="JSONL file")]) -> None:
     """Read a JSONL export; ids already present are skipped."""
-    with _memory(ctx) as memory, source.open(encoding="utf-8") as handle:
-        report = memory.import_(handle)
+    with (
+        _memory(ctx) as memory,
+        source.open(encoding="utf-8") as handle,
+        Progress(console=err, transient=True) as bar,
+    ):
+        task = bar.add_task("importing", total=None)
+        report = memory.import_(
+            handle, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
     out.print(f"added {report.added}, skipped {report.skipped} already present")
 
 

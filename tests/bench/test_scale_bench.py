@@ -16,7 +16,14 @@ def test_generator_is_seeded_and_chat_like() -> None:
 def test_measure_reports_every_figure() -> None:
     result = measure(500, 5)
     assert result["n"] == 500 and result["ingest"]["messages_per_s"] > 0
-    assert set(result["search_ms"]) == {"bm25", "dense", "fused", "numpy exact (baseline)"}
+    assert set(result["search_ms"]) == {
+        "bm25",
+        "dense",
+        "fused",
+        "numpy exact (baseline)",
+        "sqlite fts5 bm25 (baseline)",
+    }
+    assert result["dense_recall_at_10"] == 1.0 and not result["uses_ann"]
     assert result["add_one_ms"]["p95"] >= result["add_one_ms"]["p50"] > 0
     assert result["bytes_per_episode"] > 0
     assert "| 500 | fused |" in render_markdown([result])
