@@ -21,11 +21,15 @@ from memstrata.errors import (
 )
 from memstrata.memory import AsyncMemory, Memory
 from memstrata.model import (
+    Entity,
     Episode,
+    Fact,
+    HistoryEntry,
     Hit,
     ImportReport,
     Message,
     NamespaceStats,
+    Note,
     StoreStats,
 )
 
@@ -35,7 +39,10 @@ __all__ = [
     "AsyncMemory",
     "BadProviderOutput",
     "EmbedderMismatch",
+    "Entity",
     "Episode",
+    "Fact",
+    "HistoryEntry",
     "Hit",
     "ImportReport",
     "InvalidInput",
@@ -45,6 +52,7 @@ __all__ = [
     "MissingDependency",
     "NamespaceStats",
     "NotFound",
+    "Note",
     "ProviderError",
     "ProviderUnavailable",
     "SchemaVersionError",

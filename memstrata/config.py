@@ -30,6 +30,9 @@ class Settings(BaseModel):
     embedder_api_key: str | None = Field(None, description="API key for the HTTP embedder")
     embedder_timeout_s: float = Field(30.0, gt=0)
     on_model_change: Literal["error", "reembed"] = "error"
+    extractor: Literal["offline", "none"] = Field(
+        "offline", description="how notes, entities and facts are extracted on add()"
+    )
     max_content_chars: int = Field(200_000, gt=0, description="largest episode accepted")
     max_batch: int = Field(10_000, gt=0, description="most messages in one add()")
     max_query_chars: int = Field(10_000, gt=0)
@@ -42,6 +45,9 @@ class Settings(BaseModel):
     bm25_b: float = Field(0.75, ge=0, le=1)
     ann_threshold: int = Field(
         200_000, gt=0, description="vectors in a namespace above which an HNSW index is used"
+    )
+    ann_ef_search: int = Field(
+        512, gt=0, le=4096, description="HNSW search breadth: higher is slower and more exact"
     )
 
     @classmethod

@@ -22,19 +22,28 @@ import numpy as np
 from memstrata import validate
 from memstrata.config import Settings
 from memstrata.errors import EmbedderMismatch, InvalidInput, NotFound, ProviderError
+from memstrata.extract.base import Extractor
+from memstrata.extract.offline import OfflineExtractor
+from memstrata.extract.pipeline import extract_queued
 from memstrata.index.analyzer import analyze
 from memstrata.index.catalog import AnnPolicy, Filters, NamespaceIndex
 from memstrata.model import (
+    Entity,
     Episode,
+    Fact,
+    HistoryEntry,
     Hit,
     ImportReport,
     Message,
     Metadata,
+    Note,
     StoreStats,
 )
 from memstrata.providers.embed.base import Embedder, embed_normalised
 from memstrata.providers.registry import create_embedder
+from memstrata.resolve.entities import normalise
 from memstrata.retrieve.candidates import RETRIEVERS, rank_candidates
+from memstrata.retrieve.facts import select_facts, walk_facts
 from memstrata.retrieve.fuse import fuse_rrf
 from memstrata.store.base import NewEpisode, Store
 from memstrata.store.sqlite import SqliteStore
@@ -87,6 +96,9 @@ class Memory:
             if isinstance(embedder, Embedder) and not isinstance(embedder, str)
             else create_embedder(self.settings.embedder, self.settings)
         )
+        self.extractor: Extractor | None = (
+            OfflineExtractor() if self.settings.extractor == "offline" else None
+        )
         self.store = open_store(self.settings.path)
         self._indexes: dict[str, NamespaceIndex] = {}
         self._indexes_lock = threading.Lock()
@@ -135,7 +147,13 @@ class Memory:
             )
         recorded = now()
         episodes = [self._episode(ns, item, i, defaults, recorded) for i, item in enumerate(items)]
-        return self._persist(ns, episodes)
+        stored = self._persist(ns, episodes)
+        self._extract(ns)
+        return stored
+
+    def _extract(self, ns: str) -> None:
+        if self.extractor is not None:
+            extract_queued(self.store, self.extractor, ns)
 
     def _persist(self, ns: str, episodes: Sequence[Episode]) -> list[Episode]:
         """Analyze, embed (a failure leaves vectors pending) and store in one transaction."""
@@ -299,6 +317,98 @@ class Memory:
             namespaces=tuple(s for s in per if s is not None),
         )
 
+    # -- structure -----------------------------------------------------------
+
+    def entities(self, *, namespace: str | None = None, kind: str | None = None) -> list[Entity]:
+        """Entities of the namespace (people, places, organizations, pets ...)."""
+        return self.store.structure.entities(self._namespace(namespace), kind=kind)
+
+    def facts(
+        self,
+        subject: str | None = None,
+        predicate: str | None = None,
+        *,
+        as_of: datetime | str | None = None,
+        known_at: datetime | str | None = None,
+        namespace: str | None = None,
+    ) -> list[Fact]:
+        """Facts, oldest first, closed and expired ones included unless filtered.
+
+        ``as_of``: only facts true in the world at that time (as believed now).
+        ``known_at``: only facts memstrata held at that time (transaction time).
+        ``subject`` is a name or alias.
+        """
+        ns = self._namespace(namespace)
+        subject_id = None
+        if subject is not None:
+            entity = self._entity(ns, subject)
+            if entity is None:
+                return []
+            subject_id = entity.id
+        found = self.store.structure.facts(ns, subject_id=subject_id, predicate=predicate)
+        return select_facts(
+            found,
+            as_of=_optional_time(as_of, "as_of"),
+            known_at=_optional_time(known_at, "known_at"),
+        )
+
+    def timeline(self, entity: str, *, namespace: str | None = None) -> list[Fact]:
+        """Every fact about an entity (as subject or object), in event-time order."""
+        ns = self._namespace(namespace)
+        found = self._entity(ns, entity)
+        if found is None:
+            raise NotFound("entity", entity, ns)
+        return self.store.structure.facts(ns, entity_id=found.id)
+
+    def neighbors(
+        self,
+        entity: str,
+        *,
+        depth: int = 1,
+        as_of: datetime | str | None = None,
+        namespace: str | None = None,
+    ) -> list[Fact]:
+        """Facts linking the entity to others, out to ``depth`` hops (valid now by default)."""
+        ns = self._namespace(namespace)
+        start = self._entity(ns, entity)
+        if start is None:
+            raise NotFound("entity", entity, ns)
+        if not isinstance(depth, int) or not 1 <= depth <= 5:
+            raise InvalidInput("must be an integer from 1 to 5", field="depth")
+        at = _optional_time(as_of, "as_of") or now()
+        return walk_facts(
+            lambda eid: self.store.structure.facts(ns, entity_id=eid), start.id, depth, at
+        )
+
+    def notes(
+        self,
+        *,
+        kind: str | None = None,
+        speaker: str | None = None,
+        limit: int = 100,
+        namespace: str | None = None,
+    ) -> list[Note]:
+        """Distilled notes, oldest first."""
+        return self.store.structure.notes(
+            self._namespace(namespace),
+            kind=kind,
+            speaker=speaker,
+            limit=validate.limit(limit, self.settings.max_limit),
+        )
+
+    def history(
+        self, record_kind: str, record_id: str, *, namespace: str | None = None
+    ) -> list[HistoryEntry]:
+        """Every change to an entity, fact or note, with the reason and episodes."""
+        if record_kind not in ("entity", "fact", "note"):
+            raise InvalidInput("must be entity, fact or note", field="record_kind")
+        return self.store.structure.history(self._namespace(namespace), record_kind, record_id)
+
+    def _entity(self, ns: str, name: str) -> Entity | None:
+        return self.store.structure.entity_by_norm(
+            ns, normalise(validate.text(name, "entity", 256))
+        )
+
     # -- moving data ---------------------------------------------------------
 
     def export(
@@ -342,6 +452,7 @@ class Memory:
             if not fresh:
                 continue
             self._persist(ns, fresh)
+            self._extract(ns)
             for e in fresh:
                 if e.deleted_at is not None:
                     self.store.episodes.set_deleted(ns, e.id, e.deleted_at)
@@ -351,8 +462,9 @@ class Memory:
     # -- maintenance ---------------------------------------------------------
 
     def flush(self) -> int:
-        """Embed every episode still missing a vector and bring every namespace's
-        indexes up to date, waiting for HNSW graphs being built.
+        """Embed every episode still missing a vector, extract every episode still
+        queued for extraction, and bring every namespace's indexes up to date,
+        waiting for HNSW graphs being built.
 
         Returns how many vectors were made. Raises ProviderError if the
         embedder still fails.
@@ -369,6 +481,9 @@ class Memory:
                 [(p.namespace, p.seq, vectors[i].tobytes()) for i, p in enumerate(pending)],
             )
             made += len(pending)
+        if self.extractor is not None:
+            for ns in self.store.structure.queued_namespaces():
+                extract_queued(self.store, self.extractor, ns)
         for ns in self.namespaces():
             index = self._index(ns)
             if index is not None:
@@ -407,7 +522,9 @@ class Memory:
 
     def _ann_policy(self, ns: str) -> AnnPolicy:
         side = self.store.side_path(f"ann/{ns}.usearch")
-        return AnnPolicy(self.settings.ann_threshold, side, self.embedder.name)
+        return AnnPolicy(
+            self.settings.ann_threshold, side, self.embedder.name, self.settings.ann_ef_search
+        )
 
     def _check_model(self) -> None:
         stored = self.store.get_meta("embedder")
@@ -452,6 +569,10 @@ class Memory:
             while page := self.store.changes.since(ns, index.last_change, model, _REPLAY_PAGE):
                 index.apply(page)
         return index
+
+
+def _optional_time(value: datetime | str | None, field: str) -> datetime | None:
+    return None if value is None else validate.aware_utc(value, field)
 
 
 def _pick(raw: Mapping[str, Any], key: str, default: object) -> object:
@@ -508,6 +629,24 @@ class AsyncMemory:
 
     async def purge(self, *args: Any, **kwargs: Any) -> int:
         return await asyncio.to_thread(self.sync.purge, *args, **kwargs)
+
+    async def entities(self, *args: Any, **kwargs: Any) -> list[Entity]:
+        return await asyncio.to_thread(self.sync.entities, *args, **kwargs)
+
+    async def facts(self, *args: Any, **kwargs: Any) -> list[Fact]:
+        return await asyncio.to_thread(self.sync.facts, *args, **kwargs)
+
+    async def timeline(self, *args: Any, **kwargs: Any) -> list[Fact]:
+        return await asyncio.to_thread(self.sync.timeline, *args, **kwargs)
+
+    async def neighbors(self, *args: Any, **kwargs: Any) -> list[Fact]:
+        return await asyncio.to_thread(self.sync.neighbors, *args, **kwargs)
+
+    async def notes(self, *args: Any, **kwargs: Any) -> list[Note]:
+        return await asyncio.to_thread(self.sync.notes, *args, **kwargs)
+
+    async def history(self, *args: Any, **kwargs: Any) -> list[HistoryEntry]:
+        return await asyncio.to_thread(self.sync.history, *args, **kwargs)
 
     async def namespaces(self) -> list[str]:
         return await asyncio.to_thread(self.sync.namespaces)

@@ -10,6 +10,7 @@ from typing import Literal, TypeAlias
 JSONValue: TypeAlias = str | int | float | bool | list["JSONValue"] | dict[str, "JSONValue"] | None
 Metadata: TypeAlias = Mapping[str, JSONValue]
 RecordKind: TypeAlias = Literal["episode"]
+NoteKind: TypeAlias = Literal["fact", "preference", "plan", "event", "opinion"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,10 @@ class NamespaceStats:
     pending_vectors: int
     first_occurred_at: datetime | None
     last_occurred_at: datetime | None
+    entities: int = 0
+    facts: int = 0
+    notes: int = 0
+    queued_for_extraction: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,3 +113,82 @@ class ImportReport:
 
     added: int
     skipped: int
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """Someone or something the namespace talks about (a person, place, pet ...)."""
+
+    id: str
+    namespace: str
+    name: str
+    kind: str
+    aliases: tuple[str, ...]
+    created_at: datetime
+    episode_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """``subject —predicate→ object``, bi-temporal and never deleted.
+
+    World time: true from ``valid_at`` until ``invalid_at`` (None: still true).
+    Belief time: memstrata held it from ``created_at`` until ``expired_at``
+    (None: still held; set when a correction retracts it). A contradiction
+    closes the old fact's ``invalid_at`` at the new fact's ``valid_at``.
+    """
+
+    id: str
+    namespace: str
+    subject_id: str
+    subject: str
+    predicate: str
+    object: str
+    object_id: str | None
+    statement: str
+    valid_at: datetime
+    invalid_at: datetime | None
+    created_at: datetime
+    expired_at: datetime | None
+    episode_ids: tuple[str, ...]
+
+    def is_valid_at(self, at: datetime) -> bool:
+        """True in the world at ``at`` (as memstrata believes now)."""
+        return (
+            self.expired_at is None
+            and self.valid_at <= at
+            and (self.invalid_at is None or at < self.invalid_at)
+        )
+
+    def was_believed_at(self, at: datetime) -> bool:
+        """Held by memstrata at ``at`` (transaction time)."""
+        return self.created_at <= at and (self.expired_at is None or at < self.expired_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A distilled memory: one fact, preference, plan, event or opinion."""
+
+    id: str
+    namespace: str
+    kind: NoteKind
+    text: str
+    keywords: tuple[str, ...]
+    speaker: str | None
+    occurred_at: datetime
+    created_at: datetime
+    episode_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One change to a derived record: what, when and why."""
+
+    seq: int
+    namespace: str
+    record_kind: str
+    record_id: str
+    action: str
+    reason: str
+    at: datetime
+    episode_ids: tuple[str, ...]

@@ -38,6 +38,8 @@ def test_all_lists_exactly_the_public_names() -> None:
         "cli",
         "bench",
         "testing",
+        "extract",
+        "resolve",
     }
     assert exported == set(memstrata.__all__)
 

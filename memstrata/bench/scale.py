@@ -8,6 +8,7 @@ numpy exact top-k over the same vectors.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import sqlite3
 import tempfile
@@ -172,13 +173,18 @@ def _dense_recall(memory: Memory, texts: Sequence[str]) -> float:
 
 
 def run_scale(sizes: Sequence[int], out_dir: Path, queries: int, console: Console) -> list[Any]:
-    results = []
+    """Measure each size in a fresh process. Rows of other sizes already in
+    ``scale.json`` are kept, so sizes can be measured in separate runs."""
+    fresh = []
     context = multiprocessing.get_context("spawn")
     for n in sizes:
         console.print(f"scale: n={n:,} ...")
         with context.Pool(1) as pool:
-            results.append(pool.apply(measure, (n, queries)))
-        console.print(render_markdown(results[-1:]))
+            fresh.append(pool.apply(measure, (n, queries)))
+        console.print(render_markdown(fresh[-1:]))
+    previous = out_dir / "scale.json"
+    kept = json.loads(previous.read_text()) if previous.exists() else []
+    results = sorted([r for r in kept if r["n"] not in sizes] + fresh, key=lambda r: r["n"])
     write_json(out_dir / "scale.json", results)
     (out_dir / "scale.md").write_text(render_markdown(results) + "\n", encoding="utf-8")
     names = list(results[0]["search_ms"])

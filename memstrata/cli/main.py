@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from memstrata.cli.render import episode_table, hits_text, print_json
+from memstrata.cli.render import episode_table, facts_text, hits_text, print_json
 from memstrata.config import Settings
 from memstrata.errors import InvalidInput, MemstrataError, NotFound, StoreError
 from memstrata.memory import Memory
@@ -255,6 +255,88 @@ def reembed(ctx: typer.Context) -> None:
 
 
 @app.command()
+def facts(
+    ctx: typer.Context,
+    subject: Annotated[str | None, typer.Option(help="subject name or alias")] = None,
+    predicate: Annotated[str | None, typer.Option(help="e.g. lives_in, works_at")] = None,
+    as_of: Annotated[str | None, typer.Option(help="true in the world at (ISO 8601)")] = None,
+    known_at: Annotated[str | None, typer.Option(help="believed at (ISO 8601)")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Facts with their validity interval; closed and retracted ones are marked."""
+    with _memory(ctx) as memory:
+        found = memory.facts(subject, predicate, as_of=as_of, known_at=known_at)
+    print_json(out, found) if as_json else out.print(facts_text(found), markup=False)
+
+
+@app.command()
+def timeline(
+    ctx: typer.Context,
+    entity: Annotated[str, typer.Argument(help="entity name or alias")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Every fact about an entity, in event-time order."""
+    with _memory(ctx) as memory:
+        found = memory.timeline(entity)
+    print_json(out, found) if as_json else out.print(facts_text(found), markup=False)
+
+
+@app.command()
+def entities(
+    ctx: typer.Context,
+    kind: Annotated[str | None, typer.Option(help="person, place, organization, pet ...")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The entities of the namespace."""
+    with _memory(ctx) as memory:
+        found = memory.entities(kind=kind)
+    if as_json:
+        print_json(out, found)
+    else:
+        for e in found:
+            aliases = f" (also {', '.join(e.aliases)})" if e.aliases else ""
+            out.print(f"{e.name} [{e.kind}]{aliases}  id {e.id}", markup=False)
+
+
+@app.command()
+def notes(
+    ctx: typer.Context,
+    kind: Annotated[str | None, typer.Option(help="fact, preference, plan, event, opinion")] = None,
+    limit: Annotated[int, typer.Option(help="how many")] = 100,
+    as_json: JsonFlag = False,
+) -> None:
+    """Distilled notes, oldest first."""
+    with _memory(ctx) as memory:
+        found = memory.notes(kind=kind, limit=limit)
+    if as_json:
+        print_json(out, found)
+    else:
+        for n in found:
+            out.print(f"[{n.occurred_at:%Y-%m-%d}] ({n.kind}) {n.text}", markup=False)
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    record_kind: Annotated[str, typer.Argument(help="entity, fact or note")],
+    record_id: Annotated[str, typer.Argument(help="its id")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Every change to an entity, fact or note, with the reason."""
+    with _memory(ctx) as memory:
+        found = memory.history(record_kind, record_id)
+    if as_json:
+        print_json(out, found)
+    else:
+        for h in found:
+            out.print(
+                f"{h.at:%Y-%m-%d %H:%M:%S} {h.action}: {h.reason} "
+                f"(episodes {', '.join(h.episode_ids)})",
+                markup=False,
+            )
+
+
+@app.command()
 def demo(ctx: typer.Context) -> None:
     """Ingest the bundled sample conversation, then answer a few questions."""
     sample = resources.files("memstrata") / "data" / "sample_conversation.jsonl"
@@ -287,6 +369,17 @@ def bench_locomo(
     from memstrata.bench.locomo import run_locomo
 
     run_locomo(data, output, conversations, out)
+
+
+@bench_app.command("scenarios")
+def bench_scenarios(
+    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
+    count: Annotated[int, typer.Option(help="how many scripted conversations")] = 64,
+) -> None:
+    """Write-side quality: contradictions, duplicates and lost facts on scripted conversations."""
+    from memstrata.bench.scenarios import run_scenarios
+
+    run_scenarios(output, count, out)
 
 
 @bench_app.command("scale")

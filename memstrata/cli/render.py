@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from memstrata.model import Episode, Hit
+from memstrata.model import Episode, Fact, Hit
 
 
 def to_jsonable(value: Any) -> Any:
@@ -40,6 +40,19 @@ def hits_text(hits: Sequence[Hit]) -> str:
         lines.append(f"{rank}. [{hit.occurred_at:%Y-%m-%d %H:%M}] {who}{hit.text}")
         lines.append(f"   id {hit.id}{session} · score {hit.score:.4f} · {found}")
     return "\n".join(lines) if lines else "(no hits)"
+
+
+def facts_text(facts: Sequence[Fact]) -> str:
+    """Facts as lines: the triple, its validity interval and its state."""
+    lines = []
+    for f in facts:
+        until = "now" if f.invalid_at is None else f"{f.invalid_at:%Y-%m-%d}"
+        state = " [retracted]" if f.expired_at is not None else ""
+        lines.append(
+            f"{f.subject} {f.predicate} {f.object}  "
+            f"({f.valid_at:%Y-%m-%d} .. {until}){state}  id {f.id}"
+        )
+    return "\n".join(lines) if lines else "(no facts)"
 
 
 def episode_table(episodes: Sequence[Episode]) -> Table:

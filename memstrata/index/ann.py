@@ -19,7 +19,7 @@ from memstrata.errors import MissingDependency
 
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
-EXPANSION_SEARCH = 96
+EXPANSION_SEARCH = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,9 @@ class Watermark:
 
 
 class AnnIndex:
-    def __init__(self, dimensions: int, threads: int = 0) -> None:
+    def __init__(
+        self, dimensions: int, threads: int = 0, ef_search: int = EXPANSION_SEARCH
+    ) -> None:
         try:
             from usearch.index import Index
         except ImportError as exc:  # pragma: no cover - a core dependency
@@ -43,7 +45,7 @@ class AnnIndex:
             dtype="f16",
             connectivity=CONNECTIVITY,
             expansion_add=EXPANSION_ADD,
-            expansion_search=EXPANSION_SEARCH,
+            expansion_search=ef_search,
         )
         self._threads = threads
 
@@ -91,15 +93,18 @@ class AnnIndex:
         os.replace(meta_temp, meta)
 
     @classmethod
-    def load(cls, path: Path, dimensions: int, expected: Watermark) -> tuple[AnnIndex, int] | None:
+    def load(
+        cls, path: Path, dimensions: int, expected: Watermark, ef_search: int = EXPANSION_SEARCH
+    ) -> tuple[AnnIndex, int] | None:
         """A saved index and its change_seq, if it belongs to this namespace and model."""
         meta = path.with_suffix(".json")
         try:
             saved = json.loads(meta.read_text())
             if saved["created_us"] != expected.created_us or saved["model"] != expected.model:
                 return None
-            index = cls(dimensions)
+            index = cls(dimensions, ef_search=ef_search)
             index._index.load(str(path))
+            setattr(index._index, "expansion_search", ef_search)  # noqa: B010 - typed read-only, settable
             if index._index.ndim != dimensions:
                 return None
             return index, int(saved["change_seq"])

@@ -47,6 +47,7 @@ class AnnPolicy:
     threshold: int
     path: Path | None
     model: str
+    ef_search: int = 512
 
 
 class NamespaceIndex:
@@ -137,7 +138,7 @@ class NamespaceIndex:
         policy, expected = self._ann_policy, self._watermark(0)
         if policy is None or policy.path is None or expected is None or not policy.path.exists():
             return
-        loaded = AnnIndex.load(policy.path, self.vectors.dimensions, expected)
+        loaded = AnnIndex.load(policy.path, self.vectors.dimensions, expected, policy.ef_search)
         if loaded is not None:
             self.ann, self.ann_change = loaded
             self._ann_saved = self.ann_change
@@ -173,7 +174,7 @@ class NamespaceIndex:
         log.info("building an HNSW index for %s (%d vectors)", self.namespace, len(seqs))
 
         def build() -> None:
-            ann = AnnIndex(self.vectors.dimensions)
+            ann = AnnIndex(self.vectors.dimensions, ef_search=policy.ef_search)
             ann.add(seqs, vectors)
             self._ann_built = (ann, watermark)
 

@@ -7,12 +7,12 @@ vector matrix, an ANN graph) is rebuilt from it by replaying ``changes``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
-from memstrata.model import Episode, JSONValue, NamespaceStats
+from memstrata.model import Entity, Episode, Fact, HistoryEntry, JSONValue, NamespaceStats, Note
 
 ChangeOp = Literal["add", "delete", "restore", "purge", "embed"]
 
@@ -48,6 +48,25 @@ class PendingVector:
     seq: int
     content: str
     speaker: str | None
+
+
+@dataclass(slots=True)
+class ChangeSet:
+    """Everything one resolution pass writes, applied in one transaction.
+
+    ``sources`` are (record kind, record id, episode id) provenance links;
+    ``history`` rows are (record kind, record id, action, reason, episode ids).
+    """
+
+    entities: list[tuple[Entity, str]] = field(default_factory=list)
+    aliases: list[tuple[str, str, str]] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    closed: list[tuple[str, datetime]] = field(default_factory=list)
+    expired: list[tuple[str, datetime]] = field(default_factory=list)
+    notes: list[tuple[Note, str]] = field(default_factory=list)
+    sources: list[tuple[str, str, str]] = field(default_factory=list)
+    history: list[tuple[str, str, str, str, tuple[str, ...]]] = field(default_factory=list)
+    extracted: list[str] = field(default_factory=list)
 
 
 class EpisodeStore(Protocol):
@@ -99,6 +118,55 @@ class NamespaceCatalog(Protocol):
     def stats(self, namespace: str, model: str | None) -> NamespaceStats | None: ...
 
 
+class StructureStore(Protocol):
+    """Entities, facts, notes and their history."""
+
+    def apply(self, namespace: str, changes: ChangeSet, extractor: str, at: datetime) -> None: ...
+
+    def entity_by_norm(self, namespace: str, norm: str) -> Entity | None:
+        """The entity whose normalised name or alias is ``norm``."""
+        ...
+
+    def entity_names(self, namespace: str) -> list[tuple[str, str, str]]:
+        """(entity id, normalised name or alias, kind) of every entity."""
+        ...
+
+    def entities(
+        self, namespace: str, *, ids: Sequence[str] | None = None, kind: str | None = None
+    ) -> list[Entity]: ...
+
+    def facts(
+        self,
+        namespace: str,
+        *,
+        subject_id: str | None = None,
+        predicate: str | None = None,
+        entity_id: str | None = None,
+    ) -> list[Fact]:
+        """Facts in every state, ordered by valid_at; ``entity_id`` matches either end."""
+        ...
+
+    def notes(
+        self,
+        namespace: str,
+        *,
+        kind: str | None = None,
+        norm: str | None = None,
+        speaker: str | None = None,
+        limit: int = 1000,
+    ) -> list[Note]: ...
+
+    def history(self, namespace: str, record_kind: str, record_id: str) -> list[HistoryEntry]: ...
+
+    def queued(self, namespace: str, limit: int) -> list[int]:
+        """Seqs of live episodes waiting for extraction, oldest first."""
+        ...
+
+    def queued_namespaces(self) -> list[str]:
+        """Namespaces with episodes waiting for extraction."""
+        ...
+
+
 class Store(Protocol):
     """A backend: groups of methods by record, plus store-wide metadata."""
 
@@ -113,6 +181,9 @@ class Store(Protocol):
 
     @property
     def namespaces(self) -> NamespaceCatalog: ...
+
+    @property
+    def structure(self) -> StructureStore: ...
 
     @property
     def path(self) -> str: ...

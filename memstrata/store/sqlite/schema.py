@@ -59,6 +59,85 @@ def m001_episodes(conn: sqlite3.Connection) -> None:
     )
 
 
+def m002_structured(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE entities(
+            entity_id TEXT PRIMARY KEY,
+            namespace TEXT NOT NULL REFERENCES namespaces(name),
+            name TEXT NOT NULL,
+            norm TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            UNIQUE(namespace, norm)
+        );
+        CREATE TABLE entity_aliases(
+            entity_id TEXT NOT NULL REFERENCES entities(entity_id) ON DELETE CASCADE,
+            namespace TEXT NOT NULL,
+            alias TEXT NOT NULL,
+            norm TEXT NOT NULL,
+            PRIMARY KEY(entity_id, norm)
+        );
+        CREATE INDEX aliases_by_norm ON entity_aliases(namespace, norm);
+        CREATE TABLE facts(
+            fact_id TEXT PRIMARY KEY,
+            namespace TEXT NOT NULL REFERENCES namespaces(name),
+            subject_id TEXT NOT NULL REFERENCES entities(entity_id) ON DELETE CASCADE,
+            predicate TEXT NOT NULL,
+            object TEXT NOT NULL,
+            object_id TEXT REFERENCES entities(entity_id) ON DELETE SET NULL,
+            statement TEXT NOT NULL,
+            valid_at INTEGER NOT NULL,
+            invalid_at INTEGER,
+            created_at INTEGER NOT NULL,
+            expired_at INTEGER
+        );
+        CREATE INDEX facts_by_subject ON facts(namespace, subject_id, predicate);
+        CREATE INDEX facts_by_object ON facts(namespace, object_id);
+        CREATE TABLE notes(
+            note_id TEXT PRIMARY KEY,
+            namespace TEXT NOT NULL REFERENCES namespaces(name),
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            norm TEXT NOT NULL,
+            keywords TEXT NOT NULL,
+            speaker TEXT,
+            occurred_at INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX notes_by_norm ON notes(namespace, norm);
+        CREATE TABLE sources(
+            record_kind TEXT NOT NULL CHECK (record_kind IN ('entity', 'fact', 'note')),
+            record_id TEXT NOT NULL,
+            seq INTEGER NOT NULL REFERENCES episodes(seq) ON DELETE CASCADE,
+            PRIMARY KEY(record_kind, record_id, seq)
+        );
+        CREATE INDEX sources_by_episode ON sources(seq);
+        CREATE TABLE history(
+            history_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            namespace TEXT NOT NULL,
+            record_kind TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            episode_ids TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX history_by_record ON history(record_kind, record_id);
+        CREATE TABLE extracted(
+            seq INTEGER PRIMARY KEY REFERENCES episodes(seq) ON DELETE CASCADE,
+            extractor TEXT NOT NULL,
+            at INTEGER NOT NULL
+        );
+        CREATE TABLE extraction_queue(
+            seq INTEGER PRIMARY KEY REFERENCES episodes(seq) ON DELETE CASCADE
+        );
+        INSERT INTO extraction_queue(seq) SELECT seq FROM episodes;
+        """,
+    )
+
+
 def run_script(conn: sqlite3.Connection, script: str) -> None:
     """Execute statements one by one inside the caller's transaction.
 
@@ -74,7 +153,7 @@ def run_script(conn: sqlite3.Connection, script: str) -> None:
         raise ValueError(f"incomplete SQL statement: {buffer.strip()[:80]}")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_episodes,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_episodes, m002_structured)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

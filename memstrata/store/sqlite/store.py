@@ -13,6 +13,7 @@ from memstrata.model import Episode, JSONValue, NamespaceStats
 from memstrata.store.base import ChangeOp, IndexEntry, NewEpisode, PendingVector
 from memstrata.store.sqlite.connection import Connections, translate_errors
 from memstrata.store.sqlite.schema import migrate
+from memstrata.store.sqlite.structure import SqliteStructure
 from memstrata.timeutil import from_us, now, to_us
 
 _EPISODE_COLUMNS = (
@@ -42,6 +43,27 @@ def _episode(row: Sequence[object]) -> Episode:
 
 def _log(conn: sqlite3.Connection, namespace: str, seq: int, op: ChangeOp) -> None:
     conn.execute("INSERT INTO changes(namespace, seq, op) VALUES (?, ?, ?)", (namespace, seq, op))
+
+
+def _drop_orphans(conn: sqlite3.Connection, namespace: str) -> None:
+    """Derived records whose every source episode was purged go too (privacy)."""
+    for kind, table, key in (("note", "notes", "note_id"), ("fact", "facts", "fact_id")):
+        conn.execute(
+            f"DELETE FROM {table} WHERE namespace = ? AND {key} NOT IN "
+            f"(SELECT record_id FROM sources WHERE record_kind = '{kind}')",
+            (namespace,),
+        )
+    conn.execute(  # an entity goes once nothing says it exists and no fact uses it
+        "DELETE FROM entities WHERE namespace = ? AND entity_id NOT IN "
+        "(SELECT record_id FROM sources WHERE record_kind = 'entity') "
+        "AND entity_id NOT IN (SELECT subject_id FROM facts) "
+        "AND entity_id NOT IN (SELECT object_id FROM facts WHERE object_id IS NOT NULL)",
+        (namespace,),
+    )
+    conn.execute(
+        "DELETE FROM sources WHERE record_kind = 'fact' AND record_id NOT IN "
+        "(SELECT fact_id FROM facts)"
+    )
 
 
 def _chunks(values: Sequence[int] | Sequence[str]) -> Iterator[Sequence[int] | Sequence[str]]:
@@ -99,6 +121,7 @@ class SqliteEpisodes:
                 (seq, model, dims, item.vector),
             )
         _log(conn, namespace, seq, "add")
+        conn.execute("INSERT INTO extraction_queue(seq) VALUES (?)", (seq,))
         return e
 
     def get(self, namespace: str, episode_ids: Sequence[str]) -> list[Episode]:
@@ -166,6 +189,7 @@ class SqliteEpisodes:
                     conn.execute("DELETE FROM episodes WHERE seq = ?", (seq,))
                     _log(conn, namespace, seq, "purge")
                 purged += len(seqs)
+            _drop_orphans(conn, namespace)
         self._db.checkpoint()
         return purged
 
@@ -180,6 +204,8 @@ class SqliteEpisodes:
                 "DELETE FROM vectors WHERE seq IN (SELECT seq FROM episodes WHERE namespace = ?)",
                 (namespace,),
             )
+            for table in ("facts", "notes", "entity_aliases", "entities", "history"):
+                conn.execute(f"DELETE FROM {table} WHERE namespace = ?", (namespace,))
             conn.execute("DELETE FROM episodes WHERE namespace = ?", (namespace,))
             conn.execute("DELETE FROM changes WHERE namespace = ?", (namespace,))
             conn.execute("DELETE FROM namespaces WHERE name = ?", (namespace,))
@@ -329,6 +355,14 @@ class SqliteNamespaces:
                 "WHERE e.namespace = ? AND v.model = ?",
                 (namespace, model),
             ).fetchone()[0]
+            entities, facts, notes, queued = conn.execute(
+                "SELECT (SELECT count(*) FROM entities WHERE namespace = ?), "
+                "(SELECT count(*) FROM facts WHERE namespace = ?), "
+                "(SELECT count(*) FROM notes WHERE namespace = ?), "
+                "(SELECT count(*) FROM extraction_queue q JOIN episodes e ON e.seq = q.seq "
+                "WHERE e.namespace = ?)",
+                (namespace,) * 4,
+            ).fetchone()
         return NamespaceStats(
             namespace=namespace,
             episodes=int(live),
@@ -338,6 +372,10 @@ class SqliteNamespaces:
             pending_vectors=int(live) + int(deleted) - int(vectors),
             first_occurred_at=None if first is None else from_us(int(first)),
             last_occurred_at=None if last is None else from_us(int(last)),
+            entities=int(entities),
+            facts=int(facts),
+            notes=int(notes),
+            queued_for_extraction=int(queued),
         )
 
 
@@ -353,6 +391,7 @@ class SqliteStore:
         self.vectors = SqliteVectors(self._db)
         self.changes = SqliteChanges(self._db)
         self.namespaces = SqliteNamespaces(self._db)
+        self.structure = SqliteStructure(self._db)
 
     def get_meta(self, key: str) -> str | None:
         with translate_errors("read meta"):

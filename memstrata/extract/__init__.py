@@ -1,0 +1,1 @@
+"""Extraction: notes, entities and facts distilled from episodes."""

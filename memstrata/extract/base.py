@@ -1,0 +1,66 @@
+"""The Extractor protocol and what it produces: drafts, resolved later."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from memstrata.model import Episode, NoteKind
+
+
+@dataclass(frozen=True, slots=True)
+class EntityDraft:
+    """A mention of someone or something: its surface name and kind."""
+
+    name: str
+    kind: str
+    episode_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class FactDraft:
+    """``subject —predicate→ object`` as said in one episode.
+
+    ``object_kind`` is the entity kind of the object, or None for a literal
+    value (an age, a job title). ``correction`` marks a retraction of what was
+    said before ("actually, it was Tuesday"): the old fact is expired, not
+    closed.
+    """
+
+    subject: str
+    subject_kind: str
+    predicate: str
+    object: str
+    object_kind: str | None
+    valid_at: datetime
+    statement: str
+    episode_id: str
+    correction: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NoteDraft:
+    kind: NoteKind
+    text: str
+    keywords: tuple[str, ...]
+    speaker: str | None
+    occurred_at: datetime
+    episode_id: str
+
+
+@dataclass(slots=True)
+class Extraction:
+    entities: list[EntityDraft] = field(default_factory=list)
+    facts: list[FactDraft] = field(default_factory=list)
+    notes: list[NoteDraft] = field(default_factory=list)
+
+
+class Extractor(Protocol):
+    """Distils entities, facts and notes from a batch of episodes."""
+
+    @property
+    def name(self) -> str: ...
+
+    def extract(self, episodes: Sequence[Episode]) -> Extraction: ...

@@ -1,0 +1,273 @@
+"""The offline extractor: rules only, no model beyond the analyzer.
+
+Per sentence: facts from the patterns in patterns.py (first person is the
+speaker), entities (the speaker, fact arguments, other capitalised names),
+one note classified as plan, preference, opinion, event or fact, with first
+person rewritten to the speaker's name, and times resolved against the
+episode's ``occurred_at``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from memstrata.extract.base import EntityDraft, Extraction, FactDraft, NoteDraft
+from memstrata.extract.patterns import CORRECTION, PATTERNS, PETS, RELATIONS, Pattern
+from memstrata.extract.timeexpr import resolve
+from memstrata.index.analyzer import analyze
+from memstrata.model import Episode, NoteKind
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])|\n+")
+_PROPER = re.compile(r"(?<![\w'’])[A-Z][a-z][\w'’\-]*(?:\s+[A-Z][a-z][\w'’\-]*){0,3}")
+_MAX_SENTENCES = 200
+_MAX_SENTENCE_CHARS = 1_000
+
+# Capitalised words that start sentences but name nobody.
+NOT_NAMES = frozenset(
+    """
+    I I'm I've I'd I'll We We're You He She They It It's That This These Those There Here
+    The A An My Our Your His Her Their Its Yesterday Today Tomorrow Tonight Then So Well Also
+    And But Or Oh Yes No Yeah Yep Nope Actually Now Last Next Since After Before When While
+    Finally Recently Anyway Hey Hi Hello Wow Honestly Plus Because If What Who Where Why How
+    Thanks Thank Sure Okay Ok OK Great Good Nice Cool Awesome Sorry Please Maybe Just Still
+    Lol Haha Congrats Congratulations Absolutely Definitely Totally Really Anyways Sounds
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
+    June July August September October November December Christmas Easter Halloween
+""".split()
+)
+_LITERAL_JUNK = frozenset(
+    {
+        "it",
+        "that",
+        "this",
+        "them",
+        "him",
+        "her",
+        "you",
+        "me",
+        "us",
+        "so",
+        "too",
+        "very",
+        "a lot",
+        "much",
+        "doing",
+        "the most",
+        "going",
+    }
+)
+_PLAN = re.compile(
+    r"\b(?:i'm|i am|we're|we are|i’m)\s+(?:going to|gonna|planning|about to|thinking of)\b"
+    r"|\b(?:i|we)\s+(?:will|'ll|’ll|plan to|intend to|hope to|want to|would like to)\b"
+    r"|\b(?:next|this coming)\s+(?:week|month|year|weekend)\b|\btomorrow\b",
+    re.I,
+)
+_PREFERENCE = re.compile(
+    r"\b(?:love|loves|like|likes|enjoy|enjoys|prefer|prefers|hate|hates|dislike|"
+    r"can't stand|can’t stand|favorite|favourite|adore|into)\b",
+    re.I,
+)
+_OPINION = re.compile(
+    r"\b(?:i think|i believe|i feel|in my opinion|i guess|i reckon|i suppose)\b", re.I
+)
+_EVENT = re.compile(
+    r"\b(?:went|visited|started|finished|got|had|moved|adopted|met|saw|took|made|bought|"
+    r"joined|won|lost|ran|attended|celebrated|traveled|travelled|graduated|married|"
+    r"painted|wrote|read|cooked|baked|signed|booked|quit|left|came|began|received)\b",
+    re.I,
+)
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|my|My|me|mine|myself|we|We|our|Our)\b")
+_AGREE = re.compile(
+    r"\b(I|I\s+(?:also|really|still|just|now|often|usually|always|never|sometimes))\s+"
+    r"(love|like|live|work|think|want|need|have|do|go|hate|enjoy|prefer|feel|know|believe|hope|"
+    r"plan|miss|study|play|run|own|teach|write|read|cook|bake|paint|swim|watch|walk|drive|"
+    r"volunteer|mean|guess|wish|remember|try|get|make|take|see|say)\b"
+)
+_REWRITES = [
+    (re.compile(r"\bI['’]m\b"), "{s} is"),
+    (re.compile(r"\bI['’]ve\b"), "{s} has"),
+    (re.compile(r"\bI['’]ll\b"), "{s} will"),
+    (re.compile(r"\bI['’]d\b"), "{s} would"),
+    (re.compile(r"\bI am\b"), "{s} is"),
+    (re.compile(r"\bI\b"), "{s}"),
+    (re.compile(r"\b[Mm]y\b"), "{s}'s"),
+    (re.compile(r"\b[Mm]yself\b"), "{s}"),
+    (re.compile(r"\bme\b"), "{s}"),
+    (re.compile(r"\bmine\b"), "{s}'s"),
+]
+
+
+def sentences(text: str) -> Iterator[str]:
+    """Sentences of a text (bounded, so a 10k-word turn stays cheap)."""
+    for count, raw in enumerate(_SENTENCE.split(text)):
+        if count >= _MAX_SENTENCES:
+            return
+        sentence = raw.strip()
+        if sentence:
+            yield sentence[:_MAX_SENTENCE_CHARS]
+
+
+def first_person_to(speaker: str, sentence: str) -> str:
+    """'I love Lyon' said by Maya -> 'Maya loves Lyon'."""
+    sentence = _AGREE.sub(lambda m: f"{m.group(1)} {_third_person(m.group(2))}", sentence)
+    for pattern, replacement in _REWRITES:
+        sentence = pattern.sub(replacement.format(s=speaker), sentence)
+    return sentence
+
+
+def _third_person(verb: str) -> str:
+    irregular = {"have": "has", "do": "does", "go": "goes"}
+    if verb in irregular:
+        return irregular[verb]
+    if verb.endswith(("s", "sh", "ch", "x", "z")):
+        return verb + "es"
+    if verb.endswith("y") and verb[-2:-1] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def _kind_from_context(before: str) -> str:
+    """Guess a name's kind from the word just before it."""
+    words = before.lower().split()
+    previous = words[-1] if words else ""
+    if previous in ("in", "to", "from", "near", "visit", "visited", "visiting", "around"):
+        return "place"
+    if previous in ("with", "and", "met", "told", "called", "saw", "asked", "friend", "named"):
+        return "person"
+    if previous in ("at", "for", "joined"):
+        return "organization"
+    return "other"
+
+
+def classify(sentence: str) -> NoteKind | None:
+    """The kind of note a sentence makes, or None for chatter and questions."""
+    if sentence.rstrip().endswith("?") or len(sentence.split()) < 4:
+        return None
+    if not _FIRST_PERSON.search(sentence) and not _PROPER.search(sentence[1:]):
+        return None
+    for kind, pattern in (
+        ("plan", _PLAN),
+        ("preference", _PREFERENCE),
+        ("opinion", _OPINION),
+        ("event", _EVENT),
+    ):
+        if pattern.search(sentence):
+            return kind  # type: ignore[return-value]
+    return "fact"
+
+
+def _clean_subject(raw: str, speaker: str | None) -> str | None:
+    words = raw.split()
+    if any(w in ("I", "We", "we", "My", "my") for w in words):
+        return speaker
+    while words and words[0] in NOT_NAMES:
+        words.pop(0)
+    return " ".join(words) or None
+
+
+def _clean_literal(raw: str) -> str | None:
+    value = re.sub(r"^(?:to|the|a|an|my|some)\s+", "", raw.strip().lower())
+    return None if value in _LITERAL_JUNK or len(value) < 2 else value
+
+
+class OfflineExtractor:
+    """Rule-based extraction; every feature works without a network."""
+
+    name = "offline-1"
+
+    def extract(self, episodes: Sequence[Episode]) -> Extraction:
+        out = Extraction()
+        for episode in episodes:
+            self._episode(episode, out)
+        return out
+
+    def _episode(self, episode: Episode, out: Extraction) -> None:
+        speaker = episode.speaker or episode.role or "user"  # who "I" is
+        out.entities.append(EntityDraft(speaker, "person", episode.id))
+        for sentence in sentences(episode.content):
+            spans = resolve(sentence, episode.occurred_at)
+            valid_at = (
+                spans[0].start
+                if spans and spans[0].start <= episode.occurred_at
+                else episode.occurred_at
+            )
+            named = self._facts(sentence, episode, speaker, valid_at, out)
+            for match in _PROPER.finditer(sentence):
+                if match.start() == 0 and " " not in match.group(0):
+                    continue  # a capitalised first word is usually not a name
+                name = _clean_subject(match.group(0), None)
+                if name and name not in named and name != speaker and len(name) > 1:
+                    guess = _kind_from_context(sentence[: match.start()])
+                    out.entities.append(EntityDraft(name, guess, episode.id))
+            kind = classify(sentence)
+            if kind is not None:
+                text = first_person_to(speaker, sentence)
+                keywords = tuple(dict.fromkeys(analyze(text)))[:8]
+                out.notes.append(NoteDraft(kind, text, keywords, speaker, valid_at, episode.id))
+
+    def _facts(
+        self,
+        sentence: str,
+        episode: Episode,
+        speaker: str,
+        valid_at: datetime,
+        out: Extraction,
+    ) -> set[str]:
+        """Add the sentence's facts (and their entities); return the names used."""
+        named: set[str] = set()
+        correction = bool(CORRECTION.search(sentence))
+        for pattern in PATTERNS:
+            for match in pattern.regex.finditer(sentence):
+                fact = self._fact(pattern, match, sentence, speaker, valid_at, episode, correction)
+                if fact is None:
+                    continue
+                out.facts.append(fact)
+                out.entities.append(EntityDraft(fact.subject, fact.subject_kind, episode.id))
+                named.add(fact.subject)
+                if fact.object_kind is not None:
+                    out.entities.append(EntityDraft(fact.object, fact.object_kind, episode.id))
+                    named.add(fact.object)
+        return named
+
+    def _fact(
+        self,
+        pattern: Pattern,
+        match: re.Match[str],
+        sentence: str,
+        speaker: str,
+        valid_at: datetime,
+        episode: Episode,
+        correction: bool,
+    ) -> FactDraft | None:
+        subject = _clean_subject(match.group("subject"), speaker)
+        if subject is None:
+            return None
+        predicate, object_kind = pattern.predicate, pattern.object_kind
+        if pattern.value is not None:
+            value: str | None = pattern.value
+        elif object_kind is None:
+            value = _clean_literal(match.group("object"))
+        else:
+            value = _clean_subject(match.group("object"), None)
+        if value is None or value == subject:
+            return None
+        if predicate == "has_relation":
+            word = match.group("relation").lower()
+            relation = RELATIONS[word]
+            predicate = f"has_{relation}"
+            object_kind = "pet" if word in PETS else "person"
+        statement = first_person_to(speaker, sentence)
+        subject_kind = "person"
+        return FactDraft(
+            subject,
+            subject_kind,
+            predicate,
+            value,
+            object_kind,
+            valid_at,
+            statement,
+            episode.id,
+            correction,
+        )

@@ -1,0 +1,53 @@
+"""The write path's extraction stage: queued episodes -> resolved structure.
+
+Episodes are committed before this runs, so nothing here can lose one. A
+batch that fails is retried episode by episode; an episode that still fails
+stays queued (logged with its id) and is retried by the next ``flush()``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from memstrata.extract.base import Extractor
+from memstrata.model import Episode
+from memstrata.resolve.resolver import resolve
+from memstrata.store.base import Store
+from memstrata.timeutil import now
+
+log = logging.getLogger("memstrata")
+BATCH = 500
+
+
+def _process(
+    store: Store, extractor: Extractor, namespace: str, episodes: Sequence[Episode]
+) -> None:
+    extraction = extractor.extract(episodes)
+    changes = resolve(store.structure, namespace, extraction, now())
+    changes.extracted = [e.id for e in episodes]
+    store.structure.apply(namespace, changes, extractor.name, now())
+
+
+def extract_queued(store: Store, extractor: Extractor, namespace: str) -> int:
+    """Extract every queued episode of a namespace; returns how many failed."""
+    failed: set[int] = set()
+    while True:
+        seqs = [
+            s for s in store.structure.queued(namespace, BATCH + len(failed)) if s not in failed
+        ][:BATCH]
+        rows = store.episodes.by_seq(namespace, seqs)
+        batch = [(seq, rows[seq][0]) for seq in seqs if seq in rows]
+        if not batch:
+            return len(failed)
+        try:
+            _process(store, extractor, namespace, [episode for _, episode in batch])
+            continue
+        except Exception:  # the episodes are safe; isolate the culprit below
+            log.warning("extraction of a batch in %s failed; retrying one by one", namespace)
+        for seq, episode in batch:
+            try:
+                _process(store, extractor, namespace, [episode])
+            except Exception:  # the episode stays queued for flush()
+                log.exception("extraction failed for episode %s; it stays queued", episode.id)
+                failed.add(seq)

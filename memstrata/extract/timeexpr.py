@@ -1,0 +1,206 @@
+"""Resolve time expressions in a sentence against the episode's own time.
+
+"yesterday", "last Friday", "two weeks ago", "next month", "May 2023",
+"in 2022" ... become a half-open UTC interval [start, end). The rules are
+deterministic and fast; what they do not know they leave alone.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "couple of": 2,
+    "few": 3,
+    "a few": 3,
+    "several": 3,
+}
+_NUM = r"(\d+|a couple of|a few|an|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several)"
+_UNIT = r"(day|week|month|year|weekend)s?"
+_MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
+_WEEKDAY = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSpan:
+    """A resolved expression: its text, and the interval it denotes."""
+
+    text: str
+    start: datetime
+    end: datetime
+
+
+def _day(at: datetime) -> datetime:
+    return at.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _month_start(year: int, month: int) -> datetime:
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+def _add_months(start: datetime, months: int) -> datetime:
+    index = start.year * 12 + start.month - 1 + months
+    return _month_start(index // 12, index % 12 + 1)
+
+
+def _week_start(at: datetime) -> datetime:
+    return _day(at) - timedelta(days=at.weekday())
+
+
+def _count(raw: str) -> int:
+    return int(raw) if raw.isdigit() else NUMBERS.get(raw, 1)
+
+
+def _shift(anchor: datetime, unit: str, amount: int) -> tuple[datetime, datetime]:
+    """The whole day/week/month/year that lies ``amount`` units from the anchor."""
+    if unit == "day":
+        start = _day(anchor) + timedelta(days=amount)
+        return start, start + timedelta(days=1)
+    if unit == "week":
+        start = _week_start(anchor) + timedelta(weeks=amount)
+        return start, start + timedelta(weeks=1)
+    if unit == "weekend":
+        saturday = _week_start(anchor) + timedelta(days=5, weeks=amount)
+        return saturday, saturday + timedelta(days=2)
+    if unit == "month":
+        start = _add_months(_month_start(anchor.year, anchor.month), amount)
+        return start, _add_months(start, 1)
+    start = datetime(anchor.year + amount, 1, 1, tzinfo=UTC)
+    return start, datetime(anchor.year + amount + 1, 1, 1, tzinfo=UTC)
+
+
+def _ago(anchor: datetime, unit: str, amount: int) -> tuple[datetime, datetime]:
+    """'two weeks ago': the unit-sized span ending ``amount`` units before the anchor."""
+    return _shift(anchor, unit, -amount)
+
+
+def _weekday(anchor: datetime, weekday: int, direction: int) -> tuple[datetime, datetime]:
+    """'last Friday' (-1), 'next Friday' (+1), 'on Friday' (0: the most recent one)."""
+    today = _day(anchor)
+    delta = (today.weekday() - weekday) % 7
+    if direction < 0:
+        day = today - timedelta(days=delta or 7)
+    elif direction > 0:
+        day = today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
+    else:
+        day = today - timedelta(days=delta)
+    return day, day + timedelta(days=1)
+
+
+def _month_named(
+    anchor: datetime, month: int, year: int | None, direction: int
+) -> tuple[datetime, datetime]:
+    if year is None:
+        year = anchor.year
+        if direction < 0 and month >= anchor.month:
+            year -= 1
+        elif direction > 0 and month <= anchor.month:
+            year += 1
+    start = _month_start(year, month)
+    return start, _add_months(start, 1)
+
+
+_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b(the day before yesterday)\b"), "day_before_yesterday"),
+    (re.compile(r"\b(yesterday|last night)\b"), "yesterday"),
+    (re.compile(r"\b(today|tonight|this morning|this afternoon|this evening)\b"), "today"),
+    (re.compile(r"\b(tomorrow)\b"), "tomorrow"),
+    (re.compile(rf"\b({_NUM}\s+{_UNIT}\s+ago)\b"), "ago"),
+    (re.compile(rf"\b((last|next|this|past|coming)\s+{_UNIT})\b"), "relative_unit"),
+    (re.compile(rf"\b((last|next|this|on|coming)\s+{_WEEKDAY})\b"), "weekday"),
+    (
+        re.compile(rf"\b(({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}}))\b"),
+        "month_day_year",
+    ),
+    (
+        re.compile(rf"\b((\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH}),?\s+(\d{{4}}))\b"),
+        "day_month_year",
+    ),
+    (re.compile(rf"\b(({_MONTH})\s+(?:of\s+)?(\d{{4}}))\b"), "month_year"),
+    (re.compile(rf"\b((last|next|this|in|since|early|late|mid)\s+({_MONTH}))\b"), "month_relative"),
+    (re.compile(r"\b((in|since|during|of|back in)\s+((?:19|20)\d{2}))\b"), "year"),
+]
+
+
+def resolve(text: str, anchor: datetime) -> list[TimeSpan]:
+    """Every time expression the rules know, resolved against ``anchor`` (aware UTC).
+
+    >>> from datetime import datetime, timezone
+    >>> [s.start.date().isoformat() for s in resolve("I moved last May", datetime(2023, 7, 1, tzinfo=timezone.utc))]
+    ['2023-05-01']
+    """
+    lowered = text.lower()
+    taken: list[tuple[int, int]] = []
+    spans: list[tuple[int, TimeSpan]] = []
+    for pattern, kind in _RULES:
+        for match in pattern.finditer(lowered):
+            begin, end = match.span(1)
+            if any(begin < t_end and t_begin < end for t_begin, t_end in taken):
+                continue
+            if "may" in match.group(1).split() and "May" not in text[begin:end]:
+                continue  # the modal verb, not the month
+            interval = _interval(kind, match, anchor)
+            if interval is None:
+                continue
+            taken.append((begin, end))
+            spans.append((begin, TimeSpan(text[begin:end], *interval)))
+    return [span for _, span in sorted(spans, key=lambda item: item[0])]
+
+
+def _interval(kind: str, m: re.Match[str], anchor: datetime) -> tuple[datetime, datetime] | None:
+    if kind == "day_before_yesterday":
+        return _shift(anchor, "day", -2)
+    if kind == "yesterday":
+        return _shift(anchor, "day", -1)
+    if kind == "today":
+        return _shift(anchor, "day", 0)
+    if kind == "tomorrow":
+        return _shift(anchor, "day", 1)
+    if kind == "ago":
+        return _ago(anchor, m.group(3), _count(m.group(2)))
+    if kind == "relative_unit":
+        direction = {"last": -1, "past": -1, "next": 1, "coming": 1, "this": 0}[m.group(2)]
+        return _shift(anchor, m.group(3), direction)
+    if kind == "weekday":
+        direction = {"last": -1, "next": 1, "coming": 1, "this": 0, "on": 0}[m.group(2)]
+        return _weekday(anchor, WEEKDAYS[m.group(3)], direction)
+    if kind in ("month_day_year", "day_month_year"):
+        month_name, day, year = (
+            (m.group(2), m.group(4), m.group(5))
+            if kind == "month_day_year"
+            else (m.group(3), m.group(2), m.group(5))
+        )
+        try:
+            start = datetime(int(year), MONTHS[month_name], int(day), tzinfo=UTC)
+        except ValueError:
+            return None
+        return start, start + timedelta(days=1)
+    if kind == "month_year":
+        return _month_named(anchor, MONTHS[m.group(2)], int(m.group(4)), 0)
+    if kind == "month_relative":
+        direction = {"last": -1, "since": -1, "next": 1}.get(m.group(2), 0)
+        return _month_named(anchor, MONTHS[m.group(3)], None, direction)
+    if kind == "year":
+        year = int(m.group(3))
+        return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+    return None

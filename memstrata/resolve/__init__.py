@@ -1,0 +1,1 @@
+"""Resolution: turn extraction drafts into a ChangeSet against what is stored."""

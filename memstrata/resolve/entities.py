@@ -1,0 +1,112 @@
+"""Entity resolution as a cascade: normalised name, alias, similar spelling."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from datetime import datetime
+
+from memstrata.model import Entity
+from memstrata.store.base import ChangeSet, StructureStore
+
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+")
+_POSSESSIVE = re.compile(r"['’]s$")
+_JUNK = re.compile(r"[^\w\s\-&]")
+# Spelling variants are matched only for names this long (short names collide).
+MIN_FUZZY_LENGTH = 5
+FUZZY_THRESHOLD = 0.72
+
+
+def normalise(name: str) -> str:
+    """'The  Louvre's' -> 'louvre'; accents kept, case and spacing folded."""
+    text = unicodedata.normalize("NFKC", name).casefold().strip()
+    text = _POSSESSIVE.sub("", text)
+    text = _JUNK.sub(" ", text)
+    text = _ARTICLE.sub("", " ".join(text.split()))
+    return text
+
+
+def trigrams(text: str) -> set[str]:
+    padded = f"  {text} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of character trigrams."""
+    left, right = trigrams(a), trigrams(b)
+    return len(left & right) / len(left | right) if left and right else 0.0
+
+
+class EntityResolver:
+    """Finds or creates the entity a mention refers to, within one namespace."""
+
+    def __init__(self, store: StructureStore, namespace: str, now: datetime) -> None:
+        self._store = store
+        self._namespace = namespace
+        self._now = now
+        self._batch: dict[str, Entity] = {}
+        self._names: list[tuple[str, str, str]] | None = None
+        self._by_id: dict[str, Entity] = {}
+
+    def resolve(self, name: str, kind: str, episode_id: str, changes: ChangeSet) -> Entity | None:
+        norm = normalise(name)
+        if not norm:
+            return None
+        found = self._batch.get(norm) or self._store.entity_by_norm(self._namespace, norm)
+        if found is None:
+            found = self._similar(norm, kind)
+            if found is not None:
+                changes.aliases.append((found.id, name, norm))
+                changes.sources.append(("entity", found.id, episode_id))
+                changes.history.append(
+                    (
+                        "entity",
+                        found.id,
+                        "alias",
+                        f"'{name}' is a spelling of '{found.name}'",
+                        (episode_id,),
+                    )
+                )
+        if found is None:
+            found = Entity(
+                str(uuid.uuid4().hex),
+                self._namespace,
+                name.strip(),
+                kind,
+                (),
+                self._now,
+                (episode_id,),
+            )
+            changes.entities.append((found, norm))
+            changes.sources.append(("entity", found.id, episode_id))
+            changes.history.append(
+                ("entity", found.id, "create", f"mentioned as a {kind}", (episode_id,))
+            )
+            self._known_names().append((found.id, norm, kind))
+            self._by_id[found.id] = found
+        self._batch[norm] = found
+        return found
+
+    def _known_names(self) -> list[tuple[str, str, str]]:
+        if self._names is None:
+            self._names = self._store.entity_names(self._namespace)
+        return self._names
+
+    def _similar(self, norm: str, kind: str) -> Entity | None:
+        if len(norm) < MIN_FUZZY_LENGTH:
+            return None
+        best, best_score = None, FUZZY_THRESHOLD
+        for entity_id, other, other_kind in self._known_names():
+            if abs(len(other) - len(norm)) > 3 or len(other) < MIN_FUZZY_LENGTH:
+                continue
+            if kind != other_kind and "other" not in (kind, other_kind):
+                continue
+            score = similarity(norm, other)
+            if score >= best_score:
+                best, best_score = entity_id, score
+        if best is None:
+            return None
+        if best not in self._by_id:
+            (self._by_id[best],) = self._store.entities(self._namespace, ids=[best])
+        return self._by_id[best]

@@ -1,0 +1,35 @@
+"""One resolution pass over an extraction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from memstrata.extract.base import Extraction
+from memstrata.resolve.contradictions import FactResolver
+from memstrata.resolve.entities import EntityResolver
+from memstrata.resolve.notes import NoteResolver
+from memstrata.store.base import ChangeSet, StructureStore
+
+
+def resolve(
+    store: StructureStore, namespace: str, extraction: Extraction, now: datetime
+) -> ChangeSet:
+    """Entities first (facts point at them), then facts in order, then notes."""
+    changes = ChangeSet()
+    entities = EntityResolver(store, namespace, now)
+    facts = FactResolver(store, namespace, now)
+    notes = NoteResolver(store, namespace, now)
+    for mention in extraction.entities:
+        entities.resolve(mention.name, mention.kind, mention.episode_id, changes)
+    for draft in sorted(extraction.facts, key=lambda f: f.valid_at):
+        subject = entities.resolve(draft.subject, draft.subject_kind, draft.episode_id, changes)
+        obj = (
+            None
+            if draft.object_kind is None
+            else entities.resolve(draft.object, draft.object_kind, draft.episode_id, changes)
+        )
+        if subject is not None:
+            facts.resolve(draft, subject, obj, changes)
+    for note in extraction.notes:
+        notes.resolve(note, changes)
+    return changes

@@ -1,0 +1,337 @@
+"""SQLite storage of entities, facts, notes, provenance and history."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+
+from memstrata.model import Entity, Fact, HistoryEntry, Note
+from memstrata.store.base import ChangeSet
+from memstrata.store.sqlite.connection import Connections, translate_errors
+from memstrata.timeutil import from_us, to_us
+
+
+def _sources(kind: str, column: str) -> str:
+    return (
+        "(SELECT json_group_array(e.episode_id) FROM sources s JOIN episodes e ON e.seq = s.seq "
+        f"WHERE s.record_kind = '{kind}' AND s.record_id = {column})"
+    )
+
+
+_ENTITY = (
+    "SELECT x.entity_id, x.namespace, x.name, x.kind, x.created_at, "
+    "(SELECT json_group_array(a.alias) FROM entity_aliases a WHERE a.entity_id = x.entity_id), "
+    f"{_sources('entity', 'x.entity_id')} FROM entities x"
+)
+_FACT = (
+    "SELECT f.fact_id, f.namespace, f.subject_id, s.name, f.predicate, f.object, f.object_id, "
+    "f.statement, f.valid_at, f.invalid_at, f.created_at, f.expired_at, "
+    f"{_sources('fact', 'f.fact_id')} FROM facts f JOIN entities s ON s.entity_id = f.subject_id"
+)
+_NOTE = (
+    "SELECT n.note_id, n.namespace, n.kind, n.text, n.keywords, n.speaker, n.occurred_at, "
+    f"n.created_at, {_sources('note', 'n.note_id')} FROM notes n"
+)
+
+
+def _time(value: object) -> datetime | None:
+    return None if value is None else from_us(int(value))  # type: ignore[call-overload]
+
+
+def _entity(r: Sequence[object]) -> Entity:
+    return Entity(
+        id=str(r[0]),
+        namespace=str(r[1]),
+        name=str(r[2]),
+        kind=str(r[3]),
+        created_at=from_us(int(r[4])),  # type: ignore[call-overload]
+        aliases=tuple(json.loads(str(r[5]))),
+        episode_ids=tuple(json.loads(str(r[6]))),
+    )
+
+
+def _fact(r: Sequence[object]) -> Fact:
+    valid, created = _time(r[8]), _time(r[10])
+    assert valid is not None and created is not None
+    return Fact(
+        id=str(r[0]),
+        namespace=str(r[1]),
+        subject_id=str(r[2]),
+        subject=str(r[3]),
+        predicate=str(r[4]),
+        object=str(r[5]),
+        object_id=None if r[6] is None else str(r[6]),
+        statement=str(r[7]),
+        valid_at=valid,
+        invalid_at=_time(r[9]),
+        created_at=created,
+        expired_at=_time(r[11]),
+        episode_ids=tuple(json.loads(str(r[12]))),
+    )
+
+
+def _note(r: Sequence[object]) -> Note:
+    occurred, created = _time(r[6]), _time(r[7])
+    assert occurred is not None and created is not None
+    return Note(
+        id=str(r[0]),
+        namespace=str(r[1]),
+        kind=r[2],  # type: ignore[arg-type]
+        text=str(r[3]),
+        keywords=tuple(str(r[4]).split()),
+        speaker=None if r[5] is None else str(r[5]),
+        occurred_at=occurred,
+        created_at=created,
+        episode_ids=tuple(json.loads(str(r[8]))),
+    )
+
+
+class SqliteStructure:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    def apply(self, namespace: str, changes: ChangeSet, extractor: str, at: datetime) -> None:
+        with self._db.write("store structure") as conn:
+            self._write(conn, namespace, changes)
+            at_us = to_us(at)
+            for episode_id in changes.extracted:
+                conn.execute(
+                    "INSERT OR REPLACE INTO extracted(seq, extractor, at) "
+                    "SELECT seq, ?, ? FROM episodes WHERE namespace = ? AND episode_id = ?",
+                    (extractor, at_us, namespace, episode_id),
+                )
+                conn.execute(
+                    "DELETE FROM extraction_queue WHERE seq = "
+                    "(SELECT seq FROM episodes WHERE namespace = ? AND episode_id = ?)",
+                    (namespace, episode_id),
+                )
+            for kind, record_id, action, reason, episode_ids in changes.history:
+                conn.execute(
+                    "INSERT INTO history(namespace, record_kind, record_id, action, reason, at, "
+                    "episode_ids) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (namespace, kind, record_id, action, reason, at_us, json.dumps(episode_ids)),
+                )
+
+    def _write(self, conn: sqlite3.Connection, namespace: str, changes: ChangeSet) -> None:
+        for entity, norm in changes.entities:
+            conn.execute(
+                "INSERT INTO entities(entity_id, namespace, name, norm, kind, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (entity.id, namespace, entity.name, norm, entity.kind, to_us(entity.created_at)),
+            )
+        conn.executemany(
+            "INSERT OR IGNORE INTO entity_aliases(entity_id, namespace, alias, norm) "
+            "VALUES (?, ?, ?, ?)",
+            [(entity_id, namespace, alias, norm) for entity_id, alias, norm in changes.aliases],
+        )
+        conn.executemany(
+            "INSERT INTO facts(fact_id, namespace, subject_id, predicate, object, object_id, "
+            "statement, valid_at, invalid_at, created_at, expired_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    f.id,
+                    namespace,
+                    f.subject_id,
+                    f.predicate,
+                    f.object,
+                    f.object_id,
+                    f.statement,
+                    to_us(f.valid_at),
+                    None if f.invalid_at is None else to_us(f.invalid_at),
+                    to_us(f.created_at),
+                    None if f.expired_at is None else to_us(f.expired_at),
+                )
+                for f in changes.facts
+            ],
+        )
+        conn.executemany(
+            "UPDATE facts SET invalid_at = ? WHERE fact_id = ?",
+            [(to_us(at), fact_id) for fact_id, at in changes.closed],
+        )
+        conn.executemany(
+            "UPDATE facts SET expired_at = ? WHERE fact_id = ?",
+            [(to_us(at), fact_id) for fact_id, at in changes.expired],
+        )
+        conn.executemany(
+            "INSERT INTO notes(note_id, namespace, kind, text, norm, keywords, speaker, "
+            "occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    n.id,
+                    namespace,
+                    n.kind,
+                    n.text,
+                    norm,
+                    " ".join(n.keywords),
+                    n.speaker,
+                    to_us(n.occurred_at),
+                    to_us(n.created_at),
+                )
+                for n, norm in changes.notes
+            ],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO sources(record_kind, record_id, seq) "
+            "SELECT ?, ?, seq FROM episodes WHERE namespace = ? AND episode_id = ?",
+            [
+                (kind, record_id, namespace, episode_id)
+                for kind, record_id, episode_id in changes.sources
+            ],
+        )
+
+    def entity_by_norm(self, namespace: str, norm: str) -> Entity | None:
+        with translate_errors("find entity"):
+            row = (
+                self._db.read()
+                .execute(
+                    f"{_ENTITY} WHERE x.namespace = ? AND (x.norm = ? OR x.entity_id IN "
+                    "(SELECT entity_id FROM entity_aliases WHERE namespace = ? AND norm = ?))",
+                    (namespace, norm, namespace, norm),
+                )
+                .fetchone()
+            )
+        return None if row is None else _entity(row)
+
+    def entity_names(self, namespace: str) -> list[tuple[str, str, str]]:
+        with translate_errors("list entity names"):
+            rows = (
+                self._db.read()
+                .execute(
+                    "SELECT entity_id, norm, kind FROM entities WHERE namespace = ? UNION ALL "
+                    "SELECT a.entity_id, a.norm, x.kind FROM entity_aliases a "
+                    "JOIN entities x ON x.entity_id = a.entity_id WHERE a.namespace = ?",
+                    (namespace, namespace),
+                )
+                .fetchall()
+            )
+        return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+    def entities(
+        self, namespace: str, *, ids: Sequence[str] | None = None, kind: str | None = None
+    ) -> list[Entity]:
+        where, params = ["x.namespace = ?"], [namespace]
+        if ids is not None:
+            where.append(f"x.entity_id IN ({','.join('?' * len(ids))})")
+            params += list(ids)
+        if kind is not None:
+            where.append("x.kind = ?")
+            params.append(kind)
+        with translate_errors("list entities"):
+            rows = (
+                self._db.read()
+                .execute(
+                    f"{_ENTITY} WHERE {' AND '.join(where)} ORDER BY x.created_at, x.name", params
+                )
+                .fetchall()
+            )
+        return [_entity(r) for r in rows]
+
+    def facts(
+        self,
+        namespace: str,
+        *,
+        subject_id: str | None = None,
+        predicate: str | None = None,
+        entity_id: str | None = None,
+    ) -> list[Fact]:
+        where, params = ["f.namespace = ?"], [namespace]
+        if subject_id is not None:
+            where.append("f.subject_id = ?")
+            params.append(subject_id)
+        if predicate is not None:
+            where.append("f.predicate = ?")
+            params.append(predicate)
+        if entity_id is not None:
+            where.append("(f.subject_id = ? OR f.object_id = ?)")
+            params += [entity_id, entity_id]
+        with translate_errors("list facts"):
+            rows = (
+                self._db.read()
+                .execute(
+                    f"{_FACT} WHERE {' AND '.join(where)} ORDER BY f.valid_at, f.created_at", params
+                )
+                .fetchall()
+            )
+        return [_fact(r) for r in rows]
+
+    def notes(
+        self,
+        namespace: str,
+        *,
+        kind: str | None = None,
+        norm: str | None = None,
+        speaker: str | None = None,
+        limit: int = 1000,
+    ) -> list[Note]:
+        where, params = ["n.namespace = ?"], [namespace]
+        for column, value in (("kind", kind), ("norm", norm), ("speaker", speaker)):
+            if value is not None:
+                where.append(f"n.{column} = ?")
+                params.append(value)
+        with translate_errors("list notes"):
+            rows = (
+                self._db.read()
+                .execute(
+                    f"{_NOTE} WHERE {' AND '.join(where)} ORDER BY n.occurred_at, n.created_at "
+                    "LIMIT ?",
+                    (*params, limit),
+                )
+                .fetchall()
+            )
+        return [_note(r) for r in rows]
+
+    def history(self, namespace: str, record_kind: str, record_id: str) -> list[HistoryEntry]:
+        with translate_errors("read history"):
+            rows = (
+                self._db.read()
+                .execute(
+                    "SELECT history_seq, namespace, record_kind, record_id, action, reason, at, "
+                    "episode_ids FROM history WHERE namespace = ? AND record_kind = ? "
+                    "AND record_id = ? ORDER BY history_seq",
+                    (namespace, record_kind, record_id),
+                )
+                .fetchall()
+            )
+        return [
+            HistoryEntry(
+                int(r[0]),
+                str(r[1]),
+                str(r[2]),
+                str(r[3]),
+                str(r[4]),
+                str(r[5]),
+                from_us(int(r[6])),
+                tuple(json.loads(str(r[7]))),
+            )
+            for r in rows
+        ]
+
+    def queued(self, namespace: str, limit: int) -> list[int]:
+        """Seqs of live episodes waiting for extraction, oldest first."""
+        with translate_errors("read the extraction queue"):
+            rows = (
+                self._db.read()
+                .execute(
+                    # drive from the small queue: "+" keeps the namespace index out
+                    "SELECT q.seq FROM extraction_queue q JOIN episodes e ON e.seq = q.seq "
+                    "WHERE +e.namespace = ? AND e.deleted_at IS NULL ORDER BY q.seq LIMIT ?",
+                    (namespace, limit),
+                )
+                .fetchall()
+            )
+        return [int(r[0]) for r in rows]
+
+    def queued_namespaces(self) -> list[str]:
+        with translate_errors("read the extraction queue"):
+            rows = (
+                self._db.read()
+                .execute(
+                    "SELECT DISTINCT e.namespace FROM extraction_queue q "
+                    "JOIN episodes e ON e.seq = q.seq WHERE e.deleted_at IS NULL"
+                )
+                .fetchall()
+            )
+        return [str(r[0]) for r in rows]

@@ -1,0 +1,174 @@
+"""Notes, entities and bi-temporal facts through the Memory API."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from memstrata import Memory, NotFound
+from memstrata.extract.base import Extraction
+from memstrata.model import Episode
+from memstrata.store.sqlite.schema import m001_episodes
+from memstrata.testing import HashEmbedder
+from tests.conftest import T0, T1, T2
+
+
+def test_contradiction_closes_old_fact(memory: Memory) -> None:
+    memory.add("I live in Paris", occurred_at=T0)
+    memory.add("I moved to Lyon", occurred_at=T1)
+    old, new = memory.facts(subject="user", predicate="lives_in")
+    assert old.object == "Paris" and new.object == "Lyon"
+    assert old.invalid_at == T1 and new.invalid_at is None
+    assert old.expired_at is None and old.episode_ids != new.episode_ids
+
+
+def test_as_of_answers_what_was_true_then(memory: Memory) -> None:
+    memory.add("I live in Paris", speaker="Ana", occurred_at=T0)
+    memory.add("I moved to Lyon", speaker="Ana", occurred_at=T2)
+    assert [f.object for f in memory.facts("Ana", "lives_in", as_of=T1)] == ["Paris"]
+    assert [f.object for f in memory.facts("Ana", "lives_in", as_of=T2)] == ["Lyon"]
+    assert memory.facts("Ana", "lives_in", as_of=datetime(2000, 1, 1, tzinfo=UTC)) == []
+
+
+def test_a_correction_expires_the_old_fact(memory: Memory) -> None:
+    memory.add("I live in Lyon", speaker="Ana", occurred_at=T0)
+    memory.add("Actually, I live in Marseille, not Lyon.", speaker="Ana", occurred_at=T1)
+    lyon, _marseille = memory.facts("Ana", "lives_in")
+    assert lyon.expired_at is not None and lyon.invalid_at is None
+    assert [f.object for f in memory.facts("Ana", "lives_in", as_of=T1)] == ["Marseille"]
+    assert [f.object for f in memory.facts("Ana", "lives_in", as_of=T0)] == []
+    believed = memory.facts("Ana", "lives_in", known_at=lyon.created_at)
+    assert [f.object for f in believed] == ["Lyon"]
+    assert [h.action for h in memory.history("fact", lyon.id)] == ["create", "expire"]
+
+
+def test_an_older_statement_does_not_override_the_current_fact(memory: Memory) -> None:
+    memory.add("I work at Acme Corp", speaker="Ana", occurred_at=T2)
+    memory.add("I work at Globex", speaker="Ana", occurred_at=T0)
+    facts = {f.object: f for f in memory.facts("Ana", "works_at")}
+    assert facts["Acme Corp"].invalid_at is None
+    assert facts["Globex"].invalid_at == T2
+    assert [f.object for f in memory.facts("Ana", "works_at", as_of=T1)] == ["Globex"]
+
+
+def test_repeated_statements_reinforce_one_fact_with_both_sources(memory: Memory) -> None:
+    first = memory.add("I'm allergic to peanuts.", speaker="Ana", occurred_at=T0)
+    second = memory.add("I am allergic to peanuts!", speaker="Ana", occurred_at=T1)
+    (fact,) = memory.facts("Ana", "allergic_to")
+    assert set(fact.episode_ids) == {first[0].id, second[0].id}
+    assert [h.action for h in memory.history("fact", fact.id)] == ["create", "reinforce"]
+
+
+def test_multi_valued_predicates_accumulate(memory: Memory) -> None:
+    memory.add(["I love hiking.", "I love jazz."], speaker="Ana")
+    assert sorted(f.object for f in memory.facts("Ana", "likes")) == ["hiking", "jazz"]
+
+
+def test_a_break_up_ends_the_partner_fact(memory: Memory) -> None:
+    memory.add("I'm dating Leo.", speaker="Ana", occurred_at=T0)
+    memory.add("I broke up with Leo.", speaker="Ana", occurred_at=T1)
+    (partner,) = memory.facts("Ana", "has_partner")
+    assert partner.invalid_at == T1
+    (status,) = memory.facts("Ana", "relationship_status", as_of=T2)
+    assert status.object == "single"
+
+
+def test_entities_resolve_names_aliases_and_spellings(memory: Memory) -> None:
+    memory.add("I started a new job at Boulangerie Martin.", speaker="Ana", occurred_at=T0)
+    memory.add("I work at Boulangerie Martins now.", speaker="Ana", occurred_at=T1)
+    (fact,) = memory.facts("Ana", "works_at")
+    assert fact.object == "Boulangerie Martin"
+    (bakery,) = [e for e in memory.entities() if e.name == "Boulangerie Martin"]
+    assert bakery.aliases == ("Boulangerie Martins",)
+    assert len(memory.entities(kind="person")) == 1
+
+
+def test_timeline_and_neighbors(memory: Memory) -> None:
+    memory.add("My sister Anna is visiting.", speaker="Ana", occurred_at=T0)
+    memory.add("Anna lives in Berlin.", speaker="Ana", occurred_at=T1)
+    assert [f.predicate for f in memory.timeline("Anna")] == ["has_sister", "lives_in"]
+    one_hop = memory.neighbors("Ana")
+    two_hops = memory.neighbors("Ana", depth=2)
+    assert [f.object for f in one_hop] == ["Anna"]
+    assert sorted(f.object for f in two_hops) == ["Anna", "Berlin"]
+    with pytest.raises(NotFound):
+        memory.timeline("Nobody")
+
+
+def test_notes_are_distilled_and_merged(memory: Memory) -> None:
+    first = memory.add("I love green tea in the morning.", speaker="Ana")
+    again = memory.add("I love green tea in the morning!", speaker="Ana")
+    (note,) = memory.notes(kind="preference")
+    assert note.text == "Ana loves green tea in the morning."
+    assert set(note.episode_ids) == {first[0].id, again[0].id}
+    assert "green" in note.keywords
+
+
+def test_structure_never_crosses_namespaces(memory: Memory) -> None:
+    memory.add("I live in Paris", speaker="Ana", namespace="a")
+    assert memory.facts("Ana", namespace="b") == []
+    assert memory.entities(namespace="b") == []
+    assert memory.notes(namespace="b") == []
+
+
+def test_purge_removes_what_rests_only_on_the_episode(memory: Memory) -> None:
+    (kept,) = memory.add("I live in Paris", speaker="Ana", occurred_at=T0)
+    (gone,) = memory.add("I'm allergic to cats.", speaker="Ana", occurred_at=T1)
+    memory.purge(gone.id)
+    assert memory.facts("Ana", "allergic_to") == []
+    assert [f.object for f in memory.facts("Ana")] == ["Paris"]
+    assert all(gone.id not in n.episode_ids for n in memory.notes())
+    memory.purge(kept.id)
+    assert memory.entities() == []
+
+
+class Exploding:
+    name = "exploding"
+
+    def extract(self, episodes: Sequence[Episode]) -> Extraction:
+        raise RuntimeError("extractor bug")
+
+
+def test_a_failing_extractor_never_loses_the_episode(memory: Memory) -> None:
+    working = memory.extractor
+    memory.extractor = Exploding()
+    (episode,) = memory.add("I live in Paris", speaker="Ana")
+    assert memory.get(episode.id).content == "I live in Paris"
+    assert memory.facts("Ana") == []
+    memory.extractor = working
+    memory.flush()
+    assert [f.object for f in memory.facts("Ana")] == ["Paris"]
+
+
+def test_extraction_can_be_turned_off(tmp_path: Path) -> None:
+    from memstrata import Settings
+
+    settings = Settings.load({}, path=str(tmp_path / "m.db"), extractor="none")
+    with Memory(settings=settings, embedder=HashEmbedder()) as mem:
+        mem.add("I live in Paris", speaker="Ana")
+        assert mem.facts() == [] and mem.entities() == []
+
+
+def test_a_schema_1_store_opens_and_backfills_on_flush(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    m001_episodes(conn)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO namespaces VALUES ('default', 1)")
+    conn.execute(
+        "INSERT INTO episodes(episode_id, namespace, speaker, content, terms, occurred_at, "
+        "recorded_at) VALUES ('old-1', 'default', 'Ana', 'I live in Paris', 'ana live pari', "
+        "1685000000000000, 1685000000000000)"
+    )
+    conn.execute("INSERT INTO changes(namespace, seq, op) VALUES ('default', 1, 'add')")
+    conn.close()
+    with Memory(path, embedder=HashEmbedder()) as mem:
+        assert mem.get("old-1").content == "I live in Paris"
+        assert mem.flush() == 1  # the missing vector
+        assert [f.object for f in mem.facts("Ana")] == ["Paris"]
+        assert mem.search("Paris")[0].id == "old-1"
