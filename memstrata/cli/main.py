@@ -382,6 +382,19 @@ def bench_scenarios(
     run_scenarios(output, count, out)
 
 
+@bench_app.command("extract")
+def bench_extract(
+    fixture: Annotated[Path, typer.Option(help="labelled JSONL")] = Path(
+        "tests/fixtures/extraction_labelled.jsonl"
+    ),
+    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
+) -> None:
+    """Offline extraction precision and recall on hand-labelled sentences."""
+    from memstrata.bench.extraction import run_extraction_eval
+
+    run_extraction_eval(fixture, output, out)
+
+
 @bench_app.command("scale")
 def bench_scale(
     n: Annotated[str, typer.Option(help="comma-separated sizes")] = "10000,100000",

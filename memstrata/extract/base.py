@@ -38,6 +38,7 @@ class FactDraft:
     statement: str
     episode_id: str
     correction: bool = False
+    stated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

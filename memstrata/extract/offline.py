@@ -270,4 +270,5 @@ class OfflineExtractor:
             statement,
             episode.id,
             correction,
+            episode.occurred_at,
         )

@@ -24,9 +24,15 @@ SINGLE_VALUED = frozenset(
 )
 
 # A capitalised name of up to five words ("Lyon", "New York", "Boulangerie Martin").
-NAME = r"[A-Z][\w'’\-]*(?:\s+(?:(?:de|del|la|le|of|the|and|&|on|upon)\s+)?[A-Z][\w'’\-]*){0,4}"
+_CALENDAR = (
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|"
+    r"May|June|July|August|September|October|November|December)\b"
+)
+NAME = rf"[A-Z][\w'’\-]*(?:\s+(?:(?:de|del|la|le|of|the|and|&|upon)\s+)?(?!{_CALENDAR})[A-Z][\w'’\-]*){{0,4}}"
 SUBJECT = rf"(?P<subject>\b(?:I|We|we)\b|{NAME})"
 ADVERB = r"(?:\s+(?:just|recently|finally|now|currently|also|still|actually|officially))*"
+# Present and perfect auxiliaries ("I'm living", "we've moved", "Anna is working").
+AUX = r"(?:['’]m|['’]re|['’]ve|['’]s|\s+am|\s+are|\s+is|\s+have|\s+has)?"
 
 RELATIONS = {
     "sister": "sister",
@@ -86,104 +92,29 @@ def _p(predicate: str, regex: str, object_kind: str | None, value: str | None = 
     return Pattern(predicate, re.compile(regex), object_kind, value)
 
 
+# fmt: off
 PATTERNS: tuple[Pattern, ...] = (
-    _p(
-        "lives_in",
-        rf"{SUBJECT}{ADVERB}\s+(?:moved|relocated|moving|relocating)\s+(?:back\s+)?to\s+(?P<object>{NAME})",
-        "place",
-    ),
-    _p(
-        "lives_in",
-        rf"{SUBJECT}{ADVERB}\s+(?:live|lives|am living|'m living|’m living|is living|reside|resides)\s+in\s+(?P<object>{NAME})",
-        "place",
-    ),
-    _p(
-        "lives_in",
-        rf"{SUBJECT}(?:'ve|’ve| have| has){ADVERB}\s+(?:moved|relocated)\s+to\s+(?P<object>{NAME})",
-        "place",
-    ),
-    _p(
-        "works_at",
-        rf"{SUBJECT}{ADVERB}\s+(?:work|works|am working|'m working|’m working|is working)\s+(?:at|for)\s+(?P<object>{NAME})",
-        "organization",
-    ),
-    _p(
-        "works_at",
-        rf"{SUBJECT}{ADVERB}\s+(?:started|start|got|accepted|took|landed)\s+(?:a\s+|my\s+|the\s+)?(?:new\s+)?(?:job|position|role|internship)\s+(?:at|with)\s+(?P<object>{NAME})",
-        "organization",
-    ),
-    _p(
-        "works_at",
-        rf"\b(?P<subject>[Mm]y)\s+new\s+(?:job|position|role)\s+at\s+(?P<object>{NAME})",
-        "organization",
-    ),
-    _p(
-        "works_at",
-        rf"{SUBJECT}{ADVERB}\s+(?:joined|was hired by|got hired by|got hired at)\s+(?P<object>{NAME})\s+(?:as|last|this|in|on)\b",
-        "organization",
-    ),
-    _p(
-        "job",
-        rf"{SUBJECT}{ADVERB}\s+(?:work|works|am working|'m working|’m working)\s+as\s+(?:a|an)\s+(?P<object>[a-z][a-z\- ]{{2,40}}?)(?=\s+(?:at|for|in|and|since)\b|[,.!?;]|$)",
-        None,
-    ),
-    _p(
-        "job",
-        rf"{SUBJECT}{ADVERB}\s+(?:became|become|am now|'m now|’m now)\s+(?:a|an)\s+(?P<object>[a-z][a-z\- ]{{2,40}}?)(?=\s+(?:at|for|in|and)\b|[,.!?;]|$)",
-        None,
-    ),
-    _p(
-        "job",
-        r"\b(?P<subject>[Mm]y)\s+(?:job|profession|occupation)\s+is\s+(?:a\s+|an\s+)?(?P<object>[a-z][a-z\- ]{2,40}?)(?=[,.!?;]|$)",
-        None,
-    ),
-    _p(
-        "studies_at",
-        rf"{SUBJECT}{ADVERB}\s+(?:study|studies|am studying|'m studying|’m studying)\s+(?:\w+\s+){{0,3}}at\s+(?P<object>{NAME})",
-        "organization",
-    ),
-    _p(
-        "age",
-        rf"{SUBJECT}(?:'m|’m| am| is| turned| just turned)\s+(?P<object>\d{{1,3}})(?:\s+years?\s+old|\s+today|(?=[,.!?;]|$))",
-        None,
-    ),
-    _p(
-        "relationship_status",
-        rf"{SUBJECT}(?:'m|’m| am| is| got| just got){ADVERB}\s+(?P<object>single|married|engaged|divorced|separated|widowed)\b",
-        None,
-    ),
+    _p("lives_in", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:moved|relocated|moving|relocating)\s+(?:back\s+)?to\s+(?P<object>{NAME})", "place"),
+    _p("lives_in", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:live|lives|living|reside|resides|residing)\s+in\s+(?P<object>{NAME})", "place"),
+    _p("works_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:work|works|working)\s+(?:at|for)\s+(?P<object>{NAME})", "organization"),
+    _p("works_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:started|start|got|accepted|took|landed)\s+(?:a\s+|my\s+|the\s+)?(?:new\s+)?(?:job|position|role|internship)\s+(?:at|with)\s+(?P<object>{NAME})", "organization"),
+    _p("works_at", rf"\b(?P<subject>[Mm]y)\s+new\s+(?:job|position|role)\s+at\s+(?P<object>{NAME})", "organization"),
+    _p("works_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:joined|was hired by|got hired by|got hired at)\s+(?P<object>{NAME})\s+(?:as|last|this|in|on)\b", "organization"),
+    _p("job", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:work|works|working)\s+as\s+(?:a|an)\s+(?P<object>[a-z][a-z\- ]{{2,40}}?)(?=\s+(?:at|for|in|and|since)\b|[,.!?;]|$)", None),
+    _p("job", rf"{SUBJECT}{ADVERB}\s+(?:became|become|am now|'m now|’m now)\s+(?:a|an)\s+(?P<object>[a-z][a-z\- ]{{2,40}}?)(?=\s+(?:at|for|in|and|last|this)\b|[,.!?;]|$)", None),
+    _p("job", r"\b(?P<subject>[Mm]y)\s+(?:job|profession|occupation)\s+is\s+(?:a\s+|an\s+)?(?P<object>[a-z][a-z\- ]{2,40}?)(?=[,.!?;]|$)", None),
+    _p("studies_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:study|studies|studying)\s+(?:\w+\s+){{0,3}}at\s+(?P<object>{NAME})", "organization"),
+    _p("age", rf"{SUBJECT}(?:'m|’m| am| is| turned| just turned)\s+(?P<object>\d{{1,3}})(?:\s+years?\s+old|\s+today|(?=[,.!?;]|$))", None),
+    _p("relationship_status", rf"{SUBJECT}(?:'m|’m| am| is| got| just got){ADVERB}\s+(?P<object>single|married|engaged|divorced|separated|widowed)\b", None),
     _p("relationship_status", rf"{SUBJECT}{ADVERB}\s+(?:broke up|split up)\b", None, "single"),
-    _p(
-        "has_partner",
-        rf"{SUBJECT}(?:'m|’m| am| is){ADVERB}\s+(?:dating|seeing|engaged to|married to|with)\s+(?P<object>{NAME})",
-        "person",
-    ),
-    _p(
-        "allergic_to",
-        rf"{SUBJECT}(?:'m|’m| am| is)\s+(?:very\s+|severely\s+|deathly\s+)?allergic\s+to\s+(?P<object>[a-z][a-z\- ]{{2,30}}?)(?=[,.!?;]|\s+(?:and|so|but)\b|$)",
-        None,
-    ),
-    _p(
-        "likes",
-        rf"{SUBJECT}{ADVERB}\s+(?:love|loves|like|likes|enjoy|enjoys|adore|adores)\s+(?P<object>[A-Za-z][\w\- ]{{2,40}}?)(?=[,.!?;]|\s+(?:and|so|but|because|when)\b|$)",
-        None,
-    ),
-    _p(
-        "dislikes",
-        rf"{SUBJECT}{ADVERB}\s+(?:hate|hates|dislike|dislikes|can't stand|can’t stand|cannot stand)\s+(?P<object>[A-Za-z][\w\- ]{{2,40}}?)(?=[,.!?;]|\s+(?:and|so|but|because|when)\b|$)",
-        None,
-    ),
-    _p(
-        "has_relation",
-        rf"\b(?P<subject>[Mm]y)\s+(?:new\s+|little\s+|older\s+|younger\s+|big\s+|baby\s+|best\s+)?(?P<relation>{_RELATION})\s*,?\s+(?:is\s+called\s+|called\s+|named\s+)?(?P<object>{NAME})",
-        "person",
-    ),
-    _p(
-        "has_relation",
-        rf"{SUBJECT}(?:\s+have|\s+has|\s+got|\s+adopted|\s+just adopted){ADVERB}\s+(?:a|an|another)\s+(?:new\s+|little\s+)?(?P<relation>{_RELATION})\s*,?\s+(?:called\s+|named\s+)?(?P<object>{NAME})",
-        "person",
-    ),
+    _p("has_partner", rf"{SUBJECT}(?:'m|’m| am| is){ADVERB}\s+(?:dating|seeing|engaged to|married to|with)\s+(?P<object>{NAME})", "person"),
+    _p("allergic_to", rf"{SUBJECT}(?:'m|’m| am| is)\s+(?:very\s+|severely\s+|deathly\s+)?allergic\s+to\s+(?P<object>[a-z][a-z\- ]{{2,30}}?)(?=[,.!?;]|\s+(?:and|so|but)\b|$)", None),
+    _p("likes", rf"{SUBJECT}{ADVERB}\s+(?:love|loves|like|likes|enjoy|enjoys|adore|adores)\s+(?P<object>[A-Za-z][\w\- ]{{2,40}}?)(?=[,.!?;]|\s+(?:and|so|but|because|when)\b|$)", None),
+    _p("dislikes", rf"{SUBJECT}{ADVERB}\s+(?:hate|hates|dislike|dislikes|can't stand|can’t stand|cannot stand)\s+(?P<object>[A-Za-z][\w\- ]{{2,40}}?)(?=[,.!?;]|\s+(?:and|so|but|because|when)\b|$)", None),
+    _p("has_relation", rf"\b(?P<subject>[Mm]y)\s+(?:new\s+|little\s+|older\s+|younger\s+|big\s+|baby\s+|best\s+)?(?P<relation>{_RELATION})\s*,?\s+(?:is\s+called\s+|called\s+|named\s+)?(?P<object>{NAME})", "person"),
+    _p("has_relation", rf"{SUBJECT}(?:\s+have|\s+has|\s+got|\s+adopted|\s+just adopted){ADVERB}\s+(?:a|an|another)\s+(?:new\s+|little\s+)?(?P<relation>{_RELATION})\s*,?\s+(?:called\s+|named\s+)?(?P<object>{NAME})", "person"),
 )
+# fmt: on
 
 CORRECTION = re.compile(
     r"\b(?:actually|correction|i meant|i mean|sorry,? i|to be clear|no wait|scratch that|i misspoke)\b",

@@ -9,7 +9,7 @@ than the current fact is kept as history, closed where the current one begins.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from memstrata.extract.base import FactDraft
 from memstrata.extract.patterns import SINGLE_VALUED
@@ -24,6 +24,20 @@ ENDS = {
     ("relationship_status", "separated"): "has_partner",
     ("relationship_status", "widowed"): "has_partner",
 }
+
+
+# How far before the current fact a later statement's coarse time ("last week",
+# "last month") may reach and still count as news rather than history.
+NEWS_TOLERANCE = timedelta(days=31)
+
+
+def _news(draft: FactDraft, old: Fact) -> bool:
+    """Said after the current fact began, about a time just before it: a change."""
+    return (
+        draft.stated_at is not None
+        and draft.stated_at > old.valid_at
+        and old.valid_at - draft.valid_at <= NEWS_TOLERANCE
+    )
 
 
 class FactResolver:
@@ -55,13 +69,15 @@ class FactResolver:
                 return
         new_id = uuid.uuid4().hex
         invalid_at: datetime | None = None
+        valid_at = draft.valid_at
         if draft.predicate in SINGLE_VALUED:
             for old in list(current):
                 if draft.correction:
                     self._expire(old, new_id, draft.episode_id, changes)
-                elif old.valid_at <= draft.valid_at:
-                    self._close(old, draft.valid_at, new_id, draft.episode_id, changes)
-                else:  # said now about the past: the newer fact stays current
+                elif old.valid_at <= draft.valid_at or _news(draft, old):
+                    valid_at = max(valid_at, old.valid_at)
+                    self._close(old, valid_at, new_id, draft.episode_id, changes)
+                else:  # said earlier about an earlier time: history; the current fact stays
                     invalid_at = (
                         old.valid_at if invalid_at is None else min(invalid_at, old.valid_at)
                     )
@@ -79,7 +95,7 @@ class FactResolver:
             object=obj.name if obj is not None else draft.object,
             object_id=None if obj is None else obj.id,
             statement=draft.statement,
-            valid_at=draft.valid_at,
+            valid_at=valid_at,
             invalid_at=invalid_at,
             created_at=self._now,
             expired_at=None,

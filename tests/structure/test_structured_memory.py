@@ -172,3 +172,17 @@ def test_a_schema_1_store_opens_and_backfills_on_flush(tmp_path: Path) -> None:
         assert mem.flush() == 1  # the missing vector
         assert [f.object for f in mem.facts("Ana")] == ["Paris"]
         assert mem.search("Paris")[0].id == "old-1"
+
+
+def test_later_news_about_a_recent_change_supersedes(memory: Memory) -> None:
+    said = datetime(2023, 2, 8, 13, 0, tzinfo=UTC)
+    memory.add("Sofia lives in Paris.", speaker="Ana", occurred_at=said)
+    memory.add(
+        "Sofia moved to Prague last week.",
+        speaker="Ana",
+        occurred_at=datetime(2023, 2, 16, 20, 0, tzinfo=UTC),
+    )
+    (current,) = memory.facts("Sofia", "lives_in", as_of=datetime(2023, 2, 20, tzinfo=UTC))
+    assert current.object == "Prague"
+    (paris,) = [f for f in memory.facts("Sofia", "lives_in") if f.object == "Paris"]
+    assert paris.invalid_at == said
