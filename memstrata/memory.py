@@ -48,6 +48,7 @@ from memstrata.retrieve.fuse import fuse_rrf
 from memstrata.store.base import NewEpisode, Store
 from memstrata.store.sqlite import SqliteStore
 from memstrata.timeutil import now, to_us
+from memstrata.timing import StageTimings
 from memstrata.transfer import read_jsonl, write_jsonl
 
 log = logging.getLogger("memstrata")
@@ -102,6 +103,7 @@ class Memory:
         self.store = open_store(self.settings.path)
         self._indexes: dict[str, NamespaceIndex] = {}
         self._indexes_lock = threading.Lock()
+        self.timings = StageTimings()
         self._check_model()
 
     # -- writing -------------------------------------------------------------
@@ -153,17 +155,22 @@ class Memory:
 
     def _extract(self, ns: str) -> None:
         if self.extractor is not None:
-            extract_queued(self.store, self.extractor, ns)
+            extract_queued(self.store, self.extractor, ns, self.timings)
 
     def _persist(self, ns: str, episodes: Sequence[Episode]) -> list[Episode]:
         """Analyze, embed (a failure leaves vectors pending) and store in one transaction."""
         texts = [index_text(e.speaker, e.content) for e in episodes]
-        vectors = self._embed(texts)
-        new = [
-            NewEpisode(e, " ".join(analyze(t)), None if vectors is None else vectors[i].tobytes())
-            for i, (e, t) in enumerate(zip(episodes, texts, strict=True))
-        ]
-        return self.store.episodes.add(ns, new, self.embedder.name)
+        with self.timings.stage("embed"):
+            vectors = self._embed(texts)
+        with self.timings.stage("analyze"):
+            new = [
+                NewEpisode(
+                    e, " ".join(analyze(t)), None if vectors is None else vectors[i].tobytes()
+                )
+                for i, (e, t) in enumerate(zip(episodes, texts, strict=True))
+            ]
+        with self.timings.stage("persist"):
+            return self.store.episodes.add(ns, new, self.embedder.name)
 
     def _episode(
         self, ns: str, item: MessageLike, index: int, defaults: Message, recorded: datetime
@@ -483,7 +490,7 @@ class Memory:
             made += len(pending)
         if self.extractor is not None:
             for ns in self.store.structure.queued_namespaces():
-                extract_queued(self.store, self.extractor, ns)
+                extract_queued(self.store, self.extractor, ns, self.timings)
         for ns in self.namespaces():
             index = self._index(ns)
             if index is not None:

@@ -79,7 +79,9 @@ def _score_conversation(
     ]
     start = time.perf_counter()
     memory.add(messages, namespace=conv.sample_id)
-    latencies["ingest_per_turn"].append((time.perf_counter() - start) * 1000 / len(messages))
+    elapsed = time.perf_counter() - start
+    latencies["ingest_per_turn"].append(elapsed * 1000 / len(messages))
+    latencies["ingest_seconds"].append(elapsed)
     dia_ids = [t.dia_id for t in conv.turns]
     session_of = {t.dia_id: f"session_{t.session}" for t in conv.turns}
     texts = [index_text(t.speaker, t.text) for t in conv.turns]
@@ -125,6 +127,9 @@ def run_locomo(data: Path, out_dir: Path, limit: int | None, console: Console) -
             )
             _score_conversation(memory, conv, rows, latencies)
         embedder = memory.embedder.name
+        stages = memory.timings.seconds()
+        structure = [memory.stats(c.sample_id).namespaces[0] for c in conversations]
+    ingest_seconds = sum(latencies.pop("ingest_seconds"))
     summary = _summary(rows)
     timing = {
         name: {
@@ -134,15 +139,24 @@ def run_locomo(data: Path, out_dir: Path, limit: int | None, console: Console) -
         }
         for name, v in latencies.items()
     }
+    ingest = {
+        "turns": sum(len(c.turns) for c in conversations),
+        "seconds": ingest_seconds,
+        "stage_seconds": stages,
+        "entities": sum(n.entities for n in structure),
+        "facts": sum(n.facts for n in structure),
+        "notes": sum(n.notes for n in structure),
+    }
     result = {
         "data": str(data),
         "conversations": len(conversations),
         "embedder": embedder,
         "summary": summary,
         "latency": timing,
+        "ingest": ingest,
     }
     write_json(out_dir / "locomo.json", result)
-    markdown = render_markdown(summary, timing)
+    markdown = render_markdown(summary, timing) + "\n\n" + render_ingest(ingest)
     (out_dir / "locomo.md").write_text(markdown + "\n", encoding="utf-8")
     groups = [g for g in summary["memstrata"] if g != "5 adversarial"]
     bar_plot(
@@ -170,3 +184,14 @@ def render_markdown(
     ]
     parts.append("### latency (ms)\n\n" + markdown_table(["what", "p50", "p95", "p99"], rows_t))
     return "\n\n".join(parts)
+
+
+def render_ingest(ingest: dict[str, Any]) -> str:
+    stages = ingest["stage_seconds"]
+    rows = [[name, f"{seconds:.2f}"] for name, seconds in stages.items()]
+    rows.append(["total (add() wall time)", f"{ingest['seconds']:.2f}"])
+    head = (
+        f"### ingest\n\n{ingest['turns']} turns with offline extraction: "
+        f"{ingest['entities']} entities, {ingest['facts']} facts, {ingest['notes']} notes.\n\n"
+    )
+    return head + markdown_table(["stage", "seconds"], rows)

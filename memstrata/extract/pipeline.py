@@ -15,22 +15,33 @@ from memstrata.model import Episode
 from memstrata.resolve.resolver import resolve
 from memstrata.store.base import Store
 from memstrata.timeutil import now
+from memstrata.timing import StageTimings
 
 log = logging.getLogger("memstrata")
 BATCH = 500
 
 
 def _process(
-    store: Store, extractor: Extractor, namespace: str, episodes: Sequence[Episode]
+    store: Store,
+    extractor: Extractor,
+    namespace: str,
+    episodes: Sequence[Episode],
+    timings: StageTimings,
 ) -> None:
-    extraction = extractor.extract(episodes)
-    changes = resolve(store.structure, namespace, extraction, now())
+    with timings.stage("extract"):
+        extraction = extractor.extract(episodes)
+    with timings.stage("resolve"):
+        changes = resolve(store.structure, namespace, extraction, now())
     changes.extracted = [e.id for e in episodes]
-    store.structure.apply(namespace, changes, extractor.name, now())
+    with timings.stage("store structure"):
+        store.structure.apply(namespace, changes, extractor.name, now())
 
 
-def extract_queued(store: Store, extractor: Extractor, namespace: str) -> int:
+def extract_queued(
+    store: Store, extractor: Extractor, namespace: str, timings: StageTimings | None = None
+) -> int:
     """Extract every queued episode of a namespace; returns how many failed."""
+    timings = timings or StageTimings()
     failed: set[int] = set()
     while True:
         seqs = [
@@ -41,13 +52,13 @@ def extract_queued(store: Store, extractor: Extractor, namespace: str) -> int:
         if not batch:
             return len(failed)
         try:
-            _process(store, extractor, namespace, [episode for _, episode in batch])
+            _process(store, extractor, namespace, [episode for _, episode in batch], timings)
             continue
         except Exception:  # the episodes are safe; isolate the culprit below
             log.warning("extraction of a batch in %s failed; retrying one by one", namespace)
         for seq, episode in batch:
             try:
-                _process(store, extractor, namespace, [episode])
+                _process(store, extractor, namespace, [episode], timings)
             except Exception:  # the episode stays queued for flush()
                 log.exception("extraction failed for episode %s; it stays queued", episode.id)
                 failed.add(seq)
