@@ -30,9 +30,13 @@ class Settings(BaseModel):
     embedder_api_key: str | None = Field(None, description="API key for the HTTP embedder")
     embedder_timeout_s: float = Field(30.0, gt=0)
     on_model_change: Literal["error", "reembed"] = "error"
-    extractor: Literal["offline", "none"] = Field(
+    extractor: Literal["offline", "llm", "none"] = Field(
         "offline", description="how notes, entities and facts are extracted on add()"
     )
+    llm_url: str | None = Field(None, description="base URL of an OpenAI-compatible chat API")
+    llm_model: str | None = Field(None, description="model name for the chat API")
+    llm_api_key: str | None = Field(None, description="API key for the chat API")
+    llm_timeout_s: float = Field(60.0, gt=0)
     max_content_chars: int = Field(200_000, gt=0, description="largest episode accepted")
     max_batch: int = Field(10_000, gt=0, description="most messages in one add()")
     max_query_chars: int = Field(10_000, gt=0)

@@ -23,6 +23,7 @@ from memstrata import validate
 from memstrata.config import Settings
 from memstrata.errors import EmbedderMismatch, InvalidInput, NotFound, ProviderError
 from memstrata.extract.base import Extractor
+from memstrata.extract.llm import LlmExtractor
 from memstrata.extract.offline import OfflineExtractor
 from memstrata.extract.pipeline import extract_queued
 from memstrata.index.analyzer import analyze
@@ -40,6 +41,7 @@ from memstrata.model import (
     StoreStats,
 )
 from memstrata.providers.embed.base import Embedder, embed_normalised
+from memstrata.providers.llm.chat import ChatClient
 from memstrata.providers.registry import create_embedder
 from memstrata.resolve.entities import normalise
 from memstrata.retrieve.candidates import RETRIEVERS, rank_candidates
@@ -97,10 +99,8 @@ class Memory:
             if isinstance(embedder, Embedder) and not isinstance(embedder, str)
             else create_embedder(self.settings.embedder, self.settings)
         )
-        self.extractor: Extractor | None = (
-            OfflineExtractor() if self.settings.extractor == "offline" else None
-        )
         self.store = open_store(self.settings.path)
+        self.extractor = self._make_extractor()
         self._indexes: dict[str, NamespaceIndex] = {}
         self._indexes_lock = threading.Lock()
         self.timings = StageTimings()
@@ -526,6 +526,14 @@ class Memory:
 
     def _namespace(self, namespace: str | None) -> str:
         return validate.namespace(self.settings.namespace if namespace is None else namespace)
+
+    def _make_extractor(self) -> Extractor | None:
+        if self.settings.extractor == "none":
+            return None
+        if self.settings.extractor == "llm":
+            cache = self.store.side_path("llm-cache")
+            return LlmExtractor(ChatClient(self.settings, cache), OfflineExtractor())
+        return OfflineExtractor()
 
     def _ann_policy(self, ns: str) -> AnnPolicy:
         side = self.store.side_path(f"ann/{ns}.usearch")

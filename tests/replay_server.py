@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 Answer = tuple[int, str]
+# An answer may be held back for a while first, to provoke client timeouts.
+Delayed = tuple[int, str, float]
 Responder = Callable[[dict[str, Any]], Answer]
 
 
@@ -18,7 +21,7 @@ class ReplayServer:
     """Answers POSTs from a queue of scripted answers, then from ``fallback``."""
 
     def __init__(self, fallback: Responder | None = None) -> None:
-        self.script: deque[Answer] = deque()
+        self.script: deque[Answer | Delayed] = deque()
         self.requests: list[dict[str, Any]] = []
         self.fallback = fallback
         server = self
@@ -31,7 +34,10 @@ class ReplayServer:
                     {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
                 )
                 if server.script:
-                    status, text = server.script.popleft()
+                    entry = server.script.popleft()
+                    status, text = entry[0], entry[1]
+                    if len(entry) == 3:
+                        time.sleep(entry[2])
                 elif server.fallback is not None:
                     status, text = server.fallback(body)
                 else:
@@ -46,7 +52,11 @@ class ReplayServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: object, client_address: object) -> None:
+                pass  # a client that gave up (timeout) closed the socket: expected
+
+        self._httpd = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
 
     @contextmanager

@@ -53,9 +53,13 @@ class NoteDraft:
 
 @dataclass(slots=True)
 class Extraction:
+    """Drafts from one batch; ``source`` names what produced them when it is not
+    the extractor that was asked (a fallback)."""
+
     entities: list[EntityDraft] = field(default_factory=list)
     facts: list[FactDraft] = field(default_factory=list)
     notes: list[NoteDraft] = field(default_factory=list)
+    source: str | None = None
 
 
 class Extractor(Protocol):

@@ -34,7 +34,7 @@ def _process(
         changes = resolve(store.structure, namespace, extraction, now())
     changes.extracted = [e.id for e in episodes]
     with timings.stage("store structure"):
-        store.structure.apply(namespace, changes, extractor.name, now())
+        store.structure.apply(namespace, changes, extraction.source or extractor.name, now())
 
 
 def extract_queued(

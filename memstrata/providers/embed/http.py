@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
+from typing import Any
 
 import httpx
 
 from memstrata.config import Settings
-from memstrata.errors import BadProviderOutput, InvalidInput, ProviderUnavailable
+from memstrata.errors import BadProviderOutput, InvalidInput
+from memstrata.providers.http import make_client, post_json
 from memstrata.providers.registry import register_embedder
 
 _BATCH = 128
 _RETRIES = 3
-_RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
 @register_embedder("openai")
@@ -32,14 +32,11 @@ class HttpEmbedder:
                 "(MEMSTRATA_EMBEDDER_URL, MEMSTRATA_EMBEDDER_MODEL)",
                 field="embedder",
             )
-        headers = {}
-        if settings.embedder_api_key:
-            headers["Authorization"] = f"Bearer {settings.embedder_api_key}"
-        self._client = httpx.Client(
-            base_url=settings.embedder_url.rstrip("/"),
-            headers=headers,
-            timeout=settings.embedder_timeout_s,
-            transport=transport,
+        self._client = make_client(
+            settings.embedder_url,
+            settings.embedder_api_key,
+            settings.embedder_timeout_s,
+            transport,
         )
         self._model = settings.embedder_model
         self._dimensions: int | None = None
@@ -60,34 +57,22 @@ class HttpEmbedder:
         return out
 
     def _call(self, texts: list[str]) -> list[list[float]]:
-        payload = {"model": self._model, "input": texts}
-        for attempt in range(_RETRIES):
-            try:
-                response = self._client.post("/embeddings", json=payload)
-            except httpx.HTTPError as exc:
-                if attempt == _RETRIES - 1:
-                    raise ProviderUnavailable(f"embedding endpoint unreachable: {exc}") from exc
-            else:
-                if response.status_code not in _RETRY_STATUS:
-                    break
-                if attempt == _RETRIES - 1:
-                    raise ProviderUnavailable(
-                        f"embedding endpoint answered {response.status_code} after {_RETRIES} tries"
-                    )
-            time.sleep(self.backoff_s * 2**attempt)
-        if response.status_code >= 400:
-            raise ProviderUnavailable(
-                f"embedding endpoint answered {response.status_code}: {response.text[:200]}"
-            )
-        return self._parse(response, len(texts))
+        body = post_json(
+            self._client,
+            "/embeddings",
+            {"model": self._model, "input": texts},
+            retries=_RETRIES,
+            backoff_s=self.backoff_s,
+            what="embedding endpoint",
+        )
+        return self._parse(body, len(texts))
 
-    def _parse(self, response: httpx.Response, count: int) -> list[list[float]]:
+    def _parse(self, body: dict[str, Any], count: int) -> list[list[float]]:
         try:
-            data = response.json()["data"]
-            rows = sorted(data, key=lambda item: int(item["index"]))
+            rows = sorted(body["data"], key=lambda item: int(item["index"]))
             vectors = [[float(x) for x in row["embedding"]] for row in rows]
         except (ValueError, KeyError, TypeError) as exc:
-            raise BadProviderOutput(f"not an embeddings answer: {response.text[:200]!r}") from exc
+            raise BadProviderOutput(f"not an embeddings answer: {str(body)[:200]!r}") from exc
         if len(vectors) != count or len({len(v) for v in vectors}) != 1:
             raise BadProviderOutput(f"expected {count} vectors of one size, got {len(vectors)}")
         if self._dimensions is None:

@@ -1,0 +1,1 @@
+"""Prompts: pure functions returning chat messages and a JSON schema."""

@@ -1,0 +1,1 @@
+"""LLMs reached through an OpenAI-compatible chat endpoint."""
