@@ -23,6 +23,7 @@ from memstrata.memory import AsyncMemory, Memory
 from memstrata.model import (
     Entity,
     Episode,
+    Event,
     Fact,
     HistoryEntry,
     Hit,
@@ -41,6 +42,7 @@ __all__ = [
     "EmbedderMismatch",
     "Entity",
     "Episode",
+    "Event",
     "Fact",
     "HistoryEntry",
     "Hit",

@@ -22,6 +22,7 @@ import numpy as np
 from memstrata import validate
 from memstrata.config import Settings
 from memstrata.errors import EmbedderMismatch, InvalidInput, NotFound, ProviderError
+from memstrata.events.service import segment_sessions
 from memstrata.extract.base import Extractor
 from memstrata.extract.llm import LlmExtractor
 from memstrata.extract.offline import OfflineExtractor
@@ -31,6 +32,7 @@ from memstrata.index.catalog import AnnPolicy, Filters, NamespaceIndex
 from memstrata.model import (
     Entity,
     Episode,
+    Event,
     Fact,
     HistoryEntry,
     Hit,
@@ -151,6 +153,9 @@ class Memory:
         episodes = [self._episode(ns, item, i, defaults, recorded) for i, item in enumerate(items)]
         stored = self._persist(ns, episodes)
         self._extract(ns)
+        segment_sessions(
+            self.store, ns, (e.session_id for e in stored), self.embedder.name, self.timings
+        )
         return stored
 
     def _extract(self, ns: str) -> None:
@@ -245,7 +250,10 @@ class Memory:
         if episode_ids is None:
             raise InvalidInput("give episode ids, or everything=True", field="purge")
         ids = [episode_ids] if isinstance(episode_ids, str) else list(episode_ids)
-        return self.store.episodes.purge(ns, ids)
+        sessions = {e.session_id for e in self.store.episodes.get(ns, ids)}
+        count = self.store.episodes.purge(ns, ids)
+        segment_sessions(self.store, ns, sessions, self.embedder.name, self.timings)
+        return count
 
     # -- reading -------------------------------------------------------------
 
@@ -403,6 +411,12 @@ class Memory:
             limit=validate.limit(limit, self.settings.max_limit),
         )
 
+    def events(self, *, session_id: str | None = None, namespace: str | None = None) -> list[Event]:
+        """Events (runs of episodes that belong together), in time order."""
+        return self.store.events.list(
+            self._namespace(namespace), validate.label(session_id, "session_id")
+        )
+
     def history(
         self, record_kind: str, record_id: str, *, namespace: str | None = None
     ) -> list[HistoryEntry]:
@@ -460,6 +474,9 @@ class Memory:
                 continue
             self._persist(ns, fresh)
             self._extract(ns)
+            segment_sessions(
+                self.store, ns, (e.session_id for e in fresh), self.embedder.name, self.timings
+            )
             for e in fresh:
                 if e.deleted_at is not None:
                     self.store.episodes.set_deleted(ns, e.id, e.deleted_at)
@@ -659,6 +676,9 @@ class AsyncMemory:
 
     async def notes(self, *args: Any, **kwargs: Any) -> list[Note]:
         return await asyncio.to_thread(self.sync.notes, *args, **kwargs)
+
+    async def events(self, *args: Any, **kwargs: Any) -> list[Event]:
+        return await asyncio.to_thread(self.sync.events, *args, **kwargs)
 
     async def history(self, *args: Any, **kwargs: Any) -> list[HistoryEntry]:
         return await asyncio.to_thread(self.sync.history, *args, **kwargs)

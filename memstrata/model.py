@@ -181,6 +181,19 @@ class Note:
 
 
 @dataclass(frozen=True, slots=True)
+class Event:
+    """A run of contiguous episodes of one session that belong together."""
+
+    id: str
+    namespace: str
+    session_id: str | None
+    title: str
+    started_at: datetime
+    ended_at: datetime
+    episode_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """One change to a derived record: what, when and why."""
 

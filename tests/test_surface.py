@@ -41,6 +41,7 @@ def test_all_lists_exactly_the_public_names() -> None:
         "extract",
         "resolve",
         "timing",
+        "events",
     }
     assert exported == set(memstrata.__all__)
 

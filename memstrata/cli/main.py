@@ -316,6 +316,26 @@ def notes(
 
 
 @app.command()
+def events(
+    ctx: typer.Context,
+    session: Annotated[str | None, typer.Option(help="only this session")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Events: runs of episodes that belong together, with their time span and title."""
+    with _memory(ctx) as memory:
+        found = memory.events(session_id=session)
+    if as_json:
+        print_json(out, found)
+    else:
+        for e in found:
+            out.print(
+                f"[{e.started_at:%Y-%m-%d %H:%M} .. {e.ended_at:%H:%M}] "
+                f"({e.session_id or '-'}, {len(e.episode_ids)} episodes) {e.title}",
+                markup=False,
+            )
+
+
+@app.command()
 def history(
     ctx: typer.Context,
     record_kind: Annotated[str, typer.Argument(help="entity, fact or note")],

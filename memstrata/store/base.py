@@ -12,7 +12,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
-from memstrata.model import Entity, Episode, Fact, HistoryEntry, JSONValue, NamespaceStats, Note
+from memstrata.model import (
+    Entity,
+    Episode,
+    Event,
+    Fact,
+    HistoryEntry,
+    JSONValue,
+    NamespaceStats,
+    Note,
+)
 
 ChangeOp = Literal["add", "delete", "restore", "purge", "embed"]
 
@@ -167,6 +176,33 @@ class StructureStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What segmentation needs of an episode."""
+
+    seq: int
+    episode_id: str
+    occurred_at: datetime
+    text: str
+    vector: bytes | None
+
+
+class EventStore(Protocol):
+    def session_tail(
+        self, namespace: str, session_id: str | None, model: str, limit: int
+    ) -> list[Turn]:
+        """The session's newest ``limit`` live episodes, oldest first, with vectors of ``model``."""
+        ...
+
+    def replace(
+        self, namespace: str, covered: Sequence[int], events: Sequence[tuple[Event, Sequence[int]]]
+    ) -> None:
+        """Drop the events holding any ``covered`` seq; store ``events`` (with their seqs)."""
+        ...
+
+    def list(self, namespace: str, session_id: str | None = None) -> list[Event]: ...
+
+
 class Store(Protocol):
     """A backend: groups of methods by record, plus store-wide metadata."""
 
@@ -184,6 +220,9 @@ class Store(Protocol):
 
     @property
     def structure(self) -> StructureStore: ...
+
+    @property
+    def events(self) -> EventStore: ...
 
     @property
     def path(self) -> str: ...

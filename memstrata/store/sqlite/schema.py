@@ -138,6 +138,29 @@ def m002_structured(conn: sqlite3.Connection) -> None:
     )
 
 
+def m003_events(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE events(
+            event_id TEXT PRIMARY KEY,
+            namespace TEXT NOT NULL REFERENCES namespaces(name),
+            session_id TEXT,
+            title TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX events_by_session ON events(namespace, session_id, started_at);
+        CREATE TABLE event_episodes(
+            seq INTEGER PRIMARY KEY REFERENCES episodes(seq) ON DELETE CASCADE,
+            event_id TEXT NOT NULL REFERENCES events(event_id) ON DELETE CASCADE
+        );
+        CREATE INDEX event_episodes_by_event ON event_episodes(event_id);
+        """,
+    )
+
+
 def run_script(conn: sqlite3.Connection, script: str) -> None:
     """Execute statements one by one inside the caller's transaction.
 
@@ -153,7 +176,11 @@ def run_script(conn: sqlite3.Connection, script: str) -> None:
         raise ValueError(f"incomplete SQL statement: {buffer.strip()[:80]}")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_episodes, m002_structured)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    m001_episodes,
+    m002_structured,
+    m003_events,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -12,6 +12,7 @@ from memstrata.errors import NotFound
 from memstrata.model import Episode, JSONValue, NamespaceStats
 from memstrata.store.base import ChangeOp, IndexEntry, NewEpisode, PendingVector
 from memstrata.store.sqlite.connection import Connections, translate_errors
+from memstrata.store.sqlite.events import SqliteEvents
 from memstrata.store.sqlite.schema import migrate
 from memstrata.store.sqlite.structure import SqliteStructure
 from memstrata.timeutil import from_us, now, to_us
@@ -185,7 +186,12 @@ class SqliteEpisodes:
                         (namespace, *chunk),
                     )
                 ]
-                for seq in seqs:
+                for seq in seqs:  # an event quoting a purged episode goes with it
+                    conn.execute(
+                        "DELETE FROM events WHERE event_id = "
+                        "(SELECT event_id FROM event_episodes WHERE seq = ?)",
+                        (seq,),
+                    )
                     conn.execute("DELETE FROM episodes WHERE seq = ?", (seq,))
                     _log(conn, namespace, seq, "purge")
                 purged += len(seqs)
@@ -204,7 +210,7 @@ class SqliteEpisodes:
                 "DELETE FROM vectors WHERE seq IN (SELECT seq FROM episodes WHERE namespace = ?)",
                 (namespace,),
             )
-            for table in ("facts", "notes", "entity_aliases", "entities", "history"):
+            for table in ("facts", "notes", "entity_aliases", "entities", "history", "events"):
                 conn.execute(f"DELETE FROM {table} WHERE namespace = ?", (namespace,))
             conn.execute("DELETE FROM episodes WHERE namespace = ?", (namespace,))
             conn.execute("DELETE FROM changes WHERE namespace = ?", (namespace,))
@@ -392,6 +398,7 @@ class SqliteStore:
         self.changes = SqliteChanges(self._db)
         self.namespaces = SqliteNamespaces(self._db)
         self.structure = SqliteStructure(self._db)
+        self.events = SqliteEvents(self._db)
 
     def get_meta(self, key: str) -> str | None:
         with translate_errors("read meta"):

@@ -1,0 +1,1 @@
+"""Layer 1: events, runs of episodes that belong together."""
