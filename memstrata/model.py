@@ -167,7 +167,11 @@ class Fact:
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """A distilled memory: one fact, preference, plan, event or opinion."""
+    """A distilled memory: one fact, preference, plan, event or opinion.
+
+    ``tags`` are the entities it concerns (and those of notes linked to it
+    later); ``links`` are the ids of related notes.
+    """
 
     id: str
     namespace: str
@@ -178,6 +182,8 @@ class Note:
     occurred_at: datetime
     created_at: datetime
     episode_ids: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ class NoteDraft:
     speaker: str | None
     occurred_at: datetime
     episode_id: str
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

@@ -90,7 +90,11 @@ def _drafts(parsed: LlmExtraction, episodes: Sequence[Episode], source: str) -> 
     for note in parsed.notes:
         if 0 <= note.message < len(episodes):
             episode = episodes[note.message]
-            keywords = tuple(dict.fromkeys(analyze(note.text)))[:8]
+            own = set(analyze(episode.speaker or ""))
+            keywords = tuple(k for k in dict.fromkeys(analyze(note.text)) if k not in own)[:8]
+            tags = tuple(
+                dict.fromkeys(e.name.lower() for e in parsed.entities if e.message == note.message)
+            )
             out.notes.append(
                 NoteDraft(
                     note.kind,
@@ -99,6 +103,7 @@ def _drafts(parsed: LlmExtraction, episodes: Sequence[Episode], source: str) -> 
                     episode.speaker or episode.role or "user",
                     episode.occurred_at,
                     episode.id,
+                    tags,
                 )
             )
     return out

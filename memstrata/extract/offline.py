@@ -194,6 +194,7 @@ class OfflineExtractor:
                 else episode.occurred_at
             )
             named = self._facts(sentence, episode, speaker, valid_at, out)
+            mentioned = [n for n in named if n != speaker]
             for match in _PROPER.finditer(sentence):
                 if match.start() == 0 and " " not in match.group(0):
                     continue  # a capitalised first word is usually not a name
@@ -201,11 +202,16 @@ class OfflineExtractor:
                 if name and name not in named and name != speaker and len(name) > 1:
                     guess = _kind_from_context(sentence[: match.start()])
                     out.entities.append(EntityDraft(name, guess, episode.id))
+                    mentioned.append(name)
             kind = classify(sentence)
             if kind is not None:
                 text = first_person_to(speaker, sentence)
-                keywords = tuple(dict.fromkeys(analyze(text)))[:8]
-                out.notes.append(NoteDraft(kind, text, keywords, speaker, valid_at, episode.id))
+                own = set(analyze(speaker))  # the speaker's name is in all of them
+                keywords = tuple(k for k in dict.fromkeys(analyze(text)) if k not in own)[:8]
+                tags = tuple(dict.fromkeys(m.lower() for m in mentioned))
+                out.notes.append(
+                    NoteDraft(kind, text, keywords, speaker, valid_at, episode.id, tags)
+                )
 
     def _facts(
         self,

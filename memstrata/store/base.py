@@ -76,6 +76,8 @@ class ChangeSet:
     sources: list[tuple[str, str, str]] = field(default_factory=list)
     history: list[tuple[str, str, str, str, tuple[str, ...]]] = field(default_factory=list)
     extracted: list[str] = field(default_factory=list)
+    links: list[tuple[str, str, float, str]] = field(default_factory=list)
+    tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class EpisodeStore(Protocol):
@@ -166,6 +168,10 @@ class StructureStore(Protocol):
     ) -> list[Note]: ...
 
     def history(self, namespace: str, record_kind: str, record_id: str) -> list[HistoryEntry]: ...
+
+    def related_notes(self, namespace: str, keywords: Sequence[str], limit: int) -> list[Note]:
+        """Notes sharing the most of ``keywords``, most shared first."""
+        ...
 
     def queued(self, namespace: str, limit: int) -> list[int]:
         """Seqs of live episodes waiting for extraction, oldest first."""

@@ -186,3 +186,17 @@ def test_later_news_about_a_recent_change_supersedes(memory: Memory) -> None:
     assert current.object == "Prague"
     (paris,) = [f for f in memory.facts("Sofia", "lives_in") if f.object == "Paris"]
     assert paris.invalid_at == said
+
+
+def test_new_notes_link_to_related_ones_which_evolve(memory: Memory) -> None:
+    memory.add("I love hiking in the Alps.", speaker="Ana", occurred_at=T0)
+    memory.add("I went to a pottery class downtown.", speaker="Ana", occurred_at=T1)
+    memory.add("I went hiking in the Alps with Anna.", speaker="Ana", occurred_at=T2)
+    first, pottery, latest = memory.notes()
+    assert latest.links == (first.id,) and first.links == (latest.id,)
+    assert pottery.links == ()
+    assert latest.tags == ("alps", "anna") and first.tags == ("alps", "anna")
+    actions = [(h.action, h.reason) for h in memory.history("note", first.id)]
+    assert actions[-1] == ("evolve", f"tags anna from linked note {latest.id}")
+    link = [h for h in memory.history("note", latest.id) if h.action == "link"]
+    assert link and "shares" in link[0].reason and "alp" in link[0].reason

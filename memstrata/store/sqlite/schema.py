@@ -161,6 +161,35 @@ def m003_events(conn: sqlite3.Connection) -> None:
     )
 
 
+def m004_note_links(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        ALTER TABLE notes ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+        CREATE TABLE note_keywords(
+            note_id TEXT NOT NULL REFERENCES notes(note_id) ON DELETE CASCADE,
+            namespace TEXT NOT NULL,
+            keyword TEXT NOT NULL,
+            PRIMARY KEY(note_id, keyword)
+        );
+        CREATE INDEX note_keywords_by_keyword ON note_keywords(namespace, keyword);
+        CREATE TABLE note_links(
+            note_id TEXT NOT NULL REFERENCES notes(note_id) ON DELETE CASCADE,
+            other_id TEXT NOT NULL REFERENCES notes(note_id) ON DELETE CASCADE,
+            score REAL NOT NULL,
+            reason TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY(note_id, other_id)
+        );
+        """,
+    )
+    rows = conn.execute("SELECT note_id, namespace, keywords FROM notes").fetchall()
+    conn.executemany(
+        "INSERT OR IGNORE INTO note_keywords(note_id, namespace, keyword) VALUES (?, ?, ?)",
+        [(note, namespace, k) for note, namespace, words in rows for k in str(words).split()],
+    )
+
+
 def run_script(conn: sqlite3.Connection, script: str) -> None:
     """Execute statements one by one inside the caller's transaction.
 
@@ -180,6 +209,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m001_episodes,
     m002_structured,
     m003_events,
+    m004_note_links,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

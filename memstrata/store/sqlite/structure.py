@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from memstrata.model import Entity, Fact, HistoryEntry, Note
 from memstrata.store.base import ChangeSet
@@ -32,7 +32,9 @@ _FACT = (
 )
 _NOTE = (
     "SELECT n.note_id, n.namespace, n.kind, n.text, n.keywords, n.speaker, n.occurred_at, "
-    f"n.created_at, {_sources('note', 'n.note_id')} FROM notes n"
+    f"n.created_at, {_sources('note', 'n.note_id')}, n.tags, "
+    "(SELECT json_group_array(l.other_id) FROM note_links l WHERE l.note_id = n.note_id) "
+    "FROM notes n"
 )
 
 
@@ -85,6 +87,8 @@ def _note(r: Sequence[object]) -> Note:
         occurred_at=occurred,
         created_at=created,
         episode_ids=tuple(json.loads(str(r[8]))),
+        tags=tuple(t for t in str(r[9]).split("\t") if t),
+        links=tuple(json.loads(str(r[10]))),
     )
 
 
@@ -157,7 +161,7 @@ class SqliteStructure:
         )
         conn.executemany(
             "INSERT INTO notes(note_id, namespace, kind, text, norm, keywords, speaker, "
-            "occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "occurred_at, created_at, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     n.id,
@@ -169,8 +173,26 @@ class SqliteStructure:
                     n.speaker,
                     to_us(n.occurred_at),
                     to_us(n.created_at),
+                    "\t".join(n.tags),
                 )
                 for n, norm in changes.notes
+            ],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO note_keywords(note_id, namespace, keyword) VALUES (?, ?, ?)",
+            [(n.id, namespace, k) for n, _ in changes.notes for k in dict.fromkeys(n.keywords)],
+        )
+        conn.executemany(
+            "UPDATE notes SET tags = ? WHERE note_id = ?",
+            [("\t".join(tags), note_id) for note_id, tags in changes.tags.items()],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO note_links(note_id, other_id, score, reason, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (a, b, score, reason, to_us(datetime.now(UTC)))
+                for first, second, score, reason in changes.links
+                for a, b in ((first, second), (second, first))
             ],
         )
         conn.executemany(
@@ -278,6 +300,23 @@ class SqliteStructure:
                     f"{_NOTE} WHERE {' AND '.join(where)} ORDER BY n.occurred_at, n.created_at "
                     "LIMIT ?",
                     (*params, limit),
+                )
+                .fetchall()
+            )
+        return [_note(r) for r in rows]
+
+    def related_notes(self, namespace: str, keywords: Sequence[str], limit: int) -> list[Note]:
+        if not keywords:
+            return []
+        marks = ",".join("?" * len(keywords))
+        with translate_errors("find related notes"):
+            rows = (
+                self._db.read()
+                .execute(
+                    f"{_NOTE} JOIN (SELECT note_id AS hit, count(*) AS shared FROM note_keywords "
+                    f"WHERE namespace = ? AND keyword IN ({marks}) GROUP BY note_id "
+                    "ORDER BY shared DESC LIMIT ?) k ON k.hit = n.note_id ORDER BY k.shared DESC",
+                    (namespace, *keywords, limit),
                 )
                 .fetchall()
             )
