@@ -46,6 +46,7 @@ from memstrata.providers.embed.base import Embedder, embed_normalised
 from memstrata.providers.llm.chat import ChatClient
 from memstrata.providers.registry import create_embedder
 from memstrata.resolve.entities import normalise
+from memstrata.resolve.matchers import EmbeddingNameMatcher, LlmNameMatcher, NameMatcher
 from memstrata.retrieve.candidates import RETRIEVERS, rank_candidates
 from memstrata.retrieve.facts import select_facts, walk_facts
 from memstrata.retrieve.fuse import fuse_rrf
@@ -59,6 +60,7 @@ log = logging.getLogger("memstrata")
 MessageLike = str | Message | Mapping[str, Any]
 _EMBED_BATCH = 2048
 _REPLAY_PAGE = 20_000
+LLM_NAME_QUESTIONS = 5  # most LLM questions about entity names per add()
 
 
 def open_store(target: str) -> Store:
@@ -102,6 +104,7 @@ class Memory:
             else create_embedder(self.settings.embedder, self.settings)
         )
         self.store = open_store(self.settings.path)
+        self._matchers: list[NameMatcher] = []
         self.extractor = self._make_extractor()
         self._indexes: dict[str, NamespaceIndex] = {}
         self._indexes_lock = threading.Lock()
@@ -160,7 +163,10 @@ class Memory:
 
     def _extract(self, ns: str) -> None:
         if self.extractor is not None:
-            extract_queued(self.store, self.extractor, ns, self.timings)
+            for matcher in self._matchers:
+                if isinstance(matcher, LlmNameMatcher):
+                    matcher.budget = LLM_NAME_QUESTIONS  # per add()
+            extract_queued(self.store, self.extractor, ns, self.timings, self._matchers)
 
     def _persist(self, ns: str, episodes: Sequence[Episode]) -> list[Episode]:
         """Analyze, embed (a failure leaves vectors pending) and store in one transaction."""
@@ -507,7 +513,7 @@ class Memory:
             made += len(pending)
         if self.extractor is not None:
             for ns in self.store.structure.queued_namespaces():
-                extract_queued(self.store, self.extractor, ns, self.timings)
+                extract_queued(self.store, self.extractor, ns, self.timings, self._matchers)
         for ns in self.namespaces():
             index = self._index(ns)
             if index is not None:
@@ -545,11 +551,16 @@ class Memory:
         return validate.namespace(self.settings.namespace if namespace is None else namespace)
 
     def _make_extractor(self) -> Extractor | None:
+        """The configured extractor, and the entity matchers that go with it."""
         if self.settings.extractor == "none":
             return None
+        self._matchers.append(
+            EmbeddingNameMatcher(lambda names: embed_normalised(self.embedder, names))
+        )
         if self.settings.extractor == "llm":
-            cache = self.store.side_path("llm-cache")
-            return LlmExtractor(ChatClient(self.settings, cache), OfflineExtractor())
+            client = ChatClient(self.settings, self.store.side_path("llm-cache"))
+            self._matchers.append(LlmNameMatcher(client))
+            return LlmExtractor(client, OfflineExtractor())
         return OfflineExtractor()
 
     def _ann_policy(self, ns: str) -> AnnPolicy:

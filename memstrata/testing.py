@@ -1,5 +1,36 @@
 """Fakes for tests of code that uses memstrata (deterministic, no network)."""
 
-from memstrata.providers.embed.hashing import HashEmbedder
+from __future__ import annotations
 
-__all__ = ["HashEmbedder"]
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from memstrata.providers.embed.hashing import HashEmbedder
+from memstrata.providers.llm.base import Completion
+
+
+class ScriptedLLM:
+    """An LLM that answers from a script, in order, and records each question.
+
+    >>> llm = ScriptedLLM('{"same": true}')
+    >>> llm.complete([{"role": "user", "content": "a and b?"}]).text
+    '{"same": true}'
+    """
+
+    def __init__(self, *answers: str, name: str = "scripted") -> None:
+        self.answers = list(answers)
+        self.questions: list[str] = []
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def complete(
+        self, messages: Sequence[Mapping[str, str]], schema: Mapping[str, Any] | None = None
+    ) -> Completion:
+        self.questions.append(messages[-1]["content"])
+        return Completion(self.answers.pop(0), "stop", 0, 0)
+
+
+__all__ = ["HashEmbedder", "ScriptedLLM"]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from memstrata.extract.base import Extractor
 from memstrata.model import Episode
+from memstrata.resolve.matchers import NameMatcher
 from memstrata.resolve.resolver import resolve
 from memstrata.store.base import Store
 from memstrata.timeutil import now
@@ -27,18 +28,23 @@ def _process(
     namespace: str,
     episodes: Sequence[Episode],
     timings: StageTimings,
+    matchers: Sequence[NameMatcher],
 ) -> None:
     with timings.stage("extract"):
         extraction = extractor.extract(episodes)
     with timings.stage("resolve"):
-        changes = resolve(store.structure, namespace, extraction, now())
+        changes = resolve(store.structure, namespace, extraction, now(), matchers)
     changes.extracted = [e.id for e in episodes]
     with timings.stage("store structure"):
         store.structure.apply(namespace, changes, extraction.source or extractor.name, now())
 
 
 def extract_queued(
-    store: Store, extractor: Extractor, namespace: str, timings: StageTimings | None = None
+    store: Store,
+    extractor: Extractor,
+    namespace: str,
+    timings: StageTimings | None = None,
+    matchers: Sequence[NameMatcher] = (),
 ) -> int:
     """Extract every queued episode of a namespace; returns how many failed."""
     timings = timings or StageTimings()
@@ -52,13 +58,15 @@ def extract_queued(
         if not batch:
             return len(failed)
         try:
-            _process(store, extractor, namespace, [episode for _, episode in batch], timings)
+            _process(
+                store, extractor, namespace, [episode for _, episode in batch], timings, matchers
+            )
             continue
         except Exception:  # the episodes are safe; isolate the culprit below
             log.warning("extraction of a batch in %s failed; retrying one by one", namespace)
         for seq, episode in batch:
             try:
-                _process(store, extractor, namespace, [episode], timings)
+                _process(store, extractor, namespace, [episode], timings, matchers)
             except Exception:  # the episode stays queued for flush()
                 log.exception("extraction failed for episode %s; it stays queued", episode.id)
                 failed.add(seq)

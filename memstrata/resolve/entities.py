@@ -5,10 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from memstrata.model import Entity
 from memstrata.store.base import ChangeSet, StructureStore
+
+if TYPE_CHECKING:
+    from memstrata.resolve.matchers import NameMatcher
 
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+")
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -39,12 +44,24 @@ def similarity(a: str, b: str) -> float:
 
 
 class EntityResolver:
-    """Finds or creates the entity a mention refers to, within one namespace."""
+    """Finds or creates the entity a mention refers to, within one namespace.
 
-    def __init__(self, store: StructureStore, namespace: str, now: datetime) -> None:
+    The cascade: normalised name, known alias, similar spelling (character
+    trigrams, for names of at least MIN_FUZZY_LENGTH), then the ``matchers``
+    in order (embedding similarity; an LLM's judgement when one is configured).
+    """
+
+    def __init__(
+        self,
+        store: StructureStore,
+        namespace: str,
+        now: datetime,
+        matchers: Sequence[NameMatcher] = (),
+    ) -> None:
         self._store = store
         self._namespace = namespace
         self._now = now
+        self._matchers = matchers
         self._batch: dict[str, Entity] = {}
         self._names: list[tuple[str, str, str]] | None = None
         self._by_id: dict[str, Entity] = {}
@@ -55,28 +72,17 @@ class EntityResolver:
             return None
         found = self._batch.get(norm) or self._store.entity_by_norm(self._namespace, norm)
         if found is None:
-            found = self._similar(norm, kind)
-            if found is not None:
+            match = self._similar(norm, kind) or self._ask_matchers(norm, kind)
+            if match is not None:
+                found, reason = match
                 changes.aliases.append((found.id, name, norm))
                 changes.sources.append(("entity", found.id, episode_id))
                 changes.history.append(
-                    (
-                        "entity",
-                        found.id,
-                        "alias",
-                        f"'{name}' is a spelling of '{found.name}'",
-                        (episode_id,),
-                    )
+                    ("entity", found.id, "alias", f"'{name}': {reason}", (episode_id,))
                 )
         if found is None:
             found = Entity(
-                str(uuid.uuid4().hex),
-                self._namespace,
-                name.strip(),
-                kind,
-                (),
-                self._now,
-                (episode_id,),
+                uuid.uuid4().hex, self._namespace, name.strip(), kind, (), self._now, (episode_id,)
             )
             changes.entities.append((found, norm))
             changes.sources.append(("entity", found.id, episode_id))
@@ -93,7 +99,12 @@ class EntityResolver:
             self._names = self._store.entity_names(self._namespace)
         return self._names
 
-    def _similar(self, norm: str, kind: str) -> Entity | None:
+    def _entity(self, entity_id: str) -> Entity:
+        if entity_id not in self._by_id:
+            (self._by_id[entity_id],) = self._store.entities(self._namespace, ids=[entity_id])
+        return self._by_id[entity_id]
+
+    def _similar(self, norm: str, kind: str) -> tuple[Entity, str] | None:
         if len(norm) < MIN_FUZZY_LENGTH:
             return None
         best, best_score = None, FUZZY_THRESHOLD
@@ -107,6 +118,12 @@ class EntityResolver:
                 best, best_score = entity_id, score
         if best is None:
             return None
-        if best not in self._by_id:
-            (self._by_id[best],) = self._store.entities(self._namespace, ids=[best])
-        return self._by_id[best]
+        entity = self._entity(best)
+        return entity, f"a spelling of '{entity.name}'"
+
+    def _ask_matchers(self, norm: str, kind: str) -> tuple[Entity, str] | None:
+        for matcher in self._matchers:
+            found = matcher.match(norm, kind, self._known_names())
+            if found is not None:
+                return self._entity(found[0]), found[1]
+        return None

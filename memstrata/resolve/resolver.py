@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from memstrata.extract.base import Extraction
 from memstrata.resolve.contradictions import FactResolver
 from memstrata.resolve.entities import EntityResolver
+from memstrata.resolve.matchers import NameMatcher
 from memstrata.resolve.notes import NoteResolver
 from memstrata.store.base import ChangeSet, StructureStore
 
 
 def resolve(
-    store: StructureStore, namespace: str, extraction: Extraction, now: datetime
+    store: StructureStore,
+    namespace: str,
+    extraction: Extraction,
+    now: datetime,
+    matchers: Sequence[NameMatcher] = (),
 ) -> ChangeSet:
     """Entities first (facts point at them), then facts in order, then notes."""
     changes = ChangeSet()
-    entities = EntityResolver(store, namespace, now)
+    entities = EntityResolver(store, namespace, now, matchers)
     facts = FactResolver(store, namespace, now)
     notes = NoteResolver(store, namespace, now)
     for mention in extraction.entities:
