@@ -6,6 +6,7 @@
 ...     memory.search("where does Ana live?")
 """
 
+from memstrata.async_memory import AsyncMemory
 from memstrata.config import Settings
 from memstrata.errors import (
     BadProviderOutput,
@@ -19,7 +20,7 @@ from memstrata.errors import (
     SchemaVersionError,
     StoreError,
 )
-from memstrata.memory import AsyncMemory, Memory
+from memstrata.memory import Memory
 from memstrata.model import (
     Entity,
     Episode,

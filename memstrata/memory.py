@@ -8,11 +8,9 @@ search() sees, in this process and in any other sharing the file.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -29,6 +27,7 @@ from memstrata.extract.offline import OfflineExtractor
 from memstrata.extract.pipeline import extract_queued
 from memstrata.index.analyzer import analyze
 from memstrata.index.catalog import AnnPolicy, Filters, NamespaceIndex
+from memstrata.messages import MessageLike, index_text, to_episodes
 from memstrata.model import (
     Entity,
     Episode,
@@ -37,7 +36,6 @@ from memstrata.model import (
     HistoryEntry,
     Hit,
     ImportReport,
-    Message,
     Metadata,
     Note,
     StoreStats,
@@ -47,29 +45,18 @@ from memstrata.providers.llm.chat import ChatClient
 from memstrata.providers.registry import create_embedder
 from memstrata.resolve.entities import normalise
 from memstrata.resolve.matchers import EmbeddingNameMatcher, LlmNameMatcher, NameMatcher
-from memstrata.retrieve.candidates import RETRIEVERS, rank_candidates
+from memstrata.retrieve.candidates import RETRIEVERS, rank_candidates, to_hit
 from memstrata.retrieve.facts import select_facts, walk_facts
 from memstrata.retrieve.fuse import fuse_rrf
-from memstrata.store.base import NewEpisode, Store
-from memstrata.store.sqlite import SqliteStore
+from memstrata.store import NewEpisode, open_store
 from memstrata.timeutil import now, to_us
 from memstrata.timing import StageTimings
 from memstrata.transfer import read_jsonl, write_jsonl
 
 log = logging.getLogger("memstrata")
-MessageLike = str | Message | Mapping[str, Any]
 _EMBED_BATCH = 2048
 _REPLAY_PAGE = 20_000
 LLM_NAME_QUESTIONS = 5  # most LLM questions about entity names per add()
-
-
-def open_store(target: str) -> Store:
-    """A Store for a path (SQLite file) or URL (``sqlite:///path``)."""
-    if target.startswith("sqlite:///"):
-        target = target[len("sqlite:///") :]
-    elif "://" in target:
-        raise InvalidInput(f"unsupported store URL {target!r} (use a file path)", field="path")
-    return SqliteStore(target)
 
 
 class Memory:
@@ -132,28 +119,17 @@ class Memory:
         Durable when it returns. Raises InvalidInput (nothing is stored then).
         """
         ns = self._namespace(namespace)
-        defaults = Message(
-            content="",
+        episodes = to_episodes(
+            ns,
+            content,
+            now(),
+            self.settings,
+            session_id=session_id,
             speaker=speaker,
             role=role,
-            session_id=session_id,
-            occurred_at=None
-            if occurred_at is None
-            else validate.aware_utc(occurred_at, "occurred_at"),
-            metadata=validate.metadata(metadata),
+            occurred_at=occurred_at,
+            metadata=metadata,
         )
-        if isinstance(content, str | bytes):
-            items: Sequence[MessageLike] = [content]
-        elif isinstance(content, Sequence):
-            items = content
-        else:
-            raise InvalidInput("must be a text or a list of messages", field="content")
-        if not items or len(items) > self.settings.max_batch:
-            raise InvalidInput(
-                f"must hold 1 to {self.settings.max_batch} messages", field="content"
-            )
-        recorded = now()
-        episodes = [self._episode(ns, item, i, defaults, recorded) for i, item in enumerate(items)]
         stored = self._persist(ns, episodes)
         self._extract(ns)
         segment_sessions(
@@ -182,46 +158,6 @@ class Memory:
             ]
         with self.timings.stage("persist"):
             return self.store.episodes.add(ns, new, self.embedder.name)
-
-    def _episode(
-        self, ns: str, item: MessageLike, index: int, defaults: Message, recorded: datetime
-    ) -> Episode:
-        where = f"messages[{index}]"
-        if isinstance(item, str | bytes):
-            item = {"content": item}
-        if isinstance(item, Mapping):
-            unknown = set(item) - set(Message.__dataclass_fields__)
-            if unknown:
-                raise InvalidInput(f"unknown fields {sorted(unknown)}", field=where)
-            raw = dict(item)
-        elif isinstance(item, Message):
-            raw = {f: getattr(item, f) for f in Message.__dataclass_fields__}
-        else:
-            raise InvalidInput(f"must be a message object, not {type(item).__name__}", field=where)
-        occurred = raw.get("occurred_at")
-        merged_metadata = {
-            **defaults.metadata,
-            **validate.metadata(raw.get("metadata"), f"{where}.metadata"),
-        }
-        return Episode(
-            id=validate.label(raw.get("id"), f"{where}.id") or uuid.uuid4().hex,
-            namespace=ns,
-            content=validate.text(
-                raw.get("content"), f"{where}.content", self.settings.max_content_chars
-            ),
-            occurred_at=(
-                validate.aware_utc(occurred, f"{where}.occurred_at")
-                if occurred is not None
-                else defaults.occurred_at or recorded
-            ),
-            recorded_at=recorded,
-            session_id=validate.label(
-                _pick(raw, "session_id", defaults.session_id), f"{where}.session_id"
-            ),
-            speaker=validate.label(_pick(raw, "speaker", defaults.speaker), f"{where}.speaker"),
-            role=validate.label(_pick(raw, "role", defaults.role), f"{where}.role"),
-            metadata=validate.metadata(merged_metadata, f"{where}.metadata"),
-        )
 
     def delete(self, episode_id: str, *, namespace: str | None = None) -> Episode:
         """Soft-delete an episode (hidden from search, recoverable with restore)."""
@@ -313,7 +249,7 @@ class Memory:
         weights = {"bm25": self.settings.bm25_weight, "dense": self.settings.dense_weight}
         fused = fuse_rrf(rankings, weights, self.settings.rrf_k)[:count]
         rows = self.store.episodes.by_seq(ns, [f.key for f in fused])
-        return [_hit(rows[f.key][0], f.score, f.ranks) for f in fused if f.key in rows]
+        return [to_hit(rows[f.key][0], f.score, f.ranks) for f in fused if f.key in rows]
 
     def get(self, episode_id: str, *, namespace: str | None = None) -> Episode:
         """One episode by id (deleted ones too); NotFound otherwise."""
@@ -618,105 +554,5 @@ def _optional_time(value: datetime | str | None, field: str) -> datetime | None:
     return None if value is None else validate.aware_utc(value, field)
 
 
-def _pick(raw: Mapping[str, Any], key: str, default: object) -> object:
-    """The message's own value when it sets one (even an invalid one), else the default."""
-    value = raw.get(key)
-    return default if value is None else value
-
-
-def index_text(speaker: str | None, content: str) -> str:
-    """What is indexed and embedded for an episode: "Speaker: content"."""
-    return f"{speaker}: {content}" if speaker else content
-
-
 def _fields(filters: Filters) -> dict[str, Any]:
     return {name: getattr(filters, name) for name in Filters.__dataclass_fields__}
-
-
-def _hit(episode: Episode, score: float, ranks: Mapping[str, int]) -> Hit:
-    return Hit(
-        id=episode.id,
-        kind="episode",
-        namespace=episode.namespace,
-        text=episode.content,
-        score=score,
-        occurred_at=episode.occurred_at,
-        session_id=episode.session_id,
-        speaker=episode.speaker,
-        episode_ids=(episode.id,),
-        ranks=dict(ranks),
-        metadata=episode.metadata,
-    )
-
-
-class AsyncMemory:
-    """The same verbs as Memory, awaitable; each call runs the sync core in a thread."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.sync = Memory(*args, **kwargs)
-
-    async def add(self, *args: Any, **kwargs: Any) -> list[Episode]:
-        return await asyncio.to_thread(self.sync.add, *args, **kwargs)
-
-    async def search(self, *args: Any, **kwargs: Any) -> list[Hit]:
-        return await asyncio.to_thread(self.sync.search, *args, **kwargs)
-
-    async def get(self, *args: Any, **kwargs: Any) -> Episode:
-        return await asyncio.to_thread(self.sync.get, *args, **kwargs)
-
-    async def delete(self, *args: Any, **kwargs: Any) -> Episode:
-        return await asyncio.to_thread(self.sync.delete, *args, **kwargs)
-
-    async def restore(self, *args: Any, **kwargs: Any) -> Episode:
-        return await asyncio.to_thread(self.sync.restore, *args, **kwargs)
-
-    async def purge(self, *args: Any, **kwargs: Any) -> int:
-        return await asyncio.to_thread(self.sync.purge, *args, **kwargs)
-
-    async def entities(self, *args: Any, **kwargs: Any) -> list[Entity]:
-        return await asyncio.to_thread(self.sync.entities, *args, **kwargs)
-
-    async def facts(self, *args: Any, **kwargs: Any) -> list[Fact]:
-        return await asyncio.to_thread(self.sync.facts, *args, **kwargs)
-
-    async def timeline(self, *args: Any, **kwargs: Any) -> list[Fact]:
-        return await asyncio.to_thread(self.sync.timeline, *args, **kwargs)
-
-    async def neighbors(self, *args: Any, **kwargs: Any) -> list[Fact]:
-        return await asyncio.to_thread(self.sync.neighbors, *args, **kwargs)
-
-    async def notes(self, *args: Any, **kwargs: Any) -> list[Note]:
-        return await asyncio.to_thread(self.sync.notes, *args, **kwargs)
-
-    async def events(self, *args: Any, **kwargs: Any) -> list[Event]:
-        return await asyncio.to_thread(self.sync.events, *args, **kwargs)
-
-    async def history(self, *args: Any, **kwargs: Any) -> list[HistoryEntry]:
-        return await asyncio.to_thread(self.sync.history, *args, **kwargs)
-
-    async def namespaces(self) -> list[str]:
-        return await asyncio.to_thread(self.sync.namespaces)
-
-    async def stats(self, *args: Any, **kwargs: Any) -> StoreStats:
-        return await asyncio.to_thread(self.sync.stats, *args, **kwargs)
-
-    async def export(self, *args: Any, **kwargs: Any) -> int:
-        return await asyncio.to_thread(self.sync.export, *args, **kwargs)
-
-    async def import_(self, *args: Any, **kwargs: Any) -> ImportReport:
-        return await asyncio.to_thread(self.sync.import_, *args, **kwargs)
-
-    async def flush(self) -> int:
-        return await asyncio.to_thread(self.sync.flush)
-
-    async def reembed(self) -> int:
-        return await asyncio.to_thread(self.sync.reembed)
-
-    async def close(self) -> None:
-        await asyncio.to_thread(self.sync.close)
-
-    async def __aenter__(self) -> AsyncMemory:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()

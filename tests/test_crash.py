@@ -16,7 +16,7 @@ import pytest
 from memstrata import Memory
 from memstrata.index.analyzer import analyze
 from memstrata.index.catalog import Filters
-from memstrata.memory import index_text
+from memstrata.messages import index_text
 from memstrata.testing import HashEmbedder
 
 ROUNDS = 25

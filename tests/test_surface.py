@@ -9,9 +9,10 @@ from pathlib import Path
 
 import memstrata
 from memstrata import errors
+from memstrata.async_memory import AsyncMemory
 from memstrata.cli.main import app, bench_app
 from memstrata.config import ENV_PREFIX, Settings
-from memstrata.memory import AsyncMemory, Memory
+from memstrata.memory import Memory
 from memstrata.store.sqlite import SqliteStore
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -42,6 +43,8 @@ def test_all_lists_exactly_the_public_names() -> None:
         "resolve",
         "timing",
         "events",
+        "messages",
+        "async_memory",
     }
     assert exported == set(memstrata.__all__)
 

@@ -23,7 +23,8 @@ from memstrata.bench.baselines import Bm25sBaseline, DenseBaseline, rrf_baseline
 from memstrata.bench.locomo_data import Conversation, load_locomo
 from memstrata.bench.metrics import percentile, question_metrics
 from memstrata.bench.report import bar_plot, markdown_table, write_json
-from memstrata.memory import Memory, index_text
+from memstrata.memory import Memory
+from memstrata.messages import index_text
 from memstrata.providers.embed.base import embed_normalised
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from memstrata.index.analyzer import analyze
 from memstrata.index.catalog import Filters, NamespaceIndex
+from memstrata.model import Episode, Hit
 
 RETRIEVERS = ("bm25", "dense")
 
@@ -31,3 +32,20 @@ def rank_candidates(
             positions, _ = index.dense(query_vector, depth, mask)
             rankings["dense"] = index.seq_at(positions)
     return rankings
+
+
+def to_hit(episode: Episode, score: float, ranks: Mapping[str, int]) -> Hit:
+    """A search result for an episode, with the ranks that found it."""
+    return Hit(
+        id=episode.id,
+        kind="episode",
+        namespace=episode.namespace,
+        text=episode.content,
+        score=score,
+        occurred_at=episode.occurred_at,
+        session_id=episode.session_id,
+        speaker=episode.speaker,
+        episode_ids=(episode.id,),
+        ranks=dict(ranks),
+        metadata=episode.metadata,
+    )
