@@ -18,6 +18,7 @@ from memstrata.config import Settings
 from memstrata.errors import InvalidInput, MemstrataError, NotFound, StoreError
 from memstrata.memory import Memory
 from memstrata.model import JSONValue
+from memstrata.timeutil import now
 
 app = typer.Typer(help="memstrata: structured long-term memory.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks (need the 'bench' extra).", no_args_is_help=True)
@@ -377,6 +378,15 @@ def demo(ctx: typer.Context) -> None:
         ):
             out.print(f"\n[bold]? {question}[/bold]")
             out.print(hits_text(memory.search(question, limit=3)), markup=False, highlight=False)
+        out.print("\n[bold]What memstrata distilled about Maya (facts true now)[/bold]")
+        out.print(facts_text(memory.facts("Maya", as_of=now())), markup=False, highlight=False)
+        out.print("\n[bold]Events[/bold]")
+        for event in memory.events():
+            out.print(
+                f"[{event.started_at:%Y-%m-%d}] {len(event.episode_ids)} turns: {event.title}",
+                markup=False,
+                highlight=False,
+            )
 
 
 @bench_app.command("locomo")
