@@ -7,6 +7,8 @@ import re
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 import memstrata
 from memstrata import errors
 from memstrata.async_memory import AsyncMemory
@@ -91,3 +93,14 @@ def test_every_table_and_column_is_documented(tmp_path: Path) -> None:
         assert re.search(rf"^### `{table}`", text, re.M), table
         for column in conn.execute(f"PRAGMA table_info({table})"):
             assert f"| `{column[1]}` |" in text, f"{table}.{column[1]}"
+
+
+def test_the_readme_python_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = (DOCS.parent / "README.md").read_text()
+    code = re.search(r"## From Python\n\n```python\n(.*?)```", readme, re.S)
+    assert code is not None
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code.group(1), "README.md", "exec"), {})
+    assert capsys.readouterr().out.strip().endswith("['Lyon']")
