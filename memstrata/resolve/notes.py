@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from memstrata.extract.base import NoteDraft
@@ -20,6 +21,8 @@ MAX_LINKS = 3
 MIN_LINK_SCORE = 0.2
 MAX_TAGS = 12
 CANDIDATES = 20
+NEAR_DUPLICATE = 0.8
+MIN_NEAR_DUPLICATE_WORDS = 3
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
@@ -45,11 +48,15 @@ class NoteResolver:
         if same is None:
             stored = self._store.notes(self._namespace, norm=key, speaker=draft.speaker, limit=1)
             same = stored[0] if stored else None
+        reason = "the same note again"
+        if same is None:
+            near = self._near_duplicate(draft)
+            if near is not None:
+                same, score = near
+                reason = f"a near-duplicate (keyword Jaccard {score:.2f})"
         if same is not None:
             changes.sources.append(("note", same.id, draft.episode_id))
-            changes.history.append(
-                ("note", same.id, "merge", "the same note again", (draft.episode_id,))
-            )
+            changes.history.append(("note", same.id, "merge", reason, (draft.episode_id,)))
             return
         note = Note(
             id=uuid.uuid4().hex,
@@ -73,23 +80,36 @@ class NoteResolver:
         for keyword in set(note.keywords):
             self._by_keyword.setdefault(keyword, []).append(note)
 
-    def _candidates(self, note: Note) -> dict[str, Note]:
+    def _candidates(self, keywords: Sequence[str], exclude: str | None = None) -> dict[str, Note]:
         found = {
-            n.id: n
-            for n in self._store.related_notes(self._namespace, list(note.keywords), CANDIDATES)
+            n.id: n for n in self._store.related_notes(self._namespace, list(keywords), CANDIDATES)
         }
-        for keyword in set(note.keywords):
+        for keyword in set(keywords):
             for other in self._by_keyword.get(keyword, [])[-CANDIDATES:]:
                 found[other.id] = other
-        found.pop(note.id, None)
+        found.pop(exclude or "", None)
         return found
+
+    def _near_duplicate(self, draft: NoteDraft) -> tuple[Note, float] | None:
+        """A note of the same speaker and kind saying nearly the same (merged, not linked)."""
+        words = set(draft.keywords)
+        if len(words) < MIN_NEAR_DUPLICATE_WORDS:
+            return None
+        best: tuple[Note, float] | None = None
+        for other in self._candidates(draft.keywords).values():
+            if other.speaker != draft.speaker or other.kind != draft.kind:
+                continue
+            score = jaccard(words, set(other.keywords))
+            if score >= NEAR_DUPLICATE and (best is None or score > best[1]):
+                best = (other, score)
+        return best
 
     def _link(self, note: Note, episode_id: str, changes: ChangeSet) -> None:
         words = set(note.keywords)
         scored = sorted(
             (
                 (jaccard(words, set(other.keywords)), other)
-                for other in self._candidates(note).values()
+                for other in self._candidates(note.keywords, note.id).values()
             ),
             key=lambda pair: (-pair[0], pair[1].id),
         )

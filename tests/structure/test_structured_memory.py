@@ -200,3 +200,14 @@ def test_new_notes_link_to_related_ones_which_evolve(memory: Memory) -> None:
     assert actions[-1] == ("evolve", f"tags anna from linked note {latest.id}")
     link = [h for h in memory.history("note", latest.id) if h.action == "link"]
     assert link and "shares" in link[0].reason and "alp" in link[0].reason
+
+
+def test_near_duplicate_phrasings_merge_but_different_notes_do_not(memory: Memory) -> None:
+    first = memory.add("I love green tea in the morning.", speaker="Ana", occurred_at=T0)
+    again = memory.add("In the morning I really love green tea!", speaker="Ana", occurred_at=T1)
+    memory.add("I love black coffee in the evening.", speaker="Ana", occurred_at=T2)
+    tea, coffee = memory.notes(kind="preference")
+    assert set(tea.episode_ids) == {first[0].id, again[0].id}
+    assert "coffee" in coffee.text
+    (merge,) = [h for h in memory.history("note", tea.id) if h.action == "merge"]
+    assert "near-duplicate" in merge.reason
