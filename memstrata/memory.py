@@ -187,7 +187,7 @@ class Memory:
             if dropped is not None:
                 dropped.wait_for_ann()
             count = self.store.episodes.purge_namespace(ns)
-            self.store.remove_side_files(f"ann/{ns}.")
+            self.store.remove_side_files([f"ann/{ns}.usearch", f"ann/{ns}.json"])
             return count
         if episode_ids is None:
             raise InvalidInput("give episode ids, or everything=True", field="purge")
@@ -462,7 +462,7 @@ class Memory:
         self.store.set_meta("embedder", self.embedder.name)
         with self._indexes_lock:
             self._indexes.clear()
-        self.store.remove_side_files("ann/")
+        self.store.remove_side_files(["ann/"])
         return self.flush()
 
     def close(self) -> None:

@@ -246,8 +246,8 @@ class Store(Protocol):
         """Where a rebuildable side index called ``name`` may be cached (None: nowhere)."""
         ...
 
-    def remove_side_files(self, prefix: str) -> None:
-        """Delete cached side indexes whose name starts with ``prefix``."""
+    def remove_side_files(self, names: Sequence[str]) -> None:
+        """Delete these cached side files; a name ending in "/" means the whole folder."""
         ...
 
     def integrity_ok(self) -> bool: ...

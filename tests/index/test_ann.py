@@ -131,12 +131,13 @@ def test_purging_a_namespace_or_reembedding_drops_cached_graphs(tmp_path: Path) 
     side = Path(str(path) + ".side") / "ann"
     with memory(path) as mem:
         mem.add(texts(300), namespace="a")
-        mem.add(texts(300), namespace="b")
+        mem.add(texts(300), namespace="a.b")  # a name that starts like "a."
         mem.flush()
-    assert sorted(p.name for p in side.iterdir()) == ["a.json", "a.usearch", "b.json", "b.usearch"]
+    names = ["a.b.json", "a.b.usearch", "a.json", "a.usearch"]
+    assert sorted(p.name for p in side.iterdir()) == names
     with memory(path) as mem:
         mem.purge(namespace="a", everything=True)
-        assert sorted(p.name for p in side.iterdir()) == ["b.json", "b.usearch"]
+        assert sorted(p.name for p in side.iterdir()) == ["a.b.json", "a.b.usearch"]
     settings = Settings.load({}, path=str(path), ann_threshold=100, on_model_change="reembed")
     with Memory(settings=settings, embedder=HashEmbedder(dimensions=16)):
         assert list(side.iterdir()) == []

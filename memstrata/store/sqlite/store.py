@@ -424,12 +424,16 @@ class SqliteStore:
         side = self._side_dir()
         return None if side is None else side / name
 
-    def remove_side_files(self, prefix: str) -> None:
+    def remove_side_files(self, names: Sequence[str]) -> None:
         side = self._side_dir()
         if side is None or not side.exists():
             return
         for path in side.rglob("*"):
-            if path.is_file() and path.relative_to(side).as_posix().startswith(prefix):
+            relative = path.relative_to(side).as_posix()
+            if path.is_file() and any(
+                relative.startswith(name) if name.endswith("/") else relative == name
+                for name in names
+            ):
                 path.unlink(missing_ok=True)
 
     def integrity_ok(self) -> bool:
