@@ -20,7 +20,10 @@ class SqliteEvents:
     def session_tail(
         self, namespace: str, session_id: str | None, model: str, limit: int
     ) -> list[Turn]:
+        # a session's rows come from its index (the time index would walk the whole
+        # namespace backwards looking for them); a session-less stream reads newest first
         same = "e.session_id IS NULL" if session_id is None else "e.session_id = ?"
+        hint = "" if session_id is None else " INDEXED BY episodes_by_session"
         params: list[object] = [model, namespace]
         if session_id is not None:
             params.append(session_id)
@@ -29,7 +32,7 @@ class SqliteEvents:
                 self._db.read()
                 .execute(
                     "SELECT e.seq, e.episode_id, e.occurred_at, e.speaker, e.content, v.vector "
-                    "FROM episodes e LEFT JOIN vectors v ON v.seq = e.seq AND v.model = ? "
+                    f"FROM episodes e{hint} LEFT JOIN vectors v ON v.seq = e.seq AND v.model = ? "
                     f"WHERE e.namespace = ? AND {same} AND e.deleted_at IS NULL "
                     "ORDER BY e.occurred_at DESC, e.seq DESC LIMIT ?",
                     (*params, limit),

@@ -92,6 +92,9 @@ def _note(r: Sequence[object]) -> Note:
     )
 
 
+RELATED_PER_KEYWORD = 200
+
+
 class SqliteStructure:
     def __init__(self, db: Connections) -> None:
         self._db = db
@@ -306,17 +309,25 @@ class SqliteStructure:
         return [_note(r) for r in rows]
 
     def related_notes(self, namespace: str, keywords: Sequence[str], limit: int) -> list[Note]:
-        if not keywords:
+        """Notes sharing most keywords, among each keyword's newest notes (bounded cost:
+        a common keyword does not drag in every note of a large namespace)."""
+        words = list(dict.fromkeys(keywords))
+        if not words:
             return []
-        marks = ",".join("?" * len(keywords))
+        per_keyword = " UNION ALL ".join(
+            "SELECT * FROM (SELECT note_id FROM note_keywords WHERE namespace = ? "
+            f"AND keyword = ? ORDER BY rowid DESC LIMIT {RELATED_PER_KEYWORD})"
+            for _ in words
+        )
+        params = [value for word in words for value in (namespace, word)]
         with translate_errors("find related notes"):
             rows = (
                 self._db.read()
                 .execute(
-                    f"{_NOTE} JOIN (SELECT note_id AS hit, count(*) AS shared FROM note_keywords "
-                    f"WHERE namespace = ? AND keyword IN ({marks}) GROUP BY note_id "
-                    "ORDER BY shared DESC LIMIT ?) k ON k.hit = n.note_id ORDER BY k.shared DESC",
-                    (namespace, *keywords, limit),
+                    f"{_NOTE} JOIN (SELECT note_id AS hit, count(*) AS shared FROM ({per_keyword}) "
+                    "GROUP BY note_id ORDER BY shared DESC LIMIT ?) k ON k.hit = n.note_id "
+                    "ORDER BY k.shared DESC",
+                    (*params, limit),
                 )
                 .fetchall()
             )
