@@ -92,11 +92,15 @@ class Memory:
         )
         self.store = open_store(self.settings.path)
         self._matchers: list[NameMatcher] = []
-        self.extractor = self._make_extractor()
         self._indexes: dict[str, NamespaceIndex] = {}
         self._indexes_lock = threading.Lock()
         self.timings = StageTimings()
-        self._check_model()
+        try:
+            self.extractor = self._make_extractor()
+            self._check_model()
+        except BaseException:
+            self.store.close()
+            raise
 
     # -- writing -------------------------------------------------------------
 
@@ -511,7 +515,6 @@ class Memory:
             self.store.set_meta("embedder", self.embedder.name)
         elif stored != self.embedder.name:
             if self.settings.on_model_change != "reembed":
-                self.close()
                 raise EmbedderMismatch(stored, self.embedder.name)
             log.warning("re-embedding the store: %s -> %s", stored, self.embedder.name)
             self.reembed()

@@ -111,7 +111,7 @@ def _summary(rows: Rows) -> dict[str, dict[str, dict[str, float]]]:
                 "n": float(len(items)),
                 **{m: 100 * sum(r[m] for r in items) / len(items) for m in METRICS},
             }
-            for group, items in sorted(groups.items())
+            for group, items in sorted(groups.items(), key=lambda g: (g[0] != "1-4 all", g[0]))
         }
         for system, groups in rows.items()
     }
