@@ -187,9 +187,7 @@ class Memory:
             if episode_ids is not None:
                 raise InvalidInput("give episode ids or everything=True, not both", field="purge")
             with self._indexes_lock:
-                dropped = self._indexes.pop(ns, None)
-            if dropped is not None:
-                dropped.wait_for_ann()
+                self._indexes.pop(ns, None)  # a graph still building there is discarded
             count = self.store.episodes.purge_namespace(ns)
             self.store.remove_side_files([f"ann/{ns}.usearch", f"ann/{ns}.json"])
             return count
@@ -470,11 +468,10 @@ class Memory:
         return self.flush()
 
     def close(self) -> None:
-        """Save side indexes worth keeping, then close the store."""
+        """Save finished HNSW graphs (a cache), then close the store."""
         with self._indexes_lock:
             indexes = list(self._indexes.values())
-        for index in indexes:
-            index.wait_for_ann()
+        for index in indexes:  # a graph still building is not waited for: rebuilt next time
             with index.lock:
                 index.save_ann()
         self.store.close()

@@ -202,7 +202,9 @@ class NamespaceIndex:
             self._integrate_ann()
 
     def save_ann(self) -> None:
-        """Persist the graph if it changed since it was loaded or last saved."""
+        """Persist the graph (swapping in a finished build first) if it changed
+        since it was loaded or last saved."""
+        self._integrate_ann()
         policy = self._ann_policy
         watermark = self._watermark(self.ann_change)
         if (
