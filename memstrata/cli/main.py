@@ -242,7 +242,7 @@ def namespaces(ctx: typer.Context) -> None:
 
 @app.command()
 def flush(ctx: typer.Context) -> None:
-    """Embed episodes still waiting for a vector."""
+    """Embed and extract what is still waiting, and finish index builds."""
     with _memory(ctx) as memory:
         out.print(f"embedded {memory.flush()} episode(s)")
 
