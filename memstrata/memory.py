@@ -20,7 +20,7 @@ import numpy as np
 from memstrata import validate
 from memstrata.config import Settings
 from memstrata.errors import EmbedderMismatch, InvalidInput, NotFound, ProviderError
-from memstrata.events.service import segment_sessions
+from memstrata.events.service import segment_dirty
 from memstrata.extract.base import Extractor
 from memstrata.extract.llm import LlmExtractor
 from memstrata.extract.offline import OfflineExtractor
@@ -136,9 +136,6 @@ class Memory:
         )
         stored = self._persist(ns, episodes)
         self._extract(ns)
-        segment_sessions(
-            self.store, ns, (e.session_id for e in stored), self.embedder.name, self.timings
-        )
         return stored
 
     def _extract(self, ns: str) -> None:
@@ -194,10 +191,7 @@ class Memory:
         if episode_ids is None:
             raise InvalidInput("give episode ids, or everything=True", field="purge")
         ids = [episode_ids] if isinstance(episode_ids, str) else list(episode_ids)
-        sessions = {e.session_id for e in self.store.episodes.get(ns, ids)}
-        count = self.store.episodes.purge(ns, ids)
-        segment_sessions(self.store, ns, sessions, self.embedder.name, self.timings)
-        return count
+        return self.store.episodes.purge(ns, ids)
 
     # -- reading -------------------------------------------------------------
 
@@ -357,9 +351,9 @@ class Memory:
 
     def events(self, *, session_id: str | None = None, namespace: str | None = None) -> list[Event]:
         """Events (runs of episodes that belong together), in time order."""
-        return self.store.events.list(
-            self._namespace(namespace), validate.label(session_id, "session_id")
-        )
+        ns = self._namespace(namespace)
+        segment_dirty(self.store, ns, self.embedder.name, self.timings)
+        return self.store.events.list(ns, validate.label(session_id, "session_id"))
 
     def history(
         self, record_kind: str, record_id: str, *, namespace: str | None = None
@@ -418,9 +412,6 @@ class Memory:
                 continue
             self._persist(ns, fresh)
             self._extract(ns)
-            segment_sessions(
-                self.store, ns, (e.session_id for e in fresh), self.embedder.name, self.timings
-            )
             for e in fresh:
                 if e.deleted_at is not None:
                     self.store.episodes.set_deleted(ns, e.id, e.deleted_at)
@@ -452,6 +443,8 @@ class Memory:
         if self.extractor is not None:
             for ns in self.store.structure.queued_namespaces():
                 extract_queued(self.store, self.extractor, ns, self.timings, self._matchers)
+        for ns in self.store.events.dirty_namespaces():
+            segment_dirty(self.store, ns, self.embedder.name, self.timings)
         for ns in self.namespaces():
             index = self._index(ns)
             if index is not None:

@@ -1,10 +1,15 @@
-"""The write path's segmentation stage: re-segment the tail of touched sessions."""
+"""Segmentation of the sessions that changed, run before events are read.
+
+Adding an episode marks its session (in the episode's own transaction);
+``events()``, ``flush()`` (and later a background worker) segment the marked
+sessions, so ``add()`` does not pay for it.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -66,13 +71,18 @@ def segment_session(store: Store, namespace: str, session_id: str | None, model:
     store.events.replace(namespace, covered, events)
 
 
-def segment_sessions(
-    store: Store, namespace: str, sessions: Iterable[str | None], model: str, timings: StageTimings
-) -> None:
-    """Re-segment each session; a failure is logged and retried with the next add."""
-    for session_id in dict.fromkeys(sessions):
+def segment_dirty(store: Store, namespace: str, model: str, timings: StageTimings) -> None:
+    """Segment the sessions changed since they were last segmented.
+
+    A failure is logged and the session stays marked, to be tried again.
+    """
+    failed: list[str | None] = []
+    for session_id in store.events.take_dirty(namespace):
         try:
             with timings.stage("segment"):
                 segment_session(store, namespace, session_id, model)
-        except Exception:  # the episodes are committed; events are derived and rebuilt later
+        except Exception:  # events are derived: the episodes are safe, retry later
             log.exception("segmenting session %s of %s failed", session_id, namespace)
+            failed.append(session_id)
+    if failed:
+        store.events.mark_dirty(namespace, failed)

@@ -102,3 +102,15 @@ def test_events_follow_new_turns_and_purges(memory: Memory) -> None:
     assert all(stored[0].id not in e.episode_ids for e in memory.events())
     assert sum(len(e.episode_ids) for e in memory.events()) == 9
     assert memory.events(namespace="elsewhere") == []
+
+
+def test_add_leaves_segmentation_to_the_reader(memory: Memory) -> None:
+    memory.add(TEA, session_id="s1")
+    assert memory.store.events.dirty_namespaces() == ["default"]
+    assert "segment" not in memory.timings.seconds()
+    assert len(memory.events()) == 1
+    assert memory.store.events.dirty_namespaces() == []
+    memory.add(BALL, session_id="s1", occurred_at=T + timedelta(hours=1))
+    memory.flush()
+    assert memory.store.events.dirty_namespaces() == []
+    assert len(memory.store.events.list("default")) == 2

@@ -82,6 +82,32 @@ class SqliteEvents:
                     [(seq, event.id) for seq in seqs],
                 )
 
+    def take_dirty(self, namespace: str) -> list[str | None]:
+        """Sessions changed since they were last segmented; taking them clears the marks."""
+        with self._db.write("read dirty sessions") as conn:
+            keys = [
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT session_key FROM dirty_sessions WHERE namespace = ?", (namespace,)
+                )
+            ]
+            conn.execute("DELETE FROM dirty_sessions WHERE namespace = ?", (namespace,))
+        return [key or None for key in keys]
+
+    def mark_dirty(self, namespace: str, sessions: Sequence[str | None]) -> None:
+        with self._db.write("mark sessions") as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO dirty_sessions(namespace, session_key) VALUES (?, ?)",
+                [(namespace, s or "") for s in sessions],
+            )
+
+    def dirty_namespaces(self) -> list[str]:
+        with translate_errors("read dirty sessions"):
+            rows = (
+                self._db.read().execute("SELECT DISTINCT namespace FROM dirty_sessions").fetchall()
+            )
+        return [str(r[0]) for r in rows]
+
     def list(self, namespace: str, session_id: str | None = None) -> list[Event]:
         where, params = "v.namespace = ?", [namespace]
         if session_id is not None:

@@ -190,6 +190,19 @@ def m004_note_links(conn: sqlite3.Connection) -> None:
     )
 
 
+def m005_dirty_sessions(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE dirty_sessions(
+            namespace TEXT NOT NULL,
+            session_key TEXT NOT NULL,
+            PRIMARY KEY(namespace, session_key)
+        );
+        """,
+    )
+
+
 def run_script(conn: sqlite3.Connection, script: str) -> None:
     """Execute statements one by one inside the caller's transaction.
 
@@ -210,6 +223,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m002_structured,
     m003_events,
     m004_note_links,
+    m005_dirty_sessions,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

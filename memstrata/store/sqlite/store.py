@@ -123,6 +123,10 @@ class SqliteEpisodes:
             )
         _log(conn, namespace, seq, "add")
         conn.execute("INSERT INTO extraction_queue(seq) VALUES (?)", (seq,))
+        conn.execute(
+            "INSERT OR IGNORE INTO dirty_sessions(namespace, session_key) VALUES (?, ?)",
+            (namespace, e.session_id or ""),
+        )
         return e
 
     def get(self, namespace: str, episode_ids: Sequence[str]) -> list[Episode]:
@@ -186,6 +190,14 @@ class SqliteEpisodes:
                         (namespace, *chunk),
                     )
                 ]
+                if seqs:  # their sessions get segmented again
+                    seq_marks = ",".join("?" * len(seqs))
+                    conn.execute(
+                        "INSERT OR IGNORE INTO dirty_sessions(namespace, session_key) "
+                        "SELECT namespace, coalesce(session_id, '') FROM episodes "
+                        f"WHERE seq IN ({seq_marks})",
+                        seqs,
+                    )
                 for seq in seqs:  # an event quoting a purged episode goes with it
                     conn.execute(
                         "DELETE FROM events WHERE event_id = "
@@ -210,7 +222,15 @@ class SqliteEpisodes:
                 "DELETE FROM vectors WHERE seq IN (SELECT seq FROM episodes WHERE namespace = ?)",
                 (namespace,),
             )
-            for table in ("facts", "notes", "entity_aliases", "entities", "history", "events"):
+            for table in (
+                "facts",
+                "notes",
+                "entity_aliases",
+                "entities",
+                "history",
+                "events",
+                "dirty_sessions",
+            ):
                 conn.execute(f"DELETE FROM {table} WHERE namespace = ?", (namespace,))
             conn.execute("DELETE FROM episodes WHERE namespace = ?", (namespace,))
             conn.execute("DELETE FROM changes WHERE namespace = ?", (namespace,))
