@@ -43,11 +43,6 @@ def _load_all() -> None:
             _EMBEDDERS[entry.name] = entry.load()
 
 
-def embedder_names() -> list[str]:
-    _load_all()
-    return sorted(_EMBEDDERS)
-
-
 def create_embedder(name: str, settings: Settings) -> Embedder:
     """Build the registered embedder ``name``; InvalidInput if unknown."""
     _load_all()
