@@ -12,11 +12,17 @@ from memstrata.model import Episode
 T = datetime(2023, 7, 1, 10, 0, tzinfo=UTC)
 
 
-def facts_of(text: str, speaker: str | None = "Maya") -> list[tuple[str, str, str]]:
-    episode = Episode(
+def said(text: str, speaker: str | None = "Maya") -> Episode:
+    return Episode(
         id="e", namespace="n", content=text, occurred_at=T, recorded_at=T, speaker=speaker
     )
-    return [(f.subject, f.predicate, f.object) for f in OfflineExtractor().extract([episode]).facts]
+
+
+def facts_of(text: str, speaker: str | None = "Maya") -> list[tuple[str, str, str]]:
+    return [
+        (f.subject, f.predicate, f.object)
+        for f in OfflineExtractor().extract([said(text, speaker)]).facts
+    ]
 
 
 @pytest.mark.parametrize(
@@ -64,27 +70,13 @@ def test_first_person_without_a_speaker_is_the_user() -> None:
 
 
 def test_relative_time_sets_valid_at() -> None:
-    episode = Episode(
-        id="e",
-        namespace="n",
-        content="I moved to Lyon two weeks ago.",
-        occurred_at=T,
-        recorded_at=T,
-        speaker="Maya",
-    )
+    episode = said("I moved to Lyon two weeks ago.")
     (fact,) = OfflineExtractor().extract([episode]).facts
     assert fact.valid_at == datetime(2023, 6, 12, tzinfo=UTC)
 
 
 def test_corrections_are_flagged() -> None:
-    episode = Episode(
-        id="e",
-        namespace="n",
-        content="Actually, I live in Marseille.",
-        occurred_at=T,
-        recorded_at=T,
-        speaker="Maya",
-    )
+    episode = said("Actually, I live in Marseille.")
     (fact,) = OfflineExtractor().extract([episode]).facts
     assert fact.correction
 
@@ -124,7 +116,5 @@ def test_first_person_is_rewritten_with_agreement() -> None:
     ],
 )
 def test_hostile_text_extracts_without_raising(text: str) -> None:
-    episode = Episode(
-        id="e", namespace="n", content=text, occurred_at=T, recorded_at=T, speaker="Maya"
-    )
+    episode = said(text)
     OfflineExtractor().extract([episode])
