@@ -108,6 +108,7 @@ class Scenario:
     current: list[tuple[str, str, str]] = field(default_factory=list)
     closed: list[tuple[str, str, str, datetime]] = field(default_factory=list)
     retracted: list[tuple[str, str, str]] = field(default_factory=list)
+    dated: list[tuple[str, str, str, datetime]] = field(default_factory=list)
 
 
 def _timeline(rng: random.Random) -> Callable[[], datetime]:
@@ -221,7 +222,44 @@ def relative(rng: random.Random, s: Scenario, tick: Callable[[], datetime]) -> N
     s.closed.append((sibling, "lives_in", a, max(last_week, t2)))
 
 
-FAMILIES = [move, job, breakup, birthday, preferences, correction, repeats, relative]
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def redate(rng: random.Random, s: Scenario, tick: Callable[[], datetime]) -> None:
+    city = rng.choice(CITIES)
+    said, meant = rng.sample(range(7), 2)
+    when = _say(s, rng, tick, f"I went to {city} on {WEEKDAYS[said]}.")
+    s.turns.append(
+        (f"Actually it was {WEEKDAYS[meant]}, not {WEEKDAYS[said]}.", when + timedelta(minutes=3))
+    )
+    s.retracted.append((s.speaker, "visited", city))
+    s.current.append((s.speaker, "visited", city))
+    s.dated.append(
+        (s.speaker, "visited", city, _day(when) - timedelta(days=(when.weekday() - meant) % 7))
+    )
+
+
+def recast(rng: random.Random, s: Scenario, tick: Callable[[], datetime]) -> None:
+    wrong, right = rng.sample([n for n in NAMES if n != s.speaker], 2)
+    when = _say(s, rng, tick, f"I met {wrong} at the market yesterday.")
+    fix = rng.choice([f"Sorry, I meant {right}, not {wrong}.", f"Actually it was {right}."])
+    s.turns.append((fix, when + timedelta(minutes=3)))
+    s.retracted.append((s.speaker, "met", wrong))
+    s.current.append((s.speaker, "met", right))
+
+
+FAMILIES = [
+    move,
+    job,
+    breakup,
+    birthday,
+    preferences,
+    correction,
+    repeats,
+    relative,
+    redate,
+    recast,
+]
 # What each storyline says about the speaker: a second storyline in the same
 # conversation must not touch the first one's predicates.
 TOUCHES = {
@@ -233,6 +271,8 @@ TOUCHES = {
     correction: {"lives_in"},
     repeats: {"allergic_to"},
     relative: {"has_sister"},
+    redate: {"visited"},
+    recast: {"met"},
 }
 
 
@@ -285,6 +325,13 @@ def _check(memory: Memory, s: Scenario, namespace: str) -> tuple[int, int, list[
             failures.append(
                 f"{s.name}: expected {subject} {predicate} {obj} closed at {at:%Y-%m-%d}"
             )
+    for subject, predicate, obj, at in s.dated:
+        total += 1
+        live = [f for f in find(subject, predicate, obj) if f.expired_at is None]
+        if len(live) == 1 and live[0].valid_at == at:
+            ok += 1
+        else:
+            failures.append(f"{s.name}: expected {subject} {predicate} {obj} on {at:%Y-%m-%d}")
     for subject, predicate, obj in s.retracted:
         total += 1
         if [f for f in find(subject, predicate, obj) if f.expired_at is not None]:

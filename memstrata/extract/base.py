@@ -42,6 +42,22 @@ class FactDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class CorrectionDraft:
+    """A correction that names no whole fact ("actually it was Tuesday", "sorry,
+    I meant Clara, not Anna"): it amends the speaker's latest fact stated before
+    it. ``when`` re-dates that fact; ``value`` replaces its object, and
+    ``wrong`` (the value said to be wrong) picks which fact is meant."""
+
+    subject: str
+    statement: str
+    episode_id: str
+    stated_at: datetime
+    when: datetime | None = None
+    value: str | None = None
+    wrong: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class NoteDraft:
     kind: NoteKind
     text: str
@@ -60,6 +76,7 @@ class Extraction:
     entities: list[EntityDraft] = field(default_factory=list)
     facts: list[FactDraft] = field(default_factory=list)
     notes: list[NoteDraft] = field(default_factory=list)
+    corrections: list[CorrectionDraft] = field(default_factory=list)
     source: str | None = None
 
 

@@ -13,9 +13,23 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from memstrata.extract.base import EntityDraft, Extraction, FactDraft, NoteDraft
-from memstrata.extract.patterns import CORRECTION, PATTERNS, PETS, RELATIONS, Pattern
-from memstrata.extract.timeexpr import resolve
+from memstrata.extract.base import (
+    CorrectionDraft,
+    EntityDraft,
+    Extraction,
+    FactDraft,
+    NoteDraft,
+)
+from memstrata.extract.patterns import (
+    CORRECTED_VALUE,
+    CORRECTION,
+    PATTERNS,
+    PETS,
+    RELATIONS,
+    WRONG_VALUE,
+    Pattern,
+)
+from memstrata.extract.timeexpr import TimeSpan, resolve
 from memstrata.index.analyzer import analyze
 from memstrata.model import Episode, NoteKind
 
@@ -75,7 +89,8 @@ _OPINION = re.compile(
 _EVENT = re.compile(
     r"\b(?:went|visited|started|finished|got|had|moved|adopted|met|saw|took|made|bought|"
     r"joined|won|lost|ran|attended|celebrated|traveled|travelled|graduated|married|"
-    r"painted|wrote|read|cooked|baked|signed|booked|quit|left|came|began|received)\b",
+    r"painted|wrote|read|cooked|baked|signed|booked|quit|left|came|began|received|flew|drove|"
+    r"been to|ran into|bumped into)\b",
     re.I,
 )
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|my|My|me|mine|myself|we|We|our|Our)\b")
@@ -193,7 +208,10 @@ class OfflineExtractor:
                 if spans and spans[0].start <= episode.occurred_at
                 else episode.occurred_at
             )
+            before = len(out.facts)
             named = self._facts(sentence, episode, speaker, valid_at, out)
+            if len(out.facts) == before and CORRECTION.search(sentence):
+                self._correction(sentence, spans, episode, speaker, out)
             mentioned = [n for n in named if n != speaker]
             for match in _PROPER.finditer(sentence):
                 if match.start() == 0 and " " not in match.group(0):
@@ -212,6 +230,45 @@ class OfflineExtractor:
                 out.notes.append(
                     NoteDraft(kind, text, keywords, speaker, valid_at, episode.id, tags)
                 )
+
+    def _correction(
+        self,
+        sentence: str,
+        spans: list[TimeSpan],
+        episode: Episode,
+        speaker: str,
+        out: Extraction,
+    ) -> None:
+        """'Actually it was Tuesday' / 'sorry, I meant Clara, not Anna'."""
+        statement = first_person_to(speaker, sentence)
+        if spans:
+            out.corrections.append(
+                CorrectionDraft(
+                    speaker, statement, episode.id, episode.occurred_at, when=spans[0].start
+                )
+            )
+            return
+        value = next(
+            (
+                name
+                for m in CORRECTED_VALUE.finditer(sentence)
+                if (name := _clean_subject(m.group("value"), None)) and name != speaker
+            ),
+            None,
+        )
+        if value is None:
+            return
+        wrong = WRONG_VALUE.search(sentence)
+        out.corrections.append(
+            CorrectionDraft(
+                speaker,
+                statement,
+                episode.id,
+                episode.occurred_at,
+                value=value,
+                wrong=None if wrong is None else _clean_subject(wrong.group("wrong"), None),
+            )
+        )
 
     def _facts(
         self,

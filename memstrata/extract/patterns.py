@@ -111,12 +111,23 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("allergic_to", rf"{SUBJECT}(?:'m|’m| am| is)\s+(?:very\s+|severely\s+|deathly\s+)?allergic\s+to\s+(?P<object>[a-z][a-z\- ]{{2,30}}?)(?=[,.!?;]|\s+(?:and|so|but)\b|$)", None),
     _p("likes", rf"{SUBJECT}{ADVERB}\s+(?:love|loves|like|likes|enjoy|enjoys|adore|adores)\s+(?P<object>[A-Za-z][\w\- ]{{2,40}}?)(?=[,.!?;]|\s+(?:and|so|but|because|when)\b|$)", None),
     _p("dislikes", rf"{SUBJECT}{ADVERB}\s+(?:hate|hates|dislike|dislikes|can't stand|can’t stand|cannot stand)\s+(?P<object>[A-Za-z][\w\- ]{{2,40}}?)(?=[,.!?;]|\s+(?:and|so|but|because|when)\b|$)", None),
+    _p("visited", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:went|been|traveled|travelled|flew|drove|took a trip)\s+(?:back\s+|over\s+)?to\s+(?P<object>{NAME})", "place"),
+    _p("visited", rf"{SUBJECT}{AUX}{ADVERB}\s+visited\s+(?P<object>{NAME})", "place"),
+    _p("met", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:met|met up with|ran into|bumped into)\s+(?P<object>{NAME})", "person"),
     _p("has_relation", rf"\b(?P<subject>[Mm]y)\s+(?:new\s+|little\s+|older\s+|younger\s+|big\s+|baby\s+|best\s+)?(?P<relation>{_RELATION})\s*,?\s+(?:is\s+called\s+|called\s+|named\s+)?(?P<object>{NAME})", "person"),
     _p("has_relation", rf"{SUBJECT}(?:\s+have|\s+has|\s+got|\s+adopted|\s+just adopted){ADVERB}\s+(?:a|an|another)\s+(?:new\s+|little\s+)?(?P<relation>{_RELATION})\s*,?\s+(?:called\s+|named\s+)?(?P<object>{NAME})", "person"),
 )
 # fmt: on
 
+# Predicates of dated happenings: a correction may re-date them.
+EVENTS = frozenset({"visited", "met"})
+
 CORRECTION = re.compile(
     r"\b(?:actually|correction|i meant|i mean|sorry,? i|to be clear|no wait|scratch that|i misspoke)\b",
     re.IGNORECASE,
 )
+# What a correction that names no whole fact says instead ("I meant Clara, not Anna").
+CORRECTED_VALUE = re.compile(
+    rf"\b(?:was|meant|mean|is|it['’]s)\s+(?:in\s+|at\s+|with\s+|to\s+)?(?P<value>{NAME})"
+)
+WRONG_VALUE = re.compile(rf"\bnot\s+(?:in\s+|at\s+|with\s+|to\s+)?(?P<wrong>{NAME})")

@@ -128,6 +128,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b({_NUM}\s+{_UNIT}\s+ago)\b"), "ago"),
     (re.compile(rf"\b((last|next|this|past|coming)\s+{_UNIT})\b"), "relative_unit"),
     (re.compile(rf"\b((last|next|this|on|coming)\s+{_WEEKDAY})\b"), "weekday"),
+    (re.compile(rf"\b((was|were)\s+{_WEEKDAY})\b"), "weekday"),
     (
         re.compile(rf"\b(({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}}))\b"),
         "month_day_year",
@@ -182,7 +183,7 @@ def _interval(kind: str, m: re.Match[str], anchor: datetime) -> tuple[datetime, 
         direction = {"last": -1, "past": -1, "next": 1, "coming": 1, "this": 0}[m.group(2)]
         return _shift(anchor, m.group(3), direction)
     if kind == "weekday":
-        direction = {"last": -1, "next": 1, "coming": 1, "this": 0, "on": 0}[m.group(2)]
+        direction = {"last": -1, "next": 1, "coming": 1}.get(m.group(2), 0)
         return _weekday(anchor, WEEKDAYS[m.group(3)], direction)
     if kind in ("month_day_year", "day_month_year"):
         month_name, day, year = (

@@ -9,12 +9,13 @@ than the current fact is kept as history, closed where the current one begins.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from memstrata.extract.base import FactDraft
-from memstrata.extract.patterns import SINGLE_VALUED
+from memstrata.extract.base import CorrectionDraft, FactDraft
+from memstrata.extract.patterns import EVENTS, SINGLE_VALUED
 from memstrata.model import Entity, Fact
-from memstrata.resolve.entities import normalise
+from memstrata.resolve.entities import EntityResolver, normalise
 from memstrata.store.base import ChangeSet, StructureStore
 
 # A new value of one predicate also ends the open facts of others.
@@ -46,6 +47,9 @@ class FactResolver:
         self._namespace = namespace
         self._now = now
         self._open: dict[tuple[str, str], list[Fact]] = {}
+        # Facts made in this pass, in order, with when they were said.
+        self._made: list[tuple[Fact, datetime]] = []
+        self._expired: list[tuple[str, datetime]] = []
 
     def _current(self, subject_id: str, predicate: str) -> list[Fact]:
         key = (subject_id, predicate)
@@ -101,11 +105,81 @@ class FactResolver:
             expired_at=None,
             episode_ids=(draft.episode_id,),
         )
-        changes.facts.append(fact)
-        changes.sources.append(("fact", fact.id, draft.episode_id))
-        changes.history.append(("fact", fact.id, "create", "extracted", (draft.episode_id,)))
+        self._add(fact, draft.stated_at or draft.valid_at, "extracted", draft.episode_id, changes)
         if invalid_at is None:
             current.append(fact)
+
+    def _add(
+        self, fact: Fact, stated_at: datetime, reason: str, episode_id: str, changes: ChangeSet
+    ) -> None:
+        changes.facts.append(fact)
+        for source in fact.episode_ids:
+            changes.sources.append(("fact", fact.id, source))
+        changes.history.append(("fact", fact.id, "create", reason, (episode_id,)))
+        self._made.append((fact, stated_at))
+
+    def correct(
+        self,
+        draft: CorrectionDraft,
+        subject: Entity,
+        entities: EntityResolver,
+        changes: ChangeSet,
+    ) -> tuple[Fact, Fact] | None:
+        """Amend the subject's latest fact said before the correction: expire it and
+        state it again re-dated or with the corrected value. Returns (old, new)."""
+        target = self._latest(subject.id, draft)
+        if target is None:
+            return None
+        valid_at, obj, object_id = target.valid_at, target.object, target.object_id
+        if draft.when is not None:
+            if draft.when == target.valid_at:
+                return None
+            valid_at = draft.when
+        if draft.value is not None:
+            if target.object_id is None:
+                obj = draft.value
+            else:
+                (was,) = self._store.entities(self._namespace, ids=[target.object_id])
+                entity = entities.resolve(draft.value, was.kind, draft.episode_id, changes)
+                if entity is None or entity.id == target.object_id:
+                    return None
+                obj, object_id = entity.name, entity.id
+        new = replace(
+            target,
+            id=uuid.uuid4().hex,
+            object=obj,
+            object_id=object_id,
+            statement=f"{target.statement} [corrected: {draft.statement}]",
+            valid_at=valid_at,
+            created_at=self._now,
+            episode_ids=(*target.episode_ids, draft.episode_id),
+        )
+        self._expire(target, new.id, draft.episode_id, changes)
+        self._add(new, draft.stated_at, f"correction: {draft.statement}", draft.episode_id, changes)
+        if new.invalid_at is None:
+            self._current(subject.id, new.predicate).append(new)
+        return target, new
+
+    def _latest(self, subject_id: str, draft: CorrectionDraft) -> Fact | None:
+        """The subject's most recently stated fact still believed, said before the
+        correction (and holding the value it calls wrong, when it names one)."""
+        made = [f for f, said in sorted(self._made, key=lambda m: m[1]) if said <= draft.stated_at]
+        stored = sorted(
+            self._store.facts(self._namespace, subject_id=subject_id),
+            key=lambda f: (f.created_at, f.valid_at),
+        )
+        expired = {old for old, _ in self._expired}
+        for fact in reversed([*stored, *made]):
+            if fact.subject_id != subject_id or fact.expired_at is not None or fact.id in expired:
+                continue
+            if draft.when is not None and fact.predicate not in EVENTS:
+                continue
+            if draft.wrong is not None and normalise(fact.object) != normalise(draft.wrong):
+                continue
+            if draft.value is not None and draft.wrong is None and fact.object_id is None:
+                continue
+            return fact
+        return None
 
     def _close(self, old: Fact, at: datetime, by: str, episode_id: str, changes: ChangeSet) -> None:
         changes.closed.append((old.id, at))
@@ -114,6 +188,7 @@ class FactResolver:
 
     def _expire(self, old: Fact, by: str, episode_id: str, changes: ChangeSet) -> None:
         changes.expired.append((old.id, self._now))
+        self._expired.append((old.id, self._now))
         changes.history.append(("fact", old.id, "expire", f"corrected by fact {by}", (episode_id,)))
         self._drop(old)
 

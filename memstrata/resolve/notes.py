@@ -8,7 +8,7 @@ from datetime import datetime
 
 from memstrata.extract.base import NoteDraft
 from memstrata.index.analyzer import analyze
-from memstrata.model import Note
+from memstrata.model import Fact, Note
 from memstrata.store.base import ChangeSet, StructureStore
 
 
@@ -40,10 +40,11 @@ class NoteResolver:
         self._batch: dict[tuple[str, str | None], Note] = {}
         self._by_keyword: dict[str, list[Note]] = {}
 
-    def resolve(self, draft: NoteDraft, changes: ChangeSet) -> None:
+    def resolve(self, draft: NoteDraft, changes: ChangeSet) -> Note | None:
+        """The note the draft became: a new one, or the one it merged into."""
         key = note_key(draft.text)
         if not key:
-            return
+            return None
         same = self._batch.get((key, draft.speaker))
         if same is None:
             stored = self._store.notes(self._namespace, norm=key, speaker=draft.speaker, limit=1)
@@ -57,7 +58,7 @@ class NoteResolver:
         if same is not None:
             changes.sources.append(("note", same.id, draft.episode_id))
             changes.history.append(("note", same.id, "merge", reason, (draft.episode_id,)))
-            return
+            return same
         note = Note(
             id=uuid.uuid4().hex,
             namespace=self._namespace,
@@ -79,6 +80,26 @@ class NoteResolver:
         self._batch[(key, draft.speaker)] = note
         for keyword in set(note.keywords):
             self._by_keyword.setdefault(keyword, []).append(note)
+        return note
+
+    def link_correction(self, note: Note, wrong: Fact, changes: ChangeSet) -> None:
+        """Link a correcting note to the notes that stated what it corrects, and
+        say so in their history (they stay: the episodes said what they said)."""
+        keywords = list(dict.fromkeys(analyze(wrong.statement)))
+        said = set(wrong.episode_ids)
+        for other in self._candidates(keywords, note.id).values():
+            if not said & set(other.episode_ids):
+                continue
+            changes.links.append((note.id, other.id, 1.0, f"corrects {wrong.predicate}"))
+            changes.history.append(
+                (
+                    "note",
+                    other.id,
+                    "correct",
+                    f"corrected by note {note.id}: {note.text}",
+                    (note.episode_ids[-1],),
+                )
+            )
 
     def _candidates(self, keywords: Sequence[str], exclude: str | None = None) -> dict[str, Note]:
         found = {

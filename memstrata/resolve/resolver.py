@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from memstrata.extract.base import Extraction
+from memstrata.model import Fact
 from memstrata.resolve.contradictions import FactResolver
 from memstrata.resolve.entities import EntityResolver
 from memstrata.resolve.matchers import NameMatcher
@@ -36,6 +37,17 @@ def resolve(
         )
         if subject is not None:
             facts.resolve(draft, subject, obj, changes)
+    corrected: dict[str, Fact] = {}
+    for correction in extraction.corrections:
+        subject = entities.resolve(correction.subject, "person", correction.episode_id, changes)
+        if subject is None:
+            continue
+        done = facts.correct(correction, subject, entities, changes)
+        if done is not None:
+            corrected[correction.episode_id] = done[0]
     for note in extraction.notes:
-        notes.resolve(note, changes)
+        made = notes.resolve(note, changes)
+        wrong = corrected.get(note.episode_id)
+        if made is not None and wrong is not None:
+            notes.link_correction(made, wrong, changes)
     return changes

@@ -46,6 +46,48 @@ def test_a_correction_expires_the_old_fact(memory: Memory) -> None:
     assert [h.action for h in memory.history("fact", lyon.id)] == ["create", "expire"]
 
 
+def test_a_correction_of_the_day_re_dates_the_event(memory: Memory) -> None:
+    thursday = datetime(2023, 5, 11, 15, 0, tzinfo=UTC)
+    said = memory.add(
+        "I went to Lyon on Monday with my sister Eva.", speaker="Ana", occurred_at=thursday
+    )
+    fix = memory.add(
+        "Actually it was Tuesday, not Monday.",
+        speaker="Ana",
+        occurred_at=T0.replace(day=11, hour=15, minute=2),
+    )
+    wrong, right = memory.facts("Ana", "visited")
+    assert wrong.valid_at == datetime(2023, 5, 8, tzinfo=UTC) and wrong.expired_at is not None
+    assert right.valid_at == datetime(2023, 5, 9, tzinfo=UTC) and right.expired_at is None
+    assert right.episode_ids == (said[0].id, fix[0].id)
+    assert [h.action for h in memory.history("fact", wrong.id)] == ["create", "expire"]
+    (sister,) = memory.facts("Ana", "has_sister")
+    assert sister.expired_at is None  # only the dated happening is amended
+    (stated,) = [n for n in memory.notes() if "Lyon" in n.text]
+    assert [h.action for h in memory.history("note", stated.id)] == ["create", "correct"]
+
+
+def test_a_correction_naming_someone_else_replaces_the_object(memory: Memory) -> None:
+    memory.add("I met Clara at the market.", speaker="Ana", occurred_at=T0)
+    memory.add("I moved to Lyon.", speaker="Ana", occurred_at=T0.replace(minute=57))
+    memory.add("Sorry, I meant Chloe, not Clara.", speaker="Ana", occurred_at=T1)
+    clara, chloe = memory.facts("Ana", "met")
+    assert (clara.object, chloe.object) == ("Clara", "Chloe")
+    assert clara.expired_at is not None and chloe.expired_at is None
+    assert chloe.valid_at == clara.valid_at
+    (lyon,) = memory.facts("Ana", "lives_in")
+    assert lyon.expired_at is None  # "not Clara" picked the fact that is meant
+    assert [f.subject for f in memory.neighbors("Chloe")] == ["Ana"]
+
+
+def test_a_correction_with_nothing_to_amend_changes_nothing(memory: Memory) -> None:
+    memory.add("Actually it was Tuesday.", speaker="Ana", occurred_at=T0)
+    memory.add("I live in Lyon", speaker="Ana", occurred_at=T1)
+    memory.add("Actually it was Friday.", speaker="Ana", occurred_at=T2)
+    (lyon,) = memory.facts("Ana")
+    assert lyon.object == "Lyon" and lyon.expired_at is None
+
+
 def test_an_older_statement_does_not_override_the_current_fact(memory: Memory) -> None:
     memory.add("I work at Acme Corp", speaker="Ana", occurred_at=T2)
     memory.add("I work at Globex", speaker="Ana", occurred_at=T0)

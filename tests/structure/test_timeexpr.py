@@ -22,6 +22,7 @@ CASES = [
     ("see you tomorrow", "tomorrow", date(2023, 7, 2), date(2023, 7, 3)),
     ("we met last Friday", "last Friday", date(2023, 6, 30), date(2023, 7, 1)),
     ("next Monday works", "next Monday", date(2023, 7, 3), date(2023, 7, 4)),
+    ("actually it was Tuesday", "was Tuesday", date(2023, 6, 27), date(2023, 6, 28)),
     ("two weeks ago I quit", "two weeks ago", date(2023, 6, 12), date(2023, 6, 19)),
     ("3 days ago", "3 days ago", date(2023, 6, 28), date(2023, 6, 29)),
     ("a few months ago", "a few months ago", date(2023, 4, 1), date(2023, 5, 1)),
