@@ -42,10 +42,26 @@ def _scores(tp: Counter[str], fp: Counter[str], fn: Counter[str]) -> dict[str, d
     return out
 
 
+MENTIONS = ("date", "quantity", "thing")
+
+
+def _count(
+    counts: tuple[Counter[str], Counter[str], Counter[str]],
+    label: str,
+    got: set[str],
+    wanted: set[str],
+) -> None:
+    tp, fp, fn = counts
+    tp[label] += len(got & wanted)
+    fp[label] += len(got - wanted)
+    fn[label] += len(wanted - got)
+
+
 def evaluate(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:
     extractor = OfflineExtractor()
     counts: dict[str, tuple[Counter[str], Counter[str], Counter[str]]] = {
-        name: (Counter(), Counter(), Counter()) for name in ("facts", "notes", "entities")
+        name: (Counter(), Counter(), Counter())
+        for name in ("facts", "notes", "entities", "mentions")
     }
     for i, row in enumerate(rows):
         episode = Episode(
@@ -73,12 +89,12 @@ def evaluate(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]
             if row["kind"] is not None:
                 fn[row["kind"]] += 1
         speaker = normalise(row["speaker"])
-        names = {normalise(e.name) for e in result.entities} - {speaker}
-        wanted = {normalise(n) for n in row["entities"]}
-        tp, fp, fn = counts["entities"]
-        tp["entity"] += len(names & wanted)
-        fp["entity"] += len(names - wanted)
-        fn["entity"] += len(wanted - names)
+        names = {normalise(e.name) for e in result.entities if e.kind not in MENTIONS} - {speaker}
+        _count(counts["entities"], "entity", names, {normalise(n) for n in row["entities"]})
+        for mention in MENTIONS:
+            got_kind = {normalise(e.name) for e in result.entities if e.kind == mention}
+            wanted = {normalise(n) for n in row.get("mentions", {}).get(mention, [])}
+            _count(counts["mentions"], mention, got_kind, wanted)
     return {name: _scores(*c) for name, c in counts.items()}
 
 

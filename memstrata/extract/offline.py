@@ -30,7 +30,7 @@ from memstrata.extract.patterns import (
     Pattern,
 )
 from memstrata.extract.timeexpr import TimeSpan, resolve
-from memstrata.index.analyzer import analyze
+from memstrata.index.analyzer import STOP_WORDS, analyze
 from memstrata.model import Episode, NoteKind
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])|\n+")
@@ -114,6 +114,82 @@ _REWRITES = [
 ]
 
 
+_QUANTITY = re.compile(
+    r"(?<![\w$€£])(?:[$€£]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|million|billion)\b)?"
+    r"|\d[\d,]*(?:\.\d+)?\s?%(?!\w)"
+    r"|(?:\d[\d,]*(?:\.\d+)?|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|thirty|forty|fifty|hundred|a hundred|a dozen|dozens of|hundreds of)"
+    r"\s+(?P<unit>[a-z][a-z\-]+(?:\s+[a-z][a-z\-]+)?)\b)",
+    re.I,
+)
+_UNITS = frozenset({"km", "kg", "lbs", "mph", "cm", "ml"})
+_POSSESSED = re.compile(r"\b(?:[Mm]y|[Oo]ur)\s+((?:[a-z][a-z\-]*(?:['’]s)?\s+){0,2}[a-z][a-z\-]*)")
+# Words that end a possessed noun phrase ("my pottery class yesterday", "my job starts").
+_PHRASE_STOP = frozenset(
+    """
+    yesterday today tomorrow tonight last next this every whole own very really so too
+    again ago now then still just always never also even back first later soon
+    opinion mind way life god gosh goodness part turn pleasure heart
+    lives loves works likes hates starts sleeps makes takes gives goes says needs wants
+    seems looks feels comes gets keeps runs plays helps calls sends means costs meets
+    won read went made took got had saw came ran left lost met paid sent told gave bought
+    brought thought felt kept found began broke wrote spent built
+    """.split()
+)
+
+
+def _unit(words: list[str]) -> list[str]:
+    """The unit of a quantity: a plural noun, maybe after one modifier ('3 new paintings')."""
+    for size in (1, 2):
+        head = words[:size]
+        if len(head) < size or set(head) & STOP_WORDS:
+            return []
+        if head[-1] in _UNITS or (head[-1].endswith("s") and len(head[-1]) > 3):
+            return head
+    return []
+
+
+_LY_NOUNS = frozenset({"family", "belly", "jelly", "rally", "ally", "lily", "butterfly", "supply"})
+
+
+def _modifier_or_verb(word: str) -> bool:
+    """An adverb ('really') or a past form ('painted'): the noun phrase has ended."""
+    if word.endswith("ly"):
+        return word not in _LY_NOUNS
+    return len(word) > 4 and word.endswith("ed") and not word.endswith("eed")
+
+
+def mentions(
+    sentence: str, speaker: str, spans: Sequence[TimeSpan], episode_id: str
+) -> list[EntityDraft]:
+    """Dates (canonical labels of the resolved times), quantities ('3 kids', '$500')
+    and the things the speaker calls theirs ("Maya's pottery class")."""
+    found: list[tuple[str, str]] = [(span.label, "date") for span in spans]
+    lowered = sentence.lower()
+    starts = [(lowered.find(span.text.lower()), len(span.text)) for span in spans]
+    taken = [(start, start + size) for start, size in starts if start >= 0]
+    for match in _QUANTITY.finditer(sentence):
+        if any(a <= match.start() < b for a, b in taken):
+            continue
+        if match.group("unit") is None:
+            found.append((" ".join(match.group(0).lower().split()), "quantity"))
+            continue
+        unit = _unit(match.group("unit").lower().split())
+        if unit:
+            number = sentence[match.start() : match.start("unit")].lower().split()
+            found.append((" ".join([*number, *unit]), "quantity"))
+    for match in _POSSESSED.finditer(sentence):
+        words: list[str] = []
+        for word in match.group(1).split():
+            if word in STOP_WORDS or word in _PHRASE_STOP or _modifier_or_verb(word):
+                break
+            words.append(word)
+        if not words or words[-1] in RELATIONS or words[-1].rstrip("s") in RELATIONS:
+            continue  # "my sister Anna", "my brothers": people, found as relations
+        found.append((f"{speaker}'s {' '.join(words)}", "thing"))
+    return [EntityDraft(name, kind, episode_id) for name, kind in dict.fromkeys(found)]
+
+
 def sentences(text: str) -> Iterator[str]:
     """Sentences of a text (bounded, so a 10k-word turn stays cheap)."""
     for count, raw in enumerate(_SENTENCE.split(text)):
@@ -194,13 +270,16 @@ class OfflineExtractor:
 
     def extract(self, episodes: Sequence[Episode]) -> Extraction:
         out = Extraction()
+        speakers: set[str] = set()
         for episode in episodes:
-            self._episode(episode, out)
+            speaker = episode.speaker or episode.role or "user"  # who "I" is
+            if speaker not in speakers:  # the speaker is cited where facts name them
+                speakers.add(speaker)
+                out.entities.append(EntityDraft(speaker, "person", episode.id))
+            self._episode(episode, speaker, out)
         return out
 
-    def _episode(self, episode: Episode, out: Extraction) -> None:
-        speaker = episode.speaker or episode.role or "user"  # who "I" is
-        out.entities.append(EntityDraft(speaker, "person", episode.id))
+    def _episode(self, episode: Episode, speaker: str, out: Extraction) -> None:
         for sentence in sentences(episode.content):
             spans = resolve(sentence, episode.occurred_at)
             valid_at = (
@@ -221,6 +300,7 @@ class OfflineExtractor:
                     guess = _kind_from_context(sentence[: match.start()])
                     out.entities.append(EntityDraft(name, guess, episode.id))
                     mentioned.append(name)
+            out.entities.extend(mentions(sentence, speaker, spans, episode.id))
             kind = classify(sentence)
             if kind is not None:
                 text = first_person_to(speaker, sentence)

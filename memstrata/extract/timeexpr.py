@@ -49,6 +49,22 @@ class TimeSpan:
     start: datetime
     end: datetime
 
+    @property
+    def label(self) -> str:
+        """A canonical name for the interval: '2023-05-08', 'week of 2023-05-08',
+        '2023-05', '2023', or 'start to end' for anything else."""
+        days = (self.end - self.start).days
+        day = self.start.date().isoformat()
+        if days == 1:
+            return day
+        if days == 7 and self.start.weekday() == 0:
+            return f"week of {day}"
+        if self.start.day == 1 and _add_months(self.start, 1) == self.end:
+            return day[:7]
+        if self.start.month == self.start.day == 1 and self.end.year == self.start.year + 1:
+            return day[:4]
+        return f"{day} to {(self.end - timedelta(days=1)).date().isoformat()}"
+
 
 def _day(at: datetime) -> datetime:
     return at.replace(hour=0, minute=0, second=0, microsecond=0)

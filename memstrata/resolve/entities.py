@@ -21,6 +21,8 @@ _JUNK = re.compile(r"[^\w\s\-&]")
 # Spelling variants are matched only for names this long (short names collide).
 MIN_FUZZY_LENGTH = 5
 FUZZY_THRESHOLD = 0.72
+# Kinds whose names are canonical labels ('2023-05-08', '3 kids'): exact matches only.
+EXACT_KINDS = frozenset({"date", "quantity"})
 
 
 def normalise(name: str) -> str:
@@ -64,13 +66,17 @@ class EntityResolver:
         self._matchers = matchers
         self._batch: dict[str, Entity] = {}
         self._names: list[tuple[str, str, str]] | None = None
+        self._grams: dict[str, list[int]] = {}  # trigram -> indexes into _names
         self._by_id: dict[str, Entity] = {}
+        self._cited: set[tuple[str, str]] = set()
 
     def resolve(self, name: str, kind: str, episode_id: str, changes: ChangeSet) -> Entity | None:
         norm = normalise(name)
         if not norm:
             return None
         found = self._batch.get(norm) or self._store.entity_by_norm(self._namespace, norm)
+        if found is not None and (found.id, episode_id) not in self._cited:
+            changes.sources.append(("entity", found.id, episode_id))  # every mention cited
         if found is None:
             match = self._similar(norm, kind) or self._ask_matchers(norm, kind)
             if match is not None:
@@ -89,15 +95,25 @@ class EntityResolver:
             changes.history.append(
                 ("entity", found.id, "create", f"mentioned as a {kind}", (episode_id,))
             )
-            self._known_names().append((found.id, norm, kind))
+            self._remember(found.id, norm, kind)
             self._by_id[found.id] = found
         self._batch[norm] = found
+        self._cited.add((found.id, episode_id))
         return found
 
     def _known_names(self) -> list[tuple[str, str, str]]:
         if self._names is None:
-            self._names = self._store.entity_names(self._namespace)
+            self._names = []
+            for entity_id, norm, kind in self._store.entity_names(self._namespace):
+                self._remember(entity_id, norm, kind)
         return self._names
+
+    def _remember(self, entity_id: str, norm: str, kind: str) -> None:
+        names = self._known_names()
+        if kind not in EXACT_KINDS and len(norm) >= MIN_FUZZY_LENGTH:
+            for gram in trigrams(norm):
+                self._grams.setdefault(gram, []).append(len(names))
+        names.append((entity_id, norm, kind))
 
     def _entity(self, entity_id: str) -> Entity:
         if entity_id not in self._by_id:
@@ -105,11 +121,23 @@ class EntityResolver:
         return self._by_id[entity_id]
 
     def _similar(self, norm: str, kind: str) -> tuple[Entity, str] | None:
-        if len(norm) < MIN_FUZZY_LENGTH:
+        """The most similar known spelling, found through the trigram index: a
+        name sharing fewer than FUZZY_THRESHOLD of the mention's trigrams cannot
+        reach the threshold, so only names that share enough are scored."""
+        if len(norm) < MIN_FUZZY_LENGTH or kind in EXACT_KINDS:
             return None
+        names, grams = self._known_names(), trigrams(norm)
+        shared: dict[int, int] = {}
+        for gram in grams:
+            for index in self._grams.get(gram, ()):
+                shared[index] = shared.get(index, 0) + 1
+        needed = FUZZY_THRESHOLD * len(grams)
         best, best_score = None, FUZZY_THRESHOLD
-        for entity_id, other, other_kind in self._known_names():
-            if abs(len(other) - len(norm)) > 3 or len(other) < MIN_FUZZY_LENGTH:
+        for index, count in shared.items():
+            if count < needed:
+                continue
+            entity_id, other, other_kind = names[index]
+            if abs(len(other) - len(norm)) > 3:
                 continue
             if kind != other_kind and "other" not in (kind, other_kind):
                 continue

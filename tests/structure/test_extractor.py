@@ -118,3 +118,33 @@ def test_first_person_is_rewritten_with_agreement() -> None:
 def test_hostile_text_extracts_without_raising(text: str) -> None:
     episode = said(text)
     OfflineExtractor().extract([episode])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I moved here two weeks ago.", {("week of 2023-06-12", "date")}),
+        ("We hiked 12 miles on March 3, 2023.", {("2023-03-03", "date"), ("12 miles", "quantity")}),
+        ("I paid $1,200 and saved 15% of it.", {("$1,200", "quantity"), ("15%", "quantity")}),
+        (
+            "My pottery class starts tomorrow.",
+            {("Maya's pottery class", "thing"), ("2023-07-02", "date")},
+        ),
+        ("My sister's wedding was lovely.", {("Maya's sister's wedding", "thing")}),
+        ("My sister Anna and my dog are here.", set()),
+        ("Two is plenty, it is only 3 of us.", set()),
+    ],
+)
+def test_dates_quantities_and_possessions_are_entities(
+    text: str, expected: set[tuple[str, str]]
+) -> None:
+    found = OfflineExtractor().extract([said(text)]).entities
+    assert {(e.name, e.kind) for e in found if e.kind in ("date", "quantity", "thing")} == expected
+
+
+def test_a_correction_without_a_fact_becomes_a_correction_draft() -> None:
+    (when,) = OfflineExtractor().extract([said("Actually it was Tuesday.")]).corrections
+    assert when.when == datetime(2023, 6, 27, tzinfo=UTC) and when.value is None
+    (who,) = OfflineExtractor().extract([said("Sorry, I meant Chloe, not Clara.")]).corrections
+    assert (who.value, who.wrong, who.when) == ("Chloe", "Clara", None)
+    assert OfflineExtractor().extract([said("Actually, I live in Rome.")]).corrections == []

@@ -129,6 +129,16 @@ def test_entities_resolve_names_aliases_and_spellings(memory: Memory) -> None:
     assert len(memory.entities(kind="person")) == 1
 
 
+def test_dates_are_entities_matched_exactly(memory: Memory) -> None:
+    memory.add("I went hiking yesterday.", speaker="Ana", occurred_at=T0)
+    memory.add("Jo called me yesterday.", speaker="Ana", occurred_at=T0.replace(day=9))
+    memory.add("We had lunch on May 8, 2023.", speaker="Ana", occurred_at=T1)
+    dates = sorted(e.name for e in memory.entities(kind="date"))
+    assert dates == ["2023-05-07", "2023-05-08"]
+    (may8,) = [e for e in memory.entities(kind="date") if e.name == "2023-05-08"]
+    assert len(may8.episode_ids) == 2
+
+
 def test_timeline_and_neighbors(memory: Memory) -> None:
     memory.add("My sister Anna is visiting.", speaker="Ana", occurred_at=T0)
     memory.add("Anna lives in Berlin.", speaker="Ana", occurred_at=T1)
