@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -41,10 +42,10 @@ class Settings(BaseModel):
     max_batch: int = Field(10_000, gt=0, description="most messages in one add()")
     max_query_chars: int = Field(10_000, gt=0)
     max_limit: int = Field(1_000, gt=0)
-    candidate_depth: int = Field(100, gt=0, description="hits each retriever hands to fusion")
-    rrf_k: float = Field(60.0, gt=0)
-    bm25_weight: float = Field(1.0, ge=0)
-    dense_weight: float = Field(0.8, ge=0)
+    candidate_depth: int = Field(100, gt=0, description="hits each retriever hands to the ranker")
+    ranker: Path | None = Field(
+        None, description="a ranker model (JSON) to use instead of the shipped one"
+    )
     bm25_k1: float = Field(1.5, gt=0)
     bm25_b: float = Field(0.75, ge=0, le=1)
     ann_threshold: int = Field(

@@ -45,15 +45,18 @@ from memstrata.providers.llm.chat import ChatClient
 from memstrata.providers.registry import create_embedder
 from memstrata.resolve.entities import normalise
 from memstrata.resolve.matchers import EmbeddingNameMatcher, LlmNameMatcher, NameMatcher
-from memstrata.retrieve.candidates import RETRIEVERS, rank_candidates, to_hit
+from memstrata.retrieve.candidates import to_hit
 from memstrata.retrieve.facts import select_facts, walk_facts
-from memstrata.retrieve.fuse import fuse_rrf
+from memstrata.retrieve.query import Query, shape_of, speakers_named, time_window
+from memstrata.retrieve.ranker import Ranker
+from memstrata.retrieve.recall import RETRIEVERS, Candidates, Stages, featurize, gather, score
 from memstrata.store import NewEpisode, open_store
 from memstrata.timeutil import now, to_us
 from memstrata.timing import StageTimings
 from memstrata.transfer import read_jsonl, write_jsonl
 
 log = logging.getLogger("memstrata")
+_utcnow = now  # search() has a parameter called now
 _EMBED_BATCH = 2048
 _REPLAY_PAGE = 20_000
 LLM_NAME_QUESTIONS = 5  # most LLM questions about entity names per add()
@@ -95,6 +98,8 @@ class Memory:
         self._indexes: dict[str, NamespaceIndex] = {}
         self._indexes_lock = threading.Lock()
         self.timings = StageTimings()
+        self.last_search_ms: dict[str, float] = {}  # read-path stages of the last search
+        self._ranker: Ranker | None = None
         try:
             self.extractor = self._make_extractor()
             self._check_model()
@@ -207,18 +212,68 @@ class Memory:
         until: datetime | str | None = None,
         metadata: Metadata | None = None,
         retrievers: Sequence[str] | None = None,
+        now: datetime | str | None = None,
     ) -> list[Hit]:
-        """The episodes that best match ``query``, best first.
+        """The episodes that best answer ``query``, best first.
 
         Filters: session, speaker, ``since <= occurred_at < until``, metadata
-        equality. ``retrievers`` picks among "bm25" and "dense" (default both).
+        equality. ``retrievers`` picks among RETRIEVERS (default all). ``now``
+        is the moment the question is asked (default: the present): "last
+        May" and "two weeks ago" in the query are resolved against it.
         """
         ns = self._namespace(namespace)
-        text = validate.text(query, "query", self.settings.max_query_chars)
         count = validate.limit(limit, self.settings.max_limit)
+        recalled = self._recall(
+            query, ns, count, session_id, speaker, since, until, metadata, retrievers, now
+        )
+        if recalled is None:
+            return []
+        index, question, candidates, stages = recalled
+        with index.lock, stages.stage("rank"):
+            scores = score(index, question, candidates, self.ranker)
+            order = np.argsort(-scores, kind="stable")[:count]
+            best = [int(candidates.pool[i]) for i in order]
+            seqs = index.seq_at(np.array(best, dtype=np.int64))
+        with stages.stage("fetch"):
+            rows = self.store.episodes.by_seq(ns, seqs)
+        self.last_search_ms = stages.ms
+        return [
+            to_hit(
+                rows[seq][0],
+                float(scores[i]),
+                {r: ranks[p] for r, ranks in candidates.ranks.items() if p in ranks},
+            )
+            for i, p, seq in zip(order.tolist(), best, seqs, strict=True)
+            if seq in rows
+        ]
+
+    @property
+    def ranker(self) -> Ranker:
+        """The model that orders recall candidates (MEMSTRATA_RANKER, or the shipped one)."""
+        if self._ranker is None:
+            path = self.settings.ranker
+            self._ranker = Ranker.load(path) if path is not None else Ranker.load()
+        return self._ranker
+
+    def _recall(
+        self,
+        query: str,
+        ns: str,
+        count: int,
+        session_id: str | None = None,
+        speaker: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        metadata: Metadata | None = None,
+        retrievers: Sequence[str] | None = None,
+        now: datetime | str | None = None,
+    ) -> tuple[NamespaceIndex, Query, Candidates, Stages] | None:
+        """Query analysis, every retriever, and the features of the pooled episodes."""
+        text = validate.text(query, "query", self.settings.max_query_chars)
         chosen = tuple(retrievers or RETRIEVERS)
         if set(chosen) - set(RETRIEVERS):
             raise InvalidInput(f"must be among {RETRIEVERS}", field="retrievers")
+        asked_at = _utcnow() if now is None else validate.aware_utc(now, "now")
         filters = Filters(
             session_id=validate.label(session_id, "session_id"),
             speaker=validate.label(speaker, "speaker"),
@@ -226,9 +281,11 @@ class Memory:
             until_us=None if until is None else to_us(validate.aware_utc(until, "until")),
         )
         where = validate.metadata_filter(metadata)
-        index = self._index(ns)
+        stages = Stages()
+        with stages.stage("index"):
+            index = self._index(ns)
         if index is None:
-            return []
+            return None
         if where:
             filters = Filters(
                 **{
@@ -236,16 +293,31 @@ class Memory:
                     "seqs": frozenset(self.store.episodes.matching_metadata(ns, where)),
                 }
             )
-        vector = None
-        if "dense" in chosen:
-            embedded = self._embed([text])
-            vector = None if embedded is None else embedded[0]
+        with stages.stage("analyze"):
+            vector = None
+            if {"dense", "keys_dense", "graph"} & set(chosen):
+                embedded = self._embed([text])
+                vector = None if embedded is None else embedded[0]
         depth = max(self.settings.candidate_depth, count)
-        rankings = rank_candidates(index, text, vector, filters, depth, chosen)
-        weights = {"bm25": self.settings.bm25_weight, "dense": self.settings.dense_weight}
-        fused = fuse_rrf(rankings, weights, self.settings.rrf_k)[:count]
-        rows = self.store.episodes.by_seq(ns, [f.key for f in fused])
-        return [to_hit(rows[f.key][0], f.score, f.ranks) for f in fused if f.key in rows]
+        with index.lock:
+            with stages.stage("analyze"):
+                terms = analyze(text)
+                structure = index.structure
+                question = Query(
+                    text=text,
+                    terms=terms,
+                    now=asked_at,
+                    vector=vector,
+                    window=time_window(text, asked_at),
+                    shape=shape_of(text),
+                    speakers=speakers_named(terms, index.speaker_names()),
+                    entities=tuple(structure.entities_named(terms)),
+                )
+                mask = index.mask(filters)
+            found = gather(index, structure, question, mask, depth, chosen, stages)
+            with stages.stage("rank"):
+                candidates = featurize(index, structure, question, found, mask)
+        return index, question, candidates, stages
 
     def get(self, episode_id: str, *, namespace: str | None = None) -> Episode:
         """One episode by id (deleted ones too); NotFound otherwise."""
@@ -540,7 +612,19 @@ class Memory:
             model = self.embedder.name
             while page := self.store.changes.since(ns, index.last_change, model, _REPLAY_PAGE):
                 index.apply(page)
+            self._replay_structure(ns, index)
         return index
+
+    def _replay_structure(self, ns: str, index: NamespaceIndex) -> None:
+        """Bring the index's notes, facts and mention graph up to the structure log."""
+        structure = index.structure
+        while True:
+            mark, rows = self.store.structure.recall_rows(ns, structure.watermark, _REPLAY_PAGE)
+            if mark == structure.watermark:
+                break
+            structure.apply(rows, index.position)
+            structure.watermark = mark
+        structure.embed(self._embed)
 
 
 def _optional_time(value: datetime | str | None, field: str) -> datetime | None:

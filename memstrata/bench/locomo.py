@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,15 @@ from typing import Any
 from rich.console import Console
 
 from memstrata.bench.baselines import Bm25sBaseline, DenseBaseline, rrf_baseline
-from memstrata.bench.locomo_data import Conversation, load_locomo
+from memstrata.bench.learn import (
+    COMPONENTS,
+    QuestionRows,
+    collect,
+    cross_validate,
+    fit_rows,
+    without,
+)
+from memstrata.bench.locomo_data import Conversation, Question, load_locomo
 from memstrata.bench.metrics import percentile, question_metrics
 from memstrata.bench.report import bar_plot, markdown_table, write_json
 from memstrata.memory import Memory
@@ -28,8 +37,11 @@ from memstrata.messages import index_text
 from memstrata.providers.embed.base import embed_normalised
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
-SYSTEMS = ("memstrata", "bm25", "dense", "rrf")
+SYSTEMS = ("memstrata", "memstrata held-out", "bm25", "dense", "rrf")
+BUDGETS = (500, 1000, 2000)
+HEADLINE = ("R@10", "Hit@10")
 DEPTH = 20
+BUDGET_DEPTH = 100
 CANDIDATES = 100
 METRICS = (
     "R@1",
@@ -59,13 +71,17 @@ def _timed(latencies: list[float], call: Callable[[], list[str]]) -> list[str]:
     return ranked
 
 
-def _memstrata_ranking(memory: Memory, namespace: str, question: str) -> list[str]:
-    hits = memory.search(question, namespace=namespace, limit=DEPTH)
+def _memstrata_ranking(memory: Memory, namespace: str, question: str, now: datetime) -> list[str]:
+    hits = memory.search(question, namespace=namespace, limit=BUDGET_DEPTH, now=now)
     return [str(h.metadata["dia_id"]) for h in hits]
 
 
 def _score_conversation(
-    memory: Memory, conv: Conversation, rows: Rows, latencies: dict[str, list[float]]
+    memory: Memory,
+    conv: Conversation,
+    rows: Rows,
+    latencies: dict[str, list[float]],
+    budgets: dict[int, list[float]],
 ) -> None:
     messages = [
         {
@@ -89,20 +105,57 @@ def _score_conversation(
     texts = [index_text(t.speaker, t.text) for t in conv.turns]
     bm25 = Bm25sBaseline(texts)
     dense = DenseBaseline(embed_normalised(memory.embedder, texts))
+    now = asked_at(conv)
+    tokens = {t.dia_id: estimate_tokens(t.text) for t in conv.turns}
     for q in conv.questions:
         ranked: dict[str, list[str]] = {}
         ranked["memstrata"] = _timed(
-            latencies["memstrata"], partial(_memstrata_ranking, memory, conv.sample_id, q.text)
+            latencies["memstrata"],
+            partial(_memstrata_ranking, memory, conv.sample_id, q.text, now),
         )
+        for stage, ms in memory.last_search_ms.items():
+            latencies[f"  {stage}"].append(ms)
+        if q.category != 5:
+            for budget in BUDGETS:
+                budgets[budget].append(_budget_recall(ranked["memstrata"], tokens, q, budget))
         b = bm25.rank(q.text, CANDIDATES)
         d = dense.rank(embed_normalised(memory.embedder, [q.text])[0], CANDIDATES)
         ranked["bm25"] = [dia_ids[i] for i in b[:DEPTH]]
         ranked["dense"] = [dia_ids[i] for i in d[:DEPTH]]
         ranked["rrf"] = [dia_ids[i] for i in rrf_baseline(b, d, DEPTH)]
         for system in SYSTEMS:
-            row = question_metrics(ranked[system], set(q.evidence), session_of)
-            for group in _group_names(q.category):
-                rows[system][group].append(row)
+            if system in ranked:
+                _add(
+                    rows,
+                    system,
+                    q.category,
+                    question_metrics(ranked[system], set(q.evidence), session_of),
+                )
+
+
+def _add(rows: Rows, system: str, category: int, row: dict[str, float]) -> None:
+    for group in _group_names(category):
+        rows[system][group].append(row)
+
+
+def asked_at(conv: Conversation) -> datetime:
+    """When LoCoMo's questions are asked: after the last session."""
+    return max(t.occurred_at for t in conv.turns)
+
+
+def estimate_tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+def _budget_recall(ranked: list[str], tokens: dict[str, int], q: Question, budget: int) -> float:
+    """Evidence recall of the best turns that fit in ``budget`` tokens."""
+    used, kept = 0, set()
+    for dia_id in ranked:
+        used += tokens[dia_id]
+        if used > budget:
+            break
+        kept.add(dia_id)
+    return len(kept & q.evidence) / len(q.evidence)
 
 
 def _summary(rows: Rows) -> dict[str, dict[str, dict[str, float]]]:
@@ -118,19 +171,36 @@ def _summary(rows: Rows) -> dict[str, dict[str, dict[str, float]]]:
     }
 
 
-def run_locomo(data: Path, out_dir: Path, limit: int | None, console: Console) -> dict[str, Any]:
+def run_locomo(
+    data: Path,
+    out_dir: Path,
+    limit: int | None,
+    console: Console,
+    save_model: Path | None = None,
+    ablations: bool = True,
+) -> dict[str, Any]:
     conversations = load_locomo(data)[:limit]
     rows: Rows = {s: defaultdict(list) for s in SYSTEMS}
     latencies: dict[str, list[float]] = defaultdict(list)
+    budgets: dict[int, list[float]] = defaultdict(list)
+    collected: list[QuestionRows] = []
+    sessions: dict[int, dict[str, str]] = {}
     with tempfile.TemporaryDirectory() as tmp, Memory(Path(tmp) / "locomo.db") as memory:
-        for conv in conversations:
+        for number, conv in enumerate(conversations):
             console.print(
                 f"{conv.sample_id}: {len(conv.turns)} turns, {len(conv.questions)} questions"
             )
-            _score_conversation(memory, conv, rows, latencies)
+            _score_conversation(memory, conv, rows, latencies, budgets)
+            asked = [(q.text, q.category, q.evidence) for q in conv.questions]
+            collected += collect(memory, conv.sample_id, number, asked, asked_at(conv))
+            sessions[number] = {t.dia_id: f"session_{t.session}" for t in conv.turns}
         embedder = memory.embedder.name
         stages = memory.timings.seconds()
         structure = [memory.stats(c.sample_id).namespaces[0] for c in conversations]
+    held = cross_validate(collected)
+    for i, q in enumerate(collected):
+        metrics = question_metrics(held[i], set(q.evidence), sessions[q.conversation])
+        _add(rows, "memstrata held-out", q.category, metrics)
     ingest_seconds = sum(latencies.pop("ingest_seconds"))
     summary = _summary(rows)
     timing = {
@@ -149,6 +219,8 @@ def run_locomo(data: Path, out_dir: Path, limit: int | None, console: Console) -
         "facts": sum(n.facts for n in structure),
         "notes": sum(n.notes for n in structure),
     }
+    budget_recall = {str(b): 100 * sum(v) / len(v) for b, v in sorted(budgets.items())}
+    ablation = run_ablations(collected) if ablations else {}
     result = {
         "data": str(data),
         "conversations": len(conversations),
@@ -156,9 +228,21 @@ def run_locomo(data: Path, out_dir: Path, limit: int | None, console: Console) -
         "summary": summary,
         "latency": timing,
         "ingest": ingest,
+        "budget_recall": budget_recall,
+        "ablations": ablation,
     }
+    if save_model is not None:
+        fit_rows([q for q in collected if q.category != 5]).save(save_model)
+        console.print(f"ranker fitted on all {len(conversations)} conversations: {save_model}")
     write_json(out_dir / "locomo.json", result)
-    markdown = render_markdown(summary, timing) + "\n\n" + render_ingest(ingest)
+    markdown = "\n\n".join(
+        [
+            render_markdown(summary, timing),
+            render_budgets(budget_recall),
+            render_ablations(ablation),
+            render_ingest(ingest),
+        ]
+    )
     (out_dir / "locomo.md").write_text(markdown + "\n", encoding="utf-8")
     groups = [g for g in summary["memstrata"] if g != "5 adversarial"]
     bar_plot(
@@ -170,6 +254,50 @@ def run_locomo(data: Path, out_dir: Path, limit: int | None, console: Console) -
     )
     console.print(markdown)
     return result
+
+
+def _headline(rows: list[QuestionRows], ranked: dict[int, list[str]]) -> dict[str, float]:
+    """R@10 and Hit@10 over categories 1-4, and multi-hop R@10."""
+    scored = [(q, ranked[i][:10]) for i, q in enumerate(rows) if q.category != 5]
+    recall = [len(q.evidence & set(top)) / len(q.evidence) for q, top in scored]
+    multi = [r for (q, _), r in zip(scored, recall, strict=True) if q.category == 1]
+    return {
+        "R@10": 100 * sum(recall) / len(recall),
+        "Hit@10": 100 * sum(r > 0 for r in recall) / len(recall),
+        "multi-hop R@10": 100 * sum(multi) / max(len(multi), 1),
+    }
+
+
+def run_ablations(collected: list[QuestionRows]) -> dict[str, dict[str, float]]:
+    """Held-out figures with each component off (the ranker refitted each time)."""
+    out = {"all on": _headline(collected, cross_validate(collected))}
+    for component in [*COMPONENTS, "time"]:
+        off = [without(q, component) for q in collected]
+        out[f"- {component}"] = _headline(off, cross_validate(off))
+    out["- learned ranker (RRF of the retrievers)"] = _headline(
+        collected, cross_validate(collected, learned=False)
+    )
+    return out
+
+
+def render_budgets(budget_recall: dict[str, float]) -> str:
+    rows = [[f"{b} tokens", f"{v:.1f}"] for b, v in budget_recall.items()]
+    return "### evidence recall within a context budget (categories 1-4)\n\n" + markdown_table(
+        ["budget", "recall %"], rows
+    )
+
+
+def render_ablations(ablation: dict[str, dict[str, float]]) -> str:
+    if not ablation:
+        return ""
+    base = ablation["all on"]
+    rows = [
+        [name, *(f"{v[m]:.1f} ({v[m] - base[m]:+.1f})" for m in base)]
+        for name, v in ablation.items()
+    ]
+    return "### ablations (held-out conversations, ranker refitted)\n\n" + markdown_table(
+        ["component", *base], rows
+    )
 
 
 def render_markdown(

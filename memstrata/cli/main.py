@@ -394,11 +394,16 @@ def bench_locomo(
     data: Annotated[Path, typer.Option(help="path to locomo10.json")],
     output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
     conversations: Annotated[int | None, typer.Option(help="only the first N")] = None,
+    save_model: Annotated[
+        Path | None, typer.Option(help="write the ranker fitted on every conversation here")
+    ] = None,
+    ablations: Annotated[bool, typer.Option(help="refit with each component off")] = True,
 ) -> None:
-    """Evidence retrieval on LoCoMo vs BM25, dense and RRF baselines."""
+    """Evidence retrieval on LoCoMo vs BM25, dense and RRF baselines, with
+    held-out-conversation figures and ablations."""
     from memstrata.bench.locomo import run_locomo
 
-    run_locomo(data, output, conversations, out)
+    run_locomo(data, output, conversations, out, save_model, ablations)
 
 
 @bench_app.command("scenarios")

@@ -1,8 +1,11 @@
 """NamespaceIndex: the in-memory view of one namespace, replayed from the change log.
 
 It holds, per indexed episode (a dense ``position``), its store seq, event
-time, session and speaker codes and liveness, plus the BM25 postings and the
-vector matrix. ``apply`` replays changes in order, so any number of processes
+time, session and speaker codes, liveness and its neighbours in its session
+(the turns before and after it, in arrival order), plus the BM25 postings,
+a second BM25 index over context keys (each turn with the one before it in
+its session, so a question that echoes a turn's prompt finds the answer) and
+the vector matrix. ``apply`` replays changes in order, so any number of processes
 can share one store and catch up by reading the log.
 """
 
@@ -19,6 +22,7 @@ import numpy as np
 from memstrata.index.ann import AnnIndex, Watermark
 from memstrata.index.bm25 import Bm25Index, top_k
 from memstrata.index.columns import Column
+from memstrata.index.structure import StructureIndex
 from memstrata.index.vectors import VectorIndex
 from memstrata.store.base import IndexEntry
 
@@ -65,7 +69,13 @@ class NamespaceIndex:
         self.last_change = 0
         self.lock = threading.RLock()
         self.bm25 = Bm25Index(k1, b)
+        self.context = Bm25Index(k1, b)
         self.vectors = VectorIndex(dimensions)
+        self._structure_args = (dimensions, k1, b)
+        self.structure = StructureIndex(dimensions, k1, b)
+        self.previous = Column(np.int64, fill=_NONE)  # position of the turn before, same session
+        self.following = Column(np.int64, fill=_NONE)  # position of the turn after
+        self._session_tail: dict[int, tuple[int, list[str]]] = {}  # code -> (position, terms)
         self._seqs = Column(np.int64)
         self._occurred = Column(np.int64)
         self._sessions = Column(np.int32, fill=_NONE)
@@ -120,11 +130,15 @@ class NamespaceIndex:
             if self._alive[position]:
                 self._alive[position] = False
                 self.bm25.set_live(position, False)
+                self.context.set_live(position, False)
             if entry.op == "purge":
                 self.vectors.clear(position)
+                # derived records resting on it are gone: replay the structure afresh
+                self.structure = StructureIndex(*self._structure_args)
         elif position is not None and entry.op == "restore" and not self._alive[position]:
             self._alive[position] = True
             self.bm25.set_live(position, True)
+            self.context.set_live(position, True)
 
     # -- the HNSW graph --------------------------------------------------------
 
@@ -250,14 +264,45 @@ class NamespaceIndex:
             np.array([_code(self._speaker_codes, e.speaker) for e in run], dtype=np.int32)
         )
         self._alive.extend(np.ones(count, dtype=np.bool_))
+        self.previous.extend_to(start + count)
+        self.following.extend_to(start + count)
+        sessions = self._sessions.view()
         for offset, entry in enumerate(run):
-            self._position[entry.seq] = start + offset
-            self.bm25.add(start + offset, (entry.terms or "").split())
+            position = start + offset
+            self._position[entry.seq] = position
+            terms = (entry.terms or "").split()
+            self.bm25.add(position, terms)
+            code = int(sessions[position])
+            before = self._session_tail.get(code)
+            if before is None:
+                self.context.add(position, terms)
+            else:
+                self.previous[position] = before[0]
+                self.following[before[0]] = position
+                self.context.add(position, before[1] + terms)
+            self._session_tail[code] = (position, terms)
         with_vectors = [i for i, e in enumerate(run) if e.vector is not None]
         if with_vectors:
             blob = b"".join(run[i].vector or b"" for i in with_vectors)
             matrix = np.frombuffer(blob, dtype=np.float32).reshape(len(with_vectors), -1)
             self.vectors.set_many(np.array(with_vectors, dtype=np.int64) + start, matrix)
+
+    def sessions(self, positions: np.ndarray) -> np.ndarray:
+        return np.asarray(self._sessions.view()[positions])
+
+    def speakers(self, positions: np.ndarray) -> np.ndarray:
+        return np.asarray(self._speakers.view()[positions])
+
+    def occurred(self, positions: np.ndarray) -> np.ndarray:
+        return np.asarray(self._occurred.view()[positions])
+
+    def speaker_names(self) -> dict[str, int]:
+        """Speaker name -> code, for every speaker the namespace has seen."""
+        return dict(self._speaker_codes)
+
+    def position(self, seq: int) -> int | None:
+        """The position of a store seq, if it is indexed."""
+        return self._position.get(seq)
 
     def mask(self, filters: Filters) -> np.ndarray:
         """Boolean selection over positions: live and matching every filter."""

@@ -129,8 +129,25 @@ class NamespaceCatalog(Protocol):
     def stats(self, namespace: str, model: str | None) -> NamespaceStats | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class RecallRow:
+    """A derived record an episode is a source of, as recall indexes it: a note's
+    or fact's text (keys that point back to the episode) or an entity's name."""
+
+    seq: int
+    record_kind: str
+    record_id: str
+    text: str
+    kind: str
+
+
 class StructureStore(Protocol):
     """Entities, facts, notes and their history."""
+
+    def recall_rows(self, namespace: str, after: int, limit: int) -> tuple[int, list[RecallRow]]:
+        """Records of the episodes whose structure was written after log position
+        ``after`` (in log order, at most ``limit`` episodes): (new position, rows)."""
+        ...
 
     def apply(self, namespace: str, changes: ChangeSet, extractor: str, at: datetime) -> None: ...
 

@@ -12,6 +12,8 @@ from rich.console import Console
 from memstrata.bench.locomo import run_locomo
 from memstrata.bench.locomo_data import load_locomo, normalise_evidence, parse_session_time
 from memstrata.bench.metrics import hit_at, ndcg_at, percentile, question_metrics, recall_at
+from memstrata.retrieve.ranker import Ranker
+from memstrata.retrieve.recall import FEATURES
 
 
 def tiny_locomo(path: Path) -> Path:
@@ -61,12 +63,13 @@ def tiny_locomo(path: Path) -> Path:
         },
         {"question": "Unscorable", "answer": "x", "evidence": [], "category": 3},
     ]
-    path.write_text(json.dumps([{"sample_id": "conv-t", "conversation": conversation, "qa": qa}]))
+    samples = [{"sample_id": f"conv-{i}", "conversation": conversation, "qa": qa} for i in "tu"]
+    path.write_text(json.dumps(samples))
     return path
 
 
 def test_loader_normalises_evidence_and_counts_defects(tmp_path: Path) -> None:
-    (conv,) = load_locomo(tiny_locomo(tmp_path / "l.json"))
+    conv, _ = load_locomo(tiny_locomo(tmp_path / "l.json"))
     assert [t.dia_id for t in conv.turns] == ["D1:1", "D1:2", "D2:1", "D2:2"]
     assert conv.turns[1].text.endswith("[shares an image: a photo of a clay bowl]")
     assert [sorted(q.evidence) for q in conv.questions] == [
@@ -103,12 +106,19 @@ def test_metrics_by_hand() -> None:
 
 def test_run_locomo_writes_results_and_scores_every_system(tmp_path: Path) -> None:
     data = tiny_locomo(tmp_path / "l.json")
-    result = run_locomo(data, tmp_path / "out", None, Console(file=io.StringIO()))
+    model = tmp_path / "ranker.json"
+    result = run_locomo(data, tmp_path / "out", None, Console(file=io.StringIO()), model)
     summary = result["summary"]
-    assert set(summary) == {"memstrata", "bm25", "dense", "rrf"}
-    assert summary["memstrata"]["1-4 all"]["n"] == 3
-    assert summary["memstrata"]["5 adversarial"]["n"] == 1
+    assert set(summary) == {"memstrata", "memstrata held-out", "bm25", "dense", "rrf"}
+    assert summary["memstrata"]["1-4 all"]["n"] == 6
+    assert summary["memstrata held-out"]["1-4 all"]["n"] == 6
+    assert summary["memstrata"]["5 adversarial"]["n"] == 2
     assert summary["bm25"]["4 single-hop"]["Hit@1"] == 100.0
+    assert summary["memstrata"]["4 single-hop"]["Hit@1"] == 100.0
     for name in ("locomo.json", "locomo.md", "locomo.png"):
         assert (tmp_path / "out" / name).stat().st_size > 0
-    assert "### 1-4 all (n=3)" in (tmp_path / "out" / "locomo.md").read_text()
+    markdown = (tmp_path / "out" / "locomo.md").read_text()
+    assert "### 1-4 all (n=6)" in markdown and "- graph" in markdown
+    assert set(result["ablations"]) >= {"all on", "- bm25", "- time", "- speakers"}
+    assert set(result["budget_recall"]) == {"500", "1000", "2000"}
+    assert Ranker.load(model).features == FEATURES

@@ -203,6 +203,25 @@ def m005_dirty_sessions(conn: sqlite3.Connection) -> None:
     )
 
 
+def m006_structure_log(conn: sqlite3.Connection) -> None:
+    """Which episodes' structure was written, in order: recall indexes replay it."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE structure_log(
+            log_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            namespace TEXT NOT NULL,
+            seq INTEGER NOT NULL REFERENCES episodes(seq) ON DELETE CASCADE
+        );
+        CREATE INDEX structure_log_by_namespace ON structure_log(namespace, log_seq);
+        CREATE INDEX structure_log_by_episode ON structure_log(seq);
+        INSERT INTO structure_log(namespace, seq)
+            SELECT e.namespace, x.seq FROM extracted x JOIN episodes e ON e.seq = x.seq
+            ORDER BY x.seq;
+        """,
+    )
+
+
 def run_script(conn: sqlite3.Connection, script: str) -> None:
     """Execute statements one by one inside the caller's transaction.
 
@@ -224,6 +243,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m003_events,
     m004_note_links,
     m005_dirty_sessions,
+    m006_structure_log,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from memstrata.model import Entity, Fact, HistoryEntry, Note
-from memstrata.store.base import ChangeSet
+from memstrata.store.base import ChangeSet, RecallRow
 from memstrata.store.sqlite.connection import Connections, translate_errors
 from memstrata.timeutil import from_us, to_us
 
@@ -112,6 +112,11 @@ class SqliteStructure:
                 conn.execute(
                     "DELETE FROM extraction_queue WHERE seq = "
                     "(SELECT seq FROM episodes WHERE namespace = ? AND episode_id = ?)",
+                    (namespace, episode_id),
+                )
+                conn.execute(
+                    "INSERT INTO structure_log(namespace, seq) "
+                    "SELECT namespace, seq FROM episodes WHERE namespace = ? AND episode_id = ?",
                     (namespace, episode_id),
                 )
             for kind, record_id, action, reason, episode_ids in changes.history:
@@ -307,6 +312,40 @@ class SqliteStructure:
                 .fetchall()
             )
         return [_note(r) for r in rows]
+
+    def recall_rows(self, namespace: str, after: int, limit: int) -> tuple[int, list[RecallRow]]:
+        with translate_errors("read structure log"):
+            conn = self._db.read()
+            logged = conn.execute(
+                "SELECT log_seq, seq FROM structure_log WHERE namespace = ? AND log_seq > ? "
+                "ORDER BY log_seq LIMIT ?",
+                (namespace, after, limit),
+            ).fetchall()
+            if not logged:
+                return after, []
+            seqs = list(dict.fromkeys(int(r[1]) for r in logged))
+            rows: list[RecallRow] = []
+            for start in range(0, len(seqs), 500):
+                chunk = seqs[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                found = conn.execute(
+                    "SELECT s.seq, s.record_kind, s.record_id, "
+                    "COALESCE(n.text, f.statement, e.name), COALESCE(n.kind, f.predicate, e.kind) "
+                    "FROM sources s "
+                    "LEFT JOIN notes n ON s.record_kind = 'note' AND n.note_id = s.record_id "
+                    "LEFT JOIN facts f ON s.record_kind = 'fact' AND f.fact_id = s.record_id "
+                    "LEFT JOIN entities e ON s.record_kind = 'entity' "
+                    "AND e.entity_id = s.record_id "
+                    f"WHERE s.seq IN ({marks})",
+                    chunk,
+                ).fetchall()
+                by_seq: dict[int, list[RecallRow]] = {}
+                for r in found:
+                    if r[3] is not None:
+                        row = RecallRow(int(r[0]), r[1], r[2], r[3], r[4])
+                        by_seq.setdefault(row.seq, []).append(row)
+                rows.extend(row for seq in chunk for row in by_seq.get(seq, []))
+        return int(logged[-1][0]), rows
 
     def related_notes(self, namespace: str, keywords: Sequence[str], limit: int) -> list[Note]:
         """Notes sharing most keywords, among each keyword's newest notes (bounded cost:

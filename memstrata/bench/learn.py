@@ -1,0 +1,159 @@
+"""Fitting and judging the recall ranker on LoCoMo, honestly.
+
+For every question the engine's own read path pools candidates and computes
+their features (exactly what search() ranks), and each pooled turn is labelled
+by whether it is evidence. ``cross_validate`` fits on nine conversations and
+ranks the tenth, for each of the ten, so the figures it returns are held out.
+An ablation switches one component off: its feature columns are neutralised,
+the turns only it found leave the pool, and the ranker is fitted again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import numpy as np
+
+from memstrata.memory import Memory
+from memstrata.retrieve.ranker import Ranker, fit
+from memstrata.retrieve.recall import ABSENT_RANK, FEATURES, RETRIEVERS, score
+
+# Components an ablation can switch off, with the feature columns they own.
+COMPONENTS: dict[str, tuple[str, ...]] = {
+    **{r: (r, f"{r}_rr", f"{r}_lr") for r in RETRIEVERS},
+    "neighbours": tuple(
+        f"{r}_{n}" for r in ("bm25", "dense") for n in ("prev1", "next1", "prev2", "next2")
+    ),
+    "sessions": ("bm25_session", "dense_session"),
+    "speakers": ("speaker_named",),
+    "dates": ("dated", "dated_when"),
+}
+# Negatives kept for fitting (every positive is kept): enough, and ten times faster.
+NEGATIVE_SHARE = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRows:
+    conversation: int
+    category: int
+    evidence: frozenset[str]
+    ids: tuple[str, ...]  # dia id of each pooled turn
+    features: np.ndarray
+    found_by: np.ndarray  # bit i set: RETRIEVERS[i] found the turn
+    adjust: np.ndarray  # the time adjustments search() adds to the ranker's score
+    stages_ms: dict[str, float]
+
+    @property
+    def labels(self) -> np.ndarray:
+        return np.array([i in self.evidence for i in self.ids], dtype=np.float64)
+
+
+_NEUTRAL = Ranker(
+    FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.zeros(len(FEATURES)), 0.0
+)
+
+
+def collect(
+    memory: Memory,
+    namespace: str,
+    conversation: int,
+    questions: Iterable[tuple[str, int, frozenset[str]]],
+    now: datetime,
+) -> list[QuestionRows]:
+    """Pooled turns and features of each question; a turn is named by the
+    ``dia_id`` in its metadata."""
+    index = memory._index(namespace)
+    if index is None:
+        return []
+    everything = index.seq_at(np.arange(index.size))
+    dia_of = {
+        seq: str(episode.metadata.get("dia_id"))
+        for seq, (episode, _) in memory.store.episodes.by_seq(namespace, everything).items()
+    }
+    out = []
+    for text, category, evidence in questions:
+        recalled = memory._recall(text, namespace, 10, now=now)
+        if recalled is None:
+            continue
+        index, question, candidates, stages = recalled
+        ids = tuple(dia_of[s] for s in index.seq_at(candidates.pool))
+        found_by = np.zeros(len(ids), dtype=np.int64)
+        for bit, name in enumerate(RETRIEVERS):
+            ranks = candidates.ranks.get(name, {})
+            found_by |= np.array([int(p) in ranks for p in candidates.pool.tolist()]) << bit
+        adjust = score(index, question, candidates, _NEUTRAL)
+        out.append(
+            QuestionRows(
+                conversation,
+                category,
+                evidence,
+                ids,
+                candidates.features,
+                found_by,
+                adjust,
+                dict(stages.ms),
+            )
+        )
+    return out
+
+
+def without(rows: QuestionRows, component: str) -> QuestionRows:
+    """The question as if ``component`` were switched off."""
+    features = rows.features.copy()
+    keep = np.ones(len(rows.ids), dtype=np.bool_)
+    for name in COMPONENTS.get(component, ()):
+        column = FEATURES.index(name)
+        neutral = {"_rr": 1.0 / (5.0 + ABSENT_RANK), "_lr": float(np.log1p(ABSENT_RANK))}
+        features[:, column] = next(
+            (v for suffix, v in neutral.items() if name.endswith(suffix)), 0.0
+        )
+    if component in RETRIEVERS:
+        bit = 1 << RETRIEVERS.index(component)
+        keep = rows.found_by != bit  # turns only this retriever found leave the pool
+    adjust = np.zeros(len(rows.ids)) if component == "time" else rows.adjust
+    return replace(
+        rows,
+        ids=tuple(i for i, k in zip(rows.ids, keep.tolist(), strict=True) if k),
+        features=features[keep],
+        found_by=rows.found_by[keep],
+        adjust=adjust[keep],
+    )
+
+
+def fit_rows(rows: Sequence[QuestionRows], seed: int = 0) -> Ranker:
+    rng = np.random.default_rng(seed)
+    matrices, labels = [], []
+    for q in rows:
+        y = q.labels
+        keep = (y > 0) | (rng.random(len(y)) < NEGATIVE_SHARE)
+        matrices.append(q.features[keep])
+        labels.append(y[keep])
+    return fit(np.vstack(matrices), np.concatenate(labels), FEATURES)
+
+
+def rank(rows: QuestionRows, ranker: Ranker | None) -> list[str]:
+    """The question's pooled turns, best first (``None``: reciprocal-rank fusion
+    of the retrievers, the unlearned fallback)."""
+    if ranker is None:
+        rr = [FEATURES.index(f"{r}_rr") for r in RETRIEVERS]
+        scores = rows.features[:, rr].sum(axis=1) + rows.adjust
+    else:
+        scores = ranker.score(rows.features, FEATURES) + rows.adjust
+    order = np.argsort(-scores, kind="stable")
+    return [rows.ids[i] for i in order]
+
+
+def cross_validate(rows: Sequence[QuestionRows], learned: bool = True) -> dict[int, list[str]]:
+    """Held-out rankings: each conversation ranked by a ranker fitted on the others.
+    Keys are positions in ``rows``."""
+    conversations = sorted({q.conversation for q in rows})
+    out: dict[int, list[str]] = {}
+    for held in conversations:
+        train = [q for q in rows if q.conversation != held and q.category != 5]
+        ranker = fit_rows(train) if learned and train else None
+        for i, q in enumerate(rows):
+            if q.conversation == held:
+                out[i] = rank(q, ranker)
+    return out

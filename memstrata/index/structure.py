@@ -1,0 +1,205 @@
+"""StructureIndex: what recall needs from the derived layers of one namespace.
+
+Replayed from the store's structure log, it holds
+
+- *keys*: the text of every note and fact, each pointing back to the episodes
+  it came from (fact-augmented keys: "Caroline went to the support group"
+  finds the turn where Caroline said "I went there yesterday"), with BM25
+  postings and, once embedded, vectors;
+- the *mention graph*: which entities each episode mentions, for Personalized
+  PageRank, with an inverted index from name terms to entities;
+- which episodes mention a date.
+
+Positions are the NamespaceIndex's episode positions. Everything here is
+rebuildable from the store, like the other side indexes.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from memstrata.index.analyzer import analyze
+from memstrata.index.bm25 import Bm25Index, top_k
+from memstrata.index.columns import Column
+from memstrata.index.vectors import VectorIndex
+from memstrata.store.base import RecallRow
+
+_NONE = -1
+# Entities mentioned by more than this share of a namespace's episodes (the
+# speakers, "today") carry no signal for the graph and are left out of walks.
+HUB_SHARE = 0.05
+HUB_MIN = 50
+MAX_EPISODES_PER_ENTITY = 100
+
+
+class StructureIndex:
+    def __init__(self, dimensions: int, k1: float, b: float) -> None:
+        self.watermark = 0
+        self.keys = Bm25Index(k1, b)
+        self.key_vectors = VectorIndex(dimensions)
+        self._key_of: dict[str, int] = {}  # record id -> key position
+        self._key_episode = Column(np.int64, fill=_NONE)  # first episode of each key
+        self._key_more: dict[int, list[int]] = {}  # further episodes of a key
+        self.unembedded: list[tuple[int, str]] = []
+        self._entity_of: dict[str, int] = {}
+        self._entity_kind: list[str] = []
+        self._entity_episodes: list[array[int]] = []
+        self._episode_entities: dict[int, array[int]] = {}
+        self._by_term: dict[str, list[int]] = {}
+        self._entity_terms: list[int] = []  # how many distinct terms each name has
+        self.dated = Column(np.bool_, fill=False)
+
+    # -- replay ----------------------------------------------------------------
+
+    def apply(self, rows: Sequence[RecallRow], position_of: Callable[[int], int | None]) -> None:
+        for row in rows:
+            position = position_of(row.seq)
+            if position is None:
+                continue
+            if row.record_kind in ("note", "fact"):
+                self._add_key(row, position)
+            elif row.record_kind == "entity":
+                self._add_mention(row, position)
+
+    def _add_key(self, row: RecallRow, position: int) -> None:
+        key = self._key_of.get(row.record_id)
+        if key is None:
+            key = self._key_of[row.record_id] = self._key_episode.append(position)
+            self.keys.add(key, analyze(row.text))
+            self.unembedded.append((key, row.text))
+        elif self._key_episode[key] != position:
+            more = self._key_more.setdefault(key, [])
+            if position not in more:
+                more.append(position)
+
+    def _add_mention(self, row: RecallRow, position: int) -> None:
+        node = self._entity_of.get(row.record_id)
+        if node is None:
+            node = self._entity_of[row.record_id] = len(self._entity_kind)
+            self._entity_kind.append(row.kind)
+            self._entity_episodes.append(array("i"))
+            terms = set(analyze(row.text)) if row.kind not in ("date", "quantity") else set()
+            self._entity_terms.append(len(terms))
+            for term in terms:
+                self._by_term.setdefault(term, []).append(node)
+        episodes = self._entity_episodes[node]
+        if not episodes or episodes[-1] != position:
+            episodes.append(position)
+            self._episode_entities.setdefault(position, array("i")).append(node)
+        if row.kind == "date":
+            self.dated.extend_to(position + 1)
+            self.dated[position] = True
+
+    def embed(self, embed: Callable[[list[str]], np.ndarray | None]) -> None:
+        """Vectors for keys added since the last call (kept for later on failure)."""
+        if not self.unembedded:
+            return
+        vectors = embed([text for _, text in self.unembedded])
+        if vectors is None:
+            return
+        positions = np.array([key for key, _ in self.unembedded], dtype=np.int64)
+        self.key_vectors.set_many(positions, vectors)
+        self.unembedded = []
+
+    # -- recall ----------------------------------------------------------------
+
+    def _to_episodes(
+        self, keys: np.ndarray, scores: np.ndarray, mask: np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Best key score per episode (max over the keys pointing at it), top k."""
+        best: dict[int, float] = {}
+        firsts = self._key_episode.view()[keys]
+        for key, first, score in zip(keys.tolist(), firsts.tolist(), scores.tolist(), strict=True):
+            for position in (first, *self._key_more.get(key, ())):
+                if 0 <= position < len(mask) and mask[position] and score > best.get(position, 0):
+                    best[position] = score
+        if not best:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        positions = np.fromiter(best.keys(), np.int64, len(best))
+        values = np.fromiter(best.values(), np.float32, len(best))
+        return top_k(positions, values, k)
+
+    def search_keys(
+        self, terms: Sequence[str], k: int, mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        everything = np.ones(self._key_episode.size, dtype=np.bool_)
+        keys, scores = self.keys.search(terms, 4 * k, everything)
+        return self._to_episodes(keys, scores, mask, k)
+
+    def dense_keys(
+        self, vector: np.ndarray, k: int, mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if not self.key_vectors.count:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        everything = np.ones(self._key_episode.size, dtype=np.bool_)
+        keys, scores = self.key_vectors.search(vector, 4 * k, everything)
+        return self._to_episodes(keys, scores, mask, k)
+
+    def entities_named(self, terms: Sequence[str]) -> list[int]:
+        """Entities every term of whose name is in ``terms``."""
+        counts: dict[int, int] = {}
+        for term in set(terms):
+            for node in self._by_term.get(term, ()):
+                counts[node] = counts.get(node, 0) + 1
+        return [node for node, n in counts.items() if n == self._entity_terms[node]]
+
+    def is_dated(self, positions: np.ndarray) -> np.ndarray:
+        dated = np.zeros(len(positions), dtype=np.bool_)
+        inside = positions < self.dated.size
+        dated[inside] = self.dated.view()[positions[inside]]
+        return dated
+
+    def pagerank(
+        self,
+        seed_entities: Sequence[int],
+        seed_episodes: dict[int, float],
+        live: int,
+        mask: np.ndarray,
+        k: int,
+        damping: float = 0.5,
+        iterations: int = 20,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Personalized PageRank on the local mention graph (HippoRAG 2's recipe):
+        the query's entities and its best episodes are the seeds; the walk runs on
+        the subgraph of their entities and those entities' episodes, hubs left out."""
+        hub = max(HUB_MIN, int(HUB_SHARE * live))
+        entities = [e for e in seed_entities if len(self._entity_episodes[e]) <= hub]
+        for position in seed_episodes:
+            for node in self._episode_entities.get(position, ()):
+                if len(self._entity_episodes[node]) <= hub:
+                    entities.append(node)
+        entities = list(dict.fromkeys(entities))
+        if not entities:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        episodes: dict[int, int] = {p: i for i, p in enumerate(seed_episodes)}
+        edges: list[tuple[int, int]] = []
+        for e_index, node in enumerate(entities):
+            for position in self._entity_episodes[node][-MAX_EPISODES_PER_ENTITY:]:
+                if position < len(mask) and mask[position]:
+                    p_index = episodes.setdefault(position, len(episodes))
+                    edges.append((p_index, e_index))
+        n_ep, size = len(episodes), len(episodes) + len(entities)
+        rows = [p for p, _ in edges] + [n_ep + e for _, e in edges]
+        cols = [n_ep + e for _, e in edges] + [p for p, _ in edges]
+        adjacency = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(size, size))
+        degree = np.asarray(adjacency.sum(axis=1)).ravel()
+        degree[degree == 0] = 1.0
+        walk = (sp.diags(1.0 / degree) @ adjacency).T.tocsr()
+        seed = np.zeros(size)
+        for position, weight in seed_episodes.items():
+            seed[episodes[position]] += weight
+        for node in seed_entities:
+            if node in entities:
+                seed[n_ep + entities.index(node)] += 1.0
+        if seed.sum() <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        seed /= seed.sum()
+        rank = seed.copy()
+        for _ in range(iterations):
+            rank = (1.0 - damping) * seed + damping * (walk @ rank)
+        positions = np.fromiter(episodes.keys(), np.int64, n_ep)
+        return top_k(positions, rank[:n_ep].astype(np.float32), k)

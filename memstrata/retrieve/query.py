@@ -1,0 +1,80 @@
+"""Query analysis: what a question asks about, and when.
+
+From the text alone (no labels): the index terms; a time window from the time
+expressions it contains, resolved against ``now`` ("last May", "two weeks
+ago", "in 2022"); its shape (when / who / where / how many / latest state /
+first time); which speakers and entities of the namespace it names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from memstrata.extract.timeexpr import resolve
+from memstrata.index.analyzer import analyze
+
+Shape = str  # "when" | "who" | "where" | "how_many" | "latest" | "first" | "other"
+
+_SHAPES: tuple[tuple[Shape, re.Pattern[str]], ...] = (
+    (
+        "when",
+        re.compile(
+            r"^\s*(?:when\b|what (?:year|month|date|day|time)\b|since when\b|how long ago\b)", re.I
+        ),
+    ),
+    ("who", re.compile(r"^\s*(?:who|whom|whose)\b", re.I)),
+    ("where", re.compile(r"^\s*where\b", re.I)),
+    ("how_many", re.compile(r"^\s*how (?:many|much|often|long)\b", re.I)),
+    (
+        "latest",
+        re.compile(
+            r"\b(?:now|currently|current|latest|these days|at the moment|most recent(?:ly)?|"
+            r"still|nowadays|anymore)\b",
+            re.I,
+        ),
+    ),
+    ("first", re.compile(r"\b(?:first time|the first|earliest|originally)\b", re.I)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    text: str
+    terms: list[str]
+    now: datetime
+    vector: np.ndarray | None = None
+    window: tuple[int, int] | None = None  # [start, end) in µs, from a time expression
+    shape: Shape = "other"
+    speakers: frozenset[int] = field(default_factory=frozenset)  # speaker codes named
+    entities: tuple[int, ...] = ()  # entity nodes of the structure index named
+
+
+def shape_of(text: str) -> Shape:
+    for shape, pattern in _SHAPES:
+        if pattern.search(text):
+            return shape
+    return "other"
+
+
+def time_window(text: str, now: datetime) -> tuple[int, int] | None:
+    """The first time expression of the question, as a [start, end) window in µs."""
+    spans = resolve(text, now)
+    if not spans:
+        return None
+    span = spans[0]
+    return int(span.start.timestamp() * 1_000_000), int(span.end.timestamp() * 1_000_000)
+
+
+def speakers_named(terms: list[str], speakers: dict[str, int]) -> frozenset[int]:
+    """Codes of the speakers whose every name term is in the question."""
+    wanted = set(terms)
+    named = set()
+    for name, code in speakers.items():
+        own = set(analyze(name))
+        if own and own <= wanted:
+            named.add(code)
+    return frozenset(named)

@@ -1,0 +1,230 @@
+"""The read path: candidates from every layer, features, a learned ranker, time.
+
+1. Each retriever ranks episodes of the namespace (under the filters' mask):
+   ``bm25`` and ``dense`` over the episodes, ``context`` (BM25 over each turn
+   with the one before it), ``keys`` and ``keys_dense`` (notes and facts that
+   point back to their episodes), ``graph`` (Personalized PageRank on the
+   mention graph, seeded with the entities the question names and its best
+   episodes).
+2. The pool is every episode any retriever found.
+3. Each pooled episode gets features (normalised score, reciprocal and log
+   rank per retriever; its session neighbours' scores, since an answer sits
+   next to the turn that asked; its session's score; whether
+   the question names its speaker; whether it mentions a date, and whether the
+   question asks "when"), and the ranker turns them into one score.
+4. Time: an episode inside the question's time window gets TIME_BOOST;
+   "latest / current" questions favour recent episodes and "first time"
+   questions early ones, by up to ORDER_BOOST.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from memstrata.index.catalog import NamespaceIndex
+from memstrata.index.structure import StructureIndex
+from memstrata.retrieve.query import Query
+from memstrata.retrieve.ranker import Ranker
+
+RETRIEVERS = ("bm25", "dense", "context", "keys", "keys_dense", "graph")
+ABSENT_RANK = 1000
+GRAPH_SEEDS = 5
+GRAPH_SEED_WEIGHT = 0.5
+TIME_BOOST = 2.0
+ORDER_BOOST = 1.0
+
+
+def feature_names() -> tuple[str, ...]:
+    names: list[str] = []
+    for r in RETRIEVERS:
+        names += [r, f"{r}_rr", f"{r}_lr"]
+    for r in ("bm25", "dense"):
+        names += [f"{r}_prev1", f"{r}_next1", f"{r}_prev2", f"{r}_next2", f"{r}_session"]
+    names += ["speaker_named", "dated", "dated_when"]
+    return tuple(names)
+
+
+FEATURES = feature_names()
+
+
+class Stages:
+    """Wall time per read-path stage of one call, in milliseconds."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.ms[name] = self.ms.get(name, 0.0) + 1000 * (time.perf_counter() - start)
+
+
+Ranked = tuple[np.ndarray, np.ndarray]  # positions, scores (best first)
+
+
+def gather(
+    index: NamespaceIndex,
+    structure: StructureIndex,
+    query: Query,
+    mask: np.ndarray,
+    depth: int,
+    retrievers: Sequence[str],
+    stages: Stages,
+) -> dict[str, Ranked]:
+    """Each chosen retriever's top ``depth`` episodes."""
+    found: dict[str, Ranked] = {}
+    if "bm25" in retrievers:
+        with stages.stage("bm25"):
+            found["bm25"] = index.bm25.search(query.terms, depth, mask)
+    if "dense" in retrievers and query.vector is not None and index.vectors.count:
+        with stages.stage("dense"):
+            found["dense"] = index.dense(query.vector, depth, mask)
+    if "context" in retrievers:
+        with stages.stage("context"):
+            found["context"] = index.context.search(query.terms, depth, mask)
+    if "keys" in retrievers:
+        with stages.stage("keys"):
+            found["keys"] = structure.search_keys(query.terms, depth, mask)
+    if "keys_dense" in retrievers and query.vector is not None:
+        with stages.stage("keys_dense"):
+            found["keys_dense"] = structure.dense_keys(query.vector, depth, mask)
+    if "graph" in retrievers:
+        with stages.stage("graph"):
+            seeds: dict[int, float] = {}
+            for name in ("dense", "bm25"):
+                if name in found and len(found[name][0]):
+                    positions, scores = found[name]
+                    top = max(float(scores[0]), 1e-9)
+                    for p, s in zip(positions[:GRAPH_SEEDS], scores[:GRAPH_SEEDS], strict=False):
+                        seeds[int(p)] = GRAPH_SEED_WEIGHT * max(float(s), 0.0) / top
+                    break
+            live = int(mask.sum())
+            found["graph"] = structure.pagerank(query.entities, seeds, live, mask, depth)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    pool: np.ndarray  # episode positions
+    features: np.ndarray  # len(pool) x len(FEATURES)
+    ranks: dict[str, dict[int, int]]  # retriever -> position -> 1-based rank
+
+
+def _spread(found: Ranked, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(score / best score, rank) for every position; 0 where not found."""
+    positions, scores = found
+    norm = np.zeros(size, dtype=np.float64)
+    rank = np.zeros(size, dtype=np.int64)
+    if len(positions):
+        top = float(scores.max())
+        values = scores.astype(np.float64)
+        norm[positions] = values / top if top > 0 else 0.0
+        rank[positions] = np.arange(1, len(positions) + 1)
+    return norm, rank
+
+
+def _step(index: NamespaceIndex, positions: np.ndarray, forward: bool) -> np.ndarray:
+    """The session neighbour of each position (-1 where there is none)."""
+    links = (index.following if forward else index.previous).view()
+    out = np.full(len(positions), -1, dtype=np.int64)
+    ok = positions >= 0
+    out[ok] = links[positions[ok]]
+    return out
+
+
+def _take(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(positions), dtype=np.float64)
+    ok = positions >= 0
+    out[ok] = values[positions[ok]]
+    return out
+
+
+def _session_scores(index: NamespaceIndex, found: Ranked, norm: np.ndarray) -> dict[int, float]:
+    """A session's score: the sum of its three best normalised scores."""
+    positions = found[0]
+    best: dict[int, list[float]] = {}
+    for position, session in zip(
+        positions.tolist(), index.sessions(positions).tolist(), strict=True
+    ):
+        best.setdefault(session, []).append(float(norm[position]))
+    sums = {s: sum(sorted(v)[-3:]) for s, v in best.items()}
+    top = max(sums.values(), default=0.0)
+    return {s: v / top for s, v in sums.items()} if top > 0 else {}
+
+
+def featurize(
+    index: NamespaceIndex,
+    structure: StructureIndex,
+    query: Query,
+    found: dict[str, Ranked],
+    mask: np.ndarray,
+) -> Candidates:
+    size = index.size
+    spread = {name: _spread(ranked, size) for name, ranked in found.items()}
+    pooled = [ranked[0] for ranked in found.values()]
+    everything = np.concatenate(pooled) if pooled else np.zeros(0, dtype=np.int64)
+    pool = np.unique(everything)
+    pool = pool[mask[pool]]
+    columns: list[np.ndarray] = []
+    zeros = np.zeros(len(pool))
+    for name in RETRIEVERS:
+        if name in spread:
+            norm, rank = spread[name]
+            r = rank[pool].astype(np.float64)
+            r[r == 0] = ABSENT_RANK
+            columns += [norm[pool], 1.0 / (5.0 + r), np.log1p(r)]
+        else:
+            columns += [
+                zeros,
+                np.full(len(pool), 1.0 / (5.0 + ABSENT_RANK)),
+                zeros + np.log1p(ABSENT_RANK),
+            ]
+    prev1, next1 = _step(index, pool, False), _step(index, pool, True)
+    prev2, next2 = _step(index, prev1, False), _step(index, next1, True)
+    sessions = index.sessions(pool)
+    for name in ("bm25", "dense"):
+        if name in spread:
+            norm = spread[name][0]
+            columns += [_take(norm, p) for p in (prev1, next1, prev2, next2)]
+            by_session = _session_scores(index, found[name], norm)
+            columns.append(np.array([by_session.get(int(s), 0.0) for s in sessions]))
+        else:
+            columns += [zeros] * 5
+    speakers = index.speakers(pool)
+    named = np.isin(speakers, np.fromiter(query.speakers, np.int32, len(query.speakers)))
+    dated = structure.is_dated(pool).astype(np.float64)
+    columns += [named.astype(np.float64), dated, dated * (query.shape == "when")]
+    ranks = {
+        name: {int(p): i + 1 for i, p in enumerate(ranked[0].tolist())}
+        for name, ranked in found.items()
+    }
+    return Candidates(pool, np.stack(columns, axis=1), ranks)
+
+
+def score(
+    index: NamespaceIndex, query: Query, candidates: Candidates, ranker: Ranker
+) -> np.ndarray:
+    """The ranker's score of each pooled episode, with the time adjustments. With a
+    single retriever, its own order (the ranker is fitted on all of them)."""
+    if len(candidates.ranks) == 1:
+        (ranks,) = candidates.ranks.values()
+        return -np.array([ranks[int(p)] for p in candidates.pool], dtype=np.float64)
+    scores = ranker.score(candidates.features, FEATURES)
+    pool = candidates.pool
+    if query.window is not None:
+        occurred = index.occurred(pool)
+        inside = (occurred >= query.window[0]) & (occurred < query.window[1])
+        scores = scores + TIME_BOOST * inside
+    if query.shape in ("latest", "first") and len(pool) > 1:
+        order = np.argsort(np.argsort(index.occurred(pool), kind="stable"), kind="stable")
+        recency = order / (len(pool) - 1)
+        scores = scores + ORDER_BOOST * (recency if query.shape == "latest" else 1.0 - recency)
+    return scores
