@@ -22,6 +22,7 @@ from memstrata.errors import (
 )
 from memstrata.memory import Memory
 from memstrata.model import (
+    Answer,
     Entity,
     Episode,
     Event,
@@ -38,6 +39,7 @@ from memstrata.model import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Answer",
     "AsyncMemory",
     "BadProviderOutput",
     "EmbedderMismatch",

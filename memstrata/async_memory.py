@@ -7,6 +7,7 @@ from typing import Any
 
 from memstrata.memory import Memory
 from memstrata.model import (
+    Answer,
     Entity,
     Episode,
     Event,
@@ -30,6 +31,12 @@ class AsyncMemory:
 
     async def search(self, *args: Any, **kwargs: Any) -> list[Hit]:
         return await asyncio.to_thread(self.sync.search, *args, **kwargs)
+
+    async def context(self, *args: Any, **kwargs: Any) -> str:
+        return await asyncio.to_thread(self.sync.context, *args, **kwargs)
+
+    async def answer(self, *args: Any, **kwargs: Any) -> Answer:
+        return await asyncio.to_thread(self.sync.answer, *args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Episode:
         return await asyncio.to_thread(self.sync.get, *args, **kwargs)

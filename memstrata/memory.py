@@ -19,7 +19,13 @@ import numpy as np
 
 from memstrata import validate
 from memstrata.config import Settings
-from memstrata.errors import EmbedderMismatch, InvalidInput, NotFound, ProviderError
+from memstrata.errors import (
+    BadProviderOutput,
+    EmbedderMismatch,
+    InvalidInput,
+    NotFound,
+    ProviderError,
+)
 from memstrata.events.service import segment_dirty
 from memstrata.extract.base import Extractor
 from memstrata.extract.llm import LlmExtractor
@@ -29,6 +35,7 @@ from memstrata.index.analyzer import analyze
 from memstrata.index.catalog import AnnPolicy, Filters, NamespaceIndex
 from memstrata.messages import MessageLike, index_text, to_episodes
 from memstrata.model import (
+    Answer,
     Entity,
     Episode,
     Event,
@@ -46,9 +53,18 @@ from memstrata.providers.registry import create_embedder
 from memstrata.resolve.entities import normalise
 from memstrata.resolve.matchers import EmbeddingNameMatcher, LlmNameMatcher, NameMatcher
 from memstrata.retrieve.candidates import to_hit
+from memstrata.retrieve.context import (
+    FACT_SHARE,
+    estimate_tokens,
+    facts_block,
+    relevant,
+    select,
+)
+from memstrata.retrieve.context import render as render_context
 from memstrata.retrieve.facts import select_facts, walk_facts
-from memstrata.retrieve.query import Query, shape_of, speakers_named, time_window
+from memstrata.retrieve.query import Query, order_of, shape_of, speakers_named, time_window
 from memstrata.retrieve.ranker import Ranker
+from memstrata.retrieve.reader import parse_answer, reader_prompt
 from memstrata.retrieve.recall import RETRIEVERS, Candidates, Stages, featurize, gather, score
 from memstrata.store import NewEpisode, open_store
 from memstrata.timeutil import now, to_us
@@ -57,6 +73,8 @@ from memstrata.transfer import read_jsonl, write_jsonl
 
 log = logging.getLogger("memstrata")
 _utcnow = now  # search() has a parameter called now
+CONTEXT_HITS = 50  # hits context() considers, best first
+MAX_TOKEN_BUDGET = 200_000
 _EMBED_BATCH = 2048
 _REPLAY_PAGE = 20_000
 LLM_NAME_QUESTIONS = 5  # most LLM questions about entity names per add()
@@ -100,6 +118,7 @@ class Memory:
         self.timings = StageTimings()
         self.last_search_ms: dict[str, float] = {}  # read-path stages of the last search
         self._ranker: Ranker | None = None
+        self._chat_client: ChatClient | None = None
         try:
             self.extractor = self._make_extractor()
             self._check_model()
@@ -247,6 +266,117 @@ class Memory:
             if seq in rows
         ]
 
+    def context(
+        self,
+        query: str,
+        *,
+        token_budget: int = 1000,
+        namespace: str | None = None,
+        now: datetime | str | None = None,
+        session_id: str | None = None,
+        speaker: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+    ) -> str:
+        """What memory holds about ``query``, as a fenced, dated, prompt-ready block
+        of at most ``token_budget`` tokens (estimated at four characters a token):
+        facts about the entities it names, then the best hits with the turns
+        around them, grouped by session and event, each line with its episode id."""
+        ns = self._namespace(namespace)
+        budget = validate.limit(token_budget, MAX_TOKEN_BUDGET, "token_budget")
+        asked_at = _utcnow() if now is None else validate.aware_utc(now, "now")
+        recalled = self._recall(
+            query, ns, CONTEXT_HITS, session_id, speaker, since, until, None, None, asked_at
+        )
+        if recalled is None:
+            return render_context(query, [], {}, [])
+        index, question, candidates, _ = recalled
+        with index.lock:
+            scores = score(index, question, candidates, self.ranker)
+            ranked = [int(candidates.pool[i]) for i in np.argsort(-scores, kind="stable")]
+            ranked = ranked[:CONTEXT_HITS]
+            around: dict[int, list[int]] = {}
+            for p in ranked:
+                near = [int(index.previous[p]), int(index.following[p])]
+                around[p] = [n for n in near if n >= 0 and candidates.mask[n]]
+            wanted = list(dict.fromkeys([*ranked, *(n for v in around.values() for n in v)]))
+            seq_of = dict(zip(wanted, index.seq_at(np.array(wanted, dtype=np.int64)), strict=True))
+            named = index.structure.entity_ids(question.entities)
+            speakers = [n for n, c in index.speaker_names().items() if c in question.speakers]
+        rows = self.store.episodes.by_seq(ns, list(seq_of.values()))
+        episode = {p: rows[s][0] for p, s in seq_of.items() if s in rows}
+        terms = set(question.terms)
+        facts = [
+            f for f in self._facts_about(ns, named, speakers) if relevant(f, terms, question.shape)
+        ]
+        fact_lines = facts_block(facts, asked_at, int(budget * FACT_SHARE))
+        spent = sum(estimate_tokens(line) for line in fact_lines)
+        chosen = select(
+            [p for p in ranked if p in episode],
+            lambda p: [n for n in around.get(p, []) if n in episode],
+            lambda p: estimate_tokens(episode[p].content) + 12,
+            budget - spent,
+        )
+        picked = [episode[p] for p in sorted(chosen, key=lambda p: (episode[p].occurred_at, p))]
+        events: dict[str, Event] = {}
+        for session in {e.session_id for e in picked}:
+            for event in self.store.events.list(ns, session):
+                events.update({eid: event for eid in event.episode_ids})
+        return render_context(query, picked, events, fact_lines)
+
+    def answer(
+        self,
+        query: str,
+        *,
+        token_budget: int = 2000,
+        namespace: str | None = None,
+        now: datetime | str | None = None,
+    ) -> Answer:
+        """Answer ``query`` from memory with the configured LLM reader: context()
+        within ``token_budget``, then one call that writes notes on the recalled
+        lines and answers from them ("I don't know" when they do not say)."""
+        asked_at = _utcnow() if now is None else validate.aware_utc(now, "now")
+        recalled = self.context(query, token_budget=token_budget, namespace=namespace, now=asked_at)
+        client = self._chat("answer()", "llm_url")
+        messages, schema = reader_prompt(query, recalled, asked_at)
+        completion = client.complete(messages, schema)
+        try:
+            parsed = parse_answer(completion.text)
+        except BadProviderOutput:
+            log.warning("the reader answered %r", completion.text[:2000])
+            raise
+        return Answer(
+            parsed.answer,
+            tuple(parsed.notes),
+            recalled,
+            client.name,
+            completion.prompt_tokens,
+            completion.completion_tokens,
+        )
+
+    def _chat(self, purpose: str, field: str) -> ChatClient:
+        """The chat client for the reader and the LLM extractor, made once."""
+        if self._chat_client is None:
+            if not self.settings.llm_url or not self.settings.llm_model:
+                raise InvalidInput(
+                    f"{purpose} needs llm_url and llm_model "
+                    "(MEMSTRATA_LLM_URL, MEMSTRATA_LLM_MODEL)",
+                    field=field,
+                )
+            self._chat_client = ChatClient(self.settings, self.store.side_path("llm-cache"))
+        return self._chat_client
+
+    def _facts_about(self, ns: str, entity_ids: Sequence[str], names: Sequence[str]) -> list[Fact]:
+        ids = list(entity_ids)
+        for name in names:
+            found = self.store.structure.entity_by_norm(ns, normalise(name))
+            if found is not None:
+                ids.append(found.id)
+        facts: dict[str, Fact] = {}
+        for entity_id in dict.fromkeys(ids):
+            facts.update({f.id: f for f in self.store.structure.facts(ns, entity_id=entity_id)})
+        return list(facts.values())
+
     @property
     def ranker(self) -> Ranker:
         """The model that orders recall candidates (MEMSTRATA_RANKER, or the shipped one)."""
@@ -310,6 +440,7 @@ class Memory:
                     vector=vector,
                     window=time_window(text, asked_at),
                     shape=shape_of(text),
+                    order=order_of(text),
                     speakers=speakers_named(terms, index.speaker_names()),
                     entities=tuple(structure.entities_named(terms)),
                 )
@@ -560,7 +691,7 @@ class Memory:
             EmbeddingNameMatcher(lambda names: embed_normalised(self.embedder, names))
         )
         if self.settings.extractor == "llm":
-            client = ChatClient(self.settings, self.store.side_path("llm-cache"))
+            client = self._chat("the llm extractor", "extractor")
             self._matchers.append(LlmNameMatcher(client))
             return LlmExtractor(client, OfflineExtractor())
         return OfflineExtractor()

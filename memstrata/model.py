@@ -79,6 +79,19 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Answer:
+    """What the reader LLM made of recalled memory: its notes on the recalled
+    lines, its answer, the context it was given, and what the call cost."""
+
+    text: str
+    notes: tuple[str, ...]
+    context: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
 class NamespaceStats:
     """Counts for one namespace."""
 

@@ -111,9 +111,9 @@ def metadata_filter(value: Metadata | None) -> dict[str, JSONValue]:
     return checked
 
 
-def limit(value: object, max_limit: int) -> int:
+def limit(value: object, max_limit: int, field: str = "limit") -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= max_limit:
-        raise InvalidInput(f"must be an integer from 1 to {max_limit}", field="limit")
+        raise InvalidInput(f"must be an integer from 1 to {max_limit}", field=field)
     return value
 
 

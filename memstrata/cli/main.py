@@ -30,6 +30,9 @@ EXIT_CODES: dict[type[MemstrataError], int] = {InvalidInput: 2, NotFound: 3, Sto
 
 DbOption = Annotated[str | None, typer.Option("--db", help="store file (MEMSTRATA_PATH)")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+NowOption = Annotated[
+    str | None, typer.Option(help="when the question is asked (ISO 8601; default now)")
+]
 MetaOption = Annotated[
     list[str] | None, typer.Option("--meta", help="metadata key=value (value parsed as JSON)")
 ]
@@ -134,6 +137,7 @@ def search(
     since: Annotated[str | None, typer.Option(help="occurred at or after (ISO 8601)")] = None,
     until: Annotated[str | None, typer.Option(help="occurred before (ISO 8601)")] = None,
     meta: MetaOption = None,
+    now: NowOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Search the namespace; hits come dated, with their ids and retriever ranks."""
@@ -146,11 +150,42 @@ def search(
             since=since,
             until=until,
             metadata=_metadata(meta) or None,
+            now=now,
         )
     if as_json:
         print_json(out, hits)
     else:
         out.print(hits_text(hits), markup=False, highlight=False)
+
+
+@app.command()
+def context(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="the question")],
+    budget: Annotated[int, typer.Option(help="token budget of the block")] = 1000,
+    now: NowOption = None,
+) -> None:
+    """Print what memory holds about a question: a fenced, dated block for a prompt."""
+    with _memory(ctx) as memory:
+        block = memory.context(query, token_budget=budget, now=now)
+    out.print(block, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def answer(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="the question")],
+    budget: Annotated[int, typer.Option(help="token budget of the recalled context")] = 2000,
+    now: NowOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Answer a question from memory with the configured LLM (MEMSTRATA_LLM_URL/MODEL)."""
+    with _memory(ctx) as memory:
+        result = memory.answer(query, token_budget=budget, now=now)
+    if as_json:
+        print_json(out, result)
+    else:
+        out.print(result.text, markup=False, highlight=False)
 
 
 @app.command()

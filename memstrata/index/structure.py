@@ -47,6 +47,7 @@ class StructureIndex:
         self.unembedded: list[tuple[int, str]] = []
         self._entity_of: dict[str, int] = {}
         self._entity_kind: list[str] = []
+        self._entity_id: list[str] = []
         self._entity_episodes: list[array[int]] = []
         self._episode_entities: dict[int, array[int]] = {}
         self._by_term: dict[str, list[int]] = {}
@@ -81,6 +82,7 @@ class StructureIndex:
         if node is None:
             node = self._entity_of[row.record_id] = len(self._entity_kind)
             self._entity_kind.append(row.kind)
+            self._entity_id.append(row.record_id)
             self._entity_episodes.append(array("i"))
             terms = set(analyze(row.text)) if row.kind not in ("date", "quantity") else set()
             self._entity_terms.append(len(terms))
@@ -146,6 +148,9 @@ class StructureIndex:
             for node in self._by_term.get(term, ()):
                 counts[node] = counts.get(node, 0) + 1
         return [node for node, n in counts.items() if n == self._entity_terms[node]]
+
+    def entity_ids(self, nodes: Sequence[int]) -> list[str]:
+        return [self._entity_id[node] for node in nodes]
 
     def is_dated(self, positions: np.ndarray) -> np.ndarray:
         dated = np.zeros(len(positions), dtype=np.bool_)

@@ -2,8 +2,8 @@
 
 From the text alone (no labels): the index terms; a time window from the time
 expressions it contains, resolved against ``now`` ("last May", "two weeks
-ago", "in 2022"); its shape (when / who / where / how many / latest state /
-first time); which speakers and entities of the namespace it names.
+ago", "in 2022"); its shape (when / who / where / how many) and whether it asks
+for the latest state or the first time; which speakers and entities of the namespace it names.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 from memstrata.extract.timeexpr import resolve
 from memstrata.index.analyzer import analyze
 
-Shape = str  # "when" | "who" | "where" | "how_many" | "latest" | "first" | "other"
+Shape = str  # "when" | "who" | "where" | "how_many" | "other"
 
 _SHAPES: tuple[tuple[Shape, re.Pattern[str]], ...] = (
     (
@@ -29,6 +29,8 @@ _SHAPES: tuple[tuple[Shape, re.Pattern[str]], ...] = (
     ("who", re.compile(r"^\s*(?:who|whom|whose)\b", re.I)),
     ("where", re.compile(r"^\s*where\b", re.I)),
     ("how_many", re.compile(r"^\s*how (?:many|much|often|long)\b", re.I)),
+)
+_ORDERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "latest",
         re.compile(
@@ -49,6 +51,7 @@ class Query:
     vector: np.ndarray | None = None
     window: tuple[int, int] | None = None  # [start, end) in µs, from a time expression
     shape: Shape = "other"
+    order: str | None = None  # "latest" (current state) or "first" (earliest time)
     speakers: frozenset[int] = field(default_factory=frozenset)  # speaker codes named
     entities: tuple[int, ...] = ()  # entity nodes of the structure index named
 
@@ -58,6 +61,14 @@ def shape_of(text: str) -> Shape:
         if pattern.search(text):
             return shape
     return "other"
+
+
+def order_of(text: str) -> str | None:
+    """'latest' for questions about the current state, 'first' for the first time."""
+    for order, pattern in _ORDERS:
+        if pattern.search(text):
+            return order
+    return None
 
 
 def time_window(text: str, now: datetime) -> tuple[int, int] | None:

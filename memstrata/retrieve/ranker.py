@@ -30,7 +30,7 @@ class Ranker:
         if names != self.features:
             index = {name: i for i, name in enumerate(names)}
             columns = [index.get(name) for name in self.features]
-            aligned = np.zeros((len(matrix), len(self.features)), dtype=np.float64)
+            aligned = np.tile(self.mean, (len(matrix), 1))  # a missing feature adds nothing
             for j, column in enumerate(columns):
                 if column is not None:
                     aligned[:, j] = matrix[:, column]

@@ -116,6 +116,7 @@ class Candidates:
     pool: np.ndarray  # episode positions
     features: np.ndarray  # len(pool) x len(FEATURES)
     ranks: dict[str, dict[int, int]]  # retriever -> position -> 1-based rank
+    mask: np.ndarray  # the positions the filters allow
 
 
 def _spread(found: Ranked, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -206,7 +207,7 @@ def featurize(
         name: {int(p): i + 1 for i, p in enumerate(ranked[0].tolist())}
         for name, ranked in found.items()
     }
-    return Candidates(pool, np.stack(columns, axis=1), ranks)
+    return Candidates(pool, np.stack(columns, axis=1), ranks, mask)
 
 
 def score(
@@ -223,8 +224,8 @@ def score(
         occurred = index.occurred(pool)
         inside = (occurred >= query.window[0]) & (occurred < query.window[1])
         scores = scores + TIME_BOOST * inside
-    if query.shape in ("latest", "first") and len(pool) > 1:
+    if query.order is not None and len(pool) > 1:
         order = np.argsort(np.argsort(index.occurred(pool), kind="stable"), kind="stable")
         recency = order / (len(pool) - 1)
-        scores = scores + ORDER_BOOST * (recency if query.shape == "latest" else 1.0 - recency)
+        scores = scores + ORDER_BOOST * (recency if query.order == "latest" else 1.0 - recency)
     return scores

@@ -69,6 +69,15 @@ def test_search_prints_dated_hits_with_provenance(cli: Cli) -> None:
     assert "session s3" in out and "bm25#1" in out
 
 
+def test_context_prints_the_fenced_block_and_answer_needs_a_reader(cli: Cli) -> None:
+    cli("add", "I moved to Lyon", "--speaker", "Ana", "--occurred-at", "2023-05-08T13:56:00Z")
+    out = cli("context", "Where does Ana live now?", "--now", "2023-09-01T00:00:00Z")
+    assert out.startswith("```memory") and "[2023-05-08 13:56] Ana: I moved to Lyon" in out
+    assert "- Ana lives_in Lyon (since 2023-05-08" in out
+    assert "llm_url" in cli("answer", "Where does Ana live now?", code=2)
+    assert "timezone-aware" in cli("search", "Lyon", "--now", "2023-09-01T00:00:00", code=2)
+
+
 def test_add_file_of_messages_with_filters(cli: Cli, tmp_path: Path) -> None:
     jsonl = tmp_path / "m.jsonl"
     jsonl.write_text(

@@ -1,0 +1,81 @@
+"""Query analysis and the ranker, in isolation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from memstrata.index.analyzer import analyze
+from memstrata.retrieve.query import order_of, shape_of, speakers_named, time_window
+from memstrata.retrieve.ranker import Ranker, fit
+
+NOW = datetime(2023, 7, 1, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("question", "shape"),
+    [
+        ("When did Maya move to Lyon?", "when"),
+        ("What year did they marry?", "when"),
+        ("Who is Maya's sister?", "who"),
+        ("Where does Leo work?", "where"),
+        ("How many cats does Ana have?", "how_many"),
+        ("What does Maya like?", "other"),
+    ],
+)
+def test_question_shapes(question: str, shape: str) -> None:
+    assert shape_of(question) == shape
+
+
+@pytest.mark.parametrize(
+    ("question", "order"),
+    [
+        ("What is Maya's job now?", "latest"),
+        ("Where does she still live?", "latest"),
+        ("What did Maya cook the first time?", "first"),
+        ("What does Maya like?", None),
+    ],
+)
+def test_latest_state_and_first_time(question: str, order: str | None) -> None:
+    assert order_of(question) == order
+
+
+def test_time_windows_resolve_against_now() -> None:
+    start, end = time_window("What did I do last May?", NOW) or (0, 0)
+    assert datetime.fromtimestamp(start / 1e6, UTC) == datetime(2023, 5, 1, tzinfo=UTC)
+    assert datetime.fromtimestamp(end / 1e6, UTC) == datetime(2023, 6, 1, tzinfo=UTC)
+    assert time_window("What did I do?", NOW) is None
+
+
+def test_speakers_are_named_by_every_term_of_their_name() -> None:
+    codes = {"Maya Lopez": 0, "Leo": 1, "Ana": 2}
+    assert speakers_named(analyze("What did Maya Lopez and Leo eat?"), codes) == {0, 1}
+    assert speakers_named(analyze("What did Maya eat?"), codes) == frozenset()
+
+
+def test_the_ranker_learns_which_feature_matters_and_round_trips(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    matrix = rng.normal(size=(400, 3))
+    labels = (matrix[:, 1] > 0.5).astype(np.float64)
+    ranker = fit(matrix, labels, ("a", "b", "c"))
+    assert np.argmax(np.abs(ranker.weights)) == 1 and ranker.weights[1] > 0
+    ranker.save(tmp_path / "r.json")
+    again = Ranker.load(tmp_path / "r.json")
+    assert np.allclose(again.score(matrix, ("a", "b", "c")), ranker.score(matrix, ("a", "b", "c")))
+    # columns are matched by name; a missing one counts as its mean
+    reordered = again.score(matrix[:, [2, 1, 0]], ("c", "b", "a"))
+    assert np.allclose(reordered, ranker.score(matrix, ("a", "b", "c")))
+    without_c = matrix.copy()
+    without_c[:, 2] = ranker.mean[2]
+    assert np.allclose(
+        again.score(matrix[:, :2], ("a", "b")), ranker.score(without_c, ("a", "b", "c"))
+    )
+
+
+def test_the_shipped_ranker_covers_every_feature() -> None:
+    from memstrata.retrieve.recall import FEATURES
+
+    assert Ranker.load().features == FEATURES
