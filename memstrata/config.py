@@ -43,6 +43,9 @@ class Settings(BaseModel):
     max_query_chars: int = Field(10_000, gt=0)
     max_limit: int = Field(1_000, gt=0)
     candidate_depth: int = Field(100, gt=0, description="hits each retriever hands to the ranker")
+    recall_rounds: int = Field(
+        0, ge=0, le=3, description="extra recall rounds for a weak first pass (iterative recall)"
+    )
     ranker: Path | None = Field(
         None, description="a ranker model (JSON) to use instead of the shipped one"
     )

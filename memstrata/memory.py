@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -65,7 +66,19 @@ from memstrata.retrieve.facts import select_facts, walk_facts
 from memstrata.retrieve.query import Query, order_of, shape_of, speakers_named, time_window
 from memstrata.retrieve.ranker import Ranker
 from memstrata.retrieve.reader import parse_answer, reader_prompt
-from memstrata.retrieve.recall import RETRIEVERS, Candidates, Stages, featurize, gather, score
+from memstrata.retrieve.recall import (
+    EXPANSION_ENTITIES,
+    RETRIEVERS,
+    Candidates,
+    Scored,
+    Stages,
+    featurize,
+    fold_duplicates,
+    gather,
+    is_weak,
+    merge_rounds,
+    ranked_candidates,
+)
 from memstrata.store import NewEpisode, open_store
 from memstrata.timeutil import now, to_us
 from memstrata.timing import StageTimings
@@ -232,6 +245,7 @@ class Memory:
         metadata: Metadata | None = None,
         retrievers: Sequence[str] | None = None,
         now: datetime | str | None = None,
+        rounds: int | None = None,
     ) -> list[Hit]:
         """The episodes that best answer ``query``, best first.
 
@@ -239,32 +253,81 @@ class Memory:
         equality. ``retrievers`` picks among RETRIEVERS (default all). ``now``
         is the moment the question is asked (default: the present): "last
         May" and "two weeks ago" in the query are resolved against it.
+        ``rounds``: how many times a weak first pass may be retried with the
+        entities its best hits mention (default MEMSTRATA_RECALL_ROUNDS).
         """
         ns = self._namespace(namespace)
         count = validate.limit(limit, self.settings.max_limit)
+        recalled = self._ranked(
+            query, ns, count, session_id, speaker, since, until, metadata, retrievers, now, rounds
+        )
+        if recalled is None:
+            return []
+        index, _, ranked, stages, _ = recalled
+        ranked = ranked[: count + count // 2 + 2]
+        with index.lock:
+            seqs = index.seq_at(np.array([r.position for r in ranked], dtype=np.int64))
+        with stages.stage("fetch"):
+            rows = self.store.episodes.by_seq(ns, seqs)
+        found = [(r, rows[s][0]) for r, s in zip(ranked, seqs, strict=True) if s in rows]
+        with stages.stage("fold"):
+            groups = fold_duplicates([e.content for _, e in found], count)
+        self.last_search_ms = stages.ms
+        hits = []
+        for group in groups:
+            best, episode = found[group[0]]
+            hit = to_hit(episode, best.score, best.ranks)
+            if len(group) > 1:  # near-duplicates said again: one hit, every source
+                hit = replace(hit, episode_ids=(episode.id, *(found[j][1].id for j in group[1:])))
+            hits.append(hit)
+        return hits
+
+    def _ranked(
+        self,
+        query: str,
+        ns: str,
+        count: int,
+        session_id: str | None,
+        speaker: str | None,
+        since: datetime | str | None,
+        until: datetime | str | None,
+        metadata: Metadata | None,
+        retrievers: Sequence[str] | None,
+        now: datetime | str | None,
+        rounds: int | None,
+    ) -> tuple[NamespaceIndex, Query, list[Scored], Stages, np.ndarray] | None:
+        """Every pooled episode, best first; when the best is weak and ``rounds``
+        allow, the question again with the names of the entities its best hits
+        mention, the new finds merged at a discount (iterative recall)."""
+        left = self.settings.recall_rounds if rounds is None else rounds
         recalled = self._recall(
             query, ns, count, session_id, speaker, since, until, metadata, retrievers, now
         )
         if recalled is None:
-            return []
+            return None
         index, question, candidates, stages = recalled
         with index.lock, stages.stage("rank"):
-            scores = score(index, question, candidates, self.ranker)
-            order = np.argsort(-scores, kind="stable")[:count]
-            best = [int(candidates.pool[i]) for i in order]
-            seqs = index.seq_at(np.array(best, dtype=np.int64))
-        with stages.stage("fetch"):
-            rows = self.store.episodes.by_seq(ns, seqs)
-        self.last_search_ms = stages.ms
-        return [
-            to_hit(
-                rows[seq][0],
-                float(scores[i]),
-                {r: ranks[p] for r, ranks in candidates.ranks.items() if p in ranks},
+            merged = ranked_candidates(index, question, candidates, self.ranker)
+        text = question.text
+        while left > 0 and merged and is_weak(merged[0].score):
+            left -= 1
+            with index.lock:
+                best = [r.position for r in merged[:3]]
+                names = index.structure.entity_ids_mentioned(best, index.size)
+            found = self.store.structure.entities(ns, ids=names[:EXPANSION_ENTITIES])
+            added = " ".join(e.name for e in found if e.name.lower() not in text.lower())
+            if not added:
+                break
+            text = f"{text} {added}"
+            again = self._recall(
+                text, ns, count, session_id, speaker, since, until, metadata, retrievers, now
             )
-            for i, p, seq in zip(order.tolist(), best, seqs, strict=True)
-            if seq in rows
-        ]
+            if again is None:
+                break
+            with index.lock, stages.stage("rank"):
+                more = ranked_candidates(again[0], again[1], again[2], self.ranker)
+                merged = merge_rounds(merged, more)
+        return index, question, merged, stages, candidates.mask
 
     def context(
         self,
@@ -285,20 +348,18 @@ class Memory:
         ns = self._namespace(namespace)
         budget = validate.limit(token_budget, MAX_TOKEN_BUDGET, "token_budget")
         asked_at = _utcnow() if now is None else validate.aware_utc(now, "now")
-        recalled = self._recall(
-            query, ns, CONTEXT_HITS, session_id, speaker, since, until, None, None, asked_at
+        recalled = self._ranked(
+            query, ns, CONTEXT_HITS, session_id, speaker, since, until, None, None, asked_at, None
         )
         if recalled is None:
             return render_context(query, [], {}, [])
-        index, question, candidates, _ = recalled
+        index, question, ranking, _, mask = recalled
         with index.lock:
-            scores = score(index, question, candidates, self.ranker)
-            ranked = [int(candidates.pool[i]) for i in np.argsort(-scores, kind="stable")]
-            ranked = ranked[:CONTEXT_HITS]
+            ranked = [r.position for r in ranking[:CONTEXT_HITS]]
             around: dict[int, list[int]] = {}
             for p in ranked:
                 near = [int(index.previous[p]), int(index.following[p])]
-                around[p] = [n for n in near if n >= 0 and candidates.mask[n]]
+                around[p] = [n for n in near if n >= 0 and mask[n]]
             wanted = list(dict.fromkeys([*ranked, *(n for v in around.values() for n in v)]))
             seq_of = dict(zip(wanted, index.seq_at(np.array(wanted, dtype=np.int64)), strict=True))
             named = index.structure.entity_ids(question.entities)

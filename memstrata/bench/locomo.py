@@ -37,7 +37,7 @@ from memstrata.messages import index_text
 from memstrata.providers.embed.base import embed_normalised
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
-SYSTEMS = ("memstrata", "memstrata held-out", "bm25", "dense", "rrf")
+SYSTEMS = ("memstrata", "memstrata held-out", "memstrata +1 round", "bm25", "dense", "rrf")
 BUDGETS = (500, 1000, 2000)
 HEADLINE = ("R@10", "Hit@10")
 DEPTH = 20
@@ -71,8 +71,10 @@ def _timed(latencies: list[float], call: Callable[[], list[str]]) -> list[str]:
     return ranked
 
 
-def _memstrata_ranking(memory: Memory, namespace: str, question: str, now: datetime) -> list[str]:
-    hits = memory.search(question, namespace=namespace, limit=BUDGET_DEPTH, now=now)
+def _memstrata_ranking(
+    memory: Memory, namespace: str, question: str, now: datetime, rounds: int = 0
+) -> list[str]:
+    hits = memory.search(question, namespace=namespace, limit=BUDGET_DEPTH, now=now, rounds=rounds)
     return [str(h.metadata["dia_id"]) for h in hits]
 
 
@@ -115,6 +117,10 @@ def _score_conversation(
         )
         for stage, ms in memory.last_search_ms.items():
             latencies[f"  {stage}"].append(ms)
+        ranked["memstrata +1 round"] = _timed(
+            latencies["memstrata +1 round"],
+            partial(_memstrata_ranking, memory, conv.sample_id, q.text, now, 1),
+        )
         if q.category != 5:
             for budget in BUDGETS:
                 budgets[budget].append(_budget_recall(ranked["memstrata"], tokens, q, budget))

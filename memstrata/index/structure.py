@@ -149,6 +149,18 @@ class StructureIndex:
                 counts[node] = counts.get(node, 0) + 1
         return [node for node, n in counts.items() if n == self._entity_terms[node]]
 
+    def entity_ids_mentioned(self, positions: Sequence[int], live: int) -> list[str]:
+        """Ids of the entities the episodes mention, hubs, dates and quantities left out."""
+        hub = max(HUB_MIN, int(HUB_SHARE * live))
+        nodes = [
+            node
+            for p in positions
+            for node in self._episode_entities.get(p, ())
+            if self._entity_kind[node] not in ("date", "quantity")
+            and len(self._entity_episodes[node]) <= hub
+        ]
+        return self.entity_ids(list(dict.fromkeys(nodes)))
+
     def entity_ids(self, nodes: Sequence[int]) -> list[str]:
         return [self._entity_id[node] for node in nodes]
 

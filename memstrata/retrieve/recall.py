@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from memstrata.index.analyzer import analyze
 from memstrata.index.catalog import NamespaceIndex
 from memstrata.index.structure import StructureIndex
 from memstrata.retrieve.query import Query
@@ -229,3 +231,72 @@ def score(
         recency = order / (len(pool) - 1)
         scores = scores + ORDER_BOOST * (recency if query.order == "latest" else 1.0 - recency)
     return scores
+
+
+_NUMBER = re.compile(r"\d+")
+NEAR_DUPLICATE = 0.85  # term-set Jaccard at which a lower hit folds into a higher one
+
+
+def fold_duplicates(texts: Sequence[str], limit: int) -> list[list[int]]:
+    """Indexes of ``texts`` (best first) to return, each with the near-duplicates
+    folded into it: [kept, duplicate, ...]. At most ``limit`` groups."""
+    groups: list[list[int]] = []
+    kept: list[set[str]] = []
+    for i, text in enumerate(texts):
+        terms = set(analyze(text)) | set(_NUMBER.findall(text))  # "note 2" is not "note 3"
+        for group, other in zip(groups, kept, strict=True):
+            union = terms | other
+            if len(union) >= 2 and len(terms & other) >= NEAR_DUPLICATE * len(union):
+                group.append(i)
+                break
+        else:
+            if len(groups) == limit:
+                break
+            groups.append([i])
+            kept.append(terms)
+    return groups
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A pooled episode with its final score and the retrievers' ranks."""
+
+    position: int
+    score: float
+    ranks: dict[str, int]
+
+
+def ranked_candidates(
+    index: NamespaceIndex, query: Query, candidates: Candidates, ranker: Ranker
+) -> list[Scored]:
+    """Every pooled episode, best first."""
+    scores = score(index, query, candidates, ranker)
+    out = []
+    for i in np.argsort(-scores, kind="stable").tolist():
+        p = int(candidates.pool[i])
+        ranks = {r: ranked[p] for r, ranked in candidates.ranks.items() if p in ranked}
+        out.append(Scored(p, float(scores[i]), ranks))
+    return out
+
+
+# Iterative recall: a first pass whose best hit has a lower probability than this
+# is retried with the entities its best hits mention; the new finds count at a
+# discount (in logits), so they fill in below what the question itself found.
+WEAK_PROBABILITY = 0.5
+ROUND_DISCOUNT = 0.5
+EXPANSION_ENTITIES = 5
+
+
+def is_weak(logit: float) -> bool:
+    return 1.0 / (1.0 + float(np.exp(-logit))) < WEAK_PROBABILITY
+
+
+def merge_rounds(first: list[Scored], later: list[Scored]) -> list[Scored]:
+    merged = {s.position: s for s in first}
+    for s in later:
+        discounted = s.score - ROUND_DISCOUNT
+        known = merged.get(s.position)
+        if known is None or discounted > known.score:
+            ranks = known.ranks if known is not None else s.ranks
+            merged[s.position] = Scored(s.position, discounted, ranks)
+    return sorted(merged.values(), key=lambda s: -s.score)

@@ -109,7 +109,14 @@ def test_run_locomo_writes_results_and_scores_every_system(tmp_path: Path) -> No
     model = tmp_path / "ranker.json"
     result = run_locomo(data, tmp_path / "out", None, Console(file=io.StringIO()), model)
     summary = result["summary"]
-    assert set(summary) == {"memstrata", "memstrata held-out", "bm25", "dense", "rrf"}
+    assert set(summary) == {
+        "memstrata",
+        "memstrata held-out",
+        "memstrata +1 round",
+        "bm25",
+        "dense",
+        "rrf",
+    }
     assert summary["memstrata"]["1-4 all"]["n"] == 6
     assert summary["memstrata held-out"]["1-4 all"]["n"] == 6
     assert summary["memstrata"]["5 adversarial"]["n"] == 2

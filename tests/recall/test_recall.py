@@ -156,3 +156,33 @@ def test_stage_timings_of_the_last_search(memory: Memory) -> None:
     memory.add("hello there", occurred_at=T0 - timedelta(days=1))
     memory.search("hello")
     assert {"bm25", "dense", "rank", "fetch"} <= set(memory.last_search_ms)
+
+
+def test_near_duplicates_fold_into_one_hit_with_every_source(memory: Memory) -> None:
+    said = [
+        memory.add(text, speaker="Ana", occurred_at=at)[0].id
+        for text, at in (
+            ("I'm allergic to peanuts.", T0),
+            ("I am allergic to peanuts!", T1),
+            ("Peanut butter cookies are great.", T1),
+            ("I'm allergic to peanuts.", T2),
+        )
+    ]
+    hits = memory.search("allergic to peanuts", limit=2)
+    assert len(hits) == 2
+    folded = next(h for h in hits if len(h.episode_ids) > 1)
+    assert set(folded.episode_ids) == {said[0], said[1], said[3]}
+    assert said[2] in {h.id for h in hits}
+
+
+def test_a_weak_first_pass_is_retried_with_the_entities_of_its_hits(memory: Memory) -> None:
+    sister, bakery = (
+        memory.add(text, speaker="Maya", occurred_at=T0)[0].id
+        for text in ("My sister Anna moved to Lyon.", "Anna adores the bakery on the corner.")
+    )
+    chosen = ["bm25", "keys"]
+    once = [h.id for h in memory.search("where does my sister hang out", retrievers=chosen)]
+    assert once == [sister]
+    twice = memory.search("where does my sister hang out", retrievers=chosen, rounds=1)
+    assert [h.id for h in twice] == [sister, bakery]
+    assert twice[1].score < twice[0].score
