@@ -269,13 +269,13 @@ class Memory:
             seqs = index.seq_at(np.array([r.position for r in ranked], dtype=np.int64))
         with stages.stage("fetch"):
             rows = self.store.episodes.by_seq(ns, seqs)
-        found = [(r, rows[s][0]) for r, s in zip(ranked, seqs, strict=True) if s in rows]
+        found = [(r, *rows[s]) for r, s in zip(ranked, seqs, strict=True) if s in rows]
         with stages.stage("fold"):
-            groups = fold_duplicates([e.content for _, e in found], count)
+            groups = fold_duplicates([(e.content, terms) for _, e, terms in found], count)
         self.last_search_ms = stages.ms
         hits = []
         for group in groups:
-            best, episode = found[group[0]]
+            best, episode, _ = found[group[0]]
             hit = to_hit(episode, best.score, best.ranks)
             if len(group) > 1:  # near-duplicates said again: one hit, every source
                 hit = replace(hit, episode_ids=(episode.id, *(found[j][1].id for j in group[1:])))

@@ -72,9 +72,9 @@ def _timed(latencies: list[float], call: Callable[[], list[str]]) -> list[str]:
 
 
 def _memstrata_ranking(
-    memory: Memory, namespace: str, question: str, now: datetime, rounds: int = 0
+    memory: Memory, namespace: str, question: str, now: datetime, limit: int, rounds: int = 0
 ) -> list[str]:
-    hits = memory.search(question, namespace=namespace, limit=BUDGET_DEPTH, now=now, rounds=rounds)
+    hits = memory.search(question, namespace=namespace, limit=limit, now=now, rounds=rounds)
     return [str(h.metadata["dia_id"]) for h in hits]
 
 
@@ -112,18 +112,19 @@ def _score_conversation(
     for q in conv.questions:
         ranked: dict[str, list[str]] = {}
         ranked["memstrata"] = _timed(
-            latencies["memstrata"],
-            partial(_memstrata_ranking, memory, conv.sample_id, q.text, now),
+            latencies["memstrata (limit 20)"],
+            partial(_memstrata_ranking, memory, conv.sample_id, q.text, now, DEPTH),
         )
         for stage, ms in memory.last_search_ms.items():
             latencies[f"  {stage}"].append(ms)
         ranked["memstrata +1 round"] = _timed(
-            latencies["memstrata +1 round"],
-            partial(_memstrata_ranking, memory, conv.sample_id, q.text, now, 1),
+            latencies["memstrata +1 round (limit 20)"],
+            partial(_memstrata_ranking, memory, conv.sample_id, q.text, now, DEPTH, 1),
         )
         if q.category != 5:
+            deep = _memstrata_ranking(memory, conv.sample_id, q.text, now, BUDGET_DEPTH)
             for budget in BUDGETS:
-                budgets[budget].append(_budget_recall(ranked["memstrata"], tokens, q, budget))
+                budgets[budget].append(_budget_recall(deep, tokens, q, budget))
         b = bm25.rank(q.text, CANDIDATES)
         d = dense.rank(embed_normalised(memory.embedder, [q.text])[0], CANDIDATES)
         ranked["bm25"] = [dia_ids[i] for i in b[:DEPTH]]

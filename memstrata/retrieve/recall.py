@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from memstrata.index.analyzer import analyze
 from memstrata.index.catalog import NamespaceIndex
 from memstrata.index.structure import StructureIndex
 from memstrata.retrieve.query import Query
@@ -234,17 +233,20 @@ def score(
 
 
 _NUMBER = re.compile(r"\d+")
-NEAR_DUPLICATE = 0.85  # term-set Jaccard at which a lower hit folds into a higher one
+NEAR_DUPLICATE = 0.85
+FOLD_WINDOW = 20  # near-duplicates score alike: compare with the last kept hits only  # term-set Jaccard at which a lower hit folds into a higher one
 
 
-def fold_duplicates(texts: Sequence[str], limit: int) -> list[list[int]]:
-    """Indexes of ``texts`` (best first) to return, each with the near-duplicates
-    folded into it: [kept, duplicate, ...]. At most ``limit`` groups."""
+def fold_duplicates(texts: Sequence[tuple[str, str]], limit: int) -> list[list[int]]:
+    """Indexes of ``texts`` ((content, index terms), best first) to return, each
+    with the near-duplicates folded into it: [kept, duplicate, ...]; at most
+    ``limit`` groups. The index terms include the speaker's name, so the same
+    words from two speakers stay two hits."""
     groups: list[list[int]] = []
     kept: list[set[str]] = []
-    for i, text in enumerate(texts):
-        terms = set(analyze(text)) | set(_NUMBER.findall(text))  # "note 2" is not "note 3"
-        for group, other in zip(groups, kept, strict=True):
+    for i, (text, indexed) in enumerate(texts):
+        terms = set(indexed.split()) | set(_NUMBER.findall(text))  # "note 2" is not "note 3"
+        for group, other in zip(groups[-FOLD_WINDOW:], kept[-FOLD_WINDOW:], strict=True):
             union = terms | other
             if len(union) >= 2 and len(terms & other) >= NEAR_DUPLICATE * len(union):
                 group.append(i)
