@@ -233,8 +233,8 @@ def score(
 
 
 _NUMBER = re.compile(r"\d+")
-NEAR_DUPLICATE = 0.85
-FOLD_WINDOW = 20  # near-duplicates score alike: compare with the last kept hits only  # term-set Jaccard at which a lower hit folds into a higher one
+NEAR_DUPLICATE = 0.85  # term-set Jaccard at which a lower hit folds into a higher one
+FOLD_WINDOW = 20  # near-duplicates score alike: compare with the last kept hits only
 
 
 def fold_duplicates(texts: Sequence[tuple[str, str]], limit: int) -> list[list[int]]:
