@@ -2,8 +2,9 @@
 
 Each size runs in a fresh process (so resident memory is its own) over a new
 store: bulk ingest with the default embedder, single-message add() latency,
-cold index load, then search latency per retriever and fused, against a plain
-numpy exact top-k over the same vectors.
+cold index load, then search latency of BM25 alone, dense alone and the default
+search (every retriever and the ranker), against a plain numpy exact top-k over
+the same vectors and SQLite FTS5.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ def measure(n: int, queries: int) -> dict[str, Any]:
                 for name, chosen in (
                     ("bm25", ["bm25"]),
                     ("dense", ["dense"]),
-                    ("fused", ["bm25", "dense"]),
+                    ("memstrata", None),
                 )
             }
             index = memory._index(NAMESPACE)

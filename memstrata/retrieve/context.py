@@ -30,9 +30,14 @@ def estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
+def _clean(text: str) -> str:
+    """One line that cannot close the fence."""
+    return " ".join(text.replace(FENCE, "'''").split())
+
+
 def _line(episode: Episode) -> str:
     who = episode.speaker or episode.role or "user"
-    text = episode.content.replace(FENCE, "'''").replace("\n", " ")
+    text = _clean(episode.content)
     return f"[{episode.occurred_at:%Y-%m-%d %H:%M}] {who}: {text} (episode {episode.id})"
 
 
@@ -103,14 +108,14 @@ def render(
     fact_lines: Sequence[str],
 ) -> str:
     """The fenced block: facts, then the episodes (given in time order) by session."""
-    out = [f"{FENCE}memory", HEADER, f"Question: {query.replace(FENCE, chr(39) * 3)}"]
+    out = [f"{FENCE}memory", HEADER, f"Question: {_clean(query)}"]
     if fact_lines:
         out += ["", "## Facts", *fact_lines]
     by_session: dict[str | None, list[Episode]] = {}
     for episode in episodes:  # already in time order
         by_session.setdefault(episode.session_id, []).append(episode)
     for session, turns in by_session.items():
-        titles = list(dict.fromkeys(events[e.id].title for e in turns if e.id in events))
+        titles = list(dict.fromkeys(_clean(events[e.id].title) for e in turns if e.id in events))
         head = f"## {turns[0].occurred_at:%Y-%m-%d}" + (f", session {session}" if session else "")
         out += ["", head + (f": {'; '.join(titles)}" if titles else "")]
         out += [_line(e) for e in turns]

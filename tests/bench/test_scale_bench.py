@@ -19,11 +19,11 @@ def test_measure_reports_every_figure() -> None:
     assert set(result["search_ms"]) == {
         "bm25",
         "dense",
-        "fused",
+        "memstrata",
         "numpy exact (baseline)",
         "sqlite fts5 bm25 (baseline)",
     }
     assert result["dense_recall_at_10"] == 1.0 and not result["uses_ann"]
     assert result["add_one_ms"]["p95"] >= result["add_one_ms"]["p50"] > 0
     assert result["bytes_per_episode"] > 0
-    assert "| 500 | fused |" in render_markdown([result])
+    assert "| 500 | memstrata |" in render_markdown([result])

@@ -186,3 +186,20 @@ def test_a_weak_first_pass_is_retried_with_the_entities_of_its_hits(memory: Memo
     twice = memory.search("where does my sister hang out", retrievers=chosen, rounds=1)
     assert [h.id for h in twice] == [sister, bakery]
     assert twice[1].score < twice[0].score
+
+
+def test_context_completes_the_event_of_its_hits_when_the_budget_allows(memory: Memory) -> None:
+    talk = [
+        ("Bo", "How was the pottery workshop on Saturday?"),
+        ("Ana", "Wonderful, I made a blue vase with a wide rim."),
+        ("Bo", "Did the teacher like it?"),
+        ("Ana", "She said the glaze was perfect."),
+        ("Bo", "Are you going back next month?"),
+        ("Ana", "Yes, to learn the wheel properly."),
+    ]
+    ids = chat(memory, talk, T0, "s1")
+    assert {e for ev in memory.events() for e in ev.episode_ids} == set(ids)
+    roomy = memory.context("blue vase", token_budget=2000)
+    assert all(i in roomy for i in ids)  # the whole event
+    tight = memory.context("blue vase", token_budget=60)
+    assert ids[1] in tight and ids[5] not in tight
