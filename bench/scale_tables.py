@@ -53,7 +53,14 @@ def tables(results: list[dict[str, Any]]) -> str:
     names = ["bm25", "dense", "memstrata", "numpy exact (baseline)", "sqlite fts5 bm25 (baseline)"]
     search = [[f"{r['n']:,}", *(triple(r["search_ms"][name]) for name in names)] for r in results]
     second = markdown_table(
-        ["n", "bm25", "dense", "memstrata", "numpy exact (baseline)", "SQLite FTS5 bm25() (baseline)"],
+        [
+            "n",
+            "bm25",
+            "dense",
+            "memstrata",
+            "numpy exact (baseline)",
+            "SQLite FTS5 bm25() (baseline)",
+        ],
         search,
     )
     return (
