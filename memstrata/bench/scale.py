@@ -189,6 +189,8 @@ def run_scale(sizes: Sequence[int], out_dir: Path, queries: int, console: Consol
         console.print(render_markdown(fresh[-1:]))
     previous = out_dir / "scale.json"
     kept = json.loads(previous.read_text()) if previous.exists() else []
+    measured = set(fresh[0]["search_ms"])
+    kept = [r for r in kept if set(r["search_ms"]) == measured]  # same measures only
     results = sorted([r for r in kept if r["n"] not in sizes] + fresh, key=lambda r: r["n"])
     write_json(out_dir / "scale.json", results)
     (out_dir / "scale.md").write_text(render_markdown(results) + "\n", encoding="utf-8")

@@ -74,7 +74,7 @@ class EntityResolver:
         norm = normalise(name)
         if not norm:
             return None
-        found = self._batch.get(norm) or self._store.entity_by_norm(self._namespace, norm)
+        found = self._batch.get(norm) or self._stored(norm)
         if found is not None and (found.id, episode_id) not in self._cited:
             changes.sources.append(("entity", found.id, episode_id))  # every mention cited
         if found is None:
@@ -100,6 +100,14 @@ class EntityResolver:
         self._batch[norm] = found
         self._cited.add((found.id, episode_id))
         return found
+
+    def _stored(self, norm: str) -> Entity | None:
+        """The stored entity of a name, as a reference (its id, name and kind)."""
+        ref = self._store.entity_ref(self._namespace, norm)
+        if ref is None:
+            return None
+        entity_id, name, kind = ref
+        return Entity(entity_id, self._namespace, name, kind, (), self._now, ())
 
     def _known_names(self) -> list[tuple[str, str, str]]:
         if self._names is None:

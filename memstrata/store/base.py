@@ -155,6 +155,11 @@ class StructureStore(Protocol):
         """The entity whose normalised name or alias is ``norm``."""
         ...
 
+    def entity_ref(self, namespace: str, norm: str) -> tuple[str, str, str] | None:
+        """(id, name, kind) of the entity whose normalised name or alias is ``norm``:
+        the cheap lookup resolution needs (no aliases, no sources)."""
+        ...
+
     def entity_names(self, namespace: str) -> list[tuple[str, str, str]]:
         """(entity id, normalised name or alias, kind) of every entity."""
         ...

@@ -225,6 +225,21 @@ class SqliteStructure:
             )
         return None if row is None else _entity(row)
 
+    def entity_ref(self, namespace: str, norm: str) -> tuple[str, str, str] | None:
+        with translate_errors("find entity"):
+            row = (
+                self._db.read()
+                .execute(
+                    "SELECT entity_id, name, kind FROM entities WHERE namespace = ? AND norm = ? "
+                    "UNION ALL SELECT x.entity_id, x.name, x.kind FROM entity_aliases a "
+                    "JOIN entities x ON x.entity_id = a.entity_id "
+                    "WHERE a.namespace = ? AND a.norm = ? LIMIT 1",
+                    (namespace, norm, namespace, norm),
+                )
+                .fetchone()
+            )
+        return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+
     def entity_names(self, namespace: str) -> list[tuple[str, str, str]]:
         with translate_errors("list entity names"):
             rows = (
