@@ -71,7 +71,6 @@ from memstrata.retrieve.recall import (
     RETRIEVERS,
     Candidates,
     Scored,
-    Stages,
     featurize,
     fold_duplicates,
     gather,
@@ -274,7 +273,7 @@ class Memory:
         found = [(r, *rows[s]) for r, s in zip(ranked, seqs, strict=True) if s in rows]
         with stages.stage("fold"):
             groups = fold_duplicates([(e.content, terms) for _, e, terms in found], count)
-        self.last_search_ms = stages.ms
+        self.last_search_ms = {k: 1000 * v for k, v in stages.seconds().items()}
         hits = []
         for group in groups:
             best, episode, _ = found[group[0]]
@@ -297,7 +296,7 @@ class Memory:
         retrievers: Sequence[str] | None,
         now: datetime | str | None,
         rounds: int | None,
-    ) -> tuple[NamespaceIndex, Query, list[Scored], Stages, np.ndarray] | None:
+    ) -> tuple[NamespaceIndex, Query, list[Scored], StageTimings, np.ndarray] | None:
         """Every pooled episode, best first; when the best is weak and ``rounds``
         allow, the question again with the names of the entities its best hits
         mention, the new finds merged at a discount (iterative recall)."""
@@ -507,7 +506,7 @@ class Memory:
         metadata: Metadata | None = None,
         retrievers: Sequence[str] | None = None,
         now: datetime | str | None = None,
-    ) -> tuple[NamespaceIndex, Query, Candidates, Stages] | None:
+    ) -> tuple[NamespaceIndex, Query, Candidates, StageTimings] | None:
         """Query analysis, every retriever, and the features of the pooled episodes."""
         text = validate.text(query, "query", self.settings.max_query_chars)
         chosen = tuple(retrievers or RETRIEVERS)
@@ -521,7 +520,7 @@ class Memory:
             until_us=None if until is None else to_us(validate.aware_utc(until, "until")),
         )
         where = validate.metadata_filter(metadata)
-        stages = Stages()
+        stages = StageTimings()
         with stages.stage("index"):
             index = self._index(ns)
         if index is None:

@@ -1,4 +1,5 @@
-"""Cumulative wall time per write-path stage, for benchmarks and diagnostics."""
+"""Cumulative wall time per stage (of the write path, or of one search), for
+benchmarks and diagnostics."""
 
 from __future__ import annotations
 

@@ -93,7 +93,7 @@ def collect(
                 candidates.features,
                 found_by,
                 adjust,
-                dict(stages.ms),
+                {k: 1000 * v for k, v in stages.seconds().items()},
             )
         )
     return out

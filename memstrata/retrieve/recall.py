@@ -20,9 +20,7 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +29,7 @@ from memstrata.index.catalog import NamespaceIndex
 from memstrata.index.structure import StructureIndex
 from memstrata.retrieve.query import Query
 from memstrata.retrieve.ranker import Ranker
+from memstrata.timing import StageTimings
 
 RETRIEVERS = ("bm25", "dense", "context", "keys", "keys_dense", "graph")
 ABSENT_RANK = 1000
@@ -53,21 +52,6 @@ def feature_names() -> tuple[str, ...]:
 FEATURES = feature_names()
 
 
-class Stages:
-    """Wall time per read-path stage of one call, in milliseconds."""
-
-    def __init__(self) -> None:
-        self.ms: dict[str, float] = {}
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.ms[name] = self.ms.get(name, 0.0) + 1000 * (time.perf_counter() - start)
-
-
 Ranked = tuple[np.ndarray, np.ndarray]  # positions, scores (best first)
 
 
@@ -78,7 +62,7 @@ def gather(
     mask: np.ndarray,
     depth: int,
     retrievers: Sequence[str],
-    stages: Stages,
+    stages: StageTimings,
 ) -> dict[str, Ranked]:
     """Each chosen retriever's top ``depth`` episodes."""
     found: dict[str, Ranked] = {}
