@@ -853,6 +853,11 @@ class Memory:
             while page := self.store.changes.since(ns, index.last_change, model, _REPLAY_PAGE):
                 index.apply(page)
             self._replay_structure(ns, index)
+        if index.purged:  # a fresh replay holds nothing of what was purged
+            with self._indexes_lock:
+                if self._indexes.get(ns) is index:
+                    del self._indexes[ns]
+            return self._index(ns)
         return index
 
     def _replay_structure(self, ns: str, index: NamespaceIndex) -> None:

@@ -71,8 +71,8 @@ class NamespaceIndex:
         self.bm25 = Bm25Index(k1, b)
         self.context = Bm25Index(k1, b)
         self.vectors = VectorIndex(dimensions)
-        self._structure_args = (dimensions, k1, b)
         self.structure = StructureIndex(dimensions, k1, b)
+        self.purged = False  # an indexed episode was purged: rebuild before the next search
         self.previous = Column(np.int64, fill=_NONE)  # position of the turn before, same session
         self.following = Column(np.int64, fill=_NONE)  # position of the turn after
         self._session_tail: dict[int, tuple[int, list[str]]] = {}  # code -> (position, terms)
@@ -133,8 +133,10 @@ class NamespaceIndex:
                 self.context.set_live(position, False)
             if entry.op == "purge":
                 self.vectors.clear(position)
-                # derived records resting on it are gone: replay the structure afresh
-                self.structure = StructureIndex(*self._structure_args)
+                # Its words live on in the postings, in the next turn's context key and
+                # in derived records: the owner replays the namespace afresh, which
+                # never sees them (the store no longer has them).
+                self.purged = True
         elif position is not None and entry.op == "restore" and not self._alive[position]:
             self._alive[position] = True
             self.bm25.set_live(position, True)

@@ -203,3 +203,11 @@ def test_context_completes_the_event_of_its_hits_when_the_budget_allows(memory: 
     assert all(i in roomy for i in ids)  # the whole event
     tight = memory.context("blue vase", token_budget=60)
     assert ids[1] in tight and ids[5] not in tight
+
+
+def test_a_purged_turn_leaves_no_trace_in_the_next_turns_context_key(memory: Memory) -> None:
+    ids = chat(memory, [("Ana", "My locker code is zebra4417."), ("Bo", "Noted, thanks.")], T0, "s1")
+    assert ids[1] in [h.id for h in memory.search("zebra4417", retrievers=["context"])]
+    memory.purge([ids[0]])
+    for lexical in ("bm25", "context", "keys"):
+        assert memory.search("zebra4417", retrievers=[lexical]) == []
