@@ -63,7 +63,15 @@ from memstrata.retrieve.context import (
 )
 from memstrata.retrieve.context import render as render_context
 from memstrata.retrieve.facts import select_facts, walk_facts
-from memstrata.retrieve.query import Query, order_of, shape_of, speakers_named, time_window
+from memstrata.retrieve.query import (
+    Query,
+    anchored,
+    anchored_window,
+    order_of,
+    shape_of,
+    speakers_named,
+    time_window,
+)
 from memstrata.retrieve.ranker import Ranker
 from memstrata.retrieve.reader import parse_answer, reader_prompt
 from memstrata.retrieve.recall import (
@@ -542,18 +550,18 @@ class Memory:
             with stages.stage("analyze"):
                 terms = analyze(text)
                 structure = index.structure
+                mask = index.mask(filters)
                 question = Query(
                     text=text,
                     terms=terms,
                     now=asked_at,
                     vector=vector,
-                    window=time_window(text, asked_at),
+                    window=time_window(text, asked_at) or _anchored_window(index, text, mask),
                     shape=shape_of(text),
                     order=order_of(text),
                     speakers=speakers_named(terms, index.speaker_names()),
                     entities=tuple(structure.entities_named(terms)),
                 )
-                mask = index.mask(filters)
             found = gather(index, structure, question, mask, depth, chosen, stages)
             with stages.stage("rank"):
                 candidates = featurize(index, structure, question, found, mask)
@@ -878,6 +886,18 @@ def _optional_time(value: datetime | str | None, field: str) -> datetime | None:
 
 def _fields(filters: Filters) -> dict[str, Any]:
     return {name: getattr(filters, name) for name in Filters.__dataclass_fields__}
+
+
+def _anchored_window(index: NamespaceIndex, text: str, mask: np.ndarray) -> tuple[int, int] | None:
+    """'two weeks before the trip': the window measured from when the best match
+    for "the trip" happened."""
+    span = anchored(text)
+    if span is None:
+        return None
+    positions, _ = index.bm25.search(analyze(span.anchor), 1, mask)
+    if not len(positions):
+        return None
+    return anchored_window(span, int(index.occurred(positions)[0]))
 
 
 def _walk(index: NamespaceIndex, start: int, steps: int) -> list[int]:

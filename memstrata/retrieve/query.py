@@ -14,7 +14,7 @@ from datetime import datetime
 
 import numpy as np
 
-from memstrata.extract.timeexpr import resolve
+from memstrata.extract.timeexpr import NUMBERS, resolve
 from memstrata.index.analyzer import analyze
 
 Shape = str  # "when" | "who" | "where" | "how_many" | "other"
@@ -78,6 +78,44 @@ def time_window(text: str, now: datetime) -> tuple[int, int] | None:
         return None
     span = spans[0]
     return int(span.start.timestamp() * 1_000_000), int(span.end.timestamp() * 1_000_000)
+
+
+_ANCHORED = re.compile(
+    r"\b(?:(?P<amount>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|"
+    r"several|a couple of)\s+)?(?:the\s+)?(?P<unit>day|week|month|year)s?\s+"
+    r"(?P<direction>before|after|prior to|following)\s+(?P<anchor>(?:the|my|our|his|her|their)\s+"
+    r"[\w'’\- ]{2,60}?)(?=[?.!,;]|$)",
+    re.I,
+)
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+@dataclass(frozen=True, slots=True)
+class Anchored:
+    """'two weeks before the trip': a span measured from a happening the question
+    names, to be found in memory."""
+
+    days: int  # the span's length
+    before: bool
+    anchor: str  # words naming the happening ("the trip")
+
+
+def anchored(text: str) -> Anchored | None:
+    match = _ANCHORED.search(text)
+    if match is None:
+        return None
+    raw = (match.group("amount") or "one").lower()
+    amount = int(raw) if raw.isdigit() else NUMBERS.get(raw, 1)
+    days = amount * _UNIT_DAYS[match.group("unit").lower()]
+    before = match.group("direction").lower() in ("before", "prior to")
+    return Anchored(days, before, match.group("anchor"))
+
+
+def anchored_window(span: Anchored, at_us: int) -> tuple[int, int]:
+    """The window of ``span`` measured from a happening at ``at_us``: the span and
+    as much again beyond it ("two weeks before" reaches back four weeks)."""
+    reach = 2 * span.days * 86_400_000_000
+    return (at_us - reach, at_us) if span.before else (at_us, at_us + reach)
 
 
 def speakers_named(terms: list[str], speakers: dict[str, int]) -> frozenset[int]:

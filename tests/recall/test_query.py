@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from memstrata.index.analyzer import analyze
-from memstrata.retrieve.query import order_of, shape_of, speakers_named, time_window
+from memstrata.retrieve.query import (
+    Anchored,
+    anchored,
+    order_of,
+    shape_of,
+    speakers_named,
+    time_window,
+)
 from memstrata.retrieve.ranker import Ranker, fit
 
 NOW = datetime(2023, 7, 1, 10, 0, tzinfo=UTC)
@@ -79,3 +86,13 @@ def test_the_shipped_ranker_covers_every_feature() -> None:
     from memstrata.retrieve.recall import FEATURES
 
     assert Ranker.load().features == FEATURES
+
+
+def test_spans_measured_from_a_named_happening() -> None:
+    assert anchored("What did Maya do two weeks before the trip to Rome?") == Anchored(
+        14, True, "the trip to Rome"
+    )
+    assert anchored("Where did they go the day after the wedding?") == Anchored(
+        1, False, "the wedding"
+    )
+    assert anchored("When did Maya move?") is None

@@ -206,8 +206,24 @@ def test_context_completes_the_event_of_its_hits_when_the_budget_allows(memory: 
 
 
 def test_a_purged_turn_leaves_no_trace_in_the_next_turns_context_key(memory: Memory) -> None:
-    ids = chat(memory, [("Ana", "My locker code is zebra4417."), ("Bo", "Noted, thanks.")], T0, "s1")
+    ids = chat(
+        memory, [("Ana", "My locker code is zebra4417."), ("Bo", "Noted, thanks.")], T0, "s1"
+    )
     assert ids[1] in [h.id for h in memory.search("zebra4417", retrievers=["context"])]
     memory.purge([ids[0]])
     for lexical in ("bm25", "context", "keys"):
         assert memory.search("zebra4417", retrievers=[lexical]) == []
+
+
+def test_a_span_before_a_named_happening_is_measured_from_it(memory: Memory) -> None:
+    def say(text: str, month: int, day: int) -> str:
+        when = datetime(2023, month, day, tzinfo=UTC)
+        return memory.add(text, speaker="Ana", occurred_at=when, session_id=f"{month}-{day}")[0].id
+
+    before = say("I bought hiking boots at the mall.", 7, 8)
+    say("Our trip to Rome was amazing.", 7, 20)
+    after = say("I bought hiking boots online.", 8, 30)
+    hits = [h.id for h in memory.search("What did I buy two weeks before the trip to Rome?")]
+    assert hits.index(before) < hits.index(after)
+    hits = [h.id for h in memory.search("What did I buy a month after the trip to Rome?")]
+    assert hits.index(after) < hits.index(before)
