@@ -104,17 +104,35 @@ class Candidates:
     mask: np.ndarray  # the positions the filters allow
 
 
-def _spread(found: Ranked, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(score / best score, rank) for every position; 0 where not found."""
-    positions, scores = found
-    norm = np.zeros(size, dtype=np.float64)
-    rank = np.zeros(size, dtype=np.int64)
-    if len(positions):
-        top = float(scores.max())
-        values = scores.astype(np.float64)
-        norm[positions] = values / top if top > 0 else 0.0
-        rank[positions] = np.arange(1, len(positions) + 1)
-    return norm, rank
+class _Lookup:
+    """A retriever's normalised score and rank at any positions, without arrays as
+    large as the namespace (the pool is small; the namespace may be huge)."""
+
+    def __init__(self, found: Ranked) -> None:
+        positions, scores = found
+        self._order = np.argsort(positions, kind="stable")
+        self._sorted = positions[self._order]
+        top = float(scores.max()) if len(scores) else 0.0
+        self._norm = scores.astype(np.float64) / top if top > 0 else np.zeros(len(scores))
+
+    def _find(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if not len(self._sorted):
+            return np.zeros(len(positions), dtype=np.bool_), np.zeros(len(positions), np.int64)
+        at = np.minimum(np.searchsorted(self._sorted, positions), len(self._sorted) - 1)
+        return self._sorted[at] == positions, self._order[at]
+
+    def norm(self, positions: np.ndarray) -> np.ndarray:
+        hit, where = self._find(positions)
+        out = np.zeros(len(positions), dtype=np.float64)
+        out[hit] = self._norm[where[hit]]
+        return out
+
+    def rank(self, positions: np.ndarray) -> np.ndarray:
+        """1-based ranks; ABSENT_RANK where not found."""
+        hit, where = self._find(positions)
+        out = np.full(len(positions), float(ABSENT_RANK))
+        out[hit] = where[hit] + 1
+        return out
 
 
 def _step(index: NamespaceIndex, positions: np.ndarray, forward: bool) -> np.ndarray:
@@ -126,21 +144,14 @@ def _step(index: NamespaceIndex, positions: np.ndarray, forward: bool) -> np.nda
     return out
 
 
-def _take(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(positions), dtype=np.float64)
-    ok = positions >= 0
-    out[ok] = values[positions[ok]]
-    return out
-
-
-def _session_scores(index: NamespaceIndex, found: Ranked, norm: np.ndarray) -> dict[int, float]:
+def _session_scores(index: NamespaceIndex, found: Ranked, lookup: _Lookup) -> dict[int, float]:
     """A session's score: the sum of its three best normalised scores."""
     positions = found[0]
     best: dict[int, list[float]] = {}
-    for position, session in zip(
-        positions.tolist(), index.sessions(positions).tolist(), strict=True
+    for norm, session in zip(
+        lookup.norm(positions).tolist(), index.sessions(positions).tolist(), strict=True
     ):
-        best.setdefault(session, []).append(float(norm[position]))
+        best.setdefault(session, []).append(norm)
     sums = {s: sum(sorted(v)[-3:]) for s, v in best.items()}
     top = max(sums.values(), default=0.0)
     return {s: v / top for s, v in sums.items()} if top > 0 else {}
@@ -153,8 +164,7 @@ def featurize(
     found: dict[str, Ranked],
     mask: np.ndarray,
 ) -> Candidates:
-    size = index.size
-    spread = {name: _spread(ranked, size) for name, ranked in found.items()}
+    lookups = {name: _Lookup(ranked) for name, ranked in found.items()}
     pooled = [ranked[0] for ranked in found.values()]
     everything = np.concatenate(pooled) if pooled else np.zeros(0, dtype=np.int64)
     pool = np.unique(everything)
@@ -162,25 +172,16 @@ def featurize(
     columns: list[np.ndarray] = []
     zeros = np.zeros(len(pool))
     for name in RETRIEVERS:
-        if name in spread:
-            norm, rank = spread[name]
-            r = rank[pool].astype(np.float64)
-            r[r == 0] = ABSENT_RANK
-            columns += [norm[pool], 1.0 / (5.0 + r), np.log1p(r)]
-        else:
-            columns += [
-                zeros,
-                np.full(len(pool), 1.0 / (5.0 + ABSENT_RANK)),
-                zeros + np.log1p(ABSENT_RANK),
-            ]
+        r = lookups[name].rank(pool) if name in lookups else zeros + ABSENT_RANK
+        norm = lookups[name].norm(pool) if name in lookups else zeros
+        columns += [norm, 1.0 / (5.0 + r), np.log1p(r)]
     prev1, next1 = _step(index, pool, False), _step(index, pool, True)
     prev2, next2 = _step(index, prev1, False), _step(index, next1, True)
     sessions = index.sessions(pool)
     for name in ("bm25", "dense"):
-        if name in spread:
-            norm = spread[name][0]
-            columns += [_take(norm, p) for p in (prev1, next1, prev2, next2)]
-            by_session = _session_scores(index, found[name], norm)
+        if name in lookups:
+            columns += [lookups[name].norm(p) for p in (prev1, next1, prev2, next2)]
+            by_session = _session_scores(index, found[name], lookups[name])
             columns.append(np.array([by_session.get(int(s), 0.0) for s in sessions]))
         else:
             columns += [zeros] * 5
