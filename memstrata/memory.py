@@ -54,13 +54,7 @@ from memstrata.providers.registry import create_embedder
 from memstrata.resolve.entities import normalise
 from memstrata.resolve.matchers import EmbeddingNameMatcher, LlmNameMatcher, NameMatcher
 from memstrata.retrieve.candidates import to_hit
-from memstrata.retrieve.context import (
-    FACT_SHARE,
-    estimate_tokens,
-    facts_block,
-    relevant,
-    select,
-)
+from memstrata.retrieve.context import CONTEXT_HITS, assemble
 from memstrata.retrieve.context import render as render_context
 from memstrata.retrieve.facts import select_facts, walk_facts
 from memstrata.retrieve.query import (
@@ -93,9 +87,6 @@ from memstrata.transfer import read_jsonl, write_jsonl
 
 log = logging.getLogger("memstrata")
 _utcnow = now  # search() has a parameter called now
-CONTEXT_HITS = 50  # hits context() considers, best first
-WHOLE_EVENTS = 3  # events context() may complete with the budget left
-LINE_OVERHEAD = 12  # tokens of a context line besides the content (date, speaker, id)
 MAX_TOKEN_BUDGET = 200_000
 _EMBED_BATCH = 2048
 _REPLAY_PAGE = 20_000
@@ -363,83 +354,8 @@ class Memory:
         if recalled is None:
             return render_context(query, [], {}, [])
         index, question, ranking, _, mask = recalled
-        with index.lock:
-            ranked = [r.position for r in ranking[:CONTEXT_HITS]]
-            around: dict[int, list[int]] = {}
-            for p in ranked:
-                near = [int(index.previous[p]), int(index.following[p])]
-                around[p] = [n for n in near if n >= 0 and mask[n]]
-            wanted = list(dict.fromkeys([*ranked, *(n for v in around.values() for n in v)]))
-            seq_of = dict(zip(wanted, index.seq_at(np.array(wanted, dtype=np.int64)), strict=True))
-            named = index.structure.entity_ids(question.entities)
-            speakers = [n for n, c in index.speaker_names().items() if c in question.speakers]
-        rows = self.store.episodes.by_seq(ns, list(seq_of.values()))
-        episode = {p: rows[s][0] for p, s in seq_of.items() if s in rows}
-        terms = set(question.terms)
-        facts = [
-            f for f in self._facts_about(ns, named, speakers) if relevant(f, terms, question.shape)
-        ]
-        fact_lines = facts_block(facts, asked_at, int(budget * FACT_SHARE))
-        spent = sum(estimate_tokens(line) for line in fact_lines)
-
-        def cost(p: int) -> int:
-            return estimate_tokens(episode[p].content) + LINE_OVERHEAD
-
-        chosen = select(
-            [p for p in ranked if p in episode],
-            lambda p: [n for n in around.get(p, []) if n in episode],
-            cost,
-            budget - spent,
-        )
         segment_dirty(self.store, ns, self.embedder.name, self.timings)  # deferred by add()
-        events: dict[str, Event] = {}
-        for session in {episode[p].session_id for p in chosen}:
-            for event in self.store.events.list(ns, session):
-                events.update({eid: event for eid in event.episode_ids})
-        left = budget - spent - sum(cost(p) for p in chosen)
-        chosen += self._whole_events(ns, index, ranked, chosen, episode, events, left)
-        picked = [episode[p] for p in sorted(chosen, key=lambda p: (episode[p].occurred_at, p))]
-        return render_context(query, picked, events, fact_lines)
-
-    def _whole_events(
-        self,
-        ns: str,
-        index: NamespaceIndex,
-        ranked: list[int],
-        chosen: list[int],
-        episode: dict[int, Episode],
-        events: dict[str, Event],
-        left: int,
-    ) -> list[int]:
-        """With budget left, the rest of the events the hits fall in, the event with
-        the best hits first (each hit counts 1 / (1 + its rank)), whole or not at all."""
-        weight: dict[str, float] = {}
-        for rank, p in enumerate(ranked):
-            event = events.get(episode[p].id) if p in chosen else None
-            if event is not None:
-                weight[event.id] = weight.get(event.id, 0.0) + 1.0 / (1 + rank)
-        by_id = {e.id: e for e in events.values()}
-        added: list[int] = []
-        taken = set(chosen)
-        for event_id in sorted(weight, key=lambda e: -weight[e])[:WHOLE_EVENTS]:
-            event = by_id[event_id]
-            members = set(event.episode_ids)
-            start = next(p for p in chosen if episode[p].id in members)
-            with index.lock:
-                near = _walk(index, start, len(members))
-                seqs = dict(zip(near, index.seq_at(np.array(near, dtype=np.int64)), strict=True))
-            rows = self.store.episodes.by_seq(ns, list(seqs.values()))
-            missing = {}
-            for p, seq in seqs.items():
-                if seq in rows and rows[seq][0].id in members and p not in taken:
-                    missing[p] = rows[seq][0]
-            need = sum(estimate_tokens(e.content) + LINE_OVERHEAD for e in missing.values())
-            if missing and need <= left:
-                episode.update(missing)
-                added += list(missing)
-                taken |= set(missing)
-                left -= need
-        return added
+        return assemble(self.store, ns, index, question, ranking, mask, budget)
 
     def answer(
         self,
@@ -482,17 +398,6 @@ class Memory:
                 )
             self._chat_client = ChatClient(self.settings, self.store.side_path("llm-cache"))
         return self._chat_client
-
-    def _facts_about(self, ns: str, entity_ids: Sequence[str], names: Sequence[str]) -> list[Fact]:
-        ids = list(entity_ids)
-        for name in names:
-            found = self.store.structure.entity_by_norm(ns, normalise(name))
-            if found is not None:
-                ids.append(found.id)
-        facts: dict[str, Fact] = {}
-        for entity_id in dict.fromkeys(ids):
-            facts.update({f.id: f for f in self.store.structure.facts(ns, entity_id=entity_id)})
-        return list(facts.values())
 
     @property
     def ranker(self) -> Ranker:
@@ -898,16 +803,3 @@ def _anchored_window(index: NamespaceIndex, text: str, mask: np.ndarray) -> tupl
     if not len(positions):
         return None
     return anchored_window(span, int(index.occurred(positions)[0]))
-
-
-def _walk(index: NamespaceIndex, start: int, steps: int) -> list[int]:
-    """``start`` and up to ``steps`` session neighbours on each side of it."""
-    out = [start]
-    for links in (index.previous, index.following):
-        p = start
-        for _ in range(steps):
-            p = int(links[p])
-            if p < 0:
-                break
-            out.append(p)
-    return out

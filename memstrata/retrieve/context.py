@@ -14,8 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+import numpy as np
+
 from memstrata.index.analyzer import analyze
+from memstrata.index.catalog import NamespaceIndex
 from memstrata.model import Episode, Event, Fact
+from memstrata.resolve.entities import normalise
+from memstrata.retrieve.query import Query
+from memstrata.retrieve.recall import Scored
+from memstrata.store.base import Store
 
 FENCE = "```"
 HEADER = (
@@ -123,3 +130,126 @@ def render(
         out += ["", "(nothing recalled)"]
     out.append(FENCE)
     return "\n".join(out)
+
+
+CONTEXT_HITS = 50  # hits context() considers, best first
+WHOLE_EVENTS = 3  # events context() may complete with the budget left
+LINE_OVERHEAD = 12  # tokens of a context line besides the content (date, speaker, id)
+
+
+def assemble(
+    store: Store,
+    ns: str,
+    index: NamespaceIndex,
+    question: Query,
+    ranking: Sequence[Scored],
+    mask: np.ndarray,
+    budget: int,
+) -> str:
+    """The context block for ``question`` from its ranked hits: facts, hits with
+    their neighbours, then whole events, within ``budget``."""
+    with index.lock:
+        ranked = [r.position for r in ranking[:CONTEXT_HITS]]
+        around: dict[int, list[int]] = {}
+        for p in ranked:
+            near = [int(index.previous[p]), int(index.following[p])]
+            around[p] = [n for n in near if n >= 0 and mask[n]]
+        wanted = list(dict.fromkeys([*ranked, *(n for v in around.values() for n in v)]))
+        seq_of = dict(zip(wanted, index.seq_at(np.array(wanted, dtype=np.int64)), strict=True))
+        named = index.structure.entity_ids(question.entities)
+        speakers = [n for n, c in index.speaker_names().items() if c in question.speakers]
+    rows = store.episodes.by_seq(ns, list(seq_of.values()))
+    episode = {p: rows[s][0] for p, s in seq_of.items() if s in rows}
+    terms = set(question.terms)
+    facts = [
+        f for f in facts_about(store, ns, named, speakers) if relevant(f, terms, question.shape)
+    ]
+    fact_lines = facts_block(facts, question.now, int(budget * FACT_SHARE))
+    spent = sum(estimate_tokens(line) for line in fact_lines)
+
+    def cost(p: int) -> int:
+        return estimate_tokens(episode[p].content) + LINE_OVERHEAD
+
+    chosen = select(
+        [p for p in ranked if p in episode],
+        lambda p: [n for n in around.get(p, []) if n in episode],
+        cost,
+        budget - spent,
+    )
+    events: dict[str, Event] = {}
+    for session in {episode[p].session_id for p in chosen}:
+        for event in store.events.list(ns, session):
+            events.update({eid: event for eid in event.episode_ids})
+    left = budget - spent - sum(cost(p) for p in chosen)
+    chosen += _whole_events(store, ns, index, ranked, chosen, episode, events, left)
+    picked = [episode[p] for p in sorted(chosen, key=lambda p: (episode[p].occurred_at, p))]
+    return render(question.text, picked, events, fact_lines)
+
+
+def facts_about(
+    store: Store, ns: str, entity_ids: Sequence[str], names: Sequence[str]
+) -> list[Fact]:
+    """Every fact either end of which is one of the entities (by id or by name)."""
+    ids = list(entity_ids)
+    for name in names:
+        ref = store.structure.entity_ref(ns, normalise(name))
+        if ref is not None:
+            ids.append(ref[0])
+    facts: dict[str, Fact] = {}
+    for entity_id in dict.fromkeys(ids):
+        facts.update({f.id: f for f in store.structure.facts(ns, entity_id=entity_id)})
+    return list(facts.values())
+
+
+def _whole_events(
+    store: Store,
+    ns: str,
+    index: NamespaceIndex,
+    ranked: list[int],
+    chosen: list[int],
+    episode: dict[int, Episode],
+    events: dict[str, Event],
+    left: int,
+) -> list[int]:
+    """With budget left, the rest of the events the hits fall in, the event with
+    the best hits first (each hit counts 1 / (1 + its rank)), whole or not at all."""
+    weight: dict[str, float] = {}
+    for rank, p in enumerate(ranked):
+        event = events.get(episode[p].id) if p in chosen else None
+        if event is not None:
+            weight[event.id] = weight.get(event.id, 0.0) + 1.0 / (1 + rank)
+    by_id = {e.id: e for e in events.values()}
+    added: list[int] = []
+    taken = set(chosen)
+    for event_id in sorted(weight, key=lambda e: -weight[e])[:WHOLE_EVENTS]:
+        event = by_id[event_id]
+        members = set(event.episode_ids)
+        start = next(p for p in chosen if episode[p].id in members)
+        with index.lock:
+            near = _walk(index, start, len(members))
+            seqs = dict(zip(near, index.seq_at(np.array(near, dtype=np.int64)), strict=True))
+        rows = store.episodes.by_seq(ns, list(seqs.values()))
+        missing = {}
+        for p, seq in seqs.items():
+            if seq in rows and rows[seq][0].id in members and p not in taken:
+                missing[p] = rows[seq][0]
+        need = sum(estimate_tokens(e.content) + LINE_OVERHEAD for e in missing.values())
+        if missing and need <= left:
+            episode.update(missing)
+            added += list(missing)
+            taken |= set(missing)
+            left -= need
+    return added
+
+
+def _walk(index: NamespaceIndex, start: int, steps: int) -> list[int]:
+    """``start`` and up to ``steps`` session neighbours on each side of it."""
+    out = [start]
+    for links in (index.previous, index.following):
+        p = start
+        for _ in range(steps):
+            p = int(links[p])
+            if p < 0:
+                break
+            out.append(p)
+    return out
