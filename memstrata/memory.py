@@ -782,7 +782,11 @@ class Memory:
                 break
             structure.apply(rows, index.position)
             structure.watermark = mark
-        structure.embed(self._embed)
+        if index.size <= self.settings.ann_threshold:
+            # Above it, embedding every note and fact would cost a large namespace
+            # a long cold load and a second matrix; keys_dense adds nothing
+            # measurable (bench ablation), so it serves small namespaces only.
+            structure.embed(self._embed)
 
 
 def _optional_time(value: datetime | str | None, field: str) -> datetime | None:
