@@ -17,6 +17,7 @@ from typing import Any
 from rich.console import Console
 
 from memstrata.bench.report import markdown_table, write_json
+from memstrata.extract.base import KNOWN_ONLY
 from memstrata.extract.offline import OfflineExtractor
 from memstrata.model import Episode
 from memstrata.resolve.entities import normalise
@@ -43,6 +44,7 @@ def _scores(tp: Counter[str], fp: Counter[str], fn: Counter[str]) -> dict[str, d
 
 
 MENTIONS = ("date", "quantity", "thing")
+NOT_NAMES = (*MENTIONS, KNOWN_ONLY)  # known-only drafts claim nothing on their own
 
 
 def _count(
@@ -89,7 +91,7 @@ def evaluate(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]
             if row["kind"] is not None:
                 fn[row["kind"]] += 1
         speaker = normalise(row["speaker"])
-        names = {normalise(e.name) for e in result.entities if e.kind not in MENTIONS} - {speaker}
+        names = {normalise(e.name) for e in result.entities if e.kind not in NOT_NAMES} - {speaker}
         _count(counts["entities"], "entity", names, {normalise(n) for n in row["entities"]})
         for mention in MENTIONS:
             got_kind = {normalise(e.name) for e in result.entities if e.kind == mention}

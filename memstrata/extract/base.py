@@ -9,6 +9,10 @@ from typing import Protocol
 
 from memstrata.model import Episode, NoteKind
 
+# The kind of a draft that may only mention an entity already known by its name
+# (never creates one): a capitalised first word, "Biscuit chewed my shoes".
+KNOWN_ONLY = "known-only"
+
 
 @dataclass(frozen=True, slots=True)
 class EntityDraft:

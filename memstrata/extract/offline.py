@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from memstrata.extract.base import (
+    KNOWN_ONLY,
     CorrectionDraft,
     EntityDraft,
     Extraction,
@@ -294,7 +295,11 @@ class OfflineExtractor:
             mentioned = [n for n in named if n != speaker]
             for match in _PROPER.finditer(sentence):
                 if match.start() == 0 and " " not in match.group(0):
-                    continue  # a capitalised first word is usually not a name
+                    # A capitalised first word is usually not a name: it only counts
+                    # as a mention of an entity already known by that name.
+                    if match.group(0) not in NOT_NAMES and match.group(0) not in named:
+                        out.entities.append(EntityDraft(match.group(0), KNOWN_ONLY, episode.id))
+                    continue
                 name = _clean_subject(match.group(0), None)
                 if name and name not in named and name != speaker and len(name) > 1:
                     guess = _kind_from_context(sentence[: match.start()])

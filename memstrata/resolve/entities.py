@@ -101,6 +101,16 @@ class EntityResolver:
         self._cited.add((found.id, episode_id))
         return found
 
+    def cite_if_known(self, name: str, episode_id: str, changes: ChangeSet) -> Entity | None:
+        """The entity known by exactly this name, cited by the episode; else nothing
+        (no spelling match, no new entity)."""
+        norm = normalise(name)
+        found = (self._batch.get(norm) or self._stored(norm)) if norm else None
+        if found is not None and (found.id, episode_id) not in self._cited:
+            changes.sources.append(("entity", found.id, episode_id))
+            self._cited.add((found.id, episode_id))
+        return found
+
     def _stored(self, norm: str) -> Entity | None:
         """The stored entity of a name, as a reference (its id, name and kind)."""
         ref = self._store.entity_ref(self._namespace, norm)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from memstrata.extract.base import Extraction
+from memstrata.extract.base import KNOWN_ONLY, Extraction
 from memstrata.model import Fact
 from memstrata.resolve.contradictions import FactResolver
 from memstrata.resolve.entities import EntityResolver
@@ -27,7 +27,10 @@ def resolve(
     facts = FactResolver(store, namespace, now)
     notes = NoteResolver(store, namespace, now)
     for mention in extraction.entities:
-        entities.resolve(mention.name, mention.kind, mention.episode_id, changes)
+        if mention.kind == KNOWN_ONLY:
+            entities.cite_if_known(mention.name, mention.episode_id, changes)
+        else:
+            entities.resolve(mention.name, mention.kind, mention.episode_id, changes)
     for draft in sorted(extraction.facts, key=lambda f: f.valid_at):
         subject = entities.resolve(draft.subject, draft.subject_kind, draft.episode_id, changes)
         obj = (

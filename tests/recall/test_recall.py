@@ -39,7 +39,7 @@ def test_the_graph_walks_from_a_named_entity_to_the_turns_that_mention_it(
     memory: Memory,
 ) -> None:
     first = chat(memory, [("Ana", "I adopted a puppy named Biscuit!"), *FILLER], T0, "s1")
-    later = chat(memory, [("Ana", "My running shoes were chewed by Biscuit."), *FILLER], T1, "s2")
+    later = chat(memory, [("Ana", "Biscuit chewed my running shoes."), *FILLER], T1, "s2")
     found = {h.id for h in memory.search("Tell me about Biscuit", retrievers=["graph"])}
     assert {first[0], later[0]} <= found
     assert not found & set(first[1:] + later[1:])

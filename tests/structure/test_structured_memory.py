@@ -139,6 +139,15 @@ def test_dates_are_entities_matched_exactly(memory: Memory) -> None:
     assert len(may8.episode_ids) == 2
 
 
+def test_a_capitalised_first_word_only_mentions_a_known_entity(memory: Memory) -> None:
+    adopted = memory.add("I adopted a puppy named Biscuit!", speaker="Ana", occurred_at=T0)
+    chewed = memory.add("Biscuit chewed my shoes.", speaker="Ana", occurred_at=T1)
+    memory.add("Cooking relaxes me a lot.", speaker="Ana", occurred_at=T2)
+    names = {e.name: e for e in memory.entities()}
+    assert set(names["Biscuit"].episode_ids) == {adopted[0].id, chewed[0].id}
+    assert "Cooking" not in names
+
+
 def test_timeline_and_neighbors(memory: Memory) -> None:
     memory.add("My sister Anna is visiting.", speaker="Ana", occurred_at=T0)
     memory.add("Anna lives in Berlin.", speaker="Ana", occurred_at=T1)
