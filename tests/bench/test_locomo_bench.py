@@ -129,3 +129,37 @@ def test_run_locomo_writes_results_and_scores_every_system(tmp_path: Path) -> No
     assert set(result["ablations"]) >= {"all on", "- bm25", "- time", "- speakers"}
     assert set(result["budget_recall"]) == {"500", "1000", "2000"}
     assert Ranker.load(model).features == FEATURES
+
+
+def test_an_ablation_neutralises_a_retriever_and_drops_what_only_it_found() -> None:
+    import numpy as np
+
+    from memstrata.bench.learn import QuestionRows, without
+    from memstrata.retrieve.recall import ABSENT_RANK, RETRIEVERS
+
+    features = np.ones((3, len(FEATURES)))
+    bm25, graph = 1 << RETRIEVERS.index("bm25"), 1 << RETRIEVERS.index("graph")
+    rows = QuestionRows(
+        0,
+        4,
+        frozenset({"a"}),
+        ("a", "b", "c"),
+        features,
+        np.array([bm25 | graph, graph, bm25]),
+        np.array([2.0, 0.0, 0.0]),
+        {},
+    )
+    off = without(rows, "graph")
+    assert off.ids == ("a", "c")  # b was found by the graph alone
+    column = {
+        name: off.features[:, FEATURES.index(name)] for name in ("graph", "graph_rr", "graph_lr")
+    }
+    assert (column["graph"] == 0).all() and (column["graph_rr"] == 1 / (5 + ABSENT_RANK)).all()
+    assert (column["graph_lr"] == np.log1p(ABSENT_RANK)).all()
+    assert (off.features[:, FEATURES.index("bm25")] == 1).all()
+    assert without(rows, "time").adjust.tolist() == [0.0, 0.0, 0.0]
+    assert without(rows, "speakers").features[:, FEATURES.index("speaker_named")].tolist() == [
+        0,
+        0,
+        0,
+    ]
