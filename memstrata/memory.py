@@ -783,10 +783,12 @@ class Memory:
             structure.apply(rows, index.position)
             structure.watermark = mark
         if index.size <= self.settings.ann_threshold:
-            # Above it, embedding every note and fact would cost a large namespace
-            # a long cold load and a second matrix; keys_dense adds nothing
-            # measurable (bench ablation), so it serves small namespaces only.
             structure.embed(self._embed)
+        else:
+            # Embedding every note and fact would cost a large namespace a long cold
+            # load and a second matrix; keys_dense adds nothing measurable (bench
+            # ablation), so it serves small namespaces only.
+            structure.stop_embedding()
 
 
 def _optional_time(value: datetime | str | None, field: str) -> datetime | None:

@@ -45,6 +45,7 @@ class StructureIndex:
         self._key_episode = Column(np.int64, fill=_NONE)  # first episode of each key
         self._key_more: dict[int, list[int]] = {}  # further episodes of a key
         self.unembedded: list[tuple[int, str]] = []
+        self.embeds = True  # whether keys get vectors (see stop_embedding)
         self._entity_of: dict[str, int] = {}
         self._entity_kind: list[str] = []
         self._entity_id: list[str] = []
@@ -71,7 +72,8 @@ class StructureIndex:
         if key is None:
             key = self._key_of[row.record_id] = self._key_episode.append(position)
             self.keys.add(key, analyze(row.text))
-            self.unembedded.append((key, row.text))
+            if self.embeds:
+                self.unembedded.append((key, row.text))
         elif self._key_episode[key] != position:
             more = self._key_more.setdefault(key, [])
             if position not in more:
@@ -106,6 +108,14 @@ class StructureIndex:
         positions = np.array([key for key, _ in self.unembedded], dtype=np.int64)
         self.key_vectors.set_many(positions, vectors)
         self.unembedded = []
+
+    def stop_embedding(self) -> None:
+        """No key vectors from now on, and none kept: keys_dense finds nothing rather
+        than only the older keys."""
+        if self.embeds:
+            self.embeds = False
+            self.unembedded = []
+            self.key_vectors = VectorIndex(self.key_vectors.dimensions)
 
     # -- recall ----------------------------------------------------------------
 

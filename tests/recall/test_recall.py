@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from memstrata import InvalidInput, Memory
+from memstrata import InvalidInput, Memory, Settings
 from memstrata.retrieve.context import estimate_tokens
+from memstrata.testing import HashEmbedder
 from tests.conftest import T0, T1, T2
 
 
@@ -227,3 +229,14 @@ def test_a_span_before_a_named_happening_is_measured_from_it(memory: Memory) -> 
     assert hits.index(before) < hits.index(after)
     hits = [h.id for h in memory.search("What did I buy a month after the trip to Rome?")]
     assert hits.index(after) < hits.index(before)
+
+
+def test_key_vectors_serve_small_namespaces_only(tmp_path: Path) -> None:
+    settings = Settings.load({}, path=str(tmp_path / "m.db"), ann_threshold=3)
+    with Memory(settings=settings, embedder=HashEmbedder()) as small:
+        small.add("I adopted a puppy named Biscuit!", speaker="Ana", occurred_at=T0)
+        assert small.search("puppy Biscuit", retrievers=["keys_dense"])
+        more = ["I love tea.", "I moved to Lyon.", "I met Clara."]
+        small.add(more, speaker="Ana", occurred_at=T1)
+        assert small.search("puppy Biscuit", retrievers=["keys_dense"]) == []
+        assert small.search("puppy Biscuit", retrievers=["keys"])  # the words still serve
