@@ -41,13 +41,56 @@ class Bm25Index:
         self._live_docs += 1
         self._live_length += len(terms)
         for term, count in Counter(terms).items():
-            term_id = self._vocab.get(term)
-            if term_id is None:
-                term_id = self._vocab[term] = len(self._docs)
-                self._docs.append(array("i"))
-                self._tfs.append(array("H"))
+            term_id = self._term_id(term)
             self._docs[term_id].append(position)
             self._tfs[term_id].append(min(count, 65_535))
+
+    def add_many(self, start: int, docs: Sequence[Sequence[str]]) -> None:
+        """Index documents at ``start``, ``start + 1``, ...: the same postings as
+        ``add`` one by one, built term by term for the whole batch."""
+        count = len(docs)
+        if not count:
+            return
+        lengths = np.fromiter(map(len, docs), dtype=np.float32, count=count)
+        self._lengths.extend_to(start + count)
+        self._lengths.view()[start : start + count] = lengths
+        self._live_docs += count
+        self._live_length += float(lengths.sum())
+        vocab = self._vocab
+        term_ids: list[int | None] = []
+        freqs: list[int] = []
+        positions: list[int] = []
+        for offset, terms in enumerate(docs):
+            counted = Counter(terms)
+            ids = list(map(vocab.get, counted))
+            if None in ids:
+                ids = [
+                    self._term_id(t) if i is None else i for t, i in zip(counted, ids, strict=True)
+                ]
+            term_ids += ids
+            freqs += counted.values()
+            positions += [start + offset] * len(counted)
+        ids_array = np.asarray(term_ids, dtype=np.int64)
+        order = np.argsort(ids_array, kind="stable")  # positions stay ascending per term
+        ids_sorted = ids_array[order]
+        docs_sorted = np.asarray(positions, dtype=np.int32)[order]
+        tfs_sorted = np.minimum(np.asarray(freqs, dtype=np.int64)[order], 65_535).astype(np.uint16)
+        cuts = np.flatnonzero(np.diff(ids_sorted)) + 1
+        starts = np.concatenate(([0], cuts))
+        ends = np.concatenate((cuts, [len(ids_sorted)]))
+        for term_id, a, b in zip(
+            ids_sorted[starts].tolist(), starts.tolist(), ends.tolist(), strict=True
+        ):
+            self._docs[term_id].frombytes(docs_sorted[a:b].tobytes())
+            self._tfs[term_id].frombytes(tfs_sorted[a:b].tobytes())
+
+    def _term_id(self, term: str) -> int:
+        term_id = self._vocab.get(term)
+        if term_id is None:
+            term_id = self._vocab[term] = len(self._docs)
+            self._docs.append(array("i"))
+            self._tfs.append(array("H"))
+        return term_id
 
     def set_live(self, position: int, is_live: bool) -> None:
         """Keep collection statistics to live documents after a delete/restore."""

@@ -269,20 +269,24 @@ class NamespaceIndex:
         self.previous.extend_to(start + count)
         self.following.extend_to(start + count)
         sessions = self._sessions.view()
+        plain: list[list[str]] = []
+        contexts: list[list[str]] = []
         for offset, entry in enumerate(run):
             position = start + offset
             self._position[entry.seq] = position
             terms = (entry.terms or "").split()
-            self.bm25.add(position, terms)
+            plain.append(terms)
             code = int(sessions[position])
             before = self._session_tail.get(code)
             if before is None:
-                self.context.add(position, terms)
+                contexts.append(terms)
             else:
                 self.previous[position] = before[0]
                 self.following[before[0]] = position
-                self.context.add(position, before[1] + terms)
+                contexts.append(before[1] + terms)
             self._session_tail[code] = (position, terms)
+        self.bm25.add_many(start, plain)
+        self.context.add_many(start, contexts)
         with_vectors = [i for i, e in enumerate(run) if e.vector is not None]
         if with_vectors:
             blob = b"".join(run[i].vector or b"" for i in with_vectors)
