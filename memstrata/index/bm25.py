@@ -70,6 +70,8 @@ class Bm25Index:
             term_ids += ids
             freqs += counted.values()
             positions += [start + offset] * len(counted)
+        if not term_ids:
+            return  # only empty documents
         ids_array = np.asarray(term_ids, dtype=np.int64)
         order = np.argsort(ids_array, kind="stable")  # positions stay ascending per term
         ids_sorted = ids_array[order]
