@@ -422,6 +422,10 @@ def demo(ctx: typer.Context) -> None:
                 markup=False,
                 highlight=False,
             )
+        question = "Where does Maya live now?"
+        out.print(f"\n[bold]What memstrata would hand an LLM for: {question}[/bold]")
+        block = memory.context(question, token_budget=300)
+        out.print(block, markup=False, highlight=False, soft_wrap=True)
 
 
 @bench_app.command("locomo")

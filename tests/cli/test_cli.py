@@ -147,5 +147,6 @@ def test_demo_ingests_the_sample_and_answers(cli: Cli) -> None:
     assert "[2025-03-02 18:10] Maya: By the way, I'm allergic to peanuts" in out
     assert "id sample-s1-06" in out
     assert "Maya works_at Boulangerie Martin" in out and "Events" in out
+    assert "```memory" in out and "a flat in Lyon, I move there from Paris" in out
     again = cli("demo")  # idempotent by id
     assert "21 episodes" in again
