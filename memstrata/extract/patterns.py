@@ -96,6 +96,7 @@ def _p(predicate: str, regex: str, object_kind: str | None, value: str | None = 
 PATTERNS: tuple[Pattern, ...] = (
     _p("lives_in", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:moved|relocated|moving|relocating)\s+(?:back\s+)?to\s+(?P<object>{NAME})", "place"),
     _p("lives_in", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:live|lives|living|reside|resides|residing)\s+in\s+(?P<object>{NAME})", "place"),
+    _p("lives_in", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:signed|sign|rented|rent|renting)\s+(?:the\s+|a\s+)?(?:lease\s+(?:on|for)\s+)?(?:a|an|the|our|my)\s+(?:new\s+|little\s+|small\s+|big\s+)?(?:flat|apartment|house|place|studio)\s+in\s+(?P<object>{NAME})", "place"),
     _p("works_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:work|works|working)\s+(?:at|for)\s+(?P<object>{NAME})", "organization"),
     _p("works_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:started|start|got|accepted|took|landed)\s+(?:a\s+|my\s+|the\s+)?(?:new\s+)?(?:job|position|role|internship)\s+(?:at|with)\s+(?P<object>{NAME})", "organization"),
     _p("works_at", rf"\b(?P<subject>[Mm]y)\s+new\s+(?:job|position|role)\s+at\s+(?P<object>{NAME})", "organization"),
