@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Literal, TextIO
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from memstrata.extract.llm import LlmExtractor
 from memstrata.extract.offline import OfflineExtractor
 from memstrata.extract.pipeline import extract_queued
 from memstrata.index.analyzer import analyze
-from memstrata.index.catalog import AnnPolicy, Filters, NamespaceIndex
+from memstrata.index.catalog import AnnPolicy, NamespaceIndex
 from memstrata.messages import MessageLike, index_text, to_episodes
 from memstrata.model import (
     Answer,
@@ -56,32 +56,20 @@ from memstrata.resolve.matchers import EmbeddingNameMatcher, LlmNameMatcher, Nam
 from memstrata.retrieve.candidates import to_hit
 from memstrata.retrieve.context import CONTEXT_HITS, assemble
 from memstrata.retrieve.context import render as render_context
+from memstrata.retrieve.engine import Ask, candidates, make_ask, rank_rounds
 from memstrata.retrieve.facts import select_facts, walk_facts
 from memstrata.retrieve.query import (
     Query,
-    anchored,
-    anchored_window,
-    order_of,
-    shape_of,
-    speakers_named,
-    time_window,
 )
 from memstrata.retrieve.ranker import Ranker
 from memstrata.retrieve.reader import parse_answer, reader_prompt
 from memstrata.retrieve.recall import (
-    EXPANSION_ENTITIES,
-    RETRIEVERS,
     Candidates,
     Scored,
-    featurize,
     fold_duplicates,
-    gather,
-    is_weak,
-    merge_rounds,
-    ranked_candidates,
 )
 from memstrata.store import NewEpisode, open_store
-from memstrata.timeutil import now, to_us
+from memstrata.timeutil import now
 from memstrata.timing import StageTimings
 from memstrata.transfer import read_jsonl, write_jsonl
 
@@ -258,9 +246,21 @@ class Memory:
         """
         ns = self._namespace(namespace)
         count = validate.limit(limit, self.settings.max_limit)
-        recalled = self._ranked(
-            query, ns, count, session_id, speaker, since, until, metadata, retrievers, now, rounds
+        ask = make_ask(
+            self.store,
+            self.settings,
+            ns,
+            query,
+            count,
+            session_id=session_id,
+            speaker=speaker,
+            since=since,
+            until=until,
+            metadata=metadata,
+            retrievers=retrievers,
+            now=now,
         )
+        recalled = self._ranked(ns, ask, rounds)
         if recalled is None:
             return []
         index, _, ranked, stages, _ = recalled
@@ -283,51 +283,27 @@ class Memory:
         return hits
 
     def _ranked(
-        self,
-        query: str,
-        ns: str,
-        count: int,
-        session_id: str | None,
-        speaker: str | None,
-        since: datetime | str | None,
-        until: datetime | str | None,
-        metadata: Metadata | None,
-        retrievers: Sequence[str] | None,
-        now: datetime | str | None,
-        rounds: int | None,
+        self, ns: str, ask: Ask, rounds: int | None
     ) -> tuple[NamespaceIndex, Query, list[Scored], StageTimings, np.ndarray] | None:
-        """Every pooled episode, best first; when the best is weak and ``rounds``
-        allow, the question again with the names of the entities its best hits
-        mention, the new finds merged at a discount (iterative recall)."""
-        left = self.settings.recall_rounds if rounds is None else rounds
-        recalled = self._recall(
-            query, ns, count, session_id, speaker, since, until, metadata, retrievers, now
-        )
+        """Every pooled episode, best first, with iterative recall when ``rounds``
+        (default MEMSTRATA_RECALL_ROUNDS) allow."""
+        recalled = self._recall(ns, ask)
         if recalled is None:
             return None
-        index, question, candidates, stages = recalled
-        with index.lock, stages.stage("rank"):
-            merged = ranked_candidates(index, question, candidates, self.ranker)
-        text = question.text
-        while left > 0 and merged and is_weak(merged[0].score):
-            left -= 1
-            with index.lock:
-                best = [r.position for r in merged[:3]]
-                names = index.structure.entity_ids_mentioned(best, index.size)
-            found = self.store.structure.entities(ns, ids=names[:EXPANSION_ENTITIES])
-            added = " ".join(e.name for e in found if e.name.lower() not in text.lower())
-            if not added:
-                break
-            text = f"{text} {added}"
-            again = self._recall(
-                text, ns, count, session_id, speaker, since, until, metadata, retrievers, now
-            )
-            if again is None:
-                break
-            with index.lock, stages.stage("rank"):
-                more = ranked_candidates(again[0], again[1], again[2], self.ranker)
-                merged = merge_rounds(merged, more)
-        return index, question, merged, stages, candidates.mask
+        index, question, pooled, stages = recalled
+        left = self.settings.recall_rounds if rounds is None else rounds
+        ranked = rank_rounds(
+            self.store,
+            ns,
+            index,
+            ask,
+            (question, pooled),
+            self.ranker,
+            left,
+            self._embed,
+            stages,
+        )
+        return index, question, ranked, stages, pooled.mask
 
     def context(
         self,
@@ -348,9 +324,19 @@ class Memory:
         ns = self._namespace(namespace)
         budget = validate.limit(token_budget, MAX_TOKEN_BUDGET, "token_budget")
         asked_at = _utcnow() if now is None else validate.aware_utc(now, "now")
-        recalled = self._ranked(
-            query, ns, CONTEXT_HITS, session_id, speaker, since, until, None, None, asked_at, None
+        ask = make_ask(
+            self.store,
+            self.settings,
+            ns,
+            query,
+            CONTEXT_HITS,
+            session_id=session_id,
+            speaker=speaker,
+            since=since,
+            until=until,
+            now=asked_at,
         )
+        recalled = self._ranked(ns, ask, None)
         if recalled is None:
             return render_context(query, [], {}, [])
         index, question, ranking, _, mask = recalled
@@ -408,69 +394,18 @@ class Memory:
         return self._ranker
 
     def _recall(
-        self,
-        query: str,
-        ns: str,
-        count: int,
-        session_id: str | None = None,
-        speaker: str | None = None,
-        since: datetime | str | None = None,
-        until: datetime | str | None = None,
-        metadata: Metadata | None = None,
-        retrievers: Sequence[str] | None = None,
-        now: datetime | str | None = None,
+        self, ns: str, ask: Ask
     ) -> tuple[NamespaceIndex, Query, Candidates, StageTimings] | None:
-        """Query analysis, every retriever, and the features of the pooled episodes."""
-        text = validate.text(query, "query", self.settings.max_query_chars)
-        chosen = tuple(retrievers or RETRIEVERS)
-        if set(chosen) - set(RETRIEVERS):
-            raise InvalidInput(f"must be among {RETRIEVERS}", field="retrievers")
-        asked_at = _utcnow() if now is None else validate.aware_utc(now, "now")
-        filters = Filters(
-            session_id=validate.label(session_id, "session_id"),
-            speaker=validate.label(speaker, "speaker"),
-            since_us=None if since is None else to_us(validate.aware_utc(since, "since")),
-            until_us=None if until is None else to_us(validate.aware_utc(until, "until")),
-        )
-        where = validate.metadata_filter(metadata)
+        """One pass: query analysis, every retriever, the features of the pool."""
         stages = StageTimings()
         with stages.stage("index"):
             index = self._index(ns)
         if index is None:
             return None
-        if where:
-            filters = Filters(
-                **{
-                    **_fields(filters),
-                    "seqs": frozenset(self.store.episodes.matching_metadata(ns, where)),
-                }
-            )
-        with stages.stage("analyze"):
-            vector = None
-            if {"dense", "keys_dense", "graph"} & set(chosen):
-                embedded = self._embed([text])
-                vector = None if embedded is None else embedded[0]
-        depth = max(self.settings.candidate_depth, count)
         with index.lock:
-            with stages.stage("analyze"):
-                terms = analyze(text)
-                structure = index.structure
-                mask = index.mask(filters)
-                question = Query(
-                    text=text,
-                    terms=terms,
-                    now=asked_at,
-                    vector=vector,
-                    window=time_window(text, asked_at) or _anchored_window(index, text, mask),
-                    shape=shape_of(text),
-                    order=order_of(text),
-                    speakers=speakers_named(terms, index.speaker_names()),
-                    entities=tuple(structure.entities_named(terms)),
-                )
-            found = gather(index, structure, question, mask, depth, chosen, stages)
-            with stages.stage("rank"):
-                candidates = featurize(index, structure, question, found, mask)
-        return index, question, candidates, stages
+            mask = index.mask(ask.filters)
+        question, pooled = candidates(index, ask, ask.text, mask, self._embed, stages)
+        return index, question, pooled, stages
 
     def get(self, episode_id: str, *, namespace: str | None = None) -> Episode:
         """One episode by id (deleted ones too); NotFound otherwise."""
@@ -793,19 +728,3 @@ class Memory:
 
 def _optional_time(value: datetime | str | None, field: str) -> datetime | None:
     return None if value is None else validate.aware_utc(value, field)
-
-
-def _fields(filters: Filters) -> dict[str, Any]:
-    return {name: getattr(filters, name) for name in Filters.__dataclass_fields__}
-
-
-def _anchored_window(index: NamespaceIndex, text: str, mask: np.ndarray) -> tuple[int, int] | None:
-    """'two weeks before the trip': the window measured from when the best match
-    for "the trip" happened."""
-    span = anchored(text)
-    if span is None:
-        return None
-    positions, _ = index.bm25.search(analyze(span.anchor), 1, mask)
-    if not len(positions):
-        return None
-    return anchored_window(span, int(index.occurred(positions)[0]))

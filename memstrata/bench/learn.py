@@ -17,6 +17,7 @@ from datetime import datetime
 import numpy as np
 
 from memstrata.memory import Memory
+from memstrata.retrieve.engine import make_ask
 from memstrata.retrieve.ranker import Ranker, fit
 from memstrata.retrieve.recall import ABSENT_RANK, FEATURES, RETRIEVERS, score
 
@@ -74,7 +75,8 @@ def collect(
     }
     out = []
     for text, category, evidence in questions:
-        recalled = memory._recall(text, namespace, 10, now=now)
+        ask = make_ask(memory.store, memory.settings, namespace, text, 10, now=now)
+        recalled = memory._recall(namespace, ask)
         if recalled is None:
             continue
         index, question, candidates, stages = recalled

@@ -16,6 +16,7 @@ import numpy as np
 
 from memstrata.extract.timeexpr import NUMBERS, resolve
 from memstrata.index.analyzer import analyze
+from memstrata.index.catalog import NamespaceIndex
 
 Shape = str  # "when" | "who" | "where" | "how_many" | "other"
 
@@ -127,3 +128,39 @@ def speakers_named(terms: list[str], speakers: dict[str, int]) -> frozenset[int]
         if own and own <= wanted:
             named.add(code)
     return frozenset(named)
+
+
+def anchored_window_in(
+    index: NamespaceIndex, text: str, mask: np.ndarray
+) -> tuple[int, int] | None:
+    """'two weeks before the trip': the window measured from when the best match
+    for "the trip" happened."""
+    span = anchored(text)
+    if span is None:
+        return None
+    positions, _ = index.bm25.search(analyze(span.anchor), 1, mask)
+    if not len(positions):
+        return None
+    return anchored_window(span, int(index.occurred(positions)[0]))
+
+
+def analyse(
+    index: NamespaceIndex,
+    text: str,
+    terms: list[str],
+    now: datetime,
+    vector: np.ndarray | None,
+    mask: np.ndarray,
+) -> Query:
+    """Everything the read path knows about a question (under the index's lock)."""
+    return Query(
+        text=text,
+        terms=terms,
+        now=now,
+        vector=vector,
+        window=time_window(text, now) or anchored_window_in(index, text, mask),
+        shape=shape_of(text),
+        order=order_of(text),
+        speakers=speakers_named(terms, index.speaker_names()),
+        entities=tuple(index.structure.entities_named(terms)),
+    )
