@@ -1,1 +1,1 @@
-"""The read path: candidates from several retrievers, fused into one ranking."""
+"""The read path: query analysis, candidates from every layer, a learned ranker, context."""
