@@ -12,11 +12,18 @@ from memstrata.model import (
     Episode,
     Event,
     Fact,
+    Forgotten,
     HistoryEntry,
     Hit,
     ImportReport,
+    Job,
     Note,
+    Policy,
+    Profile,
     StoreStats,
+    Strength,
+    Summary,
+    Task,
 )
 
 
@@ -88,6 +95,75 @@ class AsyncMemory:
 
     async def reembed(self) -> int:
         return await asyncio.to_thread(self.sync.reembed)
+
+    async def strength(self, *args: Any, **kwargs: Any) -> Strength:
+        return await asyncio.to_thread(self.sync.strength, *args, **kwargs)
+
+    async def retention(self, *args: Any, **kwargs: Any) -> float:
+        return await asyncio.to_thread(self.sync.retention, *args, **kwargs)
+
+    async def pin(self, *args: Any, **kwargs: Any) -> Strength:
+        return await asyncio.to_thread(self.sync.pin, *args, **kwargs)
+
+    async def unarchive(self, *args: Any, **kwargs: Any) -> Strength:
+        return await asyncio.to_thread(self.sync.unarchive, *args, **kwargs)
+
+    async def forget(self, *args: Any, **kwargs: Any) -> list[Forgotten]:
+        return await asyncio.to_thread(self.sync.forget, *args, **kwargs)
+
+    async def consolidate(self, *args: Any, **kwargs: Any) -> Job:
+        return await asyncio.to_thread(self.sync.consolidate, *args, **kwargs)
+
+    async def jobs(self, *args: Any, **kwargs: Any) -> list[Job]:
+        return await asyncio.to_thread(self.sync.jobs, *args, **kwargs)
+
+    async def run_jobs(self, *args: Any, **kwargs: Any) -> list[Job]:
+        return await asyncio.to_thread(self.sync.run_jobs, *args, **kwargs)
+
+    async def set_policy(self, *args: Any, **kwargs: Any) -> Policy:
+        return await asyncio.to_thread(self.sync.set_policy, *args, **kwargs)
+
+    async def policy(self, *args: Any, **kwargs: Any) -> Policy:
+        return await asyncio.to_thread(self.sync.policy, *args, **kwargs)
+
+    async def schedule_due(self, *args: Any, **kwargs: Any) -> list[Job]:
+        return await asyncio.to_thread(self.sync.schedule_due, *args, **kwargs)
+
+    async def start_worker(self, *args: Any, **kwargs: Any) -> None:
+        return await asyncio.to_thread(self.sync.start_worker, *args, **kwargs)
+
+    async def stop_worker(self, *args: Any, **kwargs: Any) -> None:
+        return await asyncio.to_thread(self.sync.stop_worker, *args, **kwargs)
+
+    async def summaries(self, *args: Any, **kwargs: Any) -> list[Summary]:
+        return await asyncio.to_thread(self.sync.summaries, *args, **kwargs)
+
+    async def profile(self, *args: Any, **kwargs: Any) -> Profile:
+        return await asyncio.to_thread(self.sync.profile, *args, **kwargs)
+
+    async def open_task(self, *args: Any, **kwargs: Any) -> Task:
+        return await asyncio.to_thread(self.sync.open_task, *args, **kwargs)
+
+    async def open_subgoal(self, *args: Any, **kwargs: Any) -> Task:
+        return await asyncio.to_thread(self.sync.open_subgoal, *args, **kwargs)
+
+    async def step(self, *args: Any, **kwargs: Any) -> Episode:
+        return await asyncio.to_thread(self.sync.step, *args, **kwargs)
+
+    async def close_subgoal(self, *args: Any, **kwargs: Any) -> Note:
+        return await asyncio.to_thread(self.sync.close_subgoal, *args, **kwargs)
+
+    async def close_task(self, *args: Any, **kwargs: Any) -> Note:
+        return await asyncio.to_thread(self.sync.close_task, *args, **kwargs)
+
+    async def task(self, *args: Any, **kwargs: Any) -> Task:
+        return await asyncio.to_thread(self.sync.task, *args, **kwargs)
+
+    async def tasks(self, *args: Any, **kwargs: Any) -> list[Task]:
+        return await asyncio.to_thread(self.sync.tasks, *args, **kwargs)
+
+    async def working_context(self, *args: Any, **kwargs: Any) -> str:
+        return await asyncio.to_thread(self.sync.working_context, *args, **kwargs)
 
     async def close(self) -> None:
         await asyncio.to_thread(self.sync.close)

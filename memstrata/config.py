@@ -49,6 +49,12 @@ class Settings(BaseModel):
     ranker: Path | None = Field(
         None, description="a ranker model (JSON) to use instead of the shipped one"
     )
+    reinforce: bool = Field(
+        True, description="search strengthens the notes resting on what it returned"
+    )
+    worker: bool = Field(
+        False, description="run background jobs (consolidation, forgetting) in a thread"
+    )
     bm25_k1: float = Field(1.5, gt=0)
     bm25_b: float = Field(0.75, ge=0, le=1)
     ann_threshold: int = Field(

@@ -20,6 +20,8 @@ import numpy as np
 
 from memstrata import validate
 from memstrata.config import Settings
+from memstrata.dynamics.tasks import WorkingVerbs
+from memstrata.dynamics.verbs import DynamicsVerbs
 from memstrata.errors import (
     BadProviderOutput,
     EmbedderMismatch,
@@ -81,7 +83,7 @@ _REPLAY_PAGE = 20_000
 LLM_NAME_QUESTIONS = 5  # most LLM questions about entity names per add()
 
 
-class Memory:
+class Memory(DynamicsVerbs, WorkingVerbs):
     """A long-term memory over one store.
 
     >>> with Memory("memory.db") as memory:                       # doctest: +SKIP
@@ -126,6 +128,8 @@ class Memory:
         except BaseException:
             self.store.close()
             raise
+        if self.settings.worker:
+            self.start_worker()
 
     # -- writing -------------------------------------------------------------
 
@@ -234,6 +238,8 @@ class Memory:
         retrievers: Sequence[str] | None = None,
         now: datetime | str | None = None,
         rounds: int | None = None,
+        within: str | None = None,
+        reinforce: bool | None = None,
     ) -> list[Hit]:
         """The episodes that best answer ``query``, best first.
 
@@ -243,9 +249,17 @@ class Memory:
         May" and "two weeks ago" in the query are resolved against it.
         ``rounds``: how many times a weak first pass may be retried with the
         entities its best hits mention (default MEMSTRATA_RECALL_ROUNDS).
+        ``within``: only the episodes under this summary (coarse-to-fine recall
+        down the summary tree). ``reinforce``: strengthen the notes resting on
+        the hits (default MEMSTRATA_REINFORCE).
         """
         ns = self._namespace(namespace)
         count = validate.limit(limit, self.settings.max_limit)
+        under = None
+        if within is not None:
+            key = validate.label(within, "within")
+            assert key is not None
+            under = self.store.episodes.seqs_of(ns, self._episodes_under(ns, key))
         ask = make_ask(
             self.store,
             self.settings,
@@ -259,6 +273,7 @@ class Memory:
             metadata=metadata,
             retrievers=retrievers,
             now=now,
+            seqs=under,
         )
         recalled = self._ranked(ns, ask, rounds)
         if recalled is None:
@@ -280,6 +295,8 @@ class Memory:
             if len(group) > 1:  # near-duplicates said again: one hit, every source
                 hit = replace(hit, episode_ids=(episode.id, *(found[j][1].id for j in group[1:])))
             hits.append(hit)
+        if hits and (self.settings.reinforce if reinforce is None else reinforce):
+            self._reinforce(ns, [i for h in hits for i in h.episode_ids], _utcnow())
         return hits
 
     def _ranked(
@@ -499,14 +516,16 @@ class Memory:
         kind: str | None = None,
         speaker: str | None = None,
         limit: int = 100,
+        include_archived: bool = False,
         namespace: str | None = None,
     ) -> list[Note]:
-        """Distilled notes, oldest first."""
+        """Distilled notes, oldest first (archived ones only with ``include_archived``)."""
         return self.store.structure.notes(
             self._namespace(namespace),
             kind=kind,
             speaker=speaker,
             limit=validate.limit(limit, self.settings.max_limit),
+            include_archived=include_archived,
         )
 
     def events(self, *, session_id: str | None = None, namespace: str | None = None) -> list[Event]:
@@ -518,9 +537,9 @@ class Memory:
     def history(
         self, record_kind: str, record_id: str, *, namespace: str | None = None
     ) -> list[HistoryEntry]:
-        """Every change to an entity, fact or note, with the reason and episodes."""
-        if record_kind not in ("entity", "fact", "note"):
-            raise InvalidInput("must be entity, fact or note", field="record_kind")
+        """Every change to an entity, fact, note or summary, with the reason and episodes."""
+        if record_kind not in ("entity", "fact", "note", "summary"):
+            raise InvalidInput("must be entity, fact, note or summary", field="record_kind")
         return self.store.structure.history(self._namespace(namespace), record_kind, record_id)
 
     def _entity(self, ns: str, name: str) -> Entity | None:
@@ -621,7 +640,8 @@ class Memory:
         return self.flush()
 
     def close(self) -> None:
-        """Save finished HNSW graphs (a cache), then close the store."""
+        """Stop the worker, save finished HNSW graphs (a cache), close the store."""
+        self.stop_worker()
         with self._indexes_lock:
             indexes = list(self._indexes.values())
         for index in indexes:  # a graph still building is not waited for: rebuilt next time

@@ -224,3 +224,152 @@ class HistoryEntry:
     reason: str
     at: datetime
     episode_ids: tuple[str, ...]
+
+
+Layer: TypeAlias = Literal["working", "short", "long", "reflection"]
+SummaryLevel: TypeAlias = Literal["event", "topic", "profile"]
+JobState: TypeAlias = Literal["queued", "running", "done", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Strength:
+    """How firmly a note or summary is held: retention = exp(−Δt / S).
+
+    ``stability_days`` is S; Δt runs from ``reinforced_at`` (its making, or
+    its last recall). ``layer`` sets the base half-life; ``is_pinned`` keeps
+    retention at or above the pinned floor. An archived record is hidden from
+    listings until restored; it is never deleted.
+    """
+
+    record_kind: str
+    record_id: str
+    namespace: str
+    layer: Layer
+    importance: float
+    stability_days: float
+    reinforced_at: datetime
+    recalls: int = 0
+    is_pinned: bool = False
+    archived_at: datetime | None = None
+    archive_reason: str | None = None
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A node of the summary tree: an event's summary (children: episodes), a
+    topic's (children: event summaries) or the namespace profile (children:
+    facts and notes). ``children`` are ids of ``child_kind`` records."""
+
+    id: str
+    namespace: str
+    level: SummaryLevel
+    title: str
+    text: str
+    started_at: datetime
+    ended_at: datetime
+    updated_at: datetime
+    child_kind: str
+    children: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileLine:
+    """One stable thing known about someone, with where it comes from.
+
+    ``previously`` lists what it replaced (a former city, a former job), oldest
+    first, each with the date it stopped being true."""
+
+    subject: str
+    statement: str
+    record_kind: str
+    record_id: str
+    since: datetime
+    episode_ids: tuple[str, ...]
+    previously: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The namespace's portrait: current facts and preferences, each with provenance."""
+
+    namespace: str
+    lines: tuple[ProfileLine, ...]
+    built_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """A note or summary that fell (or would fall) below the forgetting threshold."""
+
+    record_kind: str
+    record_id: str
+    text: str
+    layer: Layer
+    retention: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """When a namespace forgets and consolidates on its own (None: never)."""
+
+    namespace: str
+    forget_below: float | None = None
+    forget_every_s: int | None = None
+    consolidate_every_s: int | None = None
+    last_forget_at: datetime | None = None
+    last_consolidate_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A background job: durable, idempotent, resumed after a crash."""
+
+    id: str
+    namespace: str
+    kind: str
+    state: JobState
+    phase: str
+    done: int
+    total: int
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None = None
+    result: Mapping[str, JSONValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Subgoal:
+    """A step of a task in working memory; closed into a summary note."""
+
+    id: str
+    task_id: str
+    title: str
+    opened_at: datetime
+    closed_at: datetime | None
+    note_id: str | None
+    steps: int
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """An agent's task in working memory: its subgoals, the active one last."""
+
+    id: str
+    namespace: str
+    title: str
+    opened_at: datetime
+    closed_at: datetime | None
+    note_id: str | None
+    subgoals: tuple[Subgoal, ...]
+
+    @property
+    def active(self) -> Subgoal | None:
+        last = self.subgoals[-1] if self.subgoals else None
+        return last if last is not None and last.closed_at is None else None

@@ -21,7 +21,8 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def public_methods(cls: type) -> set[str]:
-    return {n for n, v in vars(cls).items() if callable(v) and not n.startswith("_")}
+    """Public methods, inherited ones included (Memory mixes in its dynamics verbs)."""
+    return {n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n))}
 
 
 def test_all_lists_exactly_the_public_names() -> None:
@@ -47,6 +48,7 @@ def test_all_lists_exactly_the_public_names() -> None:
         "events",
         "messages",
         "async_memory",
+        "dynamics",
     }
     assert exported == set(memstrata.__all__)
 

@@ -138,6 +138,9 @@ def search(
     until: Annotated[str | None, typer.Option(help="occurred before (ISO 8601)")] = None,
     meta: MetaOption = None,
     now: NowOption = None,
+    within: Annotated[
+        str | None, typer.Option(help="only under this summary (see `summaries`)")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Search the namespace; hits come dated, with their ids and retriever ranks."""
@@ -151,6 +154,7 @@ def search(
             until=until,
             metadata=_metadata(meta) or None,
             now=now,
+            within=within,
         )
     if as_json:
         print_json(out, hits)
@@ -339,11 +343,12 @@ def notes(
     ctx: typer.Context,
     kind: Annotated[str | None, typer.Option(help="fact, preference, plan, event, opinion")] = None,
     limit: Annotated[int, typer.Option(help="how many")] = 100,
+    archived: Annotated[bool, typer.Option("--archived", help="archived ones too")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Distilled notes, oldest first."""
     with _memory(ctx) as memory:
-        found = memory.notes(kind=kind, limit=limit)
+        found = memory.notes(kind=kind, limit=limit, include_archived=archived)
     if as_json:
         print_json(out, found)
     else:
@@ -490,3 +495,8 @@ def main() -> None:
         err.print(f"[red]error ({exc.code}):[/red] {exc}")
         code = next((c for kind, c in EXIT_CODES.items() if isinstance(exc, kind)), 1)
         sys.exit(code)
+
+
+from memstrata.cli import dynamics as _dynamics  # noqa: E402  (registers its commands on app)
+
+__all__ = ["_dynamics", "app", "bench_app", "main"]

@@ -67,6 +67,7 @@ def make_ask(
     metadata: Metadata | None = None,
     retrievers: Sequence[str] | None = None,
     now: datetime | str | None = None,
+    seqs: set[int] | None = None,
 ) -> Ask:
     """Check every part of a request (InvalidInput naming the culprit) and resolve
     the metadata filter to the episodes it allows."""
@@ -83,7 +84,10 @@ def make_ask(
     )
     where = validate.metadata_filter(metadata)
     if where:
-        filters = replace(filters, seqs=frozenset(store.episodes.matching_metadata(ns, where)))
+        matching = store.episodes.matching_metadata(ns, where)
+        seqs = matching if seqs is None else matching & seqs
+    if seqs is not None:
+        filters = replace(filters, seqs=frozenset(seqs))
     return Ask(text, filters, chosen, asked_at, max(settings.candidate_depth, count))
 
 

@@ -6,7 +6,7 @@ vector matrix, an ANN graph) is rebuilt from it by replaying ``changes``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,9 +18,15 @@ from memstrata.model import (
     Event,
     Fact,
     HistoryEntry,
+    JobState,
     JSONValue,
     NamespaceStats,
     Note,
+    Policy,
+    Strength,
+    Summary,
+    SummaryLevel,
+    Task,
 )
 
 ChangeOp = Literal["add", "delete", "restore", "purge", "embed"]
@@ -100,6 +106,14 @@ class EpisodeStore(Protocol):
     def purge_namespace(self, namespace: str) -> int: ...
 
     def iterate(self, namespace: str, include_deleted: bool) -> Iterator[Episode]: ...
+
+    def session(self, namespace: str, session_id: str, limit: int) -> list[Episode]:
+        """The session's newest ``limit`` live episodes, oldest first."""
+        ...
+
+    def seqs_of(self, namespace: str, episode_ids: Sequence[str]) -> set[int]:
+        """Seqs of these episodes (those that exist in the namespace)."""
+        ...
 
     def matching_metadata(self, namespace: str, where: dict[str, JSONValue]) -> set[int]: ...
 
@@ -187,9 +201,16 @@ class StructureStore(Protocol):
         norm: str | None = None,
         speaker: str | None = None,
         limit: int = 1000,
+        include_archived: bool = True,
+        ids: Sequence[str] | None = None,
     ) -> list[Note]: ...
 
     def history(self, namespace: str, record_kind: str, record_id: str) -> list[HistoryEntry]: ...
+
+    def mentions(self, namespace: str) -> list[tuple[str, str]]:
+        """(episode id, entity id) for every live episode that names a person, place
+        or thing (dates and quantities left out)."""
+        ...
 
     def related_notes(self, namespace: str, keywords: Sequence[str], limit: int) -> list[Note]:
         """Notes sharing the most of ``keywords``, most shared first."""
@@ -239,6 +260,131 @@ class EventStore(Protocol):
     def list(self, namespace: str, session_id: str | None = None) -> list[Event]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    """A stored job, with what only the worker needs (params, cursor, owner)."""
+
+    id: str
+    namespace: str
+    kind: str
+    state: JobState
+    params: dict[str, JSONValue]
+    phase: str
+    cursor: dict[str, JSONValue]
+    done: int
+    total: int
+    attempts: int
+    owner: str | None
+    heartbeat_at: datetime | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+    result: dict[str, JSONValue]
+
+
+class DynamicsStore(Protocol):
+    """Strength of notes and summaries, the summary tree, forgetting policies."""
+
+    def strengths(
+        self, namespace: str, record_kind: str, ids: Sequence[str] | None = None
+    ) -> dict[str, Strength]:
+        """Stored states by record id (a note never touched has none: see dynamics)."""
+        ...
+
+    def put_strengths(
+        self, namespace: str, states: Sequence[Strength], history: Sequence[tuple[str, str]] = ()
+    ) -> None: ...
+
+    def archive(
+        self, namespace: str, states: Sequence[Strength], reasons: Sequence[str], at: datetime
+    ) -> int: ...
+
+    def unarchive(self, namespace: str, record_kind: str, record_id: str, at: datetime) -> bool: ...
+
+    def note_ids_of(self, namespace: str, episode_ids: Sequence[str]) -> list[str]: ...
+
+    def merge_note(
+        self, namespace: str, survivor: Strength, merged: Strength, reason: str, at: datetime
+    ) -> None: ...
+
+    def fingerprints(self, namespace: str, level: SummaryLevel) -> dict[str, str]: ...
+
+    def put_summaries(
+        self, namespace: str, summaries: Sequence[tuple[Summary, str]], strength: Strength
+    ) -> None: ...
+
+    def drop_summaries(self, namespace: str, level: SummaryLevel, keep: Sequence[str]) -> int: ...
+
+    def summaries(
+        self,
+        namespace: str,
+        *,
+        level: SummaryLevel | None = None,
+        ids: Sequence[str] | None = None,
+        include_archived: bool = False,
+    ) -> list[Summary]: ...
+
+    def policy(self, namespace: str) -> Policy | None: ...
+
+    def policies(self) -> list[Policy]: ...
+
+    def set_policy(self, policy: Policy) -> None: ...
+
+
+class JobStore(Protocol):
+    """The durable job table."""
+
+    def enqueue(
+        self, job_id: str, namespace: str, kind: str, params: Mapping[str, JSONValue], at: datetime
+    ) -> JobRow: ...
+
+    def claim(
+        self, owner: str, at: datetime, stale: Sequence[str], job_id: str | None = None
+    ) -> JobRow | None: ...
+
+    def running_owners(self) -> list[tuple[str, datetime | None]]: ...
+
+    def progress(
+        self,
+        job_id: str,
+        owner: str,
+        phase: str,
+        cursor: Mapping[str, JSONValue],
+        done: int,
+        total: int,
+        at: datetime,
+    ) -> bool: ...
+
+    def finish(
+        self,
+        job_id: str,
+        owner: str,
+        state: JobState,
+        at: datetime,
+        result: Mapping[str, JSONValue] | None = None,
+        error: str | None = None,
+    ) -> None: ...
+
+    def get(self, job_id: str) -> JobRow | None: ...
+
+    def list(self, namespace: str | None, limit: int) -> list[JobRow]: ...
+
+
+class TaskStore(Protocol):
+    """Working memory: tasks and their subgoals (their steps are episodes)."""
+
+    def open_task(self, namespace: str, task_id: str, title: str, at: datetime) -> None: ...
+
+    def open_subgoal(self, task_id: str, subgoal_id: str, title: str, at: datetime) -> None: ...
+
+    def close(self, table: str, record_id: str, note_id: str | None, at: datetime) -> None: ...
+
+    def get(self, namespace: str, task_id: str) -> Task | None: ...
+
+    def list(self, namespace: str, open_only: bool, limit: int) -> list[Task]: ...
+
+
 class Store(Protocol):
     """A backend: groups of methods by record, plus store-wide metadata."""
 
@@ -259,6 +405,15 @@ class Store(Protocol):
 
     @property
     def events(self) -> EventStore: ...
+
+    @property
+    def dynamics(self) -> DynamicsStore: ...
+
+    @property
+    def jobs(self) -> JobStore: ...
+
+    @property
+    def tasks(self) -> TaskStore: ...
 
     @property
     def path(self) -> str: ...

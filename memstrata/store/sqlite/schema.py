@@ -222,6 +222,97 @@ def m006_structure_log(conn: sqlite3.Connection) -> None:
     )
 
 
+def m007_dynamics(conn: sqlite3.Connection) -> None:
+    """Strength of notes and summaries, the summary tree, jobs, policies, working memory."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE strength(
+            record_kind TEXT NOT NULL CHECK (record_kind IN ('note', 'summary')),
+            record_id TEXT NOT NULL,
+            namespace TEXT NOT NULL,
+            layer TEXT NOT NULL CHECK (layer IN ('working', 'short', 'long', 'reflection')),
+            importance REAL NOT NULL,
+            stability_days REAL NOT NULL,
+            reinforced_at INTEGER NOT NULL,
+            recalls INTEGER NOT NULL DEFAULT 0,
+            pinned INTEGER NOT NULL DEFAULT 0,
+            archived_at INTEGER,
+            archive_reason TEXT,
+            PRIMARY KEY(record_kind, record_id)
+        );
+        CREATE INDEX strength_by_namespace ON strength(namespace, record_kind);
+        CREATE TABLE summaries(
+            summary_id TEXT PRIMARY KEY,
+            namespace TEXT NOT NULL REFERENCES namespaces(name),
+            level TEXT NOT NULL CHECK (level IN ('event', 'topic', 'profile')),
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER NOT NULL,
+            fingerprint TEXT NOT NULL,
+            child_kind TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX summaries_by_level ON summaries(namespace, level, started_at);
+        CREATE TABLE summary_children(
+            summary_id TEXT NOT NULL REFERENCES summaries(summary_id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            child_id TEXT NOT NULL,
+            PRIMARY KEY(summary_id, position)
+        );
+        CREATE INDEX summary_children_by_child ON summary_children(child_id);
+        CREATE TABLE jobs(
+            job_id TEXT PRIMARY KEY,
+            namespace TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+            params TEXT NOT NULL DEFAULT '{}',
+            phase TEXT NOT NULL DEFAULT '',
+            cursor TEXT NOT NULL DEFAULT '{}',
+            done INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            owner TEXT,
+            heartbeat_at INTEGER,
+            created_at INTEGER NOT NULL,
+            started_at INTEGER,
+            finished_at INTEGER,
+            error TEXT,
+            result TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX jobs_by_state ON jobs(state, created_at);
+        CREATE TABLE policies(
+            namespace TEXT PRIMARY KEY,
+            forget_below REAL,
+            forget_every_s INTEGER,
+            consolidate_every_s INTEGER,
+            last_forget_at INTEGER,
+            last_consolidate_at INTEGER
+        );
+        CREATE TABLE tasks(
+            task_id TEXT PRIMARY KEY,
+            namespace TEXT NOT NULL REFERENCES namespaces(name),
+            title TEXT NOT NULL,
+            opened_at INTEGER NOT NULL,
+            closed_at INTEGER,
+            note_id TEXT
+        );
+        CREATE INDEX tasks_by_namespace ON tasks(namespace, opened_at);
+        CREATE TABLE subgoals(
+            subgoal_id TEXT PRIMARY KEY,
+            task_id TEXT NOT NULL REFERENCES tasks(task_id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            opened_at INTEGER NOT NULL,
+            closed_at INTEGER,
+            note_id TEXT
+        );
+        CREATE INDEX subgoals_by_task ON subgoals(task_id, opened_at);
+        """,
+    )
+
+
 def run_script(conn: sqlite3.Connection, script: str) -> None:
     """Execute statements one by one inside the caller's transaction.
 
@@ -244,6 +335,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m004_note_links,
     m005_dirty_sessions,
     m006_structure_log,
+    m007_dynamics,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

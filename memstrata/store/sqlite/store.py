@@ -12,7 +12,9 @@ from memstrata.errors import NotFound
 from memstrata.model import Episode, JSONValue, NamespaceStats
 from memstrata.store.base import ChangeOp, IndexEntry, NewEpisode, PendingVector
 from memstrata.store.sqlite.connection import Connections, translate_errors
+from memstrata.store.sqlite.dynamics import SqliteDynamics
 from memstrata.store.sqlite.events import SqliteEvents
+from memstrata.store.sqlite.jobs import SqliteJobs, SqliteTasks
 from memstrata.store.sqlite.schema import migrate
 from memstrata.store.sqlite.structure import SqliteStructure
 from memstrata.timeutil import from_us, now, to_us
@@ -64,6 +66,36 @@ def _drop_orphans(conn: sqlite3.Connection, namespace: str) -> None:
     conn.execute(
         "DELETE FROM sources WHERE record_kind = 'fact' AND record_id NOT IN "
         "(SELECT fact_id FROM facts)"
+    )
+    conn.execute(  # strength of a note that is gone; summaries above a purge go too
+        "DELETE FROM strength WHERE namespace = ? AND record_kind = 'note' AND record_id NOT IN "
+        "(SELECT note_id FROM notes WHERE namespace = ?)",
+        (namespace, namespace),
+    )
+
+
+def _drop_summaries_of(
+    conn: sqlite3.Connection, namespace: str, episode_ids: Sequence[str]
+) -> None:
+    """A summary quoting a purged episode goes, and the topics and profile above it
+    (they are derived: the next consolidation rebuilds them from what is left)."""
+    marks = ",".join("?" * len(episode_ids))
+    hit = conn.execute(
+        "SELECT count(*) FROM summary_children c JOIN summaries s ON s.summary_id = c.summary_id "
+        f"WHERE s.namespace = ? AND s.level = 'event' AND c.child_id IN ({marks})",
+        (namespace, *episode_ids),
+    ).fetchone()[0]
+    if not hit:
+        return
+    conn.execute(
+        "DELETE FROM summaries WHERE namespace = ? AND (level != 'event' OR summary_id IN "
+        f"(SELECT summary_id FROM summary_children WHERE child_id IN ({marks})))",
+        (namespace, *episode_ids),
+    )
+    conn.execute(
+        "DELETE FROM strength WHERE namespace = ? AND record_kind = 'summary' AND record_id "
+        "NOT IN (SELECT summary_id FROM summaries WHERE namespace = ?)",
+        (namespace, namespace),
     )
 
 
@@ -190,6 +222,7 @@ class SqliteEpisodes:
                         (namespace, *chunk),
                     )
                 ]
+                _drop_summaries_of(conn, namespace, [str(i) for i in chunk])
                 if seqs:  # their sessions get segmented again
                     seq_marks = ",".join("?" * len(seqs))
                     conn.execute(
@@ -230,6 +263,11 @@ class SqliteEpisodes:
                 "history",
                 "events",
                 "dirty_sessions",
+                "summaries",
+                "strength",
+                "tasks",
+                "policies",
+                "jobs",
             ):
                 conn.execute(f"DELETE FROM {table} WHERE namespace = ?", (namespace,))
             conn.execute("DELETE FROM episodes WHERE namespace = ?", (namespace,))
@@ -237,6 +275,35 @@ class SqliteEpisodes:
             conn.execute("DELETE FROM namespaces WHERE name = ?", (namespace,))
         self._db.checkpoint()
         return count
+
+    def session(self, namespace: str, session_id: str, limit: int) -> list[Episode]:
+        with translate_errors("read a session"):
+            rows = (
+                self._db.read()
+                .execute(
+                    f"SELECT {_EPISODE_COLUMNS} FROM episodes INDEXED BY episodes_by_session "
+                    "WHERE namespace = ? AND session_id = ? AND deleted_at IS NULL "
+                    "ORDER BY occurred_at DESC, seq DESC LIMIT ?",
+                    (namespace, session_id, limit),
+                )
+                .fetchall()
+            )
+        return [_episode(r) for r in reversed(rows)]
+
+    def seqs_of(self, namespace: str, episode_ids: Sequence[str]) -> set[int]:
+        found: set[int] = set()
+        with translate_errors("find episodes"):
+            conn = self._db.read()
+            for chunk in _chunks(list(episode_ids)):
+                found.update(
+                    int(r[0])
+                    for r in conn.execute(
+                        "SELECT seq FROM episodes WHERE namespace = ? "
+                        f"AND episode_id IN ({','.join('?' * len(chunk))})",
+                        (namespace, *chunk),
+                    )
+                )
+        return found
 
     def iterate(self, namespace: str, include_deleted: bool) -> Iterator[Episode]:
         where = "" if include_deleted else " AND deleted_at IS NULL"
@@ -419,6 +486,9 @@ class SqliteStore:
         self.namespaces = SqliteNamespaces(self._db)
         self.structure = SqliteStructure(self._db)
         self.events = SqliteEvents(self._db)
+        self.dynamics = SqliteDynamics(self._db)
+        self.jobs = SqliteJobs(self._db)
+        self.tasks = SqliteTasks(self._db)
 
     def get_meta(self, key: str) -> str | None:
         with translate_errors("read meta"):

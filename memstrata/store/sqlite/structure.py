@@ -310,12 +310,25 @@ class SqliteStructure:
         norm: str | None = None,
         speaker: str | None = None,
         limit: int = 1000,
+        include_archived: bool = True,
+        ids: Sequence[str] | None = None,
     ) -> list[Note]:
         where, params = ["n.namespace = ?"], [namespace]
+        if ids is not None:
+            if not ids:
+                return []
+            where.append(f"n.note_id IN ({','.join('?' * len(ids))})")
+            params += list(ids)
         for column, value in (("kind", kind), ("norm", norm), ("speaker", speaker)):
             if value is not None:
                 where.append(f"n.{column} = ?")
                 params.append(value)
+        if not include_archived:
+            where.append(
+                "n.note_id NOT IN (SELECT record_id FROM strength WHERE namespace = ? "
+                "AND record_kind = 'note' AND archived_at IS NOT NULL)"
+            )
+            params.append(namespace)
         with translate_errors("list notes"):
             rows = (
                 self._db.read()
@@ -439,3 +452,18 @@ class SqliteStructure:
                 .fetchall()
             )
         return [str(r[0]) for r in rows]
+
+    def mentions(self, namespace: str) -> list[tuple[str, str]]:
+        with translate_errors("read mentions"):
+            rows = (
+                self._db.read()
+                .execute(
+                    "SELECT e.episode_id, s.record_id FROM sources s JOIN episodes e "
+                    "ON e.seq = s.seq JOIN entities x ON x.entity_id = s.record_id "
+                    "WHERE s.record_kind = 'entity' AND e.namespace = ? AND e.deleted_at IS NULL "
+                    "AND x.kind NOT IN ('date', 'quantity')",
+                    (namespace,),
+                )
+                .fetchall()
+            )
+        return [(str(a), str(b)) for a, b in rows]

@@ -1,0 +1,2 @@
+"""Memory dynamics: strength and forgetting, consolidation, the summary tree,
+the profile, background jobs and working memory."""

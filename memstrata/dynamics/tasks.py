@@ -1,0 +1,174 @@
+"""The working-memory verbs, mixed into Memory: tasks, subgoals, steps, and the
+bounded working context (see working.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from memstrata import validate
+from memstrata.config import Settings
+from memstrata.dynamics.strength import initial
+from memstrata.dynamics.working import STEP_KINDS, distil, render, subgoal_steps
+from memstrata.errors import InvalidInput, NotFound
+from memstrata.index.analyzer import analyze
+from memstrata.model import Episode, Note, Task
+from memstrata.resolve.notes import note_key
+from memstrata.store.base import ChangeSet, Store
+from memstrata.timeutil import now as utcnow
+
+MAX_TITLE_CHARS = 500
+MAX_STEPS = 10_000  # most steps of one task read back for its context
+
+
+class WorkingVerbs:
+    """Working memory for agent loops."""
+
+    store: Store
+    settings: Settings
+    add: Callable[..., list[Episode]]
+
+    def _namespace(self, namespace: str | None) -> str:
+        raise NotImplementedError
+
+    def open_task(self, title: str, *, namespace: str | None = None) -> Task:
+        """Start a task; its steps, subgoals and summary notes stay in the namespace."""
+        ns = self._namespace(namespace)
+        task_id = uuid.uuid4().hex
+        self.store.tasks.open_task(ns, task_id, _title(title), utcnow())
+        return self.task(task_id, namespace=ns)
+
+    def open_subgoal(self, task_id: str, title: str, *, namespace: str | None = None) -> Task:
+        """Start a subgoal of an open task; one still active is closed first."""
+        ns = self._namespace(namespace)
+        task = self._open(ns, task_id)
+        if task.active is not None:
+            self.close_subgoal(task_id, namespace=ns)
+        self.store.tasks.open_subgoal(task.id, uuid.uuid4().hex, _title(title), utcnow())
+        return self.task(task_id, namespace=ns)
+
+    def step(
+        self, task_id: str, content: str, *, kind: str = "action", namespace: str | None = None
+    ) -> Episode:
+        """Record an action, observation or thought under the active subgoal (an episode
+        of the task's session, kept and searchable like any other)."""
+        ns = self._namespace(namespace)
+        if kind not in STEP_KINDS:
+            raise InvalidInput(f"must be one of {STEP_KINDS}", field="kind")
+        task = self._open(ns, task_id)
+        active = task.active
+        metadata = {"task_id": task.id, "step": kind}
+        if active is not None:
+            metadata["subgoal_id"] = active.id
+        return self.add(content, namespace=ns, session_id=task.id, metadata=metadata)[0]
+
+    def close_subgoal(
+        self, task_id: str, *, summary: str | None = None, namespace: str | None = None
+    ) -> Note:
+        """Close the active subgoal into one summary note (``summary``, or one distilled
+        from its steps), sourced from its steps; it enters short-term memory."""
+        ns = self._namespace(namespace)
+        task = self._open(ns, task_id)
+        active = task.active
+        if active is None:
+            raise InvalidInput("the task has no open subgoal", field="task_id")
+        if summary is not None:
+            summary = validate.text(summary, "summary", self.settings.max_content_chars)
+        steps = subgoal_steps(self._steps(ns, task), active.id)
+        text = distil(active.title, steps) if summary is None else summary
+        if summary is not None or not steps:
+            steps.append(self._said(ns, task, text, active.id))
+        note = self._summary_note(ns, active.title, text, steps)
+        self.store.tasks.close("subgoals", active.id, note.id, note.created_at)
+        return note
+
+    def close_task(
+        self, task_id: str, *, summary: str | None = None, namespace: str | None = None
+    ) -> Note:
+        """Close the task (and its active subgoal) into a summary note of what was done."""
+        ns = self._namespace(namespace)
+        task = self._open(ns, task_id)
+        if summary is not None:
+            summary = validate.text(summary, "summary", self.settings.max_content_chars)
+        if task.active is not None:
+            self.close_subgoal(task_id, namespace=ns)
+            task = self.task(task_id, namespace=ns)
+        steps = [e for e in self._steps(ns, task) if e.metadata.get("step") == "summary"]
+        if summary is None:
+            done = [g.title for g in task.subgoals]
+            summary = f"{task.title.rstrip('.')}." + (
+                " Subgoals: " + "; ".join(done) + "." if done else ""
+            )
+        steps.append(self._said(ns, task, summary, None))
+        note = self._summary_note(ns, task.title, summary, steps)
+        self.store.tasks.close("tasks", task.id, note.id, note.created_at)
+        return note
+
+    def task(self, task_id: str, *, namespace: str | None = None) -> Task:
+        ns = self._namespace(namespace)
+        key = validate.label(task_id, "task_id")
+        found = None if key is None else self.store.tasks.get(ns, key)
+        if found is None:
+            raise NotFound("task", str(task_id), ns)
+        return found
+
+    def tasks(
+        self, *, open_only: bool = True, limit: int = 20, namespace: str | None = None
+    ) -> list[Task]:
+        """Tasks, newest first (only open ones by default)."""
+        ns = self._namespace(namespace)
+        return self.store.tasks.list(ns, open_only, validate.limit(limit, self.settings.max_limit))
+
+    def working_context(
+        self, task_id: str, *, token_budget: int = 1000, namespace: str | None = None
+    ) -> str:
+        """The task as an agent should see it now, within ``token_budget`` tokens: one
+        line per closed subgoal, the active subgoal's steps in full (newest kept)."""
+        ns = self._namespace(namespace)
+        budget = validate.limit(token_budget, 200_000, "token_budget")
+        task = self.task(task_id, namespace=ns)
+        note_ids = [g.note_id for g in task.subgoals if g.note_id is not None]
+        notes = self.store.structure.notes(ns, limit=len(note_ids), ids=note_ids)
+        return render(task, self._steps(ns, task), {n.id: n.text for n in notes}, budget)
+
+    def _open(self, ns: str, task_id: str) -> Task:
+        task = self.task(task_id, namespace=ns)
+        if task.closed_at is not None:
+            raise InvalidInput("the task is closed", field="task_id")
+        return task
+
+    def _said(self, ns: str, task: Task, summary: str, subgoal_id: str | None) -> Episode:
+        """A closing summary is kept as an episode too: it is what the note rests on."""
+        metadata = {"task_id": task.id, "step": "summary"}
+        if subgoal_id is not None:
+            metadata["subgoal_id"] = subgoal_id
+        return self.add(summary, namespace=ns, session_id=task.id, metadata=metadata)[0]
+
+    def _steps(self, ns: str, task: Task) -> list[Episode]:
+        return self.store.episodes.session(ns, task.id, MAX_STEPS)
+
+    def _summary_note(self, ns: str, title: str, text: str, steps: list[Episode]) -> Note:
+        at = utcnow()
+        note = Note(
+            id=uuid.uuid4().hex,
+            namespace=ns,
+            kind="event",
+            text=text,
+            keywords=tuple(dict.fromkeys(analyze(text)))[:12],
+            speaker=None,
+            occurred_at=steps[-1].occurred_at if steps else at,
+            created_at=at,
+            episode_ids=tuple(e.id for e in steps),
+        )
+        changes = ChangeSet(notes=[(note, note_key(text))])
+        changes.sources += [("note", note.id, e.id) for e in steps]
+        changes.history.append(("note", note.id, "summarise", f"closed: {title}", note.episode_ids))
+        self.store.structure.apply(ns, changes, "working-memory", at)
+        self.store.dynamics.put_strengths(
+            ns, [initial(note, "short")], [("promote", "working → short")]
+        )
+        return note
+
+
+def _title(value: str) -> str:
+    return validate.text(value, "title", MAX_TITLE_CHARS)

@@ -1,0 +1,414 @@
+"""The verbs of memory dynamics, mixed into Memory: strength, forgetting,
+consolidation and jobs, the summary tree and the profile."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from memstrata import validate
+from memstrata.config import Settings
+from memstrata.dynamics import forget as forgetting
+from memstrata.dynamics.consolidate import PHASES, RUNNERS, Round
+from memstrata.dynamics.jobs import Reporter, Runner, Worker, public
+from memstrata.dynamics.profile import build_profile
+from memstrata.dynamics.strength import initial, reinforce, retention
+from memstrata.errors import InvalidInput, NotFound
+from memstrata.index.analyzer import analyze
+from memstrata.index.bm25 import Bm25Index
+from memstrata.model import (
+    Forgotten,
+    Job,
+    JSONValue,
+    Policy,
+    Profile,
+    Strength,
+    Summary,
+    SummaryLevel,
+)
+from memstrata.providers.embed.base import Embedder
+from memstrata.providers.llm.chat import ChatClient
+from memstrata.store.base import JobRow, Store
+from memstrata.timeutil import now as utcnow
+
+log = logging.getLogger("memstrata")
+RECORD_KINDS = ("note", "summary")
+LEVELS: tuple[SummaryLevel, ...] = ("event", "topic", "profile")
+JobProgress = Callable[[str, int, int], None]
+
+
+def _time(value: datetime | str | None, field: str) -> datetime:
+    return utcnow() if value is None else validate.aware_utc(value, field)
+
+
+def _seconds(value: float | timedelta | None, field: str) -> int | None:
+    if value is None:
+        return None
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 60:
+        raise InvalidInput("must be at least 60 seconds", field=field)
+    return int(seconds)
+
+
+class DynamicsVerbs:
+    """Strength, forgetting, consolidation, jobs, summaries and the profile."""
+
+    store: Store
+    settings: Settings
+    embedder: Embedder
+    _worker: Worker | None = None
+    _runner: Runner | None = None
+
+    def _namespace(self, namespace: str | None) -> str:
+        raise NotImplementedError
+
+    def _embed(self, texts: Sequence[str], raise_errors: bool = False) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def _chat(self, purpose: str, field: str) -> ChatClient:
+        raise NotImplementedError
+
+    # -- strength ------------------------------------------------------------
+
+    def strength(
+        self, record_id: str, *, record_kind: str = "note", namespace: str | None = None
+    ) -> Strength:
+        """How firmly a note or summary is held (layer, importance, S, recalls ...)."""
+        return self._state(self._namespace(namespace), record_kind, record_id)
+
+    def retention(
+        self,
+        record_id: str,
+        *,
+        record_kind: str = "note",
+        at: datetime | str | None = None,
+        namespace: str | None = None,
+    ) -> float:
+        """exp(−Δt / S) of a note or summary at ``at`` (default now), 0..1."""
+        state = self.strength(record_id, record_kind=record_kind, namespace=namespace)
+        return retention(state, _time(at, "at"))
+
+    def pin(
+        self,
+        record_id: str,
+        *,
+        is_pinned: bool = True,
+        record_kind: str = "note",
+        namespace: str | None = None,
+    ) -> Strength:
+        """Pin (or unpin) a note or summary: a pinned one never fades below the floor."""
+        ns = self._namespace(namespace)
+        state = replace(self._state(ns, record_kind, record_id), is_pinned=bool(is_pinned))
+        action = "pin" if is_pinned else "unpin"
+        self.store.dynamics.put_strengths(ns, [state], [(action, "asked")])
+        return state
+
+    def unarchive(
+        self, record_id: str, *, record_kind: str = "note", namespace: str | None = None
+    ) -> Strength:
+        """Bring back an archived note or summary; its strength restarts now."""
+        ns = self._namespace(namespace)
+        state = self._state(ns, record_kind, record_id)
+        if not state.is_archived:
+            raise InvalidInput(f"{record_kind} {record_id} is not archived", field="record_id")
+        self.store.dynamics.unarchive(ns, record_kind, record_id, utcnow())
+        return self._state(ns, record_kind, record_id)
+
+    def forget(
+        self,
+        *,
+        namespace: str | None = None,
+        threshold: float | None = None,
+        ids: Sequence[str] | None = None,
+        record_kind: str = "note",
+        dry_run: bool = False,
+        now: datetime | str | None = None,
+    ) -> list[Forgotten]:
+        """Archive the notes and summaries whose retention at ``now`` fell below
+        ``threshold`` (default the namespace policy's, else 0.05), or exactly the
+        ``ids`` given (of ``record_kind``). ``dry_run`` only lists them, with why.
+
+        Episodes, facts and entities are never touched (``purge`` is the only hard
+        delete); archived records come back with ``unarchive``."""
+        ns = self._namespace(namespace)
+        at = _time(now, "now")
+        if ids is not None:
+            weak = [self._forgotten(ns, record_kind, validate.text(i, "ids", 128)) for i in ids]
+        else:
+            weak = forgetting.fading(self.store, ns, at, self._threshold(ns, threshold))
+        if not dry_run:
+            forgetting.archive(self.store, ns, weak, at)
+        return [f for f, _ in weak]
+
+    def _forgotten(self, ns: str, record_kind: str, record_id: str) -> tuple[Forgotten, Strength]:
+        state = self._state(ns, record_kind, record_id)
+        text = self._text(ns, record_kind, record_id)
+        found = Forgotten(record_kind, record_id, text, state.layer, 0.0, "asked")
+        return found, state
+
+    def _threshold(self, ns: str, threshold: float | None) -> float:
+        if threshold is None:
+            policy = self.store.dynamics.policy(ns)
+            if policy is not None and policy.forget_below is not None:
+                return policy.forget_below
+            return forgetting.DEFAULT_THRESHOLD
+        if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+            raise InvalidInput("must be a number from 0 to 1", field="threshold")
+        if not 0 <= threshold <= 1:
+            raise InvalidInput("must be a number from 0 to 1", field="threshold")
+        return float(threshold)
+
+    def _state(self, ns: str, record_kind: str, record_id: str) -> Strength:
+        if record_kind not in RECORD_KINDS:
+            raise InvalidInput("must be note or summary", field="record_kind")
+        key = validate.label(record_id, "record_id")
+        assert key is not None
+        stored = self.store.dynamics.strengths(ns, record_kind, [key]).get(key)
+        if stored is not None:
+            return stored
+        if record_kind == "note":
+            note = self.store.structure.notes(ns, norm=None, limit=1, ids=[key])
+            if note:
+                return initial(note[0])
+        raise NotFound(record_kind, key, ns)
+
+    def _text(self, ns: str, record_kind: str, record_id: str) -> str:
+        if record_kind == "note":
+            found = self.store.structure.notes(ns, limit=1, ids=[record_id])
+            return found[0].text if found else ""
+        summaries = self.store.dynamics.summaries(ns, ids=[record_id], include_archived=True)
+        return summaries[0].title if summaries else ""
+
+    def _reinforce(self, ns: str, episode_ids: Sequence[str], at: datetime) -> None:
+        """Recall strengthens the notes resting on what search returned."""
+        note_ids = self.store.dynamics.note_ids_of(ns, episode_ids)
+        if not note_ids:
+            return
+        stored = self.store.dynamics.strengths(ns, "note", note_ids)
+        missing = [i for i in note_ids if i not in stored]
+        notes = self.store.structure.notes(ns, limit=len(missing), ids=missing) if missing else []
+        states = list(stored.values()) + [initial(n) for n in notes]
+        live = [reinforce(s, at) for s in states if not s.is_archived]
+        if live:
+            self.store.dynamics.put_strengths(ns, live)
+
+    # -- consolidation and jobs ----------------------------------------------
+
+    def consolidate(
+        self,
+        *,
+        namespace: str | None = None,
+        now: datetime | str | None = None,
+        background: bool = False,
+        progress: JobProgress | None = None,
+    ) -> Job:
+        """One consolidation round (merge near-duplicate notes, promote, event and
+        topic summaries, the profile) as a durable job. ``background`` queues it for
+        the worker and returns at once; otherwise it runs here and returns finished.
+        ``progress`` is called with (phase, done, total)."""
+        ns = self._namespace(namespace)
+        at = _time(now, "now")
+        row = self.store.jobs.enqueue(
+            _job_id(), ns, "consolidate", {"at": at.isoformat()}, utcnow()
+        )
+        if background:
+            return public(row)
+        return self._run(row.id, progress)
+
+    def jobs(self, *, namespace: str | None = None, limit: int = 20) -> list[Job]:
+        """Jobs, newest first (of one namespace, or all)."""
+        ns = None if namespace is None else self._namespace(namespace)
+        return [public(r) for r in self.store.jobs.list(ns, validate.limit(limit, 1000))]
+
+    def run_jobs(self, *, progress: JobProgress | None = None) -> list[Job]:
+        """Run every queued job, and resume those a dead worker left running."""
+        ran = []
+        while (job := self._job_runner().run_next(listener=progress)) is not None:
+            ran.append(job)
+        return ran
+
+    def _run(self, job_id: str, progress: JobProgress | None) -> Job:
+        job = self._job_runner().run_next(job_id, progress)
+        if job is None:  # another worker holds it: report where it stands
+            row = self.store.jobs.get(job_id)
+            assert row is not None
+            return public(row)
+        return job
+
+    def _job_runner(self) -> Runner:
+        if self._runner is None:
+            self._runner = Runner(
+                self.store, {"consolidate": self._consolidate_job, "forget": self._forget_job}
+            )
+        return self._runner
+
+    def _consolidate_job(self, job: JobRow, report: Reporter) -> Mapping[str, JSONValue]:
+        at = validate.aware_utc(job.params.get("at") or utcnow().isoformat(), "at")
+        llm = None
+        if self.settings.llm_url and self.settings.llm_model:
+            llm = self._chat("LLM summaries", "llm_url")
+        work = Round(self.store, job.namespace, at, self._embed, self.embedder.name, llm)
+        done = [str(p) for p in _list(report.cursor.get("done"))]
+        result = dict(_dict(report.cursor.get("result")))
+        for phase in PHASES:
+            if phase in done:
+                continue
+            counts = RUNNERS[phase](work, _phase_progress(report, phase))
+            done.append(phase)
+            result.update(counts)
+            report.cursor = {"done": list(done), "result": result}
+            report(phase, 1, 1, force=True)
+        return result
+
+    def _forget_job(self, job: JobRow, report: Reporter) -> Mapping[str, JSONValue]:
+        threshold = job.params.get("threshold")
+        at = validate.aware_utc(job.params.get("at") or utcnow().isoformat(), "at")
+        gone = self.forget(
+            namespace=job.namespace,
+            threshold=float(threshold) if isinstance(threshold, int | float) else None,
+            now=at,
+        )
+        report("forget", 1, 1, force=True)
+        return {"archived": len(gone)}
+
+    def set_policy(
+        self,
+        *,
+        namespace: str | None = None,
+        forget_below: float | None = None,
+        forget_every: float | timedelta | None = None,
+        consolidate_every: float | timedelta | None = None,
+    ) -> Policy:
+        """When the namespace forgets (below which retention, how often) and
+        consolidates on its own, run by the background worker. None turns a
+        schedule off. Intervals are seconds or timedeltas, at least a minute."""
+        ns = self._namespace(namespace)
+        old = self.store.dynamics.policy(ns) or Policy(ns)
+        policy = replace(
+            old,
+            forget_below=None if forget_below is None else self._threshold(ns, forget_below),
+            forget_every_s=_seconds(forget_every, "forget_every"),
+            consolidate_every_s=_seconds(consolidate_every, "consolidate_every"),
+        )
+        self.store.dynamics.set_policy(policy)
+        return policy
+
+    def policy(self, *, namespace: str | None = None) -> Policy:
+        ns = self._namespace(namespace)
+        return self.store.dynamics.policy(ns) or Policy(ns)
+
+    def schedule_due(self, at: datetime | None = None) -> list[Job]:
+        """Queue the forgetting and consolidation jobs policies make due at ``at``."""
+        moment = at or utcnow()
+        queued = []
+        for policy in self.store.dynamics.policies():
+            due = _due(policy.last_forget_at, policy.forget_every_s, moment)
+            if due:
+                params: dict[str, JSONValue] = {"at": moment.isoformat()}
+                if policy.forget_below is not None:
+                    params["threshold"] = policy.forget_below
+                queued.append(
+                    self.store.jobs.enqueue(_job_id(), policy.namespace, "forget", params, moment)
+                )
+                policy = replace(policy, last_forget_at=moment)
+            if _due(policy.last_consolidate_at, policy.consolidate_every_s, moment):
+                params = {"at": moment.isoformat()}
+                queued.append(
+                    self.store.jobs.enqueue(
+                        _job_id(), policy.namespace, "consolidate", params, moment
+                    )
+                )
+                policy = replace(policy, last_consolidate_at=moment)
+            self.store.dynamics.set_policy(policy)
+        return [public(r) for r in queued]
+
+    def start_worker(self, *, poll_s: float = 1.0) -> None:
+        """Run jobs (and policies' schedules) in a background thread until close()."""
+        if self._worker is None:
+            self._worker = Worker(self._job_runner(), self.schedule_due, poll_s)
+            self._worker.start()
+
+    def stop_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+
+    # -- the summary tree and the profile ------------------------------------
+
+    def summaries(
+        self,
+        query: str | None = None,
+        *,
+        level: SummaryLevel | None = None,
+        limit: int = 20,
+        include_archived: bool = False,
+        namespace: str | None = None,
+    ) -> list[Summary]:
+        """Summaries of the tree (events, topics, the profile), in time order, or
+        the best ``limit`` for ``query`` (BM25 over title and text). Go down with
+        ``search(query, within=summary.id)``."""
+        ns = self._namespace(namespace)
+        if level is not None and level not in LEVELS:
+            raise InvalidInput(f"must be one of {LEVELS}", field="level")
+        count = validate.limit(limit, self.settings.max_limit)
+        found = self.store.dynamics.summaries(ns, level=level, include_archived=include_archived)
+        if query is None:
+            return found[:count]
+        terms = analyze(validate.text(query, "query", self.settings.max_query_chars))
+        index = Bm25Index(self.settings.bm25_k1, self.settings.bm25_b)
+        for position, summary in enumerate(found):
+            index.add(position, analyze(f"{summary.title}\n{summary.text}"))
+        if not found or not terms:
+            return []
+        positions, _ = index.search(terms, count, np.ones(len(found), dtype=np.bool_))
+        return [found[int(p)] for p in positions]
+
+    def _episodes_under(self, ns: str, summary_id: str) -> list[str]:
+        """Episode ids under a summary, down the tree."""
+        found = self.store.dynamics.summaries(ns, ids=[summary_id], include_archived=True)
+        if not found:
+            raise NotFound("summary", summary_id, ns)
+        summary = found[0]
+        if summary.child_kind == "episode":
+            return list(summary.children)
+        if summary.child_kind == "summary":
+            return [e for child in summary.children for e in self._episodes_under(ns, child)]
+        return [
+            e for line in build_profile(self.store, ns, utcnow()).lines for e in line.episode_ids
+        ]
+
+    def profile(
+        self, *, namespace: str | None = None, as_of: datetime | str | None = None
+    ) -> Profile:
+        """The namespace's portrait at ``as_of`` (default now): current facts (with
+        what they replaced) and preferences, each with its episodes."""
+        ns = self._namespace(namespace)
+        return build_profile(self.store, ns, _time(as_of, "as_of"))
+
+
+def _phase_progress(report: Reporter, phase: str) -> Callable[[int, int], None]:
+    def progress(done: int, total: int) -> None:
+        report(phase, done, total)
+
+    return progress
+
+
+def _due(last: datetime | None, every_s: int | None, at: datetime) -> bool:
+    return every_s is not None and (last is None or (at - last).total_seconds() >= every_s)
+
+
+def _job_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _list(value: JSONValue | None) -> list[JSONValue]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: JSONValue | None) -> dict[str, JSONValue]:
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,427 @@
+"""SQLite storage of strength, summaries and forgetting policies (memory dynamics)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+
+from memstrata.model import Layer, Policy, Strength, Summary, SummaryLevel
+from memstrata.store.sqlite.connection import Connections, translate_errors
+from memstrata.timeutil import from_us, to_us
+
+_STRENGTH = (
+    "SELECT record_kind, record_id, namespace, layer, importance, stability_days, "
+    "reinforced_at, recalls, pinned, archived_at, archive_reason FROM strength"
+)
+_SUMMARY = (
+    "SELECT s.summary_id, s.namespace, s.level, s.title, s.text, s.started_at, s.ended_at, "
+    "s.updated_at, s.child_kind, (SELECT json_group_array(child_id) FROM "
+    "(SELECT child_id FROM summary_children c WHERE c.summary_id = s.summary_id "
+    "ORDER BY position)) FROM summaries s"
+)
+_CHUNK = 500
+
+
+def _strength(r: Sequence[object]) -> Strength:
+    layer: Layer = r[3]  # type: ignore[assignment]
+    return Strength(
+        record_kind=str(r[0]),
+        record_id=str(r[1]),
+        namespace=str(r[2]),
+        layer=layer,
+        importance=float(r[4]),  # type: ignore[arg-type]
+        stability_days=float(r[5]),  # type: ignore[arg-type]
+        reinforced_at=from_us(int(r[6])),  # type: ignore[call-overload]
+        recalls=int(r[7]),  # type: ignore[call-overload]
+        is_pinned=bool(r[8]),
+        archived_at=None if r[9] is None else from_us(int(r[9])),  # type: ignore[call-overload]
+        archive_reason=None if r[10] is None else str(r[10]),
+    )
+
+
+def _summary(r: Sequence[object]) -> Summary:
+    level: SummaryLevel = r[2]  # type: ignore[assignment]
+    return Summary(
+        id=str(r[0]),
+        namespace=str(r[1]),
+        level=level,
+        title=str(r[3]),
+        text=str(r[4]),
+        started_at=from_us(int(r[5])),  # type: ignore[call-overload]
+        ended_at=from_us(int(r[6])),  # type: ignore[call-overload]
+        updated_at=from_us(int(r[7])),  # type: ignore[call-overload]
+        child_kind=str(r[8]),
+        children=tuple(json.loads(str(r[9]))),
+    )
+
+
+def _history(
+    conn: sqlite3.Connection, namespace: str, rows: Sequence[tuple[str, str, str, str]], at: int
+) -> None:
+    conn.executemany(
+        "INSERT INTO history(namespace, record_kind, record_id, action, reason, at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (namespace, kind, record_id, action, reason, at)
+            for kind, record_id, action, reason in rows
+        ],
+    )
+
+
+def _put_strengths(conn: sqlite3.Connection, states: Sequence[Strength]) -> None:
+    conn.executemany(
+        "INSERT OR REPLACE INTO strength(record_kind, record_id, namespace, layer, importance, "
+        "stability_days, reinforced_at, recalls, pinned, archived_at, archive_reason) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                s.record_kind,
+                s.record_id,
+                s.namespace,
+                s.layer,
+                s.importance,
+                s.stability_days,
+                to_us(s.reinforced_at),
+                s.recalls,
+                int(s.is_pinned),
+                None if s.archived_at is None else to_us(s.archived_at),
+                s.archive_reason,
+            )
+            for s in states
+        ],
+    )
+
+
+class SqliteDynamics:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    # -- strength --------------------------------------------------------------
+
+    def strengths(
+        self, namespace: str, record_kind: str, ids: Sequence[str] | None = None
+    ) -> dict[str, Strength]:
+        with translate_errors("read strength"):
+            conn = self._db.read()
+            if ids is None:
+                rows = conn.execute(
+                    f"{_STRENGTH} WHERE namespace = ? AND record_kind = ?",
+                    (namespace, record_kind),
+                ).fetchall()
+            else:
+                rows = []
+                for start in range(0, len(ids), _CHUNK):
+                    chunk = list(ids[start : start + _CHUNK])
+                    rows += conn.execute(
+                        f"{_STRENGTH} WHERE namespace = ? AND record_kind = ? "
+                        f"AND record_id IN ({','.join('?' * len(chunk))})",
+                        (namespace, record_kind, *chunk),
+                    ).fetchall()
+        return {str(r[1]): _strength(r) for r in rows}
+
+    def put_strengths(
+        self, namespace: str, states: Sequence[Strength], history: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        """Store states; ``history`` rows are (action, reason) per state, or none."""
+        if any(s.namespace != namespace for s in states):
+            raise ValueError("a strength of another namespace")
+        with self._db.write("store strength") as conn:
+            _put_strengths(conn, states)
+            if history:
+                at = to_us(max(s.reinforced_at for s in states)) if states else 0
+                _history(
+                    conn,
+                    namespace,
+                    [
+                        (s.record_kind, s.record_id, action, reason)
+                        for s, (action, reason) in zip(states, history, strict=True)
+                    ],
+                    at,
+                )
+
+    def archive(
+        self, namespace: str, states: Sequence[Strength], reasons: Sequence[str], at: datetime
+    ) -> int:
+        """Mark records archived (with the state they had), one history row each."""
+        when = to_us(at)
+        with self._db.write("archive") as conn:
+            _put_strengths(conn, states)
+            conn.executemany(
+                "UPDATE strength SET archived_at = ?, archive_reason = ? "
+                "WHERE record_kind = ? AND record_id = ? AND namespace = ?",
+                [
+                    (when, reason, s.record_kind, s.record_id, namespace)
+                    for s, reason in zip(states, reasons, strict=True)
+                ],
+            )
+            _history(
+                conn,
+                namespace,
+                [
+                    (s.record_kind, s.record_id, "archive", reason)
+                    for s, reason in zip(states, reasons, strict=True)
+                ],
+                when,
+            )
+        return len(states)
+
+    def unarchive(self, namespace: str, record_kind: str, record_id: str, at: datetime) -> bool:
+        """Bring an archived record back (its strength restarts at ``at``)."""
+        with self._db.write("restore") as conn:
+            changed = conn.execute(
+                "UPDATE strength SET archived_at = NULL, archive_reason = NULL, reinforced_at = ? "
+                "WHERE record_kind = ? AND record_id = ? AND namespace = ? "
+                "AND archived_at IS NOT NULL",
+                (to_us(at), record_kind, record_id, namespace),
+            ).rowcount
+            if changed:
+                _history(conn, namespace, [(record_kind, record_id, "restore", "asked")], to_us(at))
+        return bool(changed)
+
+    def note_ids_of(self, namespace: str, episode_ids: Sequence[str]) -> list[str]:
+        """Notes that rest on any of these episodes."""
+        if not episode_ids:
+            return []
+        with translate_errors("find notes of episodes"):
+            rows = (
+                self._db.read()
+                .execute(
+                    "SELECT DISTINCT s.record_id FROM episodes e JOIN sources s ON s.seq = e.seq "
+                    "AND s.record_kind = 'note' WHERE e.namespace = ? "
+                    f"AND e.episode_id IN ({','.join('?' * len(episode_ids))})",
+                    (namespace, *episode_ids),
+                )
+                .fetchall()
+            )
+        return [str(r[0]) for r in rows]
+
+    def merge_note(
+        self, namespace: str, survivor: Strength, merged: Strength, reason: str, at: datetime
+    ) -> None:
+        """Fold note ``merged`` into ``survivor``: its episodes, tags and links move to
+        the survivor (with its new state), ``merged`` is archived; history on both."""
+        when = to_us(at)
+        with self._db.write("merge notes") as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO sources(record_kind, record_id, seq) "
+                "SELECT 'note', ?, seq FROM sources WHERE record_kind = 'note' AND record_id = ?",
+                (survivor.record_id, merged.record_id),
+            )
+            tags = conn.execute(
+                "SELECT note_id, tags FROM notes WHERE note_id IN (?, ?) AND namespace = ?",
+                (survivor.record_id, merged.record_id, namespace),
+            ).fetchall()
+            union = dict.fromkeys(t for _, value in tags for t in str(value).split("\t") if t)
+            conn.execute(
+                "UPDATE notes SET tags = ? WHERE note_id = ?",
+                ("\t".join(union), survivor.record_id),
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO note_links(note_id, other_id, score, reason, created_at) "
+                "SELECT ?, other_id, score, reason, created_at FROM note_links "
+                "WHERE note_id = ? AND other_id != ?",
+                (survivor.record_id, merged.record_id, survivor.record_id),
+            )
+            _put_strengths(conn, [survivor, merged])
+            conn.execute(
+                "UPDATE strength SET archived_at = ?, archive_reason = ? "
+                "WHERE record_kind = 'note' AND record_id = ?",
+                (when, f"merged into {survivor.record_id}", merged.record_id),
+            )
+            _history(
+                conn,
+                namespace,
+                [
+                    ("note", survivor.record_id, "merge", f"{reason}: took in {merged.record_id}"),
+                    ("note", merged.record_id, "archive", f"merged into {survivor.record_id}"),
+                ],
+                when,
+            )
+
+    # -- summaries -------------------------------------------------------------
+
+    def fingerprints(self, namespace: str, level: SummaryLevel) -> dict[str, str]:
+        with translate_errors("read summaries"):
+            rows = (
+                self._db.read()
+                .execute(
+                    "SELECT summary_id, fingerprint FROM summaries WHERE namespace = ? "
+                    "AND level = ?",
+                    (namespace, level),
+                )
+                .fetchall()
+            )
+        return {str(a): str(b) for a, b in rows}
+
+    def put_summaries(
+        self, namespace: str, summaries: Sequence[tuple[Summary, str]], strength: Strength
+    ) -> None:
+        """Write (summary, fingerprint) pairs, each with its children, in one transaction;
+        a summary already stored is replaced whole (never half-written). New ones get
+        a copy of ``strength`` (its record id replaced)."""
+        with self._db.write("store summaries") as conn:
+            for summary, fingerprint in summaries:
+                if summary.namespace != namespace:
+                    raise ValueError("a summary of another namespace")
+                _put_summary(conn, summary, fingerprint)
+                conn.execute(
+                    "INSERT OR IGNORE INTO strength(record_kind, record_id, namespace, layer, "
+                    "importance, stability_days, reinforced_at) VALUES "
+                    "('summary', ?, ?, ?, ?, ?, ?)",
+                    (
+                        summary.id,
+                        namespace,
+                        strength.layer,
+                        strength.importance,
+                        strength.stability_days,
+                        to_us(summary.updated_at),
+                    ),
+                )
+
+    def drop_summaries(self, namespace: str, level: SummaryLevel, keep: Sequence[str]) -> int:
+        """Delete the summaries of ``level`` not in ``keep`` (what they summed up is gone
+        or regrouped); they are derived and rebuilt, so nothing is lost."""
+        with self._db.write("drop summaries") as conn:
+            ids = [
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT summary_id FROM summaries WHERE namespace = ? AND level = ?",
+                    (namespace, level),
+                )
+            ]
+            gone = sorted(set(ids) - set(keep))
+            for summary_id in gone:
+                conn.execute("DELETE FROM summaries WHERE summary_id = ?", (summary_id,))
+                conn.execute(
+                    "DELETE FROM strength WHERE record_kind = 'summary' AND record_id = ?",
+                    (summary_id,),
+                )
+        return len(gone)
+
+    def summaries(
+        self,
+        namespace: str,
+        *,
+        level: SummaryLevel | None = None,
+        ids: Sequence[str] | None = None,
+        include_archived: bool = False,
+    ) -> list[Summary]:
+        where, params = ["s.namespace = ?"], [namespace]
+        if level is not None:
+            where.append("s.level = ?")
+            params.append(level)
+        if ids is not None:
+            where.append(f"s.summary_id IN ({','.join('?' * len(ids))})")
+            params += list(ids)
+        if not include_archived:
+            where.append(
+                "s.summary_id NOT IN (SELECT record_id FROM strength WHERE namespace = ? "
+                "AND record_kind = 'summary' AND archived_at IS NOT NULL)"
+            )
+            params.append(namespace)
+        with translate_errors("read summaries"):
+            rows = (
+                self._db.read()
+                .execute(
+                    f"{_SUMMARY} WHERE {' AND '.join(where)} ORDER BY s.started_at, s.summary_id",
+                    params,
+                )
+                .fetchall()
+            )
+        return [_summary(r) for r in rows]
+
+    # -- policies --------------------------------------------------------------
+
+    def policy(self, namespace: str) -> Policy | None:
+        with translate_errors("read policy"):
+            row = (
+                self._db.read()
+                .execute(
+                    "SELECT namespace, forget_below, forget_every_s, consolidate_every_s, "
+                    "last_forget_at, last_consolidate_at FROM policies WHERE namespace = ?",
+                    (namespace,),
+                )
+                .fetchone()
+            )
+        return None if row is None else _policy(row)
+
+    def policies(self) -> list[Policy]:
+        with translate_errors("read policies"):
+            rows = (
+                self._db.read()
+                .execute(
+                    "SELECT namespace, forget_below, forget_every_s, consolidate_every_s, "
+                    "last_forget_at, last_consolidate_at FROM policies ORDER BY namespace"
+                )
+                .fetchall()
+            )
+        return [_policy(r) for r in rows]
+
+    def set_policy(self, policy: Policy) -> None:
+        with self._db.write("store policy") as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO policies(namespace, forget_below, forget_every_s, "
+                "consolidate_every_s, last_forget_at, last_consolidate_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    policy.namespace,
+                    policy.forget_below,
+                    policy.forget_every_s,
+                    policy.consolidate_every_s,
+                    None if policy.last_forget_at is None else to_us(policy.last_forget_at),
+                    None
+                    if policy.last_consolidate_at is None
+                    else to_us(policy.last_consolidate_at),
+                ),
+            )
+
+
+def _policy(r: Sequence[object]) -> Policy:
+    return Policy(
+        namespace=str(r[0]),
+        forget_below=None if r[1] is None else float(r[1]),  # type: ignore[arg-type]
+        forget_every_s=None if r[2] is None else int(r[2]),  # type: ignore[call-overload]
+        consolidate_every_s=None if r[3] is None else int(r[3]),  # type: ignore[call-overload]
+        last_forget_at=None if r[4] is None else from_us(int(r[4])),  # type: ignore[call-overload]
+        last_consolidate_at=None if r[5] is None else from_us(int(r[5])),  # type: ignore[call-overload]
+    )
+
+
+def _put_summary(conn: sqlite3.Connection, summary: Summary, fingerprint: str) -> None:
+    row = conn.execute(
+        "SELECT fingerprint, text, created_at FROM summaries WHERE summary_id = ?", (summary.id,)
+    ).fetchone()
+    if row is not None and row[0] == fingerprint and row[1] == summary.text:
+        return
+    updated = to_us(summary.updated_at)
+    conn.execute(
+        "INSERT OR REPLACE INTO summaries(summary_id, namespace, level, title, text, started_at, "
+        "ended_at, fingerprint, child_kind, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            summary.id,
+            summary.namespace,
+            summary.level,
+            summary.title,
+            summary.text,
+            to_us(summary.started_at),
+            to_us(summary.ended_at),
+            fingerprint,
+            summary.child_kind,
+            updated if row is None else int(row[2]),
+            updated,
+        ),
+    )
+    conn.execute("DELETE FROM summary_children WHERE summary_id = ?", (summary.id,))
+    conn.executemany(
+        "INSERT INTO summary_children(summary_id, position, child_id) VALUES (?, ?, ?)",
+        [(summary.id, i, child) for i, child in enumerate(summary.children)],
+    )
+    _history(
+        conn,
+        summary.namespace,
+        [("summary", summary.id, "summarise" if row is None else "update", summary.level)],
+        updated,
+    )

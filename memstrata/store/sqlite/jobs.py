@@ -1,0 +1,242 @@
+"""SQLite storage of background jobs and of working memory (tasks, subgoals)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from memstrata.model import JobState, JSONValue, Subgoal, Task
+from memstrata.store.base import JobRow
+from memstrata.store.sqlite.connection import Connections, translate_errors
+from memstrata.timeutil import from_us, to_us
+
+_JOB = (
+    "SELECT job_id, namespace, kind, state, params, phase, cursor, done, total, attempts, "
+    "owner, heartbeat_at, created_at, started_at, finished_at, error, result FROM jobs"
+)
+
+
+def _maybe(value: object) -> datetime | None:
+    return None if value is None else from_us(int(value))  # type: ignore[call-overload]
+
+
+def _job(r: Sequence[object]) -> JobRow:
+    state: JobState = r[3]  # type: ignore[assignment]
+    created = _maybe(r[12])
+    assert created is not None
+    return JobRow(
+        id=str(r[0]),
+        namespace=str(r[1]),
+        kind=str(r[2]),
+        state=state,
+        params=json.loads(str(r[4])),
+        phase=str(r[5]),
+        cursor=json.loads(str(r[6])),
+        done=int(r[7]),  # type: ignore[call-overload]
+        total=int(r[8]),  # type: ignore[call-overload]
+        attempts=int(r[9]),  # type: ignore[call-overload]
+        owner=None if r[10] is None else str(r[10]),
+        heartbeat_at=_maybe(r[11]),
+        created_at=created,
+        started_at=_maybe(r[13]),
+        finished_at=_maybe(r[14]),
+        error=None if r[15] is None else str(r[15]),
+        result=json.loads(str(r[16])),
+    )
+
+
+class SqliteJobs:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    def enqueue(
+        self, job_id: str, namespace: str, kind: str, params: Mapping[str, JSONValue], at: datetime
+    ) -> JobRow:
+        """Queue a job, unless one of the same kind is already queued or running for
+        the namespace: that one is returned instead (enqueueing is idempotent)."""
+        with self._db.write("queue a job") as conn:
+            row = conn.execute(
+                f"{_JOB} WHERE namespace = ? AND kind = ? AND state IN ('queued', 'running') "
+                "ORDER BY created_at LIMIT 1",
+                (namespace, kind),
+            ).fetchone()
+            if row is None:
+                conn.execute(
+                    "INSERT INTO jobs(job_id, namespace, kind, state, params, created_at) "
+                    "VALUES (?, ?, ?, 'queued', ?, ?)",
+                    (job_id, namespace, kind, json.dumps(params), to_us(at)),
+                )
+                row = conn.execute(f"{_JOB} WHERE job_id = ?", (job_id,)).fetchone()
+        return _job(row)
+
+    def claim(
+        self, owner: str, at: datetime, stale: Sequence[str], job_id: str | None = None
+    ) -> JobRow | None:
+        """Take the oldest queued job (or ``job_id``), or a running one whose owner is
+        in ``stale`` (a worker that died): it becomes ours, attempts + 1."""
+        owners = list(stale)
+        marks = ",".join("?" * len(owners)) or "NULL"
+        only = "" if job_id is None else "AND job_id = ? "
+        with self._db.write("claim a job") as conn:
+            row = conn.execute(
+                f"SELECT job_id FROM jobs WHERE (state = 'queued' OR (state = 'running' "
+                f"AND owner IN ({marks}))) {only}ORDER BY created_at LIMIT 1",
+                (*owners, *([] if job_id is None else [job_id])),
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute(
+                "UPDATE jobs SET state = 'running', owner = ?, heartbeat_at = ?, "
+                "attempts = attempts + 1, started_at = coalesce(started_at, ?) WHERE job_id = ?",
+                (owner, to_us(at), to_us(at), row[0]),
+            )
+            return _job(conn.execute(f"{_JOB} WHERE job_id = ?", (row[0],)).fetchone())
+
+    def running_owners(self) -> list[tuple[str, datetime | None]]:
+        with translate_errors("read jobs"):
+            rows = (
+                self._db.read()
+                .execute("SELECT DISTINCT owner, heartbeat_at FROM jobs WHERE state = 'running'")
+                .fetchall()
+            )
+        return [(str(r[0]), _maybe(r[1])) for r in rows if r[0] is not None]
+
+    def progress(
+        self,
+        job_id: str,
+        owner: str,
+        phase: str,
+        cursor: Mapping[str, JSONValue],
+        done: int,
+        total: int,
+        at: datetime,
+    ) -> bool:
+        """Record progress (a heartbeat); False when the job is no longer ours."""
+        with self._db.write("record job progress") as conn:
+            changed = conn.execute(
+                "UPDATE jobs SET phase = ?, cursor = ?, done = ?, total = ?, heartbeat_at = ? "
+                "WHERE job_id = ? AND owner = ? AND state = 'running'",
+                (phase, json.dumps(cursor), done, total, to_us(at), job_id, owner),
+            ).rowcount
+        return bool(changed)
+
+    def finish(
+        self,
+        job_id: str,
+        owner: str,
+        state: JobState,
+        at: datetime,
+        result: Mapping[str, JSONValue] | None = None,
+        error: str | None = None,
+    ) -> None:
+        with self._db.write("finish a job") as conn:
+            conn.execute(
+                "UPDATE jobs SET state = ?, finished_at = ?, result = ?, error = ? "
+                "WHERE job_id = ? AND owner = ?",
+                (state, to_us(at), json.dumps(result or {}), error, job_id, owner),
+            )
+
+    def get(self, job_id: str) -> JobRow | None:
+        with translate_errors("read jobs"):
+            row = self._db.read().execute(f"{_JOB} WHERE job_id = ?", (job_id,)).fetchone()
+        return None if row is None else _job(row)
+
+    def list(self, namespace: str | None, limit: int) -> list[JobRow]:
+        where, params = ("", ()) if namespace is None else ("WHERE namespace = ? ", (namespace,))
+        with translate_errors("read jobs"):
+            rows = (
+                self._db.read()
+                .execute(f"{_JOB} {where}ORDER BY created_at DESC LIMIT ?", (*params, limit))
+                .fetchall()
+            )
+        return [_job(r) for r in rows]
+
+
+class SqliteTasks:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    def open_task(self, namespace: str, task_id: str, title: str, at: datetime) -> None:
+        with self._db.write("open a task") as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO namespaces(name, created_at) VALUES (?, ?)",
+                (namespace, to_us(at)),
+            )
+            conn.execute(
+                "INSERT INTO tasks(task_id, namespace, title, opened_at) VALUES (?, ?, ?, ?)",
+                (task_id, namespace, title, to_us(at)),
+            )
+
+    def open_subgoal(self, task_id: str, subgoal_id: str, title: str, at: datetime) -> None:
+        with self._db.write("open a subgoal") as conn:
+            conn.execute(
+                "INSERT INTO subgoals(subgoal_id, task_id, title, opened_at) VALUES (?, ?, ?, ?)",
+                (subgoal_id, task_id, title, to_us(at)),
+            )
+
+    def close(self, table: str, record_id: str, note_id: str | None, at: datetime) -> None:
+        """Close a task or a subgoal (``table``: tasks / subgoals) with its summary note."""
+        key = {"tasks": "task_id", "subgoals": "subgoal_id"}[table]
+        with self._db.write("close") as conn:
+            conn.execute(
+                f"UPDATE {table} SET closed_at = ?, note_id = ? WHERE {key} = ? "
+                "AND closed_at IS NULL",
+                (to_us(at), note_id, record_id),
+            )
+
+    def get(self, namespace: str, task_id: str) -> Task | None:
+        with translate_errors("read a task"):
+            conn = self._db.read()
+            row = conn.execute(
+                "SELECT task_id, namespace, title, opened_at, closed_at, note_id FROM tasks "
+                "WHERE namespace = ? AND task_id = ?",
+                (namespace, task_id),
+            ).fetchone()
+            if row is None:
+                return None
+            return _task(conn, row)
+
+    def list(self, namespace: str, open_only: bool, limit: int) -> list[Task]:
+        where = " AND closed_at IS NULL" if open_only else ""
+        with translate_errors("read tasks"):
+            conn = self._db.read()
+            rows = conn.execute(
+                "SELECT task_id, namespace, title, opened_at, closed_at, note_id FROM tasks "
+                f"WHERE namespace = ?{where} ORDER BY opened_at DESC LIMIT ?",
+                (namespace, limit),
+            ).fetchall()
+            return [_task(conn, r) for r in rows]
+
+
+def _task(conn: sqlite3.Connection, row: Sequence[object]) -> Task:
+    subgoals = conn.execute(
+        "SELECT g.subgoal_id, g.task_id, g.title, g.opened_at, g.closed_at, g.note_id, "
+        "(SELECT count(*) FROM episodes e WHERE e.namespace = ? AND e.session_id = g.task_id "
+        "AND json_extract(e.metadata, '$.subgoal_id') = g.subgoal_id) "
+        "FROM subgoals g WHERE g.task_id = ? ORDER BY g.opened_at, g.rowid",
+        (row[1], row[0]),
+    ).fetchall()
+    opened = _maybe(row[3])
+    assert opened is not None
+    return Task(
+        id=str(row[0]),
+        namespace=str(row[1]),
+        title=str(row[2]),
+        opened_at=opened,
+        closed_at=_maybe(row[4]),
+        note_id=None if row[5] is None else str(row[5]),
+        subgoals=tuple(
+            Subgoal(
+                id=str(g[0]),
+                task_id=str(g[1]),
+                title=str(g[2]),
+                opened_at=from_us(int(g[3])),
+                closed_at=_maybe(g[4]),
+                note_id=None if g[5] is None else str(g[5]),
+                steps=int(g[6]),
+            )
+            for g in subgoals
+        ),
+    )
