@@ -74,7 +74,9 @@ def _timed(latencies: list[float], call: Callable[[], list[str]]) -> list[str]:
 def _memstrata_ranking(
     memory: Memory, namespace: str, question: str, now: datetime, limit: int, rounds: int = 0
 ) -> list[str]:
-    hits = memory.search(question, namespace=namespace, limit=limit, now=now, rounds=rounds)
+    hits = memory.search(
+        question, namespace=namespace, limit=limit, now=now, rounds=rounds, reinforce=False
+    )
     return [str(h.metadata["dia_id"]) for h in hits]
 
 
@@ -85,17 +87,7 @@ def _score_conversation(
     latencies: dict[str, list[float]],
     budgets: dict[int, list[float]],
 ) -> None:
-    messages = [
-        {
-            "id": f"{conv.sample_id}:{t.dia_id}",
-            "content": t.text,
-            "speaker": t.speaker,
-            "occurred_at": t.occurred_at,
-            "session_id": f"session_{t.session}",
-            "metadata": {"dia_id": t.dia_id},
-        }
-        for t in conv.turns
-    ]
+    messages = turn_messages(conv)
     start = time.perf_counter()
     memory.add(messages, namespace=conv.sample_id)
     memory.events(namespace=conv.sample_id)  # segmentation, deferred by add()
@@ -138,6 +130,21 @@ def _score_conversation(
                     q.category,
                     question_metrics(ranked[system], set(q.evidence), session_of),
                 )
+
+
+def turn_messages(conv: Conversation) -> list[dict[str, Any]]:
+    """One message per turn: the session's date, the session, the dia_id in metadata."""
+    return [
+        {
+            "id": f"{conv.sample_id}:{t.dia_id}",
+            "content": t.text,
+            "speaker": t.speaker,
+            "occurred_at": t.occurred_at,
+            "session_id": f"session_{t.session}",
+            "metadata": {"dia_id": t.dia_id},
+        }
+        for t in conv.turns
+    ]
 
 
 def _add(rows: Rows, system: str, category: int, row: dict[str, float]) -> None:

@@ -461,6 +461,20 @@ def bench_scenarios(
     run_scenarios(output, count, out)
 
 
+@bench_app.command("dynamics")
+def bench_dynamics(
+    data: Annotated[Path, typer.Option(help="path to locomo10.json")],
+    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
+    conversations: Annotated[int | None, typer.Option(help="only the first N")] = None,
+    rounds: Annotated[int, typer.Option(help="consolidation rounds")] = 10,
+) -> None:
+    """LoCoMo, then consolidation rounds: nothing lost, duplicates, size, recall before and
+    after; throughput; SIGKILL mid-round and resume."""
+    from memstrata.bench.dynamics import run_dynamics
+
+    run_dynamics(data, output, conversations, rounds, out)
+
+
 @bench_app.command("extract")
 def bench_extract(
     fixture: Annotated[Path, typer.Option(help="labelled JSONL")] = Path(

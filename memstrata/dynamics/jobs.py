@@ -91,14 +91,15 @@ class Reporter:
     listener: Progress | None
     cursor: dict[str, JSONValue] = field(default_factory=dict)
     _last: float = 0.0
+    _phase: str = ""
 
     def __call__(self, phase: str, done: int, total: int, force: bool = False) -> None:
         if self.listener is not None:
             self.listener(phase, done, total)
         moment = time.monotonic()
-        if not force and moment - self._last < HEARTBEAT_S:
+        if not force and phase == self._phase and moment - self._last < HEARTBEAT_S:
             return
-        self._last = moment
+        self._last, self._phase = moment, phase
         if not self.store.jobs.progress(
             self.job.id, self.owner, phase, self.cursor, done, total, now()
         ):

@@ -258,6 +258,7 @@ class DynamicsVerbs:
         for phase in PHASES:
             if phase in done:
                 continue
+            report(phase, 0, 0, force=True)
             counts = RUNNERS[phase](work, _phase_progress(report, phase))
             done.append(phase)
             result.update(counts)
