@@ -375,7 +375,7 @@ class Memory(DynamicsVerbs, WorkingVerbs):
         recalled = self.context(query, token_budget=token_budget, namespace=namespace, now=asked_at)
         client = self._chat("answer()", "llm_url")
         messages, schema = reader_prompt(query, recalled, asked_at)
-        completion = client.complete(messages, schema)
+        completion = client.complete(messages, schema, _reads)
         try:
             parsed = parse_answer(completion.text)
         except BadProviderOutput:
@@ -748,3 +748,12 @@ class Memory(DynamicsVerbs, WorkingVerbs):
 
 def _optional_time(value: datetime | str | None, field: str) -> datetime | None:
     return None if value is None else validate.aware_utc(value, field)
+
+
+def _reads(text: str) -> bool:
+    """Whether the reader's answer parses (a bad one is not cached)."""
+    try:
+        parse_answer(text)
+    except BadProviderOutput:
+        return False
+    return True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from memstrata.providers.embed.hashing import HashEmbedder
@@ -27,7 +27,10 @@ class ScriptedLLM:
         return self._name
 
     def complete(
-        self, messages: Sequence[Mapping[str, str]], schema: Mapping[str, Any] | None = None
+        self,
+        messages: Sequence[Mapping[str, str]],
+        schema: Mapping[str, Any] | None = None,
+        accept: Callable[[str], bool] | None = None,
     ) -> Completion:
         self.questions.append(messages[-1]["content"])
         return Completion(self.answers.pop(0), "stop", 0, 0)

@@ -165,17 +165,14 @@ def summarise_events(work: Round, progress: Progress) -> dict[str, int]:
             for e in store.episodes.get(ns, [i for _, ev, _ in batch for i in ev.episode_ids])
         }
         made = [
-            (
-                _event_summary(
-                    work,
-                    sid,
-                    event,
-                    [episodes[i] for i in event.episode_ids if i in episodes],
-                    facts_of,
-                ),
-                fp,
+            _event_summary(
+                work,
+                sid,
+                event,
+                [episodes[i] for i in event.episode_ids if i in episodes],
+                facts_of,
             )
-            for sid, event, fp in batch
+            for sid, event, _ in batch
         ]
         store.dynamics.put_summaries(ns, made, _summary_strength(ns, work.at))
         written += len(made)
@@ -199,12 +196,15 @@ def _facts_by_episode(facts: Sequence[Fact]) -> dict[str, list[Fact]]:
 
 def _event_summary(
     work: Round, sid: str, event: Event, turns: Sequence[Episode], facts_of: dict[str, list[Fact]]
-) -> Summary:
+) -> tuple[Summary, str]:
+    """The summary and its fingerprint, which names who wrote it: an extractive
+    stand-in for a failed LLM call is written again by the LLM next round."""
     facts = list({f.statement: f for e in turns for f in facts_of.get(e.id, [])}.values())
     written = with_llm(work.llm, event, turns) if work.llm is not None else None
+    author = "llm:" + work.llm.name if work.llm is not None and written is not None else ""
     if written is None:
         written = extractive(event, turns, facts, work.embed)
-    return Summary(
+    summary = Summary(
         id=sid,
         namespace=work.namespace,
         level="event",
@@ -216,6 +216,7 @@ def _event_summary(
         child_kind="episode",
         children=event.episode_ids,
     )
+    return summary, fingerprint(author or "extractive", event.episode_ids)
 
 
 def _summary_strength(namespace: str, at: datetime) -> Strength:

@@ -90,12 +90,20 @@ def with_llm(client: ChatClient, event: Event, episodes: Sequence[Episode]) -> W
         {"role": "user", "content": f"<turns>\n{turns[:24_000]}\n</turns>"},
     ]
     try:
-        completion = client.complete(messages, LlmSummary.model_json_schema())
+        completion = client.complete(messages, LlmSummary.model_json_schema(), _parses)
         parsed = LlmSummary.model_validate(json.loads(completion.text))
     except (ProviderError, BadProviderOutput, json.JSONDecodeError, ValidationError) as exc:
         log.warning("LLM summary of event %s failed, using the extractive one: %s", event.id, exc)
         return None
     return Written(parsed.title.strip()[:200] or event.title, parsed.summary.strip())
+
+
+def _parses(text: str) -> bool:
+    try:
+        LlmSummary.model_validate(json.loads(text))
+    except (json.JSONDecodeError, ValidationError):
+        return False
+    return True
 
 
 def communities(events: Sequence[str], mentions: Mapping[str, Sequence[str]]) -> list[list[str]]:

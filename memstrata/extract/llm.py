@@ -39,7 +39,7 @@ class LlmExtractor:
     def extract(self, episodes: Sequence[Episode]) -> Extraction:
         messages, schema = extraction_prompt(episodes)
         try:
-            completion = self._llm.complete(messages, schema)
+            completion = self._llm.complete(messages, schema, _follows_schema)
             if completion.finish_reason == "length":
                 raise BadProviderOutput(f"truncated answer: {completion.text[:2000]!r}")
             try:
@@ -119,3 +119,12 @@ def _valid_at(raw: str | None, episode: Episode) -> datetime:
         parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
         return min(parsed.astimezone(UTC), episode.occurred_at)
     return episode.occurred_at
+
+
+def _follows_schema(text: str) -> bool:
+    """Whether an answer parses (a bad one is not cached, so it is asked again)."""
+    try:
+        LlmExtraction.model_validate_json(text)
+    except ValidationError:
+        return False
+    return True

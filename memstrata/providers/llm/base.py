@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,5 +23,10 @@ class LLM(Protocol):
     def name(self) -> str: ...
 
     def complete(
-        self, messages: Sequence[Mapping[str, str]], schema: Mapping[str, Any] | None = None
-    ) -> Completion: ...
+        self,
+        messages: Sequence[Mapping[str, str]],
+        schema: Mapping[str, Any] | None = None,
+        accept: Callable[[str], bool] | None = None,
+    ) -> Completion:
+        """``accept`` tells a caching client whether the answer's text is usable."""
+        ...

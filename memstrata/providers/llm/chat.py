@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,8 +54,14 @@ class ChatClient:
         return self._model
 
     def complete(
-        self, messages: Sequence[Mapping[str, str]], schema: Mapping[str, Any] | None = None
+        self,
+        messages: Sequence[Mapping[str, str]],
+        schema: Mapping[str, Any] | None = None,
+        accept: Callable[[str], bool] | None = None,
     ) -> Completion:
+        """One chat completion at temperature 0. A finished answer is cached on disk,
+        unless ``accept`` says its text is unusable (so the question is asked again
+        next time instead of replaying a bad answer forever)."""
         payload: dict[str, Any] = {
             "model": self._model,
             "messages": [dict(m) for m in messages],
@@ -78,7 +84,9 @@ class ChatClient:
         self.usage.calls += 1
         self.usage.prompt_tokens += completion.prompt_tokens
         self.usage.completion_tokens += completion.completion_tokens
-        if completion.finish_reason in (None, "stop"):
+        if completion.finish_reason in (None, "stop") and (
+            accept is None or accept(completion.text)
+        ):
             self._store(key, body)
         return completion
 
