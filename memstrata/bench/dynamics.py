@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -186,7 +187,9 @@ def _where(jobs: list[tuple[str, str, str, int]]) -> str:
     return f"{done}/{len(jobs)} done" + (f", {running[0]}" if running else "")
 
 
-def _kill_test(source: Path, at: datetime, tmp: Path, console: Console) -> dict[str, Any]:
+def _kill_test(
+    source: Path, at: datetime, tmp: Path, console: Console, points: Sequence[float]
+) -> dict[str, Any]:
     reference = tmp / "reference.db"
     _copy(source, reference)
     _child(reference, at).wait()
@@ -197,7 +200,7 @@ def _kill_test(source: Path, at: datetime, tmp: Path, console: Console) -> dict[
     rounds_s = (max(ends) - min(starts)).total_seconds()
     expected = _state(reference)
     trials = []
-    for point in KILL_POINTS:
+    for point in points:
         trial = tmp / f"kill-{point}.db"
         _copy(source, trial)
         child = _child(trial, at)
@@ -231,7 +234,12 @@ def _kill_test(source: Path, at: datetime, tmp: Path, console: Console) -> dict[
 
 
 def run_dynamics(
-    data: Path, out_dir: Path, limit: int | None, rounds: int, console: Console
+    data: Path,
+    out_dir: Path,
+    limit: int | None,
+    rounds: int,
+    console: Console,
+    kill_points: Sequence[float] = KILL_POINTS,
 ) -> dict[str, Any]:
     conversations = load_locomo(data)[:limit]
     with tempfile.TemporaryDirectory() as folder:
@@ -248,7 +256,7 @@ def run_dynamics(
             after = _snapshot(memory, conversations)
             console.print(f"after: {after}")
             reinforcement = _reinforcement_cost(memory, conversations)
-        kill = _kill_test(tmp / "ingested.db", now() + WEEK, tmp, console)
+        kill = _kill_test(tmp / "ingested.db", now() + WEEK, tmp, console, kill_points)
     first = per_round[0]
     result = {
         "data": str(data),
