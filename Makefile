@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench-locomo bench-scale clean
+.PHONY: demo test bench-locomo bench-dynamics bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ test: $(VENV)/.installed-dev
 
 bench-locomo: $(VENV)/.installed-dev
 	$(BIN)/memstrata bench locomo --data ../shared/data/locomo10.json --out bench/results
+
+bench-dynamics: $(VENV)/.installed-dev
+	$(BIN)/memstrata bench dynamics --data ../shared/data/locomo10.json --out bench/results
 
 bench-scale: $(VENV)/.installed-dev
 	$(BIN)/memstrata bench scale --n 10000,100000 --out bench/results
