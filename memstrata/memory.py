@@ -122,6 +122,7 @@ class Memory(DynamicsVerbs, WorkingVerbs):
         self.last_search_ms: dict[str, float] = {}  # read-path stages of the last search
         self._ranker: Ranker | None = None
         self._chat_client: ChatClient | None = None
+        self._init_dynamics()
         try:
             self.extractor = self._make_extractor()
             self._check_model()
@@ -642,6 +643,7 @@ class Memory(DynamicsVerbs, WorkingVerbs):
     def close(self) -> None:
         """Stop the worker, save finished HNSW graphs (a cache), close the store."""
         self.stop_worker()
+        self._flush_recalls()
         with self._indexes_lock:
             indexes = list(self._indexes.values())
         for index in indexes:  # a graph still building is not waited for: rebuilt next time

@@ -1,7 +1,8 @@
 """`memstrata bench dynamics`: LoCoMo ingested, then consolidation rounds.
 
-Measured before and after ten rounds (each a simulated week later: a
-consolidation and the default forgetting of every namespace): notes and facts
+Measured before and after ten rounds (each a simulated month later: a
+consolidation and the default forgetting of every namespace, with no search in
+between to reinforce anything): notes and facts
 traceable to episodes (archived ones included: must be equal), the
 near-duplicate rate of live notes, store size, and evidence recall R@10 of the
 default search (categories 1-4, reinforcement off). Also: consolidation
@@ -31,17 +32,18 @@ from memstrata.bench.locomo_data import Conversation, load_locomo
 from memstrata.bench.metrics import percentile
 from memstrata.bench.report import markdown_table, write_json
 from memstrata.dynamics.consolidate import duplicate_groups
+from memstrata.dynamics.forget import note_states
 from memstrata.memory import Memory
 from memstrata.model import Summary
 from memstrata.timeutil import now
 
-WEEK = timedelta(days=7)
+APART = timedelta(days=30)  # rounds are a month apart
 KILL_POINTS = (0.1, 0.3, 0.5, 0.7, 0.9)
 REINFORCE_QUESTIONS = 300
 
 
 def _snapshot(memory: Memory, conversations: list[Conversation]) -> dict[str, float]:
-    traceable_notes = traceable_facts = live = duplicates = 0
+    traceable_notes = traceable_facts = live = duplicates = long_term = 0
     for conv in conversations:
         ns = conv.sample_id
         notes = memory.store.structure.notes(ns, limit=10**9)
@@ -49,12 +51,15 @@ def _snapshot(memory: Memory, conversations: list[Conversation]) -> dict[str, fl
         traceable_facts += sum(1 for f in memory.store.structure.facts(ns) if f.episode_ids)
         alive = memory.store.structure.notes(ns, limit=10**9, include_archived=False)
         live += len(alive)
+        states = note_states(memory.store, ns, alive)
+        long_term += sum(1 for s in states.values() if s.layer == "long")
         duplicates += sum(len(g) - 1 for g in duplicate_groups(alive))
     recall, hit = _recall(memory, conversations)
     return {
         "notes traceable": traceable_notes,
         "facts traceable": traceable_facts,
         "notes live": live,
+        "notes live, long-term": long_term,
         "duplicate rate %": 100 * duplicates / max(live, 1),
         "store MB": memory.store.bytes_on_disk() / 1e6,
         "summaries": sum(
@@ -89,7 +94,7 @@ def _rounds(
 ) -> list[dict[str, float]]:
     out = []
     for k in range(1, rounds + 1):
-        at = start + k * WEEK
+        at = start + k * APART
         row: dict[str, float] = {"round": k, "live notes at start": 0}
         began = time.perf_counter()
         for conv in conversations:
@@ -256,7 +261,7 @@ def run_dynamics(
             after = _snapshot(memory, conversations)
             console.print(f"after: {after}")
             reinforcement = _reinforcement_cost(memory, conversations)
-        kill = _kill_test(tmp / "ingested.db", now() + WEEK, tmp, console, kill_points)
+        kill = _kill_test(tmp / "ingested.db", now() + APART, tmp, console, kill_points)
     first = per_round[0]
     result = {
         "data": str(data),

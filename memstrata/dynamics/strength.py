@@ -20,9 +20,9 @@ from memstrata.model import Layer, Note, Strength
 DAY_S = 86_400.0
 HALF_LIFE_DAYS: dict[Layer, float] = {
     "working": 1 / 24,  # an hour: the detail of a step in progress
-    "short": 7.0,
-    "long": 180.0,
-    "reflection": 730.0,  # summaries and the profile
+    "short": 14.0,
+    "long": 365.0,
+    "reflection": 1095.0,  # summaries and the profile
 }
 IMPORTANCE_GAIN = 2.0
 MIN_GAIN = 0.1
@@ -33,8 +33,10 @@ PIN_FLOOR = 0.5
 PROMOTE_RECALLS = 3
 PROMOTE_SOURCES = 3
 PROMOTE_IMPORTANCE = 0.8
-KIND_IMPORTANCE = {"preference": 0.6, "plan": 0.5, "fact": 0.5, "event": 0.4, "opinion": 0.3}
+KIND_IMPORTANCE = {"preference": 0.6, "fact": 0.5, "plan": 0.4, "event": 0.4, "opinion": 0.2}
 REPEAT_IMPORTANCE = 0.1  # per further episode that says the same thing
+FACT_IMPORTANCE = 0.2  # said in an episode a (live) fact of the graph comes from
+NAMED_IMPORTANCE = 0.1  # names someone or something (the note has tags)
 
 
 def base_stability(layer: Layer, importance: float) -> float:
@@ -58,15 +60,21 @@ def reinforce(state: Strength, at: datetime) -> Strength:
     return replace(state, stability_days=grown, reinforced_at=at, recalls=state.recalls + 1)
 
 
-def note_importance(note: Note) -> float:
-    """Importance of a note from its kind and how many episodes say it (0..1)."""
-    base = KIND_IMPORTANCE.get(note.kind, 0.4)
-    return min(1.0, base + REPEAT_IMPORTANCE * (len(note.episode_ids) - 1))
+def note_importance(note: Note, backs_fact: bool = False) -> float:
+    """Importance of a note (0..1): its kind, plus how many more episodes say it,
+    whether a fact of the graph comes from the same episode, and whether it names
+    someone or something. Small talk ("that's great!") stays low; "Ana moved to
+    Lyon", said twice, is high."""
+    value = KIND_IMPORTANCE.get(note.kind, 0.4)
+    value += REPEAT_IMPORTANCE * max(0, len(note.episode_ids) - 1)
+    value += FACT_IMPORTANCE if backs_fact else 0.0
+    value += NAMED_IMPORTANCE if note.tags else 0.0
+    return min(1.0, value)
 
 
-def initial(note: Note, layer: Layer = "short") -> Strength:
+def initial(note: Note, layer: Layer = "short", backs_fact: bool = False) -> Strength:
     """The strength a note starts with, held from when memstrata made it."""
-    importance = note_importance(note)
+    importance = note_importance(note, backs_fact)
     return Strength(
         record_kind="note",
         record_id=note.id,

@@ -4,6 +4,8 @@ consolidation and jobs, the summary tree and the profile."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -17,7 +19,7 @@ from memstrata.dynamics import forget as forgetting
 from memstrata.dynamics.consolidate import PHASES, RUNNERS, Round
 from memstrata.dynamics.jobs import Reporter, Runner, Worker, public
 from memstrata.dynamics.profile import build_profile
-from memstrata.dynamics.strength import initial, reinforce, retention
+from memstrata.dynamics.strength import reinforce, retention
 from memstrata.errors import InvalidInput, NotFound
 from memstrata.index.analyzer import analyze
 from memstrata.index.bm25 import Bm25Index
@@ -38,6 +40,8 @@ from memstrata.timeutil import now as utcnow
 
 log = logging.getLogger("memstrata")
 RECORD_KINDS = ("note", "summary")
+RECALL_BUFFER = 256
+RECALL_FLUSH_S = 2.0
 LEVELS: tuple[SummaryLevel, ...] = ("event", "topic", "profile")
 JobProgress = Callable[[str, int, int], None]
 
@@ -137,6 +141,7 @@ class DynamicsVerbs:
         delete); archived records come back with ``unarchive``."""
         ns = self._namespace(namespace)
         at = _time(now, "now")
+        self._flush_recalls()
         if ids is not None:
             weak = [self._forgotten(ns, record_kind, validate.text(i, "ids", 128)) for i in ids]
         else:
@@ -168,13 +173,15 @@ class DynamicsVerbs:
             raise InvalidInput("must be note or summary", field="record_kind")
         key = validate.label(record_id, "record_id")
         assert key is not None
-        stored = self.store.dynamics.strengths(ns, record_kind, [key]).get(key)
-        if stored is not None:
-            return stored
+        self._flush_recalls()
         if record_kind == "note":
-            note = self.store.structure.notes(ns, norm=None, limit=1, ids=[key])
-            if note:
-                return initial(note[0])
+            notes = self.store.structure.notes(ns, limit=1, ids=[key])
+            if notes:
+                return forgetting.note_states(self.store, ns, notes)[key]
+        else:
+            stored = self.store.dynamics.strengths(ns, record_kind, [key]).get(key)
+            if stored is not None:
+                return stored
         raise NotFound(record_kind, key, ns)
 
     def _text(self, ns: str, record_kind: str, record_id: str) -> str:
@@ -184,18 +191,45 @@ class DynamicsVerbs:
         summaries = self.store.dynamics.summaries(ns, ids=[record_id], include_archived=True)
         return summaries[0].title if summaries else ""
 
+    def _init_dynamics(self) -> None:
+        self._recalled: list[tuple[str, tuple[str, ...], datetime]] = []
+        self._recall_lock = threading.Lock()
+        self._recall_flushed = time.monotonic()
+
     def _reinforce(self, ns: str, episode_ids: Sequence[str], at: datetime) -> None:
-        """Recall strengthens the notes resting on what search returned."""
-        note_ids = self.store.dynamics.note_ids_of(ns, episode_ids)
-        if not note_ids:
-            return
-        stored = self.store.dynamics.strengths(ns, "note", note_ids)
-        missing = [i for i in note_ids if i not in stored]
-        notes = self.store.structure.notes(ns, limit=len(missing), ids=missing) if missing else []
-        states = list(stored.values()) + [initial(n) for n in notes]
-        live = [reinforce(s, at) for s in states if not s.is_archived]
-        if live:
-            self.store.dynamics.put_strengths(ns, live)
+        """Recall strengthens the notes resting on what search returned. Recalls are
+        buffered and written together (at most RECALL_BUFFER searches or
+        RECALL_FLUSH_S apart, and before anything reads strength), so a search
+        does not pay for a write transaction."""
+        with self._recall_lock:
+            self._recalled.append((ns, tuple(episode_ids), at))
+            due = len(self._recalled) >= RECALL_BUFFER
+            due = due or time.monotonic() - self._recall_flushed >= RECALL_FLUSH_S
+        if due:
+            self._flush_recalls()
+
+    def _flush_recalls(self) -> None:
+        with self._recall_lock:
+            taken, self._recalled = self._recalled, []
+            self._recall_flushed = time.monotonic()
+        by_namespace: dict[str, list[tuple[list[str], datetime]]] = {}
+        for ns, episode_ids, at in taken:
+            note_ids = self.store.dynamics.note_ids_of(ns, episode_ids)
+            if note_ids:
+                by_namespace.setdefault(ns, []).append((note_ids, at))
+        for ns, recalls in by_namespace.items():
+            wanted = list(dict.fromkeys(i for ids, _ in recalls for i in ids))
+            notes = self.store.structure.notes(ns, limit=len(wanted), ids=wanted)
+            states = forgetting.note_states(self.store, ns, notes)
+            touched: set[str] = set()
+            for ids, at in recalls:  # in order: a note recalled twice grows twice
+                for note_id in ids:
+                    state = states.get(note_id)
+                    if state is not None and not state.is_archived:
+                        states[note_id] = reinforce(state, at)
+                        touched.add(note_id)
+            if touched:
+                self.store.dynamics.put_strengths(ns, [states[i] for i in sorted(touched)])
 
     # -- consolidation and jobs ----------------------------------------------
 
@@ -248,6 +282,7 @@ class DynamicsVerbs:
         return self._runner
 
     def _consolidate_job(self, job: JobRow, report: Reporter) -> Mapping[str, JSONValue]:
+        self._flush_recalls()
         at = validate.aware_utc(job.params.get("at") or utcnow().isoformat(), "at")
         llm = None
         if self.settings.llm_url and self.settings.llm_model:

@@ -304,6 +304,10 @@ class DynamicsStore(Protocol):
 
     def note_ids_of(self, namespace: str, episode_ids: Sequence[str]) -> list[str]: ...
 
+    def fact_episodes(self, namespace: str, episode_ids: Sequence[str]) -> set[str]:
+        """Those of these episodes that a live (unexpired) fact comes from."""
+        ...
+
     def merge_note(
         self, namespace: str, survivor: Strength, merged: Strength, reason: str, at: datetime
     ) -> None: ...

@@ -91,3 +91,22 @@ def test_forgetting_stays_in_its_namespace(memory: Memory) -> None:
     (pottery,) = memory.notes(namespace="a", include_archived=True)
     with pytest.raises(NotFound):
         memory.strength(pottery.id, namespace="b")
+
+
+def test_buffered_recalls_are_written_by_close(tmp_path: Path) -> None:
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as memory:
+        memory.add("I adopted a greyhound named Pixel.", speaker="Ana")
+        (note,) = memory.notes()
+        memory.search("greyhound")
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as memory:
+        assert memory.strength(note.id).recalls == 1
+
+
+def test_a_note_behind_a_fact_starts_more_important_than_small_talk(memory: Memory) -> None:
+    memory.add("I moved to Lyon with my sister Maya.", speaker="Ana")
+    memory.add("I really enjoy jazz concerts on Fridays.", speaker="Ana")
+    moved = next(n for n in memory.notes() if "Lyon" in n.text)
+    jazz = next(n for n in memory.notes() if "jazz" in n.text)
+    assert memory.facts("Ana", "lives_in")
+    assert memory.strength(moved.id).importance > memory.strength(jazz.id).importance
+    assert memory.strength(moved.id).stability_days > memory.strength(jazz.id).stability_days

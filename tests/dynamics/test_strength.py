@@ -46,7 +46,7 @@ def test_a_stronger_memory_decays_more_slowly(low: float, high: float, days: flo
 def test_retention_falls_with_time_and_is_whole_at_first() -> None:
     s = state()
     values = [retention(s, T0 + timedelta(days=d)) for d in (0, 1, 7, 30, 365)]
-    assert values[0] == 1.0 and values == sorted(values, reverse=True) and values[-1] < 1e-6
+    assert values[0] == 1.0 and values == sorted(values, reverse=True) and values[-1] < 1e-3
 
 
 def test_recall_raises_stability_and_restarts_the_clock() -> None:

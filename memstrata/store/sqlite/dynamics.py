@@ -197,6 +197,25 @@ class SqliteDynamics:
             )
         return [str(r[0]) for r in rows]
 
+    def fact_episodes(self, namespace: str, episode_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        wanted = list(dict.fromkeys(episode_ids))
+        with translate_errors("find fact sources"):
+            conn = self._db.read()
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                found.update(
+                    str(r[0])
+                    for r in conn.execute(
+                        "SELECT DISTINCT e.episode_id FROM episodes e JOIN sources s "
+                        "ON s.seq = e.seq AND s.record_kind = 'fact' JOIN facts f "
+                        "ON f.fact_id = s.record_id AND f.expired_at IS NULL "
+                        f"WHERE e.namespace = ? AND e.episode_id IN ({','.join('?' * len(chunk))})",
+                        (namespace, *chunk),
+                    )
+                )
+        return found
+
     def merge_note(
         self, namespace: str, survivor: Strength, merged: Strength, reason: str, at: datetime
     ) -> None:
