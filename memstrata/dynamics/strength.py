@@ -32,7 +32,7 @@ PIN_FLOOR = 0.5
 # becomes long-term.
 PROMOTE_RECALLS = 3
 PROMOTE_SOURCES = 3
-PROMOTE_IMPORTANCE = 0.8
+PROMOTE_IMPORTANCE = 0.7
 KIND_IMPORTANCE = {"preference": 0.6, "fact": 0.5, "plan": 0.4, "event": 0.4, "opinion": 0.2}
 REPEAT_IMPORTANCE = 0.1  # per further episode that says the same thing
 FACT_IMPORTANCE = 0.2  # said in an episode a (live) fact of the graph comes from
