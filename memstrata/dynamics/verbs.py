@@ -342,9 +342,9 @@ class DynamicsVerbs:
         """Queue the forgetting and consolidation jobs policies make due at ``at``."""
         moment = at or utcnow()
         queued = []
-        for policy in self.store.dynamics.policies():
-            due = _due(policy.last_forget_at, policy.forget_every_s, moment)
-            if due:
+        for stored in self.store.dynamics.policies():
+            policy = stored
+            if _due(policy.last_forget_at, policy.forget_every_s, moment):
                 params: dict[str, JSONValue] = {"at": moment.isoformat()}
                 if policy.forget_below is not None:
                     params["threshold"] = policy.forget_below
@@ -360,7 +360,8 @@ class DynamicsVerbs:
                     )
                 )
                 policy = replace(policy, last_consolidate_at=moment)
-            self.store.dynamics.set_policy(policy)
+            if policy != stored:
+                self.store.dynamics.set_policy(policy)
         return [public(r) for r in queued]
 
     def start_worker(self, *, poll_s: float = 1.0) -> None:
