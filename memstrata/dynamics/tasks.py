@@ -60,7 +60,22 @@ class WorkingVerbs:
         metadata = {"task_id": task.id, "step": kind}
         if active is not None:
             metadata["subgoal_id"] = active.id
-        return self.add(content, namespace=ns, session_id=task.id, metadata=metadata)[0]
+        episode: Episode = self.add(content, namespace=ns, session_id=task.id, metadata=metadata)[0]
+        self._hold_in_working_memory(ns, episode)
+        return episode
+
+    def _hold_in_working_memory(self, ns: str, episode: Episode) -> None:
+        """Notes drawn from a step are working memory: detail that fades within hours,
+        once its subgoal's summary note (short-term) carries what mattered."""
+        note_ids = self.store.dynamics.note_ids_of(ns, [episode.id])
+        notes = self.store.structure.notes(ns, limit=len(note_ids), ids=note_ids)
+        fresh = [n for n in notes if n.episode_ids == (episode.id,)]
+        if fresh:
+            self.store.dynamics.put_strengths(
+                ns,
+                [initial(n, "working") for n in fresh],
+                [("layer", "working: a step of an open task")] * len(fresh),
+            )
 
     def close_subgoal(
         self, task_id: str, *, summary: str | None = None, namespace: str | None = None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from memstrata import InvalidInput, Memory, NotFound
+from memstrata.timeutil import now
 
 
 def test_closing_a_subgoal_distils_its_steps_into_a_sourced_note(memory: Memory) -> None:
@@ -79,3 +82,16 @@ def test_steps_are_searchable_episodes(memory: Memory) -> None:
     (hit,) = memory.search("segfault libfoo", limit=1)
     assert hit.id == step.id and hit.session_id == task.id
     assert hit.metadata["step"] == "observation"
+
+
+def test_notes_of_steps_are_working_memory_and_fade_within_hours(memory: Memory) -> None:
+    task = memory.open_task("plan the move")
+    memory.open_subgoal(task.id, "find a flat")
+    memory.step(task.id, "Maya recommended a flat in Lyon near the Rhone.", kind="observation")
+    step_notes = memory.notes()
+    assert step_notes and all(memory.strength(n.id).layer == "working" for n in step_notes)
+    summary = memory.close_subgoal(task.id)
+    assert memory.strength(summary.id).layer == "short"
+    tomorrow = now() + timedelta(days=1)
+    gone = {f.record_id for f in memory.forget(now=tomorrow)}
+    assert {n.id for n in step_notes} <= gone and summary.id not in gone
