@@ -55,6 +55,15 @@ class Settings(BaseModel):
     worker: bool = Field(
         False, description="run background jobs (consolidation, forgetting) in a thread"
     )
+    admin_key: str | None = Field(
+        None, min_length=24, description="the REST service's admin key (creates and revokes keys)"
+    )
+    max_request_bytes: int = Field(
+        4_000_000, gt=0, description="largest request body the REST service accepts"
+    )
+    rate_per_minute: int = Field(
+        1200, gt=0, description="requests per minute a REST key may make (unless its own limit)"
+    )
     bm25_k1: float = Field(1.5, gt=0)
     bm25_b: float = Field(0.75, ge=0, le=1)
     ann_threshold: int = Field(

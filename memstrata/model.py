@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, TypeAlias
 
-JSONValue: TypeAlias = str | int | float | bool | list["JSONValue"] | dict[str, "JSONValue"] | None
+from typing_extensions import TypeAliasType
+
+# A named recursive alias, so pydantic (the REST API's schemas) can describe it.
+JSONValue = TypeAliasType(
+    "JSONValue", "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
+)
 Metadata: TypeAlias = Mapping[str, JSONValue]
 RecordKind: TypeAlias = Literal["episode"]
 NoteKind: TypeAlias = Literal["fact", "preference", "plan", "event", "opinion"]

@@ -49,6 +49,8 @@ def test_all_lists_exactly_the_public_names() -> None:
         "messages",
         "async_memory",
         "dynamics",
+        "server",
+        "mcp",
     }
     assert exported == set(memstrata.__all__)
 

@@ -512,5 +512,6 @@ def main() -> None:
 
 
 from memstrata.cli import dynamics as _dynamics  # noqa: E402  (registers its commands on app)
+from memstrata.cli import service as _service  # noqa: E402  (registers its commands on app)
 
-__all__ = ["_dynamics", "app", "bench_app", "main"]
+__all__ = ["_dynamics", "_service", "app", "bench_app", "main"]

@@ -389,6 +389,32 @@ class TaskStore(Protocol):
     def list(self, namespace: str, open_only: bool, limit: int) -> list[Task]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A key of the REST service: which namespaces it may touch (``*``: all), and
+    whether it may manage keys. Only a hash of its secret is stored."""
+
+    id: str
+    name: str
+    namespaces: tuple[str, ...]
+    is_admin: bool
+    rate_per_minute: int | None
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class KeyStore(Protocol):
+    def put(self, key: ApiKey, secret_hash: str) -> None: ...
+
+    def get(self, key_id: str) -> tuple[ApiKey, str] | None:
+        """The key and its secret's hash, revoked or not."""
+        ...
+
+    def list(self) -> list[ApiKey]: ...
+
+    def revoke(self, key_id: str, at: datetime) -> bool: ...
+
+
 class Store(Protocol):
     """A backend: groups of methods by record, plus store-wide metadata."""
 
@@ -418,6 +444,9 @@ class Store(Protocol):
 
     @property
     def tasks(self) -> TaskStore: ...
+
+    @property
+    def keys(self) -> KeyStore: ...
 
     @property
     def path(self) -> str: ...

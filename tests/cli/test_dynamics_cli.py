@@ -62,3 +62,14 @@ def test_a_task_from_the_command_line(cli: Cli) -> None:  # noqa: F811
     assert "(closed)" in cli("task", "show", task["id"])
     assert "must be one of" in cli("task", "step", task["id"], "x", "--kind", "dream", code=2)
     assert "not found" in cli("task", "show", "nope", code=3).lower()
+
+
+def test_keys_are_created_listed_and_revoked_from_the_command_line(cli: Cli) -> None:  # noqa: F811
+    made = json.loads(cli("keys", "create", "ci", "--namespace", "ana", "--rate", "60", "--json"))
+    assert made["token"].startswith(f"msk_{made['key']['id']}_")
+    listed = cli("keys", "list")
+    assert made["key"]["id"] in listed and made["token"] not in listed and "live" in listed
+    assert "revoked" in cli("keys", "revoke", made["key"]["id"])
+    assert "revoked" in cli("keys", "list")
+    assert "not found" in cli("keys", "revoke", made["key"]["id"], code=3).lower()
+    assert "namespace" in cli("keys", "create", "x", "--namespace", "bad name!", code=2)

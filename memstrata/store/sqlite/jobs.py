@@ -1,4 +1,4 @@
-"""SQLite storage of background jobs and of working memory (tasks, subgoals)."""
+"""SQLite storage of background jobs, working memory (tasks, subgoals) and API keys."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from memstrata.model import JobState, JSONValue, Subgoal, Task
-from memstrata.store.base import JobRow
+from memstrata.store.base import ApiKey, JobRow
 from memstrata.store.sqlite.connection import Connections, translate_errors
 from memstrata.timeutil import from_us, to_us
 
@@ -239,4 +239,63 @@ def _task(conn: sqlite3.Connection, row: Sequence[object]) -> Task:
             )
             for g in subgoals
         ),
+    )
+
+
+class SqliteKeys:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    def put(self, key: ApiKey, secret_hash: str) -> None:
+        with self._db.write("store an API key") as conn:
+            conn.execute(
+                "INSERT INTO api_keys(key_id, secret_hash, name, namespaces, is_admin, "
+                "rate_per_minute, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key.id,
+                    secret_hash,
+                    key.name,
+                    json.dumps(list(key.namespaces)),
+                    int(key.is_admin),
+                    key.rate_per_minute,
+                    to_us(key.created_at),
+                ),
+            )
+
+    def get(self, key_id: str) -> tuple[ApiKey, str] | None:
+        with translate_errors("read an API key"):
+            row = self._db.read().execute(f"{_KEY} WHERE key_id = ?", (key_id,)).fetchone()
+        return None if row is None else (_key(row), str(row[7]))
+
+    def list(self) -> list[ApiKey]:
+        with translate_errors("read API keys"):
+            rows = self._db.read().execute(f"{_KEY} ORDER BY created_at").fetchall()
+        return [_key(r) for r in rows]
+
+    def revoke(self, key_id: str, at: datetime) -> bool:
+        with self._db.write("revoke an API key") as conn:
+            changed = conn.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+                (to_us(at), key_id),
+            ).rowcount
+        return bool(changed)
+
+
+_KEY = (
+    "SELECT key_id, name, namespaces, is_admin, rate_per_minute, created_at, revoked_at, "
+    "secret_hash FROM api_keys"
+)
+
+
+def _key(r: Sequence[object]) -> ApiKey:
+    created = _maybe(r[5])
+    assert created is not None
+    return ApiKey(
+        id=str(r[0]),
+        name=str(r[1]),
+        namespaces=tuple(json.loads(str(r[2]))),
+        is_admin=bool(r[3]),
+        rate_per_minute=None if r[4] is None else int(r[4]),  # type: ignore[call-overload]
+        created_at=created,
+        revoked_at=_maybe(r[6]),
     )

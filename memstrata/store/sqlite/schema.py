@@ -313,6 +313,25 @@ def m007_dynamics(conn: sqlite3.Connection) -> None:
     )
 
 
+def m008_api_keys(conn: sqlite3.Connection) -> None:
+    """API keys of the REST service, stored hashed, each scoped to namespaces."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE api_keys(
+            key_id TEXT PRIMARY KEY,
+            secret_hash TEXT NOT NULL,
+            name TEXT NOT NULL,
+            namespaces TEXT NOT NULL,
+            is_admin INTEGER NOT NULL DEFAULT 0,
+            rate_per_minute INTEGER,
+            created_at INTEGER NOT NULL,
+            revoked_at INTEGER
+        );
+        """,
+    )
+
+
 def run_script(conn: sqlite3.Connection, script: str) -> None:
     """Execute statements one by one inside the caller's transaction.
 
@@ -336,6 +355,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m005_dirty_sessions,
     m006_structure_log,
     m007_dynamics,
+    m008_api_keys,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -14,7 +14,7 @@ from memstrata.store.base import ChangeOp, IndexEntry, NewEpisode, PendingVector
 from memstrata.store.sqlite.connection import Connections, translate_errors
 from memstrata.store.sqlite.dynamics import SqliteDynamics
 from memstrata.store.sqlite.events import SqliteEvents
-from memstrata.store.sqlite.jobs import SqliteJobs, SqliteTasks
+from memstrata.store.sqlite.jobs import SqliteJobs, SqliteKeys, SqliteTasks
 from memstrata.store.sqlite.schema import migrate
 from memstrata.store.sqlite.structure import SqliteStructure
 from memstrata.timeutil import from_us, now, to_us
@@ -489,6 +489,7 @@ class SqliteStore:
         self.dynamics = SqliteDynamics(self._db)
         self.jobs = SqliteJobs(self._db)
         self.tasks = SqliteTasks(self._db)
+        self.keys = SqliteKeys(self._db)
 
     def get_meta(self, key: str) -> str | None:
         with translate_errors("read meta"):

@@ -1,0 +1,1 @@
+"""The MCP server: `memstrata mcp`. Needs the 'mcp' extra."""

@@ -1,0 +1,153 @@
+"""Request and response bodies of the REST API (pydantic v2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from memstrata.model import JSONValue
+
+T = TypeVar("T")
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MessageIn(Body):
+    content: str = Field(min_length=1)
+    speaker: str | None = None
+    role: str | None = None
+    occurred_at: datetime | None = None
+    session_id: str | None = None
+    metadata: dict[str, JSONValue] = Field(default_factory=dict)
+    id: str | None = None
+
+
+class AddRequest(Body):
+    messages: list[MessageIn] = Field(min_length=1)
+    session_id: str | None = None
+    speaker: str | None = None
+    role: str | None = None
+    occurred_at: datetime | None = None
+    metadata: dict[str, JSONValue] = Field(default_factory=dict)
+
+
+class PurgeRequest(Body):
+    episode_ids: list[str] | None = None
+    everything: bool = False
+
+
+class Filters(Body):
+    session_id: str | None = None
+    speaker: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    now: datetime | None = None
+
+
+class SearchRequest(Filters):
+    query: str = Field(min_length=1)
+    limit: int = 10
+    metadata: dict[str, JSONValue] | None = None
+    within: str | None = None
+
+
+class ContextRequest(Filters):
+    query: str = Field(min_length=1)
+    token_budget: int = 1000
+
+
+class AnswerRequest(Body):
+    query: str = Field(min_length=1)
+    token_budget: int = 2000
+    now: datetime | None = None
+
+
+class ForgetRequest(Body):
+    threshold: float | None = None
+    ids: list[str] | None = None
+    record_kind: Literal["note", "summary"] = "note"
+    dry_run: bool = False
+    now: datetime | None = None
+
+
+class RecordRequest(Body):
+    record_id: str = Field(min_length=1)
+    record_kind: Literal["note", "summary"] = "note"
+
+
+class PinRequest(RecordRequest):
+    is_pinned: bool = True
+
+
+class ConsolidateRequest(Body):
+    now: datetime | None = None
+    background: bool = True
+
+
+class PolicyRequest(Body):
+    forget_below: float | None = None
+    forget_every_s: int | None = None
+    consolidate_every_s: int | None = None
+
+
+class TitleRequest(Body):
+    title: str = Field(min_length=1)
+
+
+class StepRequest(Body):
+    content: str = Field(min_length=1)
+    kind: Literal["action", "observation", "thought"] = "action"
+
+
+class SummaryRequest(Body):
+    summary: str | None = None
+
+
+class KeyRequest(Body):
+    name: str = Field(min_length=1, max_length=200)
+    namespaces: list[str] = Field(min_length=1)
+    is_admin: bool = False
+    rate_per_minute: int | None = None
+
+
+class KeyOut(BaseModel):
+    id: str
+    name: str
+    namespaces: list[str]
+    is_admin: bool
+    rate_per_minute: int | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class NewKey(BaseModel):
+    key: KeyOut
+    token: str = Field(description="shown once: only its hash is stored")
+
+
+class Text(BaseModel):
+    text: str
+
+
+class Count(BaseModel):
+    count: int
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_offset: int | None = Field(description="pass as offset for the next page; null: last")
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None
+    request_id: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail

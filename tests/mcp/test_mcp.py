@@ -1,0 +1,107 @@
+"""The MCP server end to end with the SDK's own client: over stdio (a real
+subprocess) and in process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from mcp import Client, StdioServerParameters
+
+from memstrata import Memory
+from memstrata.mcp.server import build_server
+from memstrata.testing import HashEmbedder
+
+
+def text_of(result: Any) -> str:
+    assert not result.is_error, result
+    return str(result.content[0].text)
+
+
+def test_an_agent_remembers_recalls_and_reads_the_profile_over_stdio(tmp_path: Path) -> None:
+    command = [
+        "-m", "memstrata", "--db", str(tmp_path / "m.db"), "--namespace", "agent-1",
+        "--embedder", "hash", "mcp",
+    ]  # fmt: skip
+
+    async def session() -> None:
+        async with Client(StdioServerParameters(command=sys.executable, args=command)) as client:
+            tools = {t.name for t in (await client.list_tools()).tools}
+            assert {"remember", "recall", "forget", "get_profile", "context"} <= tools
+            said = await client.call_tool(
+                "remember", {"content": "I moved to Lyon last spring.", "speaker": "Ana"}
+            )
+            (episode_id,) = json.loads(text_of(said))
+            hits = json.loads(text_of(await client.call_tool("recall", {"query": "Lyon"})))
+            assert hits[0]["id"] == episode_id and "Lyon" in hits[0]["text"]
+            profile = json.loads(text_of(await client.call_tool("get_profile", {})))
+            assert any(line["statement"] == "Ana lives in Lyon" for line in profile["lines"])
+            block = text_of(await client.call_tool("context", {"query": "where does Ana live"}))
+            assert "```memory" in block and "Lyon" in block
+            bad = await client.call_tool("recall", {"query": "", "limit": 5})
+            assert bad.is_error and "invalid_input" in bad.content[0].text
+
+    asyncio.run(session())
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as memory:
+        assert memory.namespaces() == ["agent-1"]  # nothing outside the server's namespace
+
+
+def test_forget_and_consolidate_tools_in_process(tmp_path: Path) -> None:
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder(), namespace="agent-2") as memory:
+        server = build_server(memory)
+
+        async def session() -> None:
+            async with Client(server) as client:
+                await client.call_tool(
+                    "remember",
+                    {"content": "I really enjoy jazz concerts on Fridays.", "speaker": "Ana"},
+                )
+                (note,) = memory.notes()
+                gone = json.loads(text_of(await client.call_tool("forget", {"ids": [note.id]})))
+                assert [g["record_id"] for g in gone] == [note.id]
+                job = json.loads(text_of(await client.call_tool("consolidate", {})))
+                assert job["state"] == "done"
+                facts = json.loads(text_of(await client.call_tool("facts", {"subject": "Ana"})))
+                assert isinstance(facts, list)
+
+        asyncio.run(session())
+        assert memory.notes() == []
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_the_same_tools_over_streamable_http(tmp_path: Path) -> None:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "memstrata", "--db", str(tmp_path / "m.db"), "--namespace",
+        "agent-3", "--embedder", "hash", "mcp", "--transport", "http", "--port", str(port),
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+
+        async def session() -> None:
+            async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+                await client.call_tool("remember", {"content": "My dog is called Rex."})
+                hits = json.loads(text_of(await client.call_tool("recall", {"query": "dog"})))
+                assert "Rex" in hits[0]["text"]
+
+        asyncio.run(session())
+    finally:
+        process.terminate()
+        process.wait(10)
