@@ -45,7 +45,7 @@ def test_an_agent_remembers_recalls_and_reads_the_profile_over_stdio(tmp_path: P
             block = text_of(await client.call_tool("context", {"query": "where does Ana live"}))
             assert "```memory" in block and "Lyon" in block
             bad = await client.call_tool("recall", {"query": "", "limit": 5})
-            assert bad.is_error and "invalid_input" in bad.content[0].text
+            assert bad.is_error and "invalid_input" in str(getattr(bad.content[0], "text", ""))
 
     asyncio.run(session())
     with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as memory:
