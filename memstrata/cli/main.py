@@ -475,6 +475,21 @@ def bench_dynamics(
     run_dynamics(data, output, conversations, rounds, out)
 
 
+@bench_app.command("load")
+def bench_load(
+    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
+    seconds: Annotated[float, typer.Option(help="how long the load runs")] = 60,
+    writers: Annotated[int, typer.Option(help="writer threads")] = 8,
+    readers: Annotated[int, typer.Option(help="reader threads")] = 32,
+    workers: Annotated[int, typer.Option(help="server worker processes")] = 2,
+) -> None:
+    """The REST service on loopback under concurrent writers and readers: errors, lost
+    acknowledged writes, latency per route (needs the 'server' extra)."""
+    from memstrata.bench.load import run_load
+
+    run_load(output, seconds, writers, readers, workers, out)
+
+
 @bench_app.command("extract")
 def bench_extract(
     fixture: Annotated[Path, typer.Option(help="labelled JSONL")] = Path(

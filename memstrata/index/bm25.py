@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from memstrata.index.columns import Column
+from memstrata.index.columns import Column, grow
 
 # Cache the weights of terms with at least this many postings.
 _CACHE_MIN_POSTINGS = 2_048
@@ -42,8 +42,8 @@ class Bm25Index:
         self._live_length += len(terms)
         for term, count in Counter(terms).items():
             term_id = self._term_id(term)
-            self._docs[term_id].append(position)
-            self._tfs[term_id].append(min(count, 65_535))
+            grow(self._docs, term_id, array("i", [position]).tobytes())
+            grow(self._tfs, term_id, array("H", [min(count, 65_535)]).tobytes())
 
     def add_many(self, start: int, docs: Sequence[Sequence[str]]) -> None:
         """Index documents at ``start``, ``start + 1``, ...: the same postings as
@@ -83,8 +83,8 @@ class Bm25Index:
         for term_id, a, b in zip(
             ids_sorted[starts].tolist(), starts.tolist(), ends.tolist(), strict=True
         ):
-            self._docs[term_id].frombytes(docs_sorted[a:b].tobytes())
-            self._tfs[term_id].frombytes(tfs_sorted[a:b].tobytes())
+            grow(self._docs, term_id, docs_sorted[a:b].tobytes())
+            grow(self._tfs, term_id, tfs_sorted[a:b].tobytes())
 
     def _term_id(self, term: str) -> int:
         term_id = self._vocab.get(term)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 import numpy as np
@@ -51,3 +52,25 @@ class Column:
 
     def view(self) -> np.ndarray:
         return self._data[: self.size]
+
+
+def grow(arrays: list[array[Any]], index: int, data: bytes) -> None:
+    """Append ``data`` to ``arrays[index]``. When a reader in another thread still
+    holds a numpy view of its buffer (which forbids resizing in place), the
+    array is replaced by a grown copy: the reader keeps the old one."""
+    try:
+        arrays[index].frombytes(data)
+    except BufferError:
+        fresh = array(arrays[index].typecode, arrays[index])
+        fresh.frombytes(data)
+        arrays[index] = fresh
+
+
+def fit(mask: np.ndarray, size: int) -> np.ndarray:
+    """``mask`` cut or padded (with False) to ``size``: a filter computed before the
+    index grew selects none of the positions added since."""
+    if len(mask) == size:
+        return mask
+    if len(mask) > size:
+        return mask[:size]
+    return np.concatenate([mask, np.zeros(size - len(mask), dtype=np.bool_)])

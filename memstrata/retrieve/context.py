@@ -153,7 +153,7 @@ def assemble(
         around: dict[int, list[int]] = {}
         for p in ranked:
             near = [int(index.previous[p]), int(index.following[p])]
-            around[p] = [n for n in near if n >= 0 and mask[n]]
+            around[p] = [n for n in near if 0 <= n < len(mask) and mask[n]]
         wanted = list(dict.fromkeys([*ranked, *(n for v in around.values() for n in v)]))
         seq_of = dict(zip(wanted, index.seq_at(np.array(wanted, dtype=np.int64)), strict=True))
         named = index.structure.entity_ids(question.entities)

@@ -20,6 +20,7 @@ from memstrata.config import Settings
 from memstrata.errors import InvalidInput
 from memstrata.index.analyzer import analyze
 from memstrata.index.catalog import Filters, NamespaceIndex
+from memstrata.index.columns import fit
 from memstrata.model import Metadata
 from memstrata.retrieve.query import Query, analyse
 from memstrata.retrieve.ranker import Ranker
@@ -106,6 +107,7 @@ def candidates(
             embedded = embed([text])
             vector = None if embedded is None else embedded[0]
     with index.lock:
+        mask = fit(mask, index.size)  # the index may have grown since the mask was made
         with stages.stage("analyze"):
             question = analyse(index, text, analyze(text), ask.now, vector, mask)
         found = gather(index, index.structure, question, mask, ask.depth, ask.retrievers, stages)

@@ -235,6 +235,11 @@ def factory() -> Any:
     """``uvicorn memstrata.server.app:factory --factory``: the app from MEMSTRATA_*,
     wrapped in the size limit and request ids."""
     settings = Settings.load()
+    if not log.handlers:  # one JSON line per request, on stderr of each worker process
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
     return Guard(create_app(settings), settings.max_request_bytes)
 
 
