@@ -70,6 +70,13 @@ class StoreError(MemstrataError):
     code = "store_error"
 
 
+class AlreadyExtracted(StoreError):
+    """Another process stored the structure of these episodes first; this
+    extraction is dropped (its changes were never written) and the queue re-read."""
+
+    code = "already_extracted"
+
+
 class SchemaVersionError(StoreError):
     """The store was written by a newer memstrata than this one."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from memstrata.errors import AlreadyExtracted
 from memstrata.extract.base import Extractor
 from memstrata.model import Episode
 from memstrata.resolve.matchers import NameMatcher
@@ -62,11 +63,15 @@ def extract_queued(
                 store, extractor, namespace, [episode for _, episode in batch], timings, matchers
             )
             continue
+        except AlreadyExtracted:  # another process stored them first: read the queue again
+            continue
         except Exception:  # the episodes are safe; isolate the culprit below
             log.warning("extraction of a batch in %s failed; retrying one by one", namespace)
         for seq, episode in batch:
             try:
                 _process(store, extractor, namespace, [episode], timings, matchers)
+            except AlreadyExtracted:
+                continue
             except Exception:  # the episode stays queued for flush()
                 log.exception("extraction failed for episode %s; it stays queued", episode.id)
                 failed.add(seq)

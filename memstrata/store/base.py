@@ -163,7 +163,11 @@ class StructureStore(Protocol):
         ``after`` (in log order, at most ``limit`` episodes): (new position, rows)."""
         ...
 
-    def apply(self, namespace: str, changes: ChangeSet, extractor: str, at: datetime) -> None: ...
+    def apply(self, namespace: str, changes: ChangeSet, extractor: str, at: datetime) -> None:
+        """Write a resolution pass in one transaction. Raises AlreadyExtracted, writing
+        nothing, when an episode of ``changes.extracted`` is no longer queued (another
+        process extracted it meanwhile: optimistic concurrency)."""
+        ...
 
     def entity_by_norm(self, namespace: str, norm: str) -> Entity | None:
         """The entity whose normalised name or alias is ``norm``."""

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from memstrata.errors import AlreadyExtracted
 from memstrata.model import Entity, Fact, HistoryEntry, Note
 from memstrata.store.base import ChangeSet, RecallRow
 from memstrata.store.sqlite.connection import Connections, translate_errors
@@ -101,6 +102,15 @@ class SqliteStructure:
 
     def apply(self, namespace: str, changes: ChangeSet, extractor: str, at: datetime) -> None:
         with self._db.write("store structure") as conn:
+            if changes.extracted:
+                marks = ",".join("?" * len(changes.extracted))
+                queued = conn.execute(
+                    "SELECT count(*) FROM extraction_queue q JOIN episodes e ON e.seq = q.seq "
+                    f"WHERE e.namespace = ? AND e.episode_id IN ({marks})",
+                    (namespace, *changes.extracted),
+                ).fetchone()[0]
+                if queued < len(set(changes.extracted)):  # another process was first
+                    raise AlreadyExtracted(f"{len(changes.extracted) - queued} episode(s)")
             self._write(conn, namespace, changes)
             at_us = to_us(at)
             for episode_id in changes.extracted:
