@@ -51,6 +51,7 @@ def test_all_lists_exactly_the_public_names() -> None:
         "dynamics",
         "server",
         "mcp",
+        "structure_verbs",
     }
     assert exported == set(memstrata.__all__)
 
