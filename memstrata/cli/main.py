@@ -431,6 +431,14 @@ def demo(ctx: typer.Context) -> None:
         out.print(f"\n[bold]What memstrata would hand an LLM for: {question}[/bold]")
         block = memory.context(question, token_budget=300)
         out.print(block, markup=False, highlight=False, soft_wrap=True)
+        counts = memory.consolidate().result
+        out.print(
+            "\n[bold]After a consolidation round[/bold] (event summaries: "
+            f"{counts.get('events', 0)}, topics: {counts.get('topics', 0)}), the profile:"
+        )
+        for line in memory.profile().lines:
+            before = f"  (before: {'; '.join(line.previously)})" if line.previously else ""
+            out.print(f"- {line.statement}{before}", markup=False, highlight=False)
 
 
 @bench_app.command("locomo")
