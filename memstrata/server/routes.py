@@ -1,11 +1,15 @@
 """The /v1/namespaces/{namespace} routes: every Memory verb of one namespace."""
 
+import io
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
+from memstrata.errors import InvalidInput
 from memstrata.model import (
     Answer,
     Entity,
@@ -15,6 +19,7 @@ from memstrata.model import (
     Forgotten,
     HistoryEntry,
     Hit,
+    ImportReport,
     Job,
     NamespaceStats,
     Note,
@@ -27,6 +32,7 @@ from memstrata.model import (
 )
 from memstrata.server import schemas
 from memstrata.server.keys import Principal
+from memstrata.transfer import episode_to_json, read_jsonl
 
 T = TypeVar("T")
 MAX_PAGE = 1000
@@ -177,6 +183,41 @@ def namespace_router(service: Any, principal: Callable[..., Principal]) -> APIRo
         ns: Ns, session_id: str | None = None, limit: Limit = 100, offset: Offset = 0
     ) -> schemas.Page[Event]:
         return _page(memory.events(session_id=session_id, namespace=ns), offset, limit)
+
+    @router.get("/entities/{name}/neighbors", tags=["structure"])
+    def neighbors(
+        ns: Ns,
+        name: str,
+        depth: Annotated[int, Query(ge=1, le=5)] = 1,
+        as_of: datetime | None = None,
+    ) -> list[Fact]:
+        return memory.neighbors(name, depth=depth, as_of=as_of, namespace=ns)  # type: ignore[no-any-return]
+
+    @router.get(
+        "/export",
+        tags=["episodes"],
+        response_class=StreamingResponse,
+        responses={200: {"content": {"application/x-ndjson": {}}}},
+    )
+    def export(ns: Ns, include_deleted: bool = True) -> StreamingResponse:
+        """The namespace's episodes as JSONL (``memstrata.episode.v1``), streamed."""
+        episodes = memory.store.episodes.iterate(ns, include_deleted)
+        lines = (episode_to_json(e) + "\n" for e in episodes)
+        return StreamingResponse(lines, media_type="application/x-ndjson")
+
+    @router.post("/import", tags=["episodes"])
+    async def import_(ns: Ns, request: Request) -> ImportReport:
+        """Episodes as JSONL (as ``/export`` writes them), all of this namespace; ids
+        already present are skipped. Validated whole before anything is written."""
+        try:
+            raw = (await request.body()).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"is not valid UTF-8 ({exc.reason})", field="body") from exc
+        episodes = list(read_jsonl(io.StringIO(raw), memory.settings.max_content_chars))
+        if any(e.namespace != ns for e in episodes):
+            raise InvalidInput("every episode must belong to this namespace", field="namespace")
+        text = "".join(episode_to_json(e) + "\n" for e in episodes)
+        return await run_in_threadpool(service.write, lambda: memory.import_(io.StringIO(text)))
 
     @router.get("/history/{record_kind}/{record_id}", tags=["structure"])
     def history(ns: Ns, record_kind: str, record_id: str) -> list[HistoryEntry]:

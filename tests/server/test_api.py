@@ -172,3 +172,26 @@ def test_the_openapi_spec_lists_the_versioned_routes(api: Api) -> None:
         "/v1/keys",
     } <= paths
     assert all(p.startswith(("/v1/", "/healthz", "/readyz")) for p in paths)
+
+
+def test_export_import_and_neighbors(api: Api) -> None:
+    key = api.key("ana", "bo")
+    api.client.post(
+        f"{NS}/episodes",
+        json={"messages": [{"content": "I moved to Lyon with my sister Maya.", "speaker": "Ana"}]},
+        headers=key,
+    )
+    dump = api.client.get(f"{NS}/export", headers=key)
+    assert dump.status_code == 200 and dump.headers["content-type"].startswith(
+        "application/x-ndjson"
+    )
+    lines = [line for line in dump.text.splitlines() if line]
+    assert len(lines) == 1 and '"namespace": "ana"' in lines[0]
+    again = api.client.post(f"{NS}/import", content=dump.content, headers=key)
+    assert again.json() == {"added": 0, "skipped": 1}
+    elsewhere = api.client.post("/v1/namespaces/bo/import", content=dump.content, headers=key)
+    assert elsewhere.status_code == 400 and elsewhere.json()["error"]["field"] == "namespace"
+    garbage = api.client.post(f"{NS}/import", content=b"\xff\xfe not json", headers=key)
+    assert garbage.status_code == 400
+    facts = api.client.get(f"{NS}/entities/Ana/neighbors", headers=key).json()
+    assert any(f["object"] == "Lyon" for f in facts)
