@@ -49,8 +49,8 @@ def mcp_server(
     port: Annotated[int, typer.Option(help="TCP port (http)")] = 8001,
 ) -> None:
     """The MCP server (tools remember, recall, context, get_profile, facts, forget,
-    consolidate) for the namespace, over stdio or streamable HTTP at /mcp; needs the
-    'mcp' extra."""
+    consolidate, and task_* for working memory) for the namespace, over stdio or
+    streamable HTTP at /mcp; needs the 'mcp' extra."""
     from memstrata.errors import InvalidInput
     from memstrata.mcp.server import build_server
 

@@ -131,4 +131,43 @@ def build_server(memory: Memory, namespace: str | None = None) -> MCPServer:
         """Merge duplicate notes, summarise events and topics, rebuild the profile."""
         return _guarded(lambda: memory.consolidate(namespace=ns))
 
+    _task_tools(server, memory, ns)
     return server
+
+
+def _task_tools(server: MCPServer, memory: Memory, ns: str) -> None:
+    """Working memory for the agent's own loop (HiAgent): a task, subgoals, steps."""
+
+    @server.tool()
+    def task_open(title: str) -> str:
+        """Start a task; returns it with its id."""
+        return _guarded(lambda: memory.open_task(title, namespace=ns))
+
+    @server.tool()
+    def task_subgoal(task_id: str, title: str) -> str:
+        """Start a subgoal (the active one is closed into a summary note first)."""
+        return _guarded(lambda: memory.open_subgoal(task_id, title, namespace=ns))
+
+    @server.tool()
+    def task_step(
+        task_id: str, content: str, kind: Literal["action", "observation", "thought"] = "action"
+    ) -> str:
+        """Record an action, observation or thought under the active subgoal."""
+        return _guarded(lambda: memory.step(task_id, content, kind=kind, namespace=ns).id)
+
+    @server.tool()
+    def task_close_subgoal(task_id: str, summary: str | None = None) -> str:
+        """Close the active subgoal into one summary note (distilled unless given)."""
+        return _guarded(lambda: memory.close_subgoal(task_id, summary=summary, namespace=ns))
+
+    @server.tool()
+    def task_context(task_id: str, token_budget: int = 1000) -> str:
+        """The task as it stands: closed subgoals in a line each, the active one in full."""
+        return _guarded(
+            lambda: memory.working_context(task_id, token_budget=token_budget, namespace=ns)
+        )
+
+    @server.tool()
+    def task_close(task_id: str, summary: str | None = None) -> str:
+        """Close the task into a summary note of what was done."""
+        return _guarded(lambda: memory.close_task(task_id, summary=summary, namespace=ns))

@@ -105,3 +105,29 @@ def test_the_same_tools_over_streamable_http(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_an_agent_keeps_its_working_memory_through_the_task_tools(tmp_path: Path) -> None:
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder(), namespace="agent-4") as memory:
+
+        async def session() -> None:
+            async with Client(build_server(memory)) as client:
+                task = json.loads(text_of(await client.call_tool("task_open", {"title": "fix CI"})))
+                await client.call_tool(
+                    "task_subgoal", {"task_id": task["id"], "title": "reproduce"}
+                )
+                await client.call_tool(
+                    "task_step", {"task_id": task["id"], "content": "make test fails in mypy"}
+                )
+                view = json.loads(
+                    text_of(await client.call_tool("task_context", {"task_id": task["id"]}))
+                )
+                assert "Now: reproduce" in view and "make test fails in mypy" in view
+                note = json.loads(
+                    text_of(await client.call_tool("task_close", {"task_id": task["id"]}))
+                )
+                assert "fix CI" in note["text"]
+                bad = await client.call_tool("task_step", {"task_id": task["id"], "content": "x"})
+                assert bad.is_error and "invalid_input" in str(getattr(bad.content[0], "text", ""))
+
+        asyncio.run(session())
