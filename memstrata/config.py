@@ -23,7 +23,9 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    path: str = Field("memstrata.db", description="SQLite file of the store")
+    path: str = Field(
+        "memstrata.db", description="the store: a SQLite file, or a postgresql:// URL"
+    )
     namespace: str = Field("default", description="namespace used when a call names none")
     embedder: str = Field("minilm-static", description="registered embedder name")
     embedder_url: str | None = Field(None, description="base URL of an OpenAI-compatible API")

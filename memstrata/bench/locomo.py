@@ -12,7 +12,8 @@ from __future__ import annotations
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -31,6 +32,7 @@ from memstrata.bench.learn import (
 )
 from memstrata.bench.locomo_data import Conversation, Question, load_locomo
 from memstrata.bench.metrics import percentile, question_metrics
+from memstrata.bench.pg import new_database, temporary_server
 from memstrata.bench.report import bar_plot, markdown_table, write_json
 from memstrata.memory import Memory
 from memstrata.messages import index_text
@@ -147,6 +149,17 @@ def turn_messages(conv: Conversation) -> list[dict[str, Any]]:
     ]
 
 
+@contextmanager
+def _store(folder: Path, backend: str) -> Iterator[str | Path]:
+    """Where the bench's memory lives: a SQLite file, or a database on a throwaway
+    PostgreSQL server."""
+    if backend == "sqlite":
+        yield folder / "locomo.db"
+        return
+    with temporary_server(folder) as server:
+        yield new_database(server)
+
+
 def _add(rows: Rows, system: str, category: int, row: dict[str, float]) -> None:
     for group in _group_names(category):
         rows[system][group].append(row)
@@ -192,6 +205,7 @@ def run_locomo(
     console: Console,
     save_model: Path | None = None,
     ablations: bool = True,
+    backend: str = "sqlite",
 ) -> dict[str, Any]:
     conversations = load_locomo(data)[:limit]
     rows: Rows = {s: defaultdict(list) for s in SYSTEMS}
@@ -199,7 +213,11 @@ def run_locomo(
     budgets: dict[int, list[float]] = defaultdict(list)
     collected: list[QuestionRows] = []
     sessions: dict[int, dict[str, str]] = {}
-    with tempfile.TemporaryDirectory() as tmp, Memory(Path(tmp) / "locomo.db") as memory:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        _store(Path(tmp), backend) as where,
+        Memory(where) as memory,
+    ):
         for number, conv in enumerate(conversations):
             console.print(
                 f"{conv.sample_id}: {len(conv.turns)} turns, {len(conv.questions)} questions"
@@ -239,6 +257,7 @@ def run_locomo(
         "data": str(data),
         "conversations": len(conversations),
         "embedder": embedder,
+        "backend": backend,
         "summary": summary,
         "latency": timing,
         "ingest": ingest,

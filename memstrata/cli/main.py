@@ -450,12 +450,17 @@ def bench_locomo(
         Path | None, typer.Option(help="write the ranker fitted on every conversation here")
     ] = None,
     ablations: Annotated[bool, typer.Option(help="refit with each component off")] = True,
+    backend: Annotated[
+        str, typer.Option(help="sqlite, or postgres (a throwaway embedded PostgreSQL)")
+    ] = "sqlite",
 ) -> None:
     """Evidence retrieval on LoCoMo vs BM25, dense and RRF baselines, with
     held-out-conversation figures and ablations."""
     from memstrata.bench.locomo import run_locomo
 
-    run_locomo(data, output, conversations, out, save_model, ablations)
+    if backend not in ("sqlite", "postgres"):
+        raise InvalidInput("must be sqlite or postgres", field="--backend")
+    run_locomo(data, output, conversations, out, save_model, ablations, backend)
 
 
 @bench_app.command("scenarios")
