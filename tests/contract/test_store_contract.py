@@ -186,3 +186,10 @@ def test_closed_store_raises_store_error(store: Store) -> None:
     store.close()
     with pytest.raises(StoreError):
         store.namespaces.names()
+
+
+def test_empty_id_lists_find_nothing(store: Store) -> None:
+    assert store.structure.entities("ns", ids=[]) == []
+    assert store.structure.notes("ns", ids=[]) == []
+    assert store.dynamics.summaries("ns", ids=[]) == []
+    assert store.episodes.get("ns", []) == [] and store.episodes.seqs_of("ns", []) == set()

@@ -9,6 +9,7 @@ What differs and how it is rewritten:
 - ``json_group_array(x)`` becomes ``coalesce(json_agg(x), '[]')::text`` (the
   same JSON text), ``json_extract(col, '$.k')`` becomes ``(col::jsonb ->> 'k')``
   and ``json_each(col)`` ``jsonb_each(col::jsonb)``;
+- an empty list ``IN ()`` (valid in SQLite) becomes ``IN (NULL)`` (matches nothing);
 - SQLite planner hints (``+column``, ``INDEXED BY``) are dropped; ``rowid`` is
   a real identity column in the tables whose order the queries use.
 """
@@ -37,7 +38,7 @@ def to_postgres(sql: str) -> str:
     """The PostgreSQL form of one SQLite statement of the store."""
     if "%" in sql:
         raise ValueError(f"a literal % would need escaping: {sql[:80]}")
-    out = sql.replace("INDEXED BY episodes_by_session", "")
+    out = sql.replace("INDEXED BY episodes_by_session", "").replace("IN ()", "IN (NULL)")
     out = re.sub(r"\+(e\.)?namespace\b", r"\1namespace", out)
     out = re.sub(r"json_group_array\(([^()]*)\)", r"coalesce(json_agg(\1), '[]')::text", out)
     out = re.sub(r"json_extract\(([\w.]+), '\$\.(\w+)'\)", r"(\1::jsonb ->> '\2')", out)

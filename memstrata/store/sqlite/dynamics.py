@@ -332,6 +332,8 @@ class SqliteDynamics:
             where.append("s.level = ?")
             params.append(level)
         if ids is not None:
+            if not ids:
+                return []
             where.append(f"s.summary_id IN ({','.join('?' * len(ids))})")
             params += list(ids)
         if not include_archived:

@@ -269,6 +269,8 @@ class SqliteStructure:
     ) -> list[Entity]:
         where, params = ["x.namespace = ?"], [namespace]
         if ids is not None:
+            if not ids:
+                return []
             where.append(f"x.entity_id IN ({','.join('?' * len(ids))})")
             params += list(ids)
         if kind is not None:
