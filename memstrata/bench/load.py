@@ -29,6 +29,7 @@ import httpx
 from rich.console import Console
 
 from memstrata.bench.metrics import percentile
+from memstrata.bench.pg import location
 from memstrata.bench.report import markdown_table, write_json
 from memstrata.bench.synthetic import ChatGenerator
 from memstrata.memory import Memory
@@ -46,11 +47,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_server(path: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def _start_server(
+    path: str | Path, port: int, workers: int, log_path: Path
+) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MEMSTRATA_ADMIN_KEY": ADMIN, "MEMSTRATA_RATE_PER_MINUTE": "1000000"}
     command = [sys.executable, "-m", "memstrata", "--db", str(path), "serve"]
     command += ["--port", str(port), "--workers", str(workers)]
-    log_file = (path.parent.parent / "load-server.log").open("wb")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_file = log_path.open("wb")
     server = subprocess.Popen(command, env=env, stdout=log_file, stderr=log_file)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -134,14 +138,23 @@ def _reader(
 
 
 def run_load(
-    out_dir: Path, seconds: float, writers: int, readers: int, workers: int, console: Console
+    out_dir: Path,
+    seconds: float,
+    writers: int,
+    readers: int,
+    workers: int,
+    console: Console,
+    backend: str = "sqlite",
 ) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "load.db"
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        location(Path(folder), backend, "load.db") as path,
+    ):
         with Memory(path) as memory:
             _, token = create_key(memory.store, "load", ["*"])
         port = _free_port()
-        server = _start_server(path, port, workers)
+        log_path = Path(folder) / "server.log"
+        server = _start_server(path, port, workers, log_path)
         base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
         acked: list[str] = []
         per_thread: list[list[Record]] = [[] for _ in range(writers + readers)]
@@ -167,6 +180,9 @@ def run_load(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        failures = [
+            line for line in log_path.read_text(errors="replace").splitlines() if "Error" in line
+        ][:20]
         with Memory(path) as memory:
             found = sum(
                 len(memory.store.episodes.get(f"tenant-{n}", acked)) for n in range(NAMESPACES)
@@ -186,7 +202,7 @@ def run_load(
         for route, rows in sorted(by_route.items())
     }
     result = {
-        "backend": "sqlite",
+        "backend": backend,
         "server workers": workers,
         "writers": writers,
         "readers": readers,
@@ -198,11 +214,13 @@ def run_load(
         "lost acknowledged episodes": len(acked) - found,
         "routes": routes,
         "error samples": list(SAMPLES),
+        "server errors logged": failures,
         "at": datetime.now().isoformat(timespec="seconds"),
     }
-    write_json(out_dir / "load.json", result)
+    suffix = "" if backend == "sqlite" else f"-{backend}"
+    write_json(out_dir / f"load{suffix}.json", result)
     markdown = render(result)
-    (out_dir / "load.md").write_text(markdown + "\n", encoding="utf-8")
+    (out_dir / f"load{suffix}.md").write_text(markdown + "\n", encoding="utf-8")
     console.print(markdown)
     return result
 

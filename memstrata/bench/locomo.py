@@ -12,8 +12,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -32,7 +31,7 @@ from memstrata.bench.learn import (
 )
 from memstrata.bench.locomo_data import Conversation, Question, load_locomo
 from memstrata.bench.metrics import percentile, question_metrics
-from memstrata.bench.pg import new_database, temporary_server
+from memstrata.bench.pg import location
 from memstrata.bench.report import bar_plot, markdown_table, write_json
 from memstrata.memory import Memory
 from memstrata.messages import index_text
@@ -149,17 +148,6 @@ def turn_messages(conv: Conversation) -> list[dict[str, Any]]:
     ]
 
 
-@contextmanager
-def _store(folder: Path, backend: str) -> Iterator[str | Path]:
-    """Where the bench's memory lives: a SQLite file, or a database on a throwaway
-    PostgreSQL server."""
-    if backend == "sqlite":
-        yield folder / "locomo.db"
-        return
-    with temporary_server(folder) as server:
-        yield new_database(server)
-
-
 def _add(rows: Rows, system: str, category: int, row: dict[str, float]) -> None:
     for group in _group_names(category):
         rows[system][group].append(row)
@@ -215,7 +203,7 @@ def run_locomo(
     sessions: dict[int, dict[str, str]] = {}
     with (
         tempfile.TemporaryDirectory() as tmp,
-        _store(Path(tmp), backend) as where,
+        location(Path(tmp), backend, "locomo.db") as where,
         Memory(where) as memory,
     ):
         for number, conv in enumerate(conversations):

@@ -35,3 +35,14 @@ def new_database(server: Any) -> str:
     with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     return str(server.get_uri(name))
+
+
+@contextmanager
+def location(folder: Path, backend: str, filename: str) -> Iterator[str | Path]:
+    """Where a bench's store lives: a SQLite file in ``folder``, or (``postgres``) a
+    fresh database on a throwaway PostgreSQL server kept in ``folder``."""
+    if backend == "sqlite":
+        yield folder / filename
+        return
+    with temporary_server(folder) as server:
+        yield new_database(server)

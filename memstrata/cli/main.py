@@ -495,12 +495,17 @@ def bench_load(
     writers: Annotated[int, typer.Option(help="writer threads")] = 8,
     readers: Annotated[int, typer.Option(help="reader threads")] = 32,
     workers: Annotated[int, typer.Option(help="server worker processes")] = 2,
+    backend: Annotated[
+        str, typer.Option(help="sqlite, or postgres (a throwaway embedded PostgreSQL)")
+    ] = "sqlite",
 ) -> None:
     """The REST service on loopback under concurrent writers and readers: errors, lost
     acknowledged writes, latency per route (needs the 'server' extra)."""
     from memstrata.bench.load import run_load
 
-    run_load(output, seconds, writers, readers, workers, out)
+    if backend not in ("sqlite", "postgres"):
+        raise InvalidInput("must be sqlite or postgres", field="--backend")
+    run_load(output, seconds, writers, readers, workers, out, backend)
 
 
 @bench_app.command("extract")
