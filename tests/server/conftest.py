@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from memstrata.bench.pg import new_database
 from memstrata.config import Settings
 from memstrata.server.app import create_app
 from memstrata.server.limits import Guard
+from tests.conftest import BACKENDS
 
 ADMIN = "admin-key-for-tests-0123456789"
 
@@ -32,14 +34,17 @@ class Api:
         return {"Authorization": f"Bearer {made.json()['token']}"}
 
 
-def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+def make_settings(tmp_path: Path, path: str | None = None, **overrides: object) -> Settings:
     return Settings.load(
-        {}, path=str(tmp_path / "api.db"), admin_key=ADMIN, embedder="hash", **overrides
+        {}, path=path or str(tmp_path / "api.db"), admin_key=ADMIN, embedder="hash", **overrides
     )
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    settings = make_settings(tmp_path, max_request_bytes=200_000)
+@pytest.fixture(params=BACKENDS)
+def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
+    path = None
+    if request.param == "postgres":
+        path = new_database(request.getfixturevalue("pg_server"))
+    settings = make_settings(tmp_path, path, max_request_bytes=200_000)
     with TestClient(Guard(create_app(settings), settings.max_request_bytes)) as client:
         yield Api(client, {"Authorization": f"Bearer {ADMIN}"})
