@@ -508,6 +508,24 @@ def bench_load(
     run_load(output, seconds, writers, readers, workers, out, backend)
 
 
+@bench_app.command("scaleout")
+def bench_scaleout(
+    n: Annotated[int, typer.Option(help="episodes")] = 100_000,
+    namespaces: Annotated[int, typer.Option(help="namespaces they are spread over")] = 100,
+    queries: Annotated[int, typer.Option(help="searches in random namespaces")] = 500,
+    backend: Annotated[
+        str, typer.Option(help="sqlite, or postgres (a throwaway embedded PostgreSQL)")
+    ] = "postgres",
+    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
+) -> None:
+    """Many namespaces in one store: ingest rate, cold and warm search latency."""
+    from memstrata.bench.scaleout import run_scaleout
+
+    if backend not in ("sqlite", "postgres"):
+        raise InvalidInput("must be sqlite or postgres", field="--backend")
+    run_scaleout(output, n, namespaces, queries, backend, out)
+
+
 @bench_app.command("extract")
 def bench_extract(
     fixture: Annotated[Path, typer.Option(help="labelled JSONL")] = Path(
