@@ -37,6 +37,9 @@ from memstrata.memory import Memory
 from memstrata.server import schemas
 from memstrata.server.keys import ALL, Principal, authenticate, create_key
 from memstrata.server.limits import Guard, RateLimiter
+from memstrata.server.routes import namespace_router
+from memstrata.store.base import ApiKey
+from memstrata.timeutil import now
 
 log = logging.getLogger("memstrata.server")
 STATUS: tuple[tuple[type[MemstrataError], int], ...] = (
@@ -170,19 +173,15 @@ def create_app(settings: Settings | None = None, memory: Memory | None = None) -
     @app.delete("/v1/keys/{key_id}", tags=["keys"])
     def revoke_key(key_id: str, _: Annotated[Principal, Depends(admin)]) -> schemas.Count:
         """Revoke a key (1) or say it was not live (0)."""
-        from memstrata.timeutil import now
-
         return schemas.Count(
             count=int(service.write(lambda: service.memory.store.keys.revoke(key_id, now())))
         )
-
-    from memstrata.server.routes import namespace_router
 
     app.include_router(namespace_router(service, principal), prefix="/v1/namespaces/{namespace}")
     return app
 
 
-def _key_out(key: Any) -> schemas.KeyOut:
+def _key_out(key: ApiKey) -> schemas.KeyOut:
     return schemas.KeyOut(
         id=key.id,
         name=key.name,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from memstrata.errors import InvalidInput
+from memstrata.errors import InvalidInput, NotFound
 from memstrata.model import (
     Answer,
     Entity,
@@ -48,7 +48,7 @@ def _page(items: Sequence[T], offset: int, limit: int) -> schemas.Page[T]:
 
 def namespace_router(service: Any, principal: Callable[..., Principal]) -> APIRouter:
     """Routes bound to ``service`` (memory, writer lock), each behind ``principal``."""
-    from memstrata.server.app import ApiError
+    from memstrata.server.app import ApiError  # app imports this module
 
     def scoped(namespace: str, who: Annotated[Principal, Depends(principal)]) -> str:
         if not who.may(namespace):
@@ -227,8 +227,6 @@ def namespace_router(service: Any, principal: Callable[..., Principal]) -> APIRo
     def stats(ns: Ns) -> NamespaceStats:
         found = memory.stats(ns).namespaces
         if not found:
-            from memstrata.errors import NotFound
-
             raise NotFound("namespace", ns)
         return found[0]  # type: ignore[no-any-return]
 

@@ -1,7 +1,9 @@
 """Connections to PostgreSQL: a writer (one transaction at a time in this
 process, and across processes through an advisory lock, the same one-writer
-rule as SQLite) and a reader per thread, in autocommit. Every statement goes
-through the dialect rewrite; driver errors become StoreError."""
+rule as SQLite) and a bounded pool of readers in autocommit: each read
+statement borrows a connection, fetches its rows and gives it back, so a
+server with many threads holds at most POOL_SIZE reader connections. Every
+statement goes through the dialect rewrite; driver errors become StoreError."""
 
 from __future__ import annotations
 
@@ -15,10 +17,46 @@ from memstrata.store.postgres.dialect import to_postgres
 
 try:
     import psycopg
+    from psycopg_pool import ConnectionPool
 except ImportError as exc:  # pragma: no cover - depends on the extra
     raise MissingDependency("postgres", "psycopg") from exc
 
 WRITER_LOCK = 0x6D656D73  # pg_advisory_xact_lock key: "mems"
+POOL_SIZE = 8  # reader connections per process
+POOL_TIMEOUT_S = 30.0
+
+
+class Rows:
+    """The fetched result of one read statement (what the stores use of a cursor)."""
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+
+    def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[Any]:
+        return self._rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._rows)
+
+
+class PooledReader:
+    """Reads in the store's dialect, each statement on a connection from the pool."""
+
+    def __init__(self, pool: ConnectionPool[Any]) -> None:
+        self.pool = pool
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
+        try:
+            with self.pool.connection(timeout=POOL_TIMEOUT_S) as conn:
+                cursor = conn.execute(to_postgres(sql), list(params) or None)
+                rows = cursor.fetchall() if cursor.description is not None else []
+                return Rows(rows, cursor.rowcount)
+        except psycopg.Error as exc:
+            raise StoreError(f"{sql.split()[0].lower()} failed: {exc}") from exc
 
 
 class Translated:
@@ -55,9 +93,14 @@ class PgConnections:
             raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
         self._lock = threading.RLock()
         self._depth = 0
-        self._local = threading.local()
-        self._readers: list[psycopg.Connection[Any]] = []
-        self._readers_lock = threading.Lock()
+        self._pool: ConnectionPool[Any] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=POOL_SIZE,
+            kwargs={"autocommit": True},
+            open=True,
+            name="memstrata-readers",
+        )
         self._closed = False
 
     @contextmanager
@@ -83,20 +126,10 @@ class PgConnections:
             finally:
                 self._depth -= 1
 
-    def read(self) -> Translated:
-        """This thread's reader connection (autocommit: each statement sees the latest
-        committed state)."""
+    def read(self) -> PooledReader:
+        """Reads from the pool (autocommit: each statement sees the latest commit)."""
         self._check_open()
-        conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
-            try:
-                conn = psycopg.connect(self.url, autocommit=True)
-            except psycopg.Error as exc:
-                raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
-            self._local.conn = conn
-            with self._readers_lock:
-                self._readers.append(conn)
-        return Translated(conn)
+        return PooledReader(self._pool)
 
     def checkpoint(self) -> None:
         """Nothing to do: PostgreSQL recycles space with (auto)vacuum."""
@@ -105,10 +138,7 @@ class PgConnections:
         if self._closed:
             return
         self._closed = True
-        with self._readers_lock:
-            for conn in self._readers:
-                conn.close()
-            self._readers.clear()
+        self._pool.close()
         with self._lock:
             self.writer.close()
 
