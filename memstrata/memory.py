@@ -46,6 +46,7 @@ from memstrata.model import (
     StoreStats,
 )
 from memstrata.providers.embed.base import Embedder, embed_normalised
+from memstrata.providers.llm.base import parses
 from memstrata.providers.llm.chat import ChatClient
 from memstrata.providers.registry import create_embedder
 from memstrata.resolve.matchers import EmbeddingNameMatcher, LlmNameMatcher, NameMatcher
@@ -57,7 +58,7 @@ from memstrata.retrieve.query import (
     Query,
 )
 from memstrata.retrieve.ranker import Ranker
-from memstrata.retrieve.reader import parse_answer, reader_prompt
+from memstrata.retrieve.reader import ReaderAnswer, parse_answer, reader_prompt
 from memstrata.retrieve.recall import (
     Candidates,
     Scored,
@@ -370,7 +371,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         recalled = self.context(query, token_budget=token_budget, namespace=namespace, now=asked_at)
         client = self._chat("answer()", "llm_url")
         messages, schema = reader_prompt(query, recalled, asked_at)
-        completion = client.complete(messages, schema, _reads)
+        completion = client.complete(messages, schema, parses(ReaderAnswer))
         try:
             parsed = parse_answer(completion.text)
         except BadProviderOutput:
@@ -640,12 +641,3 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             # load and a second matrix; keys_dense adds nothing measurable (bench
             # ablation), so it serves small namespaces only.
             structure.stop_embedding()
-
-
-def _reads(text: str) -> bool:
-    """Whether the reader's answer parses (a bad one is not cached)."""
-    try:
-        parse_answer(text)
-    except BadProviderOutput:
-        return False
-    return True

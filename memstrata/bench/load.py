@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from memstrata.bench.metrics import percentile
+from memstrata.bench.metrics import percentiles
 from memstrata.bench.pg import location
 from memstrata.bench.report import markdown_table, write_json
 from memstrata.bench.synthetic import ChatGenerator
@@ -195,9 +195,7 @@ def run_load(
         route: {
             "requests": len(rows),
             "errors": sum(1 for _, status, _ in rows if not 200 <= status < 300),
-            "p50": percentile([ms for *_, ms in rows], 50),
-            "p95": percentile([ms for *_, ms in rows], 95),
-            "p99": percentile([ms for *_, ms in rows], 99),
+            **percentiles([ms for *_, ms in rows]),
         }
         for route, rows in sorted(by_route.items())
     }

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 
-from memstrata.bench.metrics import percentile
+from memstrata.bench.metrics import percentiles
 from memstrata.bench.report import bar_plot, markdown_table, write_json
 from memstrata.bench.synthetic import ChatGenerator
 from memstrata.index.analyzer import analyze
@@ -49,7 +49,7 @@ def _latencies(calls: Sequence[Callable[[], object]]) -> dict[str, float]:
         start = time.perf_counter()
         call()
         times.append((time.perf_counter() - start) * 1000)
-    return {f"p{q}": percentile(times, q) for q in (50, 95, 99)}
+    return percentiles(times)
 
 
 def _ingest(memory: Memory, gen: ChatGenerator, n: int) -> dict[str, float]:

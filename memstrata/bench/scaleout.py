@@ -17,21 +17,13 @@ from typing import Any
 
 from rich.console import Console
 
-from memstrata.bench.metrics import percentile
+from memstrata.bench.metrics import percentiles
 from memstrata.bench.pg import location
 from memstrata.bench.report import markdown_table, write_json
 from memstrata.bench.synthetic import ChatGenerator
 from memstrata.memory import Memory
 
 BATCH = 500
-
-
-def _latency(values: list[float]) -> dict[str, float]:
-    return {
-        "p50": percentile(values, 50),
-        "p95": percentile(values, 95),
-        "p99": percentile(values, 99),
-    }
 
 
 def run_scaleout(
@@ -70,8 +62,8 @@ def run_scaleout(
         "ingest msg/s": n / ingest_s,
         "ingest seconds": ingest_s,
         "bytes": size,
-        "search cold ms": _latency(cold),
-        "search warm ms": _latency(warm),
+        "search cold ms": percentiles(cold),
+        "search warm ms": percentiles(warm),
         "cold searches": len(cold),
         "warm searches": len(warm),
     }

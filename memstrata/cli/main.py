@@ -1,5 +1,7 @@
-"""memstrata CLI: add, search, get, delete, restore, purge, export, import, stats,
-namespaces, flush, reembed, demo and bench. `memstrata COMMAND --help` documents each."""
+"""memstrata CLI: add, search, context, answer, get, delete, restore, purge, export,
+import, stats, namespaces, flush, reembed, structure reads and demo; the bench,
+dynamics and service commands live in their own modules. `memstrata COMMAND --help`
+documents each."""
 
 from __future__ import annotations
 
@@ -441,117 +443,6 @@ def demo(ctx: typer.Context) -> None:
             out.print(f"- {line.statement}{before}", markup=False, highlight=False)
 
 
-@bench_app.command("locomo")
-def bench_locomo(
-    data: Annotated[Path, typer.Option(help="path to locomo10.json")],
-    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
-    conversations: Annotated[int | None, typer.Option(help="only the first N")] = None,
-    save_model: Annotated[
-        Path | None, typer.Option(help="write the ranker fitted on every conversation here")
-    ] = None,
-    ablations: Annotated[bool, typer.Option(help="refit with each component off")] = True,
-    backend: Annotated[
-        str, typer.Option(help="sqlite, or postgres (a throwaway embedded PostgreSQL)")
-    ] = "sqlite",
-) -> None:
-    """Evidence retrieval on LoCoMo vs BM25, dense and RRF baselines, with
-    held-out-conversation figures and ablations."""
-    from memstrata.bench.locomo import run_locomo
-
-    if backend not in ("sqlite", "postgres"):
-        raise InvalidInput("must be sqlite or postgres", field="--backend")
-    run_locomo(data, output, conversations, out, save_model, ablations, backend)
-
-
-@bench_app.command("scenarios")
-def bench_scenarios(
-    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
-    count: Annotated[int, typer.Option(help="how many scripted conversations")] = 64,
-) -> None:
-    """Write-side quality: contradictions, duplicates and lost facts on scripted conversations."""
-    from memstrata.bench.scenarios import run_scenarios
-
-    run_scenarios(output, count, out)
-
-
-@bench_app.command("dynamics")
-def bench_dynamics(
-    data: Annotated[Path, typer.Option(help="path to locomo10.json")],
-    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
-    conversations: Annotated[int | None, typer.Option(help="only the first N")] = None,
-    rounds: Annotated[int, typer.Option(help="consolidation rounds")] = 10,
-) -> None:
-    """LoCoMo, then consolidation rounds: nothing lost, duplicates, size, recall before and
-    after; throughput; SIGKILL mid-round and resume."""
-    from memstrata.bench.dynamics import run_dynamics
-
-    run_dynamics(data, output, conversations, rounds, out)
-
-
-@bench_app.command("load")
-def bench_load(
-    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
-    seconds: Annotated[float, typer.Option(help="how long the load runs")] = 60,
-    writers: Annotated[int, typer.Option(help="writer threads")] = 8,
-    readers: Annotated[int, typer.Option(help="reader threads")] = 32,
-    workers: Annotated[int, typer.Option(help="server worker processes")] = 2,
-    backend: Annotated[
-        str, typer.Option(help="sqlite, or postgres (a throwaway embedded PostgreSQL)")
-    ] = "sqlite",
-) -> None:
-    """The REST service on loopback under concurrent writers and readers: errors, lost
-    acknowledged writes, latency per route (needs the 'server' extra)."""
-    from memstrata.bench.load import run_load
-
-    if backend not in ("sqlite", "postgres"):
-        raise InvalidInput("must be sqlite or postgres", field="--backend")
-    run_load(output, seconds, writers, readers, workers, out, backend)
-
-
-@bench_app.command("scaleout")
-def bench_scaleout(
-    n: Annotated[int, typer.Option(help="episodes")] = 100_000,
-    namespaces: Annotated[int, typer.Option(help="namespaces they are spread over")] = 100,
-    queries: Annotated[int, typer.Option(help="searches in random namespaces")] = 500,
-    backend: Annotated[
-        str, typer.Option(help="sqlite, or postgres (a throwaway embedded PostgreSQL)")
-    ] = "postgres",
-    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
-) -> None:
-    """Many namespaces in one store: ingest rate, cold and warm search latency."""
-    from memstrata.bench.scaleout import run_scaleout
-
-    if backend not in ("sqlite", "postgres"):
-        raise InvalidInput("must be sqlite or postgres", field="--backend")
-    run_scaleout(output, n, namespaces, queries, backend, out)
-
-
-@bench_app.command("extract")
-def bench_extract(
-    fixture: Annotated[Path, typer.Option(help="labelled JSONL")] = Path(
-        "tests/fixtures/extraction_labelled.jsonl"
-    ),
-    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
-) -> None:
-    """Offline extraction precision and recall on hand-labelled sentences."""
-    from memstrata.bench.extraction import run_extraction_eval
-
-    run_extraction_eval(fixture, output, out)
-
-
-@bench_app.command("scale")
-def bench_scale(
-    n: Annotated[str, typer.Option(help="comma-separated sizes")] = "10000,100000",
-    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
-    queries: Annotated[int, typer.Option(help="queries per size")] = 200,
-) -> None:
-    """Ingest and search latency at growing sizes, against exact numpy search."""
-    from memstrata.bench.scale import run_scale
-
-    sizes = [int(x) for x in n.split(",") if x.strip()]
-    run_scale(sizes, output, queries, out)
-
-
 def main() -> None:
     """Entry point: typed errors become a message on stderr and an exit code."""
     try:
@@ -562,7 +453,8 @@ def main() -> None:
         sys.exit(code)
 
 
+from memstrata.cli import bench as _bench  # noqa: E402  (registers its commands on bench_app)
 from memstrata.cli import dynamics as _dynamics  # noqa: E402  (registers its commands on app)
 from memstrata.cli import service as _service  # noqa: E402  (registers its commands on app)
 
-__all__ = ["_dynamics", "_service", "app", "bench_app", "main"]
+__all__ = ["_bench", "_dynamics", "_service", "app", "bench_app", "main"]

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from memstrata.errors import BadProviderOutput, ProviderError
 from memstrata.extract.offline import sentences
 from memstrata.model import Episode, Event, Fact, Summary
+from memstrata.providers.llm.base import parses
 from memstrata.providers.llm.chat import ChatClient
 
 log = logging.getLogger("memstrata")
@@ -90,20 +91,12 @@ def with_llm(client: ChatClient, event: Event, episodes: Sequence[Episode]) -> W
         {"role": "user", "content": f"<turns>\n{turns[:24_000]}\n</turns>"},
     ]
     try:
-        completion = client.complete(messages, LlmSummary.model_json_schema(), _parses)
+        completion = client.complete(messages, LlmSummary.model_json_schema(), parses(LlmSummary))
         parsed = LlmSummary.model_validate(json.loads(completion.text))
     except (ProviderError, BadProviderOutput, json.JSONDecodeError, ValidationError) as exc:
         log.warning("LLM summary of event %s failed, using the extractive one: %s", event.id, exc)
         return None
     return Written(parsed.title.strip()[:200] or event.title, parsed.summary.strip())
-
-
-def _parses(text: str) -> bool:
-    try:
-        LlmSummary.model_validate(json.loads(text))
-    except (json.JSONDecodeError, ValidationError):
-        return False
-    return True
 
 
 def communities(events: Sequence[str], mentions: Mapping[str, Sequence[str]]) -> list[list[str]]:

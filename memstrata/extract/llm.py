@@ -20,7 +20,7 @@ from memstrata.extract.base import EntityDraft, Extraction, Extractor, FactDraft
 from memstrata.extract.prompts.extraction import LlmExtraction, extraction_prompt
 from memstrata.index.analyzer import analyze
 from memstrata.model import Episode
-from memstrata.providers.llm.base import LLM
+from memstrata.providers.llm.base import LLM, parses
 
 log = logging.getLogger("memstrata")
 _PREDICATE = re.compile(r"[^a-z0-9]+")
@@ -39,7 +39,7 @@ class LlmExtractor:
     def extract(self, episodes: Sequence[Episode]) -> Extraction:
         messages, schema = extraction_prompt(episodes)
         try:
-            completion = self._llm.complete(messages, schema, _follows_schema)
+            completion = self._llm.complete(messages, schema, parses(LlmExtraction))
             if completion.finish_reason == "length":
                 raise BadProviderOutput(f"truncated answer: {completion.text[:2000]!r}")
             try:
@@ -119,12 +119,3 @@ def _valid_at(raw: str | None, episode: Episode) -> datetime:
         parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
         return min(parsed.astimezone(UTC), episode.occurred_at)
     return episode.occurred_at
-
-
-def _follows_schema(text: str) -> bool:
-    """Whether an answer parses (a bad one is not cached, so it is asked again)."""
-    try:
-        LlmExtraction.model_validate_json(text)
-    except ValidationError:
-        return False
-    return True

@@ -35,7 +35,7 @@ except ImportError as exc:  # pragma: no cover - depends on the extra
 from memstrata.config import Settings
 from memstrata.memory import Memory
 from memstrata.server import schemas
-from memstrata.server.keys import ALL, Principal, authenticate, create_key
+from memstrata.server.keys import Principal, authenticate, create_key
 from memstrata.server.limits import Guard, RateLimiter
 from memstrata.server.routes import namespace_router
 from memstrata.store.base import ApiKey
@@ -242,4 +242,4 @@ def factory() -> Any:
     return Guard(create_app(settings), settings.max_request_bytes)
 
 
-__all__ = ["ALL", "create_app", "factory"]
+__all__ = ["create_app", "factory"]

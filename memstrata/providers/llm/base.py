@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from pydantic import BaseModel, ValidationError
+
 
 @dataclass(frozen=True, slots=True)
 class Completion:
@@ -30,3 +32,17 @@ class LLM(Protocol):
     ) -> Completion:
         """``accept`` tells a caching client whether the answer's text is usable."""
         ...
+
+
+def parses(model: type[BaseModel]) -> Callable[[str], bool]:
+    """An ``accept`` for ``ChatClient.complete``: whether an answer's text is JSON that
+    ``model`` validates (an answer that is not, is not cached, so it is asked again)."""
+
+    def accept(text: str) -> bool:
+        try:
+            model.model_validate_json(text)
+        except ValidationError:
+            return False
+        return True
+
+    return accept
