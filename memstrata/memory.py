@@ -65,6 +65,7 @@ from memstrata.retrieve.recall import (
     fold_duplicates,
 )
 from memstrata.store import NewEpisode, open_store
+from memstrata.store.base import VectorSearch
 from memstrata.structure_verbs import StructureVerbs
 from memstrata.timeutil import now
 from memstrata.timing import StageTimings
@@ -572,8 +573,13 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
 
     def _ann_policy(self, ns: str) -> AnnPolicy:
         side = self.store.side_path(f"ann/{ns}.usearch")
+        database = self.store.vectors
         return AnnPolicy(
-            self.settings.ann_threshold, side, self.embedder.name, self.settings.ann_ef_search
+            self.settings.ann_threshold,
+            side,
+            self.embedder.name,
+            self.settings.ann_ef_search,
+            database if isinstance(database, VectorSearch) else None,
         )
 
     def _check_model(self) -> None:
@@ -614,7 +620,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
                 )
                 self._indexes[ns] = index
         with index.lock:  # replay in pages, so a large namespace loads in bounded memory
-            model = self.embedder.name
+            model = None if index.in_database else self.embedder.name
             while page := self.store.changes.since(ns, index.last_change, model, _REPLAY_PAGE):
                 index.apply(page)
             self._replay_structure(ns, index)

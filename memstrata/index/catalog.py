@@ -24,7 +24,7 @@ from memstrata.index.bm25 import Bm25Index, top_k
 from memstrata.index.columns import Column
 from memstrata.index.structure import StructureIndex
 from memstrata.index.vectors import VectorIndex
-from memstrata.store.base import IndexEntry
+from memstrata.store.base import IndexEntry, VectorSearch
 
 log = logging.getLogger("memstrata")
 _NONE = -1
@@ -46,12 +46,15 @@ class Filters:
 
 @dataclass(frozen=True, slots=True)
 class AnnPolicy:
-    """When to build an HNSW graph for a namespace, and where to keep it."""
+    """When to build an HNSW graph for a namespace, and where to keep it: a file
+    beside the store (``path``, usearch), or the database itself (``database``,
+    pgvector), which then also keeps the vectors out of the process."""
 
     threshold: int
     path: Path | None
     model: str
     ef_search: int = 512
+    database: VectorSearch | None = None
 
 
 class NamespaceIndex:
@@ -91,6 +94,12 @@ class NamespaceIndex:
         self._ann_builder: threading.Thread | None = None
         self._ann_built: tuple[AnnIndex, int] | None = None
         self._ann_backlog: list[IndexEntry] = []
+        self._database_ready = False
+        # Dense search runs in the database (vectors are not held here) once the
+        # namespace's graph is built there.
+        self.in_database = bool(
+            ann and ann.database and ann.database.has_graph(namespace, ann.model)
+        )
         self._load_ann()
 
     @property
@@ -124,8 +133,9 @@ class NamespaceIndex:
 
     def _apply_one(self, entry: IndexEntry) -> None:
         position = self._position.get(entry.seq)
-        if position is not None and entry.op == "embed" and entry.vector is not None:
-            self.vectors.set(position, np.frombuffer(entry.vector, dtype=np.float32))
+        vector = None if self.in_database else entry.vector
+        if position is not None and entry.op == "embed" and vector is not None:
+            self.vectors.set(position, np.frombuffer(vector, dtype=np.float32))
         elif position is not None and entry.op in ("delete", "purge"):
             if self._alive[position]:
                 self._alive[position] = False
@@ -179,9 +189,13 @@ class NamespaceIndex:
         if (
             policy is None
             or self.ann is not None
+            or self.in_database
             or self._ann_builder is not None
             or self.vectors.count < policy.threshold
         ):
+            return
+        if policy.database is not None:
+            self._build_in_database(policy, policy.database)
             return
         present = np.flatnonzero(self.vectors.present())
         seqs = self._seqs.view()[present].copy()
@@ -197,8 +211,30 @@ class NamespaceIndex:
         self._ann_builder = threading.Thread(target=build, name="memstrata-ann", daemon=True)
         self._ann_builder.start()
 
+    def _build_in_database(self, policy: AnnPolicy, database: VectorSearch) -> None:
+        log.info("building the database's HNSW index for %s", self.namespace)
+
+        def build() -> None:
+            try:
+                database.build_graph(self.namespace, policy.model, self.vectors.dimensions)
+            except Exception as exc:  # searches stay in process; retried on the next change
+                log.warning("vector index of %s not built: %s", self.namespace, exc)
+                self._ann_builder = None
+                return
+            self._database_ready = True
+
+        self._ann_builder = threading.Thread(target=build, name="memstrata-ann", daemon=True)
+        self._ann_builder.start()
+
     def _integrate_ann(self) -> None:
         """Swap in a finished graph, catching it up with changes made meanwhile."""
+        if self._database_ready and not self.in_database:
+            # the database serves dense search from now on: drop the matrix
+            self.in_database = True
+            self._ann_builder = None
+            self._ann_backlog = []
+            self.vectors = VectorIndex(self.vectors.dimensions)
+            return
         built = self._ann_built
         if built is None:
             return
@@ -243,6 +279,8 @@ class NamespaceIndex:
         """
         self._integrate_ann()
         share = float(mask.mean()) if len(mask) else 0.0
+        if self.in_database:
+            return self._dense_in_database(query, k, mask, share)
         if self.ann is not None and len(self.ann) and share >= _ANN_MIN_SHARE:
             want = min(len(self.ann), int(k / share * 2) + 16)
             seqs, _ = self.ann.search(query, want)
@@ -254,6 +292,39 @@ class NamespaceIndex:
                 scores = self.vectors.matrix()[positions] @ query
                 return top_k(positions, scores, k)
         return self.vectors.search(query, k, mask)
+
+    def has_dense(self) -> bool:
+        """Whether dense search has any vector to look at."""
+        return self.in_database or self.vectors.count > 0
+
+    def _dense_in_database(
+        self, query: np.ndarray, k: int, mask: np.ndarray, share: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Broad selections through the database's graph, filtered here; narrow
+        ones (or too few graph hits left) exactly over the selected seqs."""
+        policy = self._ann_policy
+        assert policy is not None and policy.database is not None
+        database, model = policy.database, policy.model
+        if share >= _ANN_MIN_SHARE:
+            want = int(k / share * 2) + 16
+            found = database.nearest(self.namespace, model, query, want, breadth=policy.ef_search)
+            positions, scores = self._positions_of(found)
+            keep = mask[positions]
+            if int(keep.sum()) >= k:
+                return top_k(positions[keep], scores[keep], k)
+        among = self._seqs.view()[np.flatnonzero(mask)].tolist()
+        if not among:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        found = database.nearest(self.namespace, model, query, k, among=among)
+        positions, scores = self._positions_of(found)
+        return positions, scores
+
+    def _positions_of(self, found: Sequence[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and scores of (seq, score) pairs this index knows, in order."""
+        pairs = [(self._position.get(seq), score) for seq, score in found]
+        known = [(p, s) for p, s in pairs if p is not None and p < self.size]
+        positions = np.array([p for p, _ in known], dtype=np.int64)
+        return positions, np.array([s for _, s in known], dtype=np.float32)
 
     def _add_many(self, run: Sequence[IndexEntry]) -> None:
         count = len(run)
@@ -287,7 +358,7 @@ class NamespaceIndex:
             self._session_tail[code] = (position, terms)
         self.bm25.add_many(start, plain)
         self.context.add_many(start, contexts)
-        with_vectors = [i for i, e in enumerate(run) if e.vector is not None]
+        with_vectors = [] if self.in_database else [i for i, e in enumerate(run) if e.vector]
         if with_vectors:
             blob = b"".join(run[i].vector or b"" for i in with_vectors)
             matrix = np.frombuffer(blob, dtype=np.float32).reshape(len(with_vectors), -1)

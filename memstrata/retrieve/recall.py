@@ -69,7 +69,7 @@ def gather(
     if "bm25" in retrievers:
         with stages.stage("bm25"):
             found["bm25"] = index.bm25.search(query.terms, depth, mask)
-    if "dense" in retrievers and query.vector is not None and index.vectors.count:
+    if "dense" in retrievers and query.vector is not None and index.has_dense():
         with stages.stage("dense"):
             found["dense"] = index.dense(query.vector, depth, mask)
     if "context" in retrievers:

@@ -10,7 +10,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
 
 from memstrata.model import (
     Entity,
@@ -118,12 +120,44 @@ class EpisodeStore(Protocol):
     def matching_metadata(self, namespace: str, where: dict[str, JSONValue]) -> set[int]: ...
 
 
+class VectorBlob(bytes):
+    """A vector as little-endian float32 bytes: a BLOB in SQLite, a pgvector
+    ``vector`` in PostgreSQL (each backend adapts it to its column type)."""
+
+
 class VectorStore(Protocol):
     def pending(self, model: str, limit: int) -> list[PendingVector]: ...
 
     def put(self, model: str, dims: int, rows: Sequence[tuple[str, int, bytes]]) -> None: ...
 
     def drop_all(self) -> None: ...
+
+
+@runtime_checkable
+class VectorSearch(Protocol):
+    """A vector store that can search by itself (PostgreSQL with pgvector): dense
+    search over a namespace too large to hold its vectors in a process."""
+
+    def has_graph(self, namespace: str, model: str) -> bool:
+        """Whether the namespace's HNSW index for ``model`` is built."""
+        ...
+
+    def build_graph(self, namespace: str, model: str, dims: int) -> None:
+        """Build that index (idempotent; long: call it off the request path)."""
+        ...
+
+    def nearest(
+        self,
+        namespace: str,
+        model: str,
+        query: np.ndarray,
+        k: int,
+        among: Sequence[int] | None = None,
+        breadth: int = 100,
+    ) -> list[tuple[int, float]]:
+        """(seq, inner product) of the ``k`` nearest vectors, best first: through
+        the HNSW index searching ``breadth`` wide, or exactly over ``among``."""
+        ...
 
 
 class ChangeLog(Protocol):

@@ -14,6 +14,7 @@ from typing import Any
 
 from memstrata.errors import MissingDependency, StoreError
 from memstrata.store.postgres.dialect import to_postgres
+from memstrata.store.postgres.vectors import register_vector
 
 try:
     import psycopg
@@ -98,10 +99,22 @@ class PgConnections:
             min_size=1,
             max_size=POOL_SIZE,
             kwargs={"autocommit": True},
-            open=True,
+            configure=register_vector,
+            open=False,
             name="memstrata-readers",
         )
         self._closed = False
+        self.iterative_scan = False  # pgvector 0.8+: filtered HNSW scans go on until k
+
+    def open_readers(self) -> None:
+        """After the migrations (the vector type exists): adapt vectors, open the pool."""
+        register_vector(self.writer)
+        row = self.writer.execute(
+            "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
+        ).fetchone()
+        version = tuple(int(p) for p in str(row[0]).split(".")[:2] if p.isdigit()) if row else ()
+        self.iterative_scan = version >= (0, 8)
+        self._pool.open()
 
     @contextmanager
     def write(self, action: str) -> Iterator[Translated]:
@@ -130,6 +143,28 @@ class PgConnections:
         """Reads from the pool (autocommit: each statement sees the latest commit)."""
         self._check_open()
         return PooledReader(self._pool)
+
+    @contextmanager
+    def reader(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled reader connection itself (autocommit), for PostgreSQL-only queries."""
+        self._check_open()
+        with self._pool.connection(timeout=POOL_TIMEOUT_S) as conn:
+            yield conn
+
+    @contextmanager
+    def dedicated(self) -> Iterator[psycopg.Connection[Any]]:
+        """A connection of its own (autocommit), for long statements such as an index
+        build, which should hold neither the writer nor a pooled reader."""
+        self._check_open()
+        try:
+            conn = psycopg.connect(self.url, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
+        try:
+            register_vector(conn)
+            yield conn
+        finally:
+            conn.close()
 
     def checkpoint(self) -> None:
         """Nothing to do: PostgreSQL recycles space with (auto)vacuum."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from memstrata.errors import SchemaVersionError
+from memstrata.errors import SchemaVersionError, StoreError
 
 MIGRATION_LOCK = 0x6D696772  # "migr"
 
@@ -186,7 +186,54 @@ def m001_initial(conn: Any) -> None:
     conn.execute(INITIAL)
 
 
-MIGRATIONS: tuple[Callable[[Any], None], ...] = (m001_initial,)
+VECTOR_COLUMN = """
+ALTER TABLE vectors ADD COLUMN namespace TEXT;
+UPDATE vectors v SET namespace = e.namespace FROM episodes e WHERE e.seq = v.seq;
+ALTER TABLE vectors ALTER COLUMN namespace SET NOT NULL;
+CREATE FUNCTION memstrata_vector_namespace() RETURNS trigger LANGUAGE plpgsql AS
+$body$ BEGIN
+    NEW.namespace := (SELECT namespace FROM episodes WHERE seq = NEW.seq);
+    RETURN NEW;
+END $body$;
+CREATE TRIGGER vector_namespace BEFORE INSERT OR UPDATE OF seq ON vectors
+FOR EACH ROW EXECUTE FUNCTION memstrata_vector_namespace();
+ALTER TABLE vectors ADD COLUMN embedding vector;
+"""
+
+
+def m002_pgvector(conn: Any) -> None:
+    """Vectors become pgvector ``vector`` values, and carry their namespace (the
+    per-namespace HNSW indexes are partial indexes on it)."""
+    from memstrata.store.base import VectorBlob
+    from memstrata.store.postgres.vectors import register_vector
+
+    available = conn.execute(
+        "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
+    ).fetchone()
+    if available is None:
+        raise StoreError(
+            "PostgreSQL lacks the pgvector extension: install it on the server "
+            "(package postgresql-NN-pgvector, or build it) - see docs/storage.md"
+        )
+    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    register_vector(conn)
+    conn.execute(VECTOR_COLUMN)
+    last = 0
+    while rows := conn.execute(
+        "SELECT seq, vector FROM vectors WHERE seq > %s ORDER BY seq LIMIT 5000", [last]
+    ).fetchall():
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE vectors SET embedding = %s WHERE seq = %s",
+                [(VectorBlob(blob), seq) for seq, blob in rows],
+            )
+        last = int(rows[-1][0])
+    conn.execute("ALTER TABLE vectors DROP COLUMN vector")
+    conn.execute("ALTER TABLE vectors RENAME COLUMN embedding TO vector")
+    conn.execute("ALTER TABLE vectors ALTER COLUMN vector SET NOT NULL")
+
+
+MIGRATIONS: tuple[Callable[[Any], None], ...] = (m001_initial, m002_pgvector)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -19,6 +19,7 @@ import psycopg
 from memstrata.errors import StoreError
 from memstrata.store.postgres.connection import PgConnections
 from memstrata.store.postgres.schema import migrate
+from memstrata.store.postgres.vectors import PgVectors
 from memstrata.store.sqlite.dynamics import SqliteDynamics
 from memstrata.store.sqlite.events import SqliteEvents
 from memstrata.store.sqlite.jobs import SqliteJobs, SqliteKeys, SqliteTasks
@@ -26,7 +27,6 @@ from memstrata.store.sqlite.store import (
     SqliteChanges,
     SqliteEpisodes,
     SqliteNamespaces,
-    SqliteVectors,
 )
 from memstrata.store.sqlite.structure import SqliteStructure
 
@@ -39,6 +39,7 @@ class PostgresStore:
         self._db = PgConnections(url)
         try:
             self.schema_version = migrate(self._db.writer)
+            self._db.open_readers()
         except psycopg.Error as exc:  # rolled back: nothing half-done stays
             self._db.close()
             raise StoreError(f"migrate failed: {exc}") from exc
@@ -47,7 +48,7 @@ class PostgresStore:
             raise
         db = self._db  # the SQL stores take it for their SQLite connections (duck-typed)
         self.episodes = SqliteEpisodes(db)  # type: ignore[arg-type]
-        self.vectors = SqliteVectors(db)  # type: ignore[arg-type]
+        self.vectors = PgVectors(db)
         self.changes = SqliteChanges(db)  # type: ignore[arg-type]
         self.namespaces = SqliteNamespaces(db)  # type: ignore[arg-type]
         self.structure = SqliteStructure(db)  # type: ignore[arg-type]

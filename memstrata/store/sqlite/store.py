@@ -10,7 +10,7 @@ from pathlib import Path
 
 from memstrata.errors import NotFound
 from memstrata.model import Episode, JSONValue, NamespaceStats
-from memstrata.store.base import ChangeOp, IndexEntry, NewEpisode, PendingVector
+from memstrata.store.base import ChangeOp, IndexEntry, NewEpisode, PendingVector, VectorBlob
 from memstrata.store.sqlite.connection import Connections, translate_errors
 from memstrata.store.sqlite.dynamics import SqliteDynamics
 from memstrata.store.sqlite.events import SqliteEvents
@@ -151,7 +151,7 @@ class SqliteEpisodes:
             dims = len(item.vector) // 4
             conn.execute(
                 "INSERT INTO vectors(seq, model, dims, vector) VALUES (?, ?, ?, ?)",
-                (seq, model, dims, item.vector),
+                (seq, model, dims, VectorBlob(item.vector)),
             )
         _log(conn, namespace, seq, "add")
         conn.execute("INSERT INTO extraction_queue(seq) VALUES (?)", (seq,))
@@ -367,7 +367,7 @@ class SqliteVectors:
                 cur = conn.execute(
                     "INSERT OR REPLACE INTO vectors(seq, model, dims, vector) "
                     "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM episodes WHERE seq = ?)",
-                    (seq, model, dims, blob, seq),
+                    (seq, model, dims, VectorBlob(blob), seq),
                 )
                 if cur.rowcount:
                     _log(conn, namespace, seq, "embed")
