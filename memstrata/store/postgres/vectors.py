@@ -146,9 +146,9 @@ class PgVectors(SqliteVectors):
         if among is not None:
             statement = sql.SQL(
                 "SELECT seq, vector <#> %s FROM vectors "
-                "WHERE seq = ANY(%s) AND model = %s ORDER BY 2 LIMIT %s"
+                "WHERE seq = ANY(%s) AND namespace = %s AND model = %s ORDER BY 2 LIMIT %s"
             )
-            params: list[Any] = [vector, list(among), model, k]
+            params: list[Any] = [vector, list(among), namespace, model, k]
         else:
             distance = sql.SQL("(vector::vector({dims})) <#> %s::vector({dims})").format(
                 dims=sql.Literal(dims)
