@@ -43,7 +43,8 @@ def pg(url: str) -> Iterator[PostgresStore]:
 def unit_vectors(n: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     vectors = rng.standard_normal((n, DIMS)).astype(np.float32)
-    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    normalised: np.ndarray = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    return normalised
 
 
 def put(store: PostgresStore, namespace: str, vectors: np.ndarray) -> list[int]:
@@ -111,9 +112,11 @@ def test_the_graph_is_an_index_on_that_namespace_alone(pg: PostgresStore) -> Non
     put(pg, "a", unit_vectors(50))
     pg.vectors.build_graph("a", "m", DIMS)
     with pg._db.reader() as conn:
-        (definition,) = conn.execute(
+        row = conn.execute(
             "SELECT indexdef FROM pg_indexes WHERE indexname = %s", [graph_name("a", "m")]
         ).fetchone()
+    assert row is not None
+    definition = str(row[0])
     assert "hnsw" in definition and "vector_ip_ops" in definition
     assert "'a'::text" in definition and "'m'::text" in definition
 
@@ -126,11 +129,13 @@ def test_a_store_from_the_first_schema_is_migrated_with_its_vectors(url: str) ->
         conn.execute("INSERT INTO memstrata_schema VALUES (1)")
         conn.execute("INSERT INTO namespaces VALUES ('a', 1)")
         for i, v in enumerate(vectors):
-            (seq,) = conn.execute(
+            row = conn.execute(
                 "INSERT INTO episodes(episode_id, namespace, content, terms, occurred_at, "
                 "recorded_at) VALUES (%s, 'a', 'x', 'x', 1, 1) RETURNING seq",
                 [f"e{i}"],
             ).fetchone()
+            assert row is not None
+            seq = row[0]
             conn.execute("INSERT INTO changes(namespace, seq, op) VALUES ('a', %s, 'add')", [seq])
             conn.execute(
                 "INSERT INTO vectors(seq, model, dims, vector) VALUES (%s, 'm', %s, %s)",
