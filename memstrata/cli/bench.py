@@ -96,6 +96,19 @@ def bench_scaleout(
     run_scaleout(output, n, namespaces, queries, _backend(backend), out)
 
 
+@bench_app.command("pgvector")
+def bench_pgvector(
+    n: Annotated[int, typer.Option(help="episodes in the one namespace")] = 200_000,
+    queries: Annotated[int, typer.Option(help="queries")] = 200,
+    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
+) -> None:
+    """Dense search of a large namespace in process (exact, usearch HNSW) vs in
+    PostgreSQL (pgvector HNSW): latency, recall@10, first search, memory held."""
+    from memstrata.bench.pgvector import run_pgvector
+
+    run_pgvector(output, n, queries, out)
+
+
 @bench_app.command("extract")
 def bench_extract(
     fixture: Annotated[Path, typer.Option(help="labelled JSONL")] = Path(

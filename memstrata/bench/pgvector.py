@@ -1,0 +1,245 @@
+"""`memstrata bench pgvector`: dense search of one large namespace in process or in
+PostgreSQL (pgvector HNSW), side by side over the same vectors and queries.
+
+N synthetic chat messages go into one namespace of a throwaway PostgreSQL
+(extraction off, so the time is the vectors'). Then, for the same query vectors:
+exact numpy search over the process's matrix (the reference for recall@10),
+usearch HNSW in process, pgvector HNSW in the database at several search
+breadths, and a narrow filter (the newest 5 %) served exactly on each side.
+Finally the whole search (every retriever and the ranker) with dense search in
+process and in the database, a fresh process's first search in each mode,
+and the memory the process no longer holds.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+
+from memstrata.bench.metrics import percentiles
+from memstrata.bench.pg import location
+from memstrata.bench.report import markdown_table, write_json
+from memstrata.bench.synthetic import ChatGenerator
+from memstrata.config import Settings
+from memstrata.index.ann import AnnIndex
+from memstrata.index.catalog import Filters, NamespaceIndex
+from memstrata.memory import Memory
+from memstrata.providers.embed.base import embed_normalised
+from memstrata.store.base import VectorSearch
+
+BATCH = 1000
+NAMESPACE = "large"
+BREADTHS = (40, 100, 512)
+
+
+def _timed(calls: Sequence[Callable[[], Any]]) -> tuple[dict[str, float], list[Any]]:
+    times, results = [], []
+    for call in calls:
+        start = time.perf_counter()
+        results.append(call())
+        times.append((time.perf_counter() - start) * 1000)
+    return percentiles(times), results
+
+
+def _recall(found: Sequence[Sequence[int]], exact: Sequence[Sequence[int]]) -> float:
+    return float(
+        np.mean([len(set(f[:10]) & set(e[:10])) / 10 for f, e in zip(found, exact, strict=True)])
+    )
+
+
+def _memory(where: str | Path, threshold: int) -> Memory:
+    settings = Settings.load({}, path=str(where), extractor="none", ann_threshold=threshold)
+    return Memory(settings=settings)
+
+
+def _index(memory: Memory) -> NamespaceIndex:
+    index = memory._index(NAMESPACE)
+    assert index is not None
+    return index
+
+
+def _first_search(where: str | Path, threshold: int, query: str) -> tuple[float, bool, int]:
+    """A fresh process's first search: seconds, whether the database served dense
+    search, and the bytes of vectors the process holds afterwards."""
+    with _memory(where, threshold) as memory:
+        start = time.perf_counter()
+        memory.search(query, namespace=NAMESPACE, reinforce=False)
+        seconds = time.perf_counter() - start
+        index = _index(memory)
+        held = int(index.vectors.matrix().nbytes)
+        return seconds, index.in_database, held
+
+
+def _search(memory: Memory, text: str) -> list[str]:
+    return [h.id for h in memory.search(text, namespace=NAMESPACE, reinforce=False)]
+
+
+def measure(n: int, queries: int, console: Console) -> dict[str, Any]:
+    gen = ChatGenerator()
+    texts = gen.queries(queries)
+    everything_in_process = 10 * n + 1_000_000
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        location(Path(folder), "postgres", "") as where,
+    ):
+        with _memory(where, everything_in_process) as memory:
+            start = time.perf_counter()
+            for offset in range(0, n, BATCH):
+                memory.add(gen.messages(offset, min(BATCH, n - offset)), namespace=NAMESPACE)
+                if offset % (50 * BATCH) == 0:
+                    console.print(f"{offset + BATCH} / {n}")
+            ingest_s = time.perf_counter() - start
+            memory.flush()
+            model, dims = memory.embedder.name, memory.embedder.dimensions
+            database = memory.store.vectors
+            assert isinstance(database, VectorSearch)
+            vectors = embed_normalised(memory.embedder, texts)
+            index = _index(memory)
+            everything = index.mask(Filters())
+            newest = np.quantile(index.occurred(np.arange(index.size)), 0.95)
+            narrow = index.mask(Filters(since_us=int(newest)))
+            matrix = index.vectors.matrix()
+            seqs = np.asarray(index.seq_at(np.arange(index.size)), dtype=np.int64)
+
+            rows: dict[str, dict[str, Any]] = {}
+            in_process_first = _first_search(where, everything_in_process, texts[0])
+            stats, found = _timed([partial(index.dense, q, 10, everything) for q in vectors])
+            exact = [index.seq_at(p) for p, _ in found]
+            rows["in process: exact (numpy)"] = {"ms": stats, "recall@10": 1.0}
+
+            start = time.perf_counter()
+            ann = AnnIndex(dims)
+            ann.add(seqs, matrix)
+            usearch_build = time.perf_counter() - start
+            stats, found = _timed([partial(ann.search, q, 10) for q in vectors])
+            rows["in process: usearch HNSW"] = {
+                "ms": stats,
+                "recall@10": _recall([s.tolist() for s, _ in found], exact),
+                "build s": usearch_build,
+            }
+            del ann
+
+            start = time.perf_counter()
+            database.build_graph(NAMESPACE, model, dims)
+            pg_build = time.perf_counter() - start
+            for breadth in BREADTHS:
+                stats, found = _timed(
+                    [
+                        partial(database.nearest, NAMESPACE, model, q, 10, breadth=breadth)
+                        for q in vectors
+                    ]
+                )
+                rows[f"PostgreSQL: pgvector HNSW, ef_search {breadth}"] = {
+                    "ms": stats,
+                    "recall@10": _recall([[s for s, _ in f] for f in found], exact),
+                    "build s": pg_build,
+                }
+
+            stats, found = _timed([partial(index.dense, q, 10, narrow) for q in vectors])
+            narrow_exact = [index.seq_at(p) for p, _ in found]
+            rows["newest 5 %, in process: exact"] = {"ms": stats, "recall@10": 1.0}
+            among = seqs[narrow].tolist()
+            stats, found = _timed(
+                [partial(database.nearest, NAMESPACE, model, q, 10, among=among) for q in vectors]
+            )
+            rows["newest 5 %, PostgreSQL: exact over the selection"] = {
+                "ms": stats,
+                "recall@10": _recall([[s for s, _ in f] for f in found], narrow_exact),
+            }
+
+            stats, in_process = _timed([partial(_search, memory, t) for t in texts])
+            rows["whole search, dense in process"] = {"ms": stats}
+        # a graph in the database serves every process from now on, whatever its threshold
+        database_first = _first_search(where, everything_in_process, texts[0])
+        with _memory(where, everything_in_process) as memory:
+            _index(memory)
+            stats, served = _timed([partial(_search, memory, t) for t in texts])
+            rows["whole search, dense in PostgreSQL"] = {
+                "ms": stats,
+                "top-10 overlap with in process": _recall(served, in_process),
+            }
+            size = memory.store.bytes_on_disk()
+    return {
+        "episodes": n,
+        "queries": queries,
+        "dimensions": dims,
+        "ingest msg/s": n / ingest_s,
+        "database bytes": size,
+        "rows": rows,
+        "first search s": {"in process": in_process_first[0], "PostgreSQL": database_first[0]},
+        "vector bytes held by the process": {
+            "in process": in_process_first[2],
+            "PostgreSQL": database_first[2],
+        },
+        "served by the database": database_first[1],
+    }
+
+
+def render(result: dict[str, Any]) -> str:
+    rows = []
+    for name, row in result["rows"].items():
+        ms = row["ms"]
+        recall = row.get("recall@10", row.get("top-10 overlap with in process"))
+        build = row.get("build s")
+        rows.append(
+            [
+                name,
+                f"{ms['p50']:.2f}",
+                f"{ms['p95']:.2f}",
+                f"{ms['p99']:.2f}",
+                "" if recall is None else f"{recall:.3f}",
+                "" if build is None else f"{build:.1f}",
+            ]
+        )
+    first = result["first search s"]
+    held = result["vector bytes held by the process"]
+    lines = [
+        f"# Dense search: in process vs PostgreSQL (pgvector), {result['episodes']:,} episodes",
+        "",
+        f"One namespace, {result['dimensions']}-dimensional vectors of the default embedder, "
+        f"{result['queries']} queries; ingest {result['ingest msg/s']:.0f} messages/s "
+        f"(extraction off); database {result['database bytes'] / 1e6:.0f} MB.",
+        "",
+        markdown_table(
+            ["dense search (top 10)", "p50 ms", "p95 ms", "p99 ms", "recall@10", "build s"],
+            rows,
+        ),
+        "",
+        "recall@10: overlap with exact search; for the whole search, overlap of its top 10 "
+        "with the in-process one.",
+        "",
+        markdown_table(
+            ["a fresh process", "first search s", "vector MB held"],
+            [
+                [
+                    "dense in process",
+                    f"{first['in process']:.1f}",
+                    f"{held['in process'] / 1e6:.0f}",
+                ],
+                [
+                    "dense in PostgreSQL",
+                    f"{first['PostgreSQL']:.1f}",
+                    f"{held['PostgreSQL'] / 1e6:.0f}",
+                ],
+            ],
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def run_pgvector(out_dir: Path, n: int, queries: int, console: Console) -> dict[str, Any]:
+    result = measure(n, queries, console)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_json(out_dir / f"pgvector-{n}.json", result)
+    text = render(result)
+    (out_dir / f"pgvector-{n}.md").write_text(text, encoding="utf-8")
+    console.print(text)
+    return result
