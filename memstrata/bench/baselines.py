@@ -1,8 +1,10 @@
-"""Baselines computed in the same run: bm25s BM25, exact dense, and their RRF."""
+"""Baselines computed in the same run: bm25s BM25, exact dense, their RRF, and
+(on PostgreSQL) the database's own full-text ranking."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -54,3 +56,31 @@ class DenseBaseline:
 def rrf_baseline(bm25: list[int], dense: list[int], k: int) -> list[int]:
     """Equal-weight reciprocal-rank fusion (k=60)."""
     return [s.key for s in fuse_rrf({"bm25": bm25, "dense": dense})][:k]
+
+
+class PostgresFullText:
+    """PostgreSQL full-text search over a namespace's stored episodes, as a user
+    of the database alone would run it: ``to_tsvector('english', speaker: content)``,
+    the question's lexemes OR-ed (``plainto_tsquery`` would AND them and find
+    almost nothing), ranked by ``ts_rank`` or ``ts_rank_cd``."""
+
+    FUNCTIONS = ("ts_rank", "ts_rank_cd")
+
+    def __init__(self, store: Any, namespace: str) -> None:
+        self._store = store
+        self._namespace = namespace
+
+    def rank(self, query: str, k: int, function: str) -> list[str]:
+        """Episode ids, best first."""
+        if function not in self.FUNCTIONS:
+            raise ValueError(function)
+        document = "to_tsvector('english', coalesce(speaker, '') || ': ' || content)"
+        statement = (
+            "WITH q AS (SELECT nullif(replace(plainto_tsquery('english', %s)::text, "
+            "' & ', ' | '), '')::tsquery AS q) "
+            f"SELECT episode_id FROM episodes, q WHERE namespace = %s AND deleted_at IS NULL "
+            f"AND {document} @@ q.q ORDER BY {function}({document}, q.q) DESC, seq LIMIT %s"
+        )
+        with self._store.reader() as conn:
+            rows = conn.execute(statement, [query, self._namespace, k]).fetchall()
+        return [str(r[0]) for r in rows]

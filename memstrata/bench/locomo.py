@@ -20,7 +20,12 @@ from typing import Any
 
 from rich.console import Console
 
-from memstrata.bench.baselines import Bm25sBaseline, DenseBaseline, rrf_baseline
+from memstrata.bench.baselines import (
+    Bm25sBaseline,
+    DenseBaseline,
+    PostgresFullText,
+    rrf_baseline,
+)
 from memstrata.bench.learn import (
     COMPONENTS,
     QuestionRows,
@@ -39,6 +44,8 @@ from memstrata.providers.embed.base import embed_normalised
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
 SYSTEMS = ("memstrata", "memstrata held-out", "memstrata +1 round", "bm25", "dense", "rrf")
+# on PostgreSQL, also the database's own full-text ranking of the stored episodes
+PG_SYSTEMS = tuple(f"postgres {f}" for f in PostgresFullText.FUNCTIONS)
 BUDGETS = (500, 1000, 2000)
 HEADLINE = ("R@10", "Hit@10")
 DEPTH = 20
@@ -100,6 +107,7 @@ def _score_conversation(
     texts = [index_text(t.speaker, t.text) for t in conv.turns]
     bm25 = Bm25sBaseline(texts)
     dense = DenseBaseline(embed_normalised(memory.embedder, texts))
+    full_text = PostgresFullText(memory.store, conv.sample_id) if PG_SYSTEMS[0] in rows else None
     now = asked_at(conv)
     tokens = {t.dia_id: estimate_tokens(t.text) for t in conv.turns}
     for q in conv.questions:
@@ -123,7 +131,11 @@ def _score_conversation(
         ranked["bm25"] = [dia_ids[i] for i in b[:DEPTH]]
         ranked["dense"] = [dia_ids[i] for i in d[:DEPTH]]
         ranked["rrf"] = [dia_ids[i] for i in rrf_baseline(b, d, DEPTH)]
-        for system in SYSTEMS:
+        if full_text is not None:
+            for function in PostgresFullText.FUNCTIONS:
+                ids = full_text.rank(q.text, DEPTH, function)
+                ranked[f"postgres {function}"] = [i.split(":", 1)[1] for i in ids]
+        for system in rows:
             if system in ranked:
                 _add(
                     rows,
@@ -196,7 +208,8 @@ def run_locomo(
     backend: str = "sqlite",
 ) -> dict[str, Any]:
     conversations = load_locomo(data)[:limit]
-    rows: Rows = {s: defaultdict(list) for s in SYSTEMS}
+    systems = SYSTEMS + (PG_SYSTEMS if backend == "postgres" else ())
+    rows: Rows = {s: defaultdict(list) for s in systems}
     latencies: dict[str, list[float]] = defaultdict(list)
     budgets: dict[int, list[float]] = defaultdict(list)
     collected: list[QuestionRows] = []
@@ -270,7 +283,7 @@ def run_locomo(
         out_dir / "locomo.png",
         "LoCoMo evidence recall@10 by category",
         groups,
-        {s: [summary[s][g]["R@10"] for g in groups] for s in SYSTEMS},
+        {s: [summary[s][g]["R@10"] for g in groups] for s in summary},
         "R@10 (%)",
     )
     console.print(markdown)
@@ -327,7 +340,7 @@ def render_markdown(
     parts = []
     for group in summary["memstrata"]:
         n = int(summary["memstrata"][group]["n"])
-        rows = [[s, *[summary[s][group][m] for m in METRICS]] for s in SYSTEMS]
+        rows = [[s, *[summary[s][group][m] for m in METRICS]] for s in summary]
         parts.append(f"### {group} (n={n})\n\n" + markdown_table(["system", *METRICS], rows))
     rows_t = [
         [name, f"{t['p50_ms']:.2f}", f"{t['p95_ms']:.2f}", f"{t['p99_ms']:.2f}"]

@@ -131,6 +131,18 @@ def test_run_locomo_writes_results_and_scores_every_system(tmp_path: Path) -> No
     assert Ranker.load(model).features == FEATURES
 
 
+def test_on_postgres_the_database_full_text_ranking_is_scored_too(tmp_path: Path) -> None:
+    data = tiny_locomo(tmp_path / "l.json")
+    result = run_locomo(
+        data, tmp_path / "out", 1, Console(file=io.StringIO()), ablations=False, backend="postgres"
+    )
+    summary = result["summary"]
+    assert {"postgres ts_rank", "postgres ts_rank_cd"} <= set(summary)
+    # "name of Ana's puppy" -> the turn naming Biscuit, by PostgreSQL's own ranking
+    assert summary["postgres ts_rank_cd"]["4 single-hop"]["Hit@1"] == 100.0
+    assert "| postgres ts_rank_cd |" in (tmp_path / "out" / "locomo.md").read_text()
+
+
 def test_an_ablation_neutralises_a_retriever_and_drops_what_only_it_found() -> None:
     import numpy as np
 

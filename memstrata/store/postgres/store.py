@@ -5,14 +5,18 @@ The record groups are the SQL stores of store/sqlite/, run over PostgreSQL
 connections that rewrite their statements (dialect.py), so both backends
 execute the same queries and pass the same contract tests. Side indexes
 (BM25, vectors, the structure index) are rebuilt in each process from the
-change logs, exactly as with SQLite; nothing is cached on local disk.
+change logs, exactly as with SQLite, except that a large namespace's vectors
+stay in the database and are searched there (vectors.py); nothing is cached
+on local disk.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -57,6 +61,11 @@ class PostgresStore:
         self.jobs = SqliteJobs(db)  # type: ignore[arg-type]
         self.tasks = SqliteTasks(db)  # type: ignore[arg-type]
         self.keys = SqliteKeys(db)  # type: ignore[arg-type]
+
+    def reader(self) -> AbstractContextManager[psycopg.Connection[Any]]:
+        """A pooled connection (autocommit) for PostgreSQL-only queries: benchmarks,
+        maintenance. The record stores never need it."""
+        return self._db.reader()
 
     def get_meta(self, key: str) -> str | None:
         row = self._db.read().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
