@@ -217,11 +217,14 @@ class NamespaceIndex:
         def build() -> None:
             try:
                 database.build_graph(self.namespace, policy.model, self.vectors.dimensions)
+                ready = database.has_graph(self.namespace, policy.model)
             except Exception as exc:  # searches stay in process; retried on the next change
                 log.warning("vector index of %s not built: %s", self.namespace, exc)
+                ready = False
+            if ready:
+                self._database_ready = True
+            else:  # e.g. another process is still building it: look again on the next change
                 self._ann_builder = None
-                return
-            self._database_ready = True
 
         self._ann_builder = threading.Thread(target=build, name="memstrata-ann", daemon=True)
         self._ann_builder.start()

@@ -19,7 +19,7 @@ from memstrata.store import open_store
 from memstrata.store.base import NewEpisode, VectorSearch
 from memstrata.store.postgres.schema import INITIAL
 from memstrata.store.postgres.store import PostgresStore
-from memstrata.store.postgres.vectors import graph_name
+from memstrata.store.postgres.vectors import graph_lock, graph_name
 from memstrata.testing import HashEmbedder
 from memstrata.timeutil import now
 from tests.index.test_ann import texts
@@ -203,6 +203,23 @@ def test_large_namespaces_search_in_the_database_as_they_did_in_process(
         index = again._index("default")
         assert index is not None and index.in_database and index.vectors.count == 0
         assert again.search(texts(300)[9], retrievers=["dense"], limit=1)[0].text == texts(300)[9]
+
+
+def test_a_graph_another_process_is_building_is_waited_for(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as other:
+        lock = graph_lock(graph_name("default", HashEmbedder(dimensions=DIMS).name))
+        other.execute("SELECT pg_advisory_lock(%s)", [lock])  # "building" elsewhere
+        with memory(url) as mem:
+            mem.add(texts(150))
+            mem.flush()
+            index = mem._index("default")
+            assert index is not None and not index.in_database and index.vectors.count == 150
+            hit = mem.search(texts(150)[3], retrievers=["dense"], limit=1)[0]
+            assert hit.text == texts(150)[3]  # still served, in process
+            other.execute("SELECT pg_advisory_unlock(%s)", [lock])
+            mem.add("one more sentence")  # the next change looks again, and builds it
+            mem.flush()
+            assert index.in_database and index.vectors.count == 0
 
 
 def test_small_namespaces_keep_searching_in_process(url: str) -> None:

@@ -76,6 +76,11 @@ def graph_name(namespace: str, model: str) -> str:
     return f"vectors_hnsw_{digest}"
 
 
+def graph_lock(name: str) -> int:
+    """The advisory lock a process holds while it builds the graph ``name``."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
 class PgVectors(SqliteVectors):
     """The shared vector store plus search in the database (``VectorSearch``)."""
 
@@ -97,7 +102,7 @@ class PgVectors(SqliteVectors):
 
     def build_graph(self, namespace: str, model: str, dims: int) -> None:
         name = graph_name(namespace, model)
-        lock = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        lock = graph_lock(name)
         with self._pg.dedicated() as conn:
             if not conn.execute("SELECT pg_try_advisory_lock(%s)", [lock]).fetchone()[0]:
                 return  # another process is building it
