@@ -17,6 +17,7 @@ from memstrata.index.catalog import Filters
 from memstrata.model import Episode
 from memstrata.store import open_store
 from memstrata.store.base import NewEpisode, VectorSearch
+from memstrata.store.postgres import vectors
 from memstrata.store.postgres.schema import INITIAL
 from memstrata.store.postgres.store import PostgresStore
 from memstrata.store.postgres.vectors import graph_lock, graph_name
@@ -106,6 +107,21 @@ def test_nearest_agrees_with_exact_search_and_stays_in_its_namespace(pg: Postgre
         best = sorted(range(0, 300, 3), key=lambda i: -float(mine[i] @ query))[:5]
         assert [seq for seq, _ in narrow] == [seqs[i] for i in best]
         assert not other & {seq for seq, _ in found + narrow}
+
+
+def test_large_selections_filter_an_iterative_graph_scan(
+    pg: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine = unit_vectors(300, seed=4)
+    seqs = put(pg, "a", mine)
+    put(pg, "b", unit_vectors(100, seed=5))
+    pg.vectors.build_graph("a", "m", DIMS)
+    monkeypatch.setattr(vectors, "EXACT_LIMIT", 50)  # 100 selected rows: through the graph
+    chosen = list(range(0, 300, 3))
+    for query in unit_vectors(5, seed=6):
+        found = pg.vectors.nearest("a", "m", query, 8, among=[seqs[i] for i in chosen], breadth=400)
+        best = sorted(chosen, key=lambda i: -float(mine[i] @ query))[:8]
+        assert [seq for seq, _ in found] == [seqs[i] for i in best]
 
 
 def test_the_graph_is_an_index_on_that_namespace_alone(pg: PostgresStore) -> None:

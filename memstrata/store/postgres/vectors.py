@@ -32,6 +32,7 @@ GRAPH_M = 16  # HNSW links per node
 GRAPH_EF_CONSTRUCTION = 64
 GRAPH_BUILD_MEMORY = "512MB"  # maintenance_work_mem while building
 MAX_BREADTH = 1000  # pgvector's ceiling for hnsw.ef_search
+EXACT_LIMIT = 20_000  # selections up to this many rows are scored exactly
 
 
 class _VectorDumper(Dumper):
@@ -145,36 +146,66 @@ class PgVectors(SqliteVectors):
         among: Sequence[int] | None = None,
         breadth: int = 100,
     ) -> list[tuple[int, float]]:
+        """Small selections are scored exactly; the whole namespace, or a large
+        selection (as a filter on an iterative scan), goes through the graph, and
+        a filtered scan that stops short of ``k`` is redone exactly."""
         vector = VectorBlob(np.asarray(query, dtype="<f4").tobytes())
-        dims = len(query)
-        statement: sql.Composable
-        if among is not None:
-            statement = sql.SQL(
-                "SELECT seq, vector <#> %s FROM vectors "
-                "WHERE seq = ANY(%s) AND namespace = %s AND model = %s ORDER BY 2 LIMIT %s"
-            )
-            params: list[Any] = [vector, list(among), namespace, model, k]
-        else:
-            distance = sql.SQL("(vector::vector({dims})) <#> %s::vector({dims})").format(
-                dims=sql.Literal(dims)
-            )
-            statement = sql.SQL(
-                "SELECT seq, {d} FROM vectors WHERE namespace = {ns} AND model = {model} "
-                "ORDER BY {d} LIMIT %s"
-            ).format(d=distance, ns=sql.Literal(namespace), model=sql.Literal(model))
-            params = [vector, vector, k]
+        if among is not None and (len(among) <= EXACT_LIMIT or not self._pg.iterative_scan):
+            return self._exact(namespace, model, vector, k, among)
+        found = self._graph(namespace, model, vector, len(query), k, among, breadth)
+        if among is not None and len(found) < min(k, len(among)):
+            return self._exact(namespace, model, vector, k, among)
+        return found
+
+    def _graph(
+        self,
+        namespace: str,
+        model: str,
+        vector: VectorBlob,
+        dims: int,
+        k: int,
+        among: Sequence[int] | None,
+        breadth: int,
+    ) -> list[tuple[int, float]]:
+        distance = sql.SQL("(vector::vector({dims})) <#> %s::vector({dims})").format(
+            dims=sql.Literal(dims)
+        )
+        # namespace and model as literals: the planner then matches the partial index
+        statement = sql.SQL(
+            "SELECT seq, {d} FROM vectors WHERE namespace = {ns} AND model = {model}{among} "
+            "ORDER BY {d} LIMIT %s"
+        ).format(
+            d=distance,
+            ns=sql.Literal(namespace),
+            model=sql.Literal(model),
+            among=sql.SQL("" if among is None else " AND seq = ANY(%s)"),
+        )
+        params: list[Any] = [vector] + ([] if among is None else [list(among)]) + [vector, k]
+        settings = {"hnsw.ef_search": str(min(max(breadth, k), MAX_BREADTH))}
+        if self._pg.iterative_scan:
+            settings["hnsw.iterative_scan"] = "relaxed_order"
+        found = self._query(statement, params, settings)
+        found.sort(key=lambda pair: -pair[1])  # relaxed order: nearly sorted
+        return found
+
+    def _exact(
+        self, namespace: str, model: str, vector: VectorBlob, k: int, among: Sequence[int]
+    ) -> list[tuple[int, float]]:
+        statement = sql.SQL(
+            "SELECT seq, vector <#> %s FROM vectors "
+            "WHERE seq = ANY(%s) AND namespace = %s AND model = %s ORDER BY 2 LIMIT %s"
+        )
+        return self._query(statement, [vector, list(among), namespace, model, k], {})
+
+    def _query(
+        self, statement: sql.Composable, params: list[Any], settings: dict[str, str]
+    ) -> list[tuple[int, float]]:
+        """(seq, inner product) rows of a distance query, under transaction-local settings."""
         try:
             with self._pg.reader() as conn, conn.transaction():
-                if among is None:
-                    ef = str(min(max(breadth, k), MAX_BREADTH))
-                    conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", [ef])
-                    if self._pg.iterative_scan:
-                        conn.execute(
-                            "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)"
-                        )
+                for name, value in settings.items():
+                    conn.execute("SELECT set_config(%s, %s, true)", [name, value])
                 rows = conn.execute(statement, params).fetchall()
         except psycopg.Error as exc:
             raise StoreError(f"vector search failed: {exc}") from exc
-        found = [(int(seq), -float(d)) for seq, d in rows]
-        found.sort(key=lambda pair: -pair[1])  # relaxed order: nearly sorted
-        return found
+        return [(int(seq), -float(d)) for seq, d in rows]
