@@ -117,6 +117,11 @@ def test_large_selections_filter_an_iterative_graph_scan(
     put(pg, "b", unit_vectors(100, seed=5))
     pg.vectors.build_graph("a", "m", DIMS)
     monkeypatch.setattr(vectors, "EXACT_LIMIT", 50)  # 100 selected rows: through the graph
+
+    def refuse(*args: Any) -> None:
+        raise AssertionError("scored exactly")
+
+    monkeypatch.setattr(vectors.PgVectors, "_exact", refuse)
     chosen = list(range(0, 300, 3))
     for query in unit_vectors(5, seed=6):
         found = pg.vectors.nearest("a", "m", query, 8, among=[seqs[i] for i in chosen], breadth=400)
