@@ -142,6 +142,19 @@ def test_the_graph_is_an_index_on_that_namespace_alone(pg: PostgresStore) -> Non
     assert "'a'::text" in definition and "'m'::text" in definition
 
 
+def test_purging_a_namespace_or_dropping_the_vectors_drops_their_graphs(
+    pg: PostgresStore,
+) -> None:
+    for namespace in ("a", "a_b", "a2"):  # "_" is no wildcard; "a" is no prefix of "a2"
+        put(pg, namespace, unit_vectors(30))
+        pg.vectors.build_graph(namespace, "m", DIMS)
+    pg.episodes.purge_namespace("a")
+    assert not pg.vectors.has_graph("a", "m")
+    assert pg.vectors.has_graph("a_b", "m") and pg.vectors.has_graph("a2", "m")
+    pg.vectors.drop_all()
+    assert not pg.vectors.has_graph("a_b", "m") and not pg.vectors.has_graph("a2", "m")
+
+
 def test_a_store_from_the_first_schema_is_migrated_with_its_vectors(url: str) -> None:
     vectors = unit_vectors(7)
     with psycopg.connect(url, autocommit=True) as conn:  # a version-1 database by hand

@@ -23,7 +23,7 @@ import psycopg
 from memstrata.errors import StoreError
 from memstrata.store.postgres.connection import PgConnections
 from memstrata.store.postgres.schema import migrate
-from memstrata.store.postgres.vectors import PgVectors
+from memstrata.store.postgres.vectors import PgVectors, drop_graphs
 from memstrata.store.sqlite.dynamics import SqliteDynamics
 from memstrata.store.sqlite.events import SqliteEvents
 from memstrata.store.sqlite.jobs import SqliteJobs, SqliteKeys, SqliteTasks
@@ -33,6 +33,19 @@ from memstrata.store.sqlite.store import (
     SqliteNamespaces,
 )
 from memstrata.store.sqlite.structure import SqliteStructure
+
+
+class PgEpisodes(SqliteEpisodes):
+    """The shared episode store; purging a namespace also drops its vector graphs."""
+
+    def __init__(self, db: PgConnections) -> None:
+        super().__init__(db)  # type: ignore[arg-type]
+        self._pg = db
+
+    def purge_namespace(self, namespace: str) -> int:
+        count = super().purge_namespace(namespace)
+        drop_graphs(self._pg, namespace)
+        return count
 
 
 class PostgresStore:
@@ -51,7 +64,7 @@ class PostgresStore:
             self._db.close()
             raise
         db = self._db  # the SQL stores take it for their SQLite connections (duck-typed)
-        self.episodes = SqliteEpisodes(db)  # type: ignore[arg-type]
+        self.episodes = PgEpisodes(db)
         self.vectors = PgVectors(db)
         self.changes = SqliteChanges(db)  # type: ignore[arg-type]
         self.namespaces = SqliteNamespaces(db)  # type: ignore[arg-type]

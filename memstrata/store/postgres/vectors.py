@@ -82,12 +82,44 @@ def graph_lock(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
+def drop_graphs(db: Any, namespace: str | None = None) -> None:
+    """Drop the graphs of ``namespace`` (of every namespace: None), after a purge
+    or when the vectors give way to a new model's; concurrently, one by one."""
+    rows = (
+        db.read()
+        .execute(
+            "SELECT c.relname, pg_get_expr(i.indpred, i.indrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'vectors'::regclass"
+        )
+        .fetchall()
+    )
+    # namespace names are letters, digits and . _ : @ - (validate.namespace): no quoting
+    owner = None if namespace is None else f"((namespace = '{namespace}'::text)"
+    names = [
+        str(name)
+        for name, predicate in rows
+        if str(name).startswith("vectors_hnsw_")
+        and (owner is None or str(predicate or "").startswith(owner))
+    ]
+    if not names:
+        return
+    with db.dedicated() as conn:
+        for name in names:
+            conn.execute(
+                sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.Identifier(name))
+            )
+
+
 class PgVectors(SqliteVectors):
     """The shared vector store plus search in the database (``VectorSearch``)."""
 
     def __init__(self, db: Any) -> None:
         super().__init__(db)
         self._pg = db
+
+    def drop_all(self) -> None:
+        super().drop_all()
+        drop_graphs(self._pg)
 
     def has_graph(self, namespace: str, model: str) -> bool:
         row = (
