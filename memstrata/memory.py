@@ -54,6 +54,7 @@ from memstrata.retrieve.candidates import to_hit
 from memstrata.retrieve.context import CONTEXT_HITS, assemble
 from memstrata.retrieve.context import render as render_context
 from memstrata.retrieve.engine import Ask, candidates, make_ask, rank_rounds
+from memstrata.retrieve.expand import WordSpace
 from memstrata.retrieve.query import (
     Query,
 )
@@ -117,6 +118,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         self.timings = StageTimings()
         self.last_search_ms: dict[str, float] = {}  # read-path stages of the last search
         self._ranker: Ranker | None = None
+        self._word_space: WordSpace | bool | None = False  # False: not looked up yet
         self._chat_client: ChatClient | None = None
         self._init_dynamics()
         try:
@@ -316,6 +318,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             left,
             self._embed,
             stages,
+            self._words,
         )
         return index, question, ranked, stages, pooled.mask
 
@@ -400,6 +403,14 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         return self._chat_client
 
     @property
+    def _words(self) -> WordSpace | None:
+        """The embedder's word vectors, for query expansion (None: it has none)."""
+        if self._word_space is False:
+            table = getattr(self.embedder, "word_vectors", None)
+            self._word_space = WordSpace.of(*table()) if callable(table) else None
+        return self._word_space if isinstance(self._word_space, WordSpace) else None
+
+    @property
     def ranker(self) -> Ranker:
         """The model that orders recall candidates (MEMSTRATA_RANKER, or the shipped one)."""
         if self._ranker is None:
@@ -418,7 +429,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             return None
         with index.lock:
             mask = index.mask(ask.filters)
-        question, pooled = candidates(index, ask, ask.text, mask, self._embed, stages)
+        question, pooled = candidates(index, ask, ask.text, mask, self._embed, stages, self._words)
         return index, question, pooled, stages
 
     def get(self, episode_id: str, *, namespace: str | None = None) -> Episode:

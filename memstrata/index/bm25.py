@@ -119,25 +119,37 @@ class Bm25Index:
             self._cache[term_id] = (len(docs), avg_length, weights, top)
         return docs, weights, top
 
+    def has_term(self, term: str) -> bool:
+        """Whether any document was indexed with ``term``."""
+        return term in self._vocab
+
     def search(
-        self, terms: Sequence[str], k: int, mask: np.ndarray
+        self,
+        terms: Sequence[str],
+        k: int,
+        mask: np.ndarray,
+        boosts: Sequence[float] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (positions, scores) among positions where ``mask`` is true.
 
-        Exact BM25. Terms in a large share of documents can add at most a small
-        bound U to a score; when k documents reached through the rarer terms
-        score above U, no document reached only through common terms can
-        enter the top k, so only the former are ranked (MaxScore pruning).
+        Exact BM25 (``boosts``: a weight per term, 1 by default). Terms in a
+        large share of documents can add at most a small bound U to a score;
+        when k documents reached through the rarer terms score above U, no
+        document reached only through common terms can enter the top k, so
+        only the former are ranked (MaxScore pruning).
         """
         docs_n = max(self._live_docs, 1)
         avg_length = max(self._live_length / docs_n, 1e-9)
         size = self._lengths.size
         plan = []
-        for term in dict.fromkeys(terms):
+        boost_of: dict[str, float] = {}
+        for term, boost in zip(terms, boosts or [1.0] * len(terms), strict=True):
+            boost_of.setdefault(term, boost)  # a repeated term counts once, as first given
+        for term, boost in boost_of.items():
             term_id = self._vocab.get(term)
             if term_id is not None:
                 df = len(self._docs[term_id])
-                idf = float(np.log1p((docs_n - df + 0.5) / (df + 0.5)))
+                idf = boost * float(np.log1p((docs_n - df + 0.5) / (df + 0.5)))
                 docs, weights, top = self._weights(term_id, avg_length)
                 plan.append((df, idf, docs, weights, top))
         if not plan:

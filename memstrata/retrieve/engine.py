@@ -22,6 +22,7 @@ from memstrata.index.analyzer import analyze
 from memstrata.index.catalog import Filters, NamespaceIndex
 from memstrata.index.columns import fit
 from memstrata.model import Metadata
+from memstrata.retrieve.expand import WordSpace, expand
 from memstrata.retrieve.query import Query, analyse
 from memstrata.retrieve.ranker import Ranker
 from memstrata.retrieve.recall import (
@@ -99,6 +100,7 @@ def candidates(
     mask: np.ndarray,
     embed: Embed,
     stages: StageTimings,
+    words: WordSpace | None = None,
 ) -> tuple[Query, Candidates]:
     """One pass: analyse ``text``, run every chosen retriever, featurize the pool."""
     with stages.stage("analyze"):
@@ -110,6 +112,9 @@ def candidates(
         mask = fit(mask, index.size)  # the index may have grown since the mask was made
         with stages.stage("analyze"):
             question = analyse(index, text, analyze(text), ask.now, vector, mask)
+            if words is not None and "expand" in ask.retrievers:
+                near = expand(words, text, index.bm25.has_term)
+                question = replace(question, expansions=tuple(near))
         found = gather(index, index.structure, question, mask, ask.depth, ask.retrievers, stages)
         with stages.stage("rank"):
             return question, featurize(index, index.structure, question, found, mask)
@@ -125,6 +130,7 @@ def rank_rounds(
     rounds: int,
     embed: Embed,
     stages: StageTimings,
+    words: WordSpace | None = None,
 ) -> list[Scored]:
     """The first pass's pool best first; while the best is weak and ``rounds`` are
     left, the question again with the names of the entities its three best hits
@@ -143,7 +149,7 @@ def rank_rounds(
         if not added:
             break
         text = f"{text} {added}"
-        again, more = candidates(index, ask, text, pooled.mask, embed, stages)
+        again, more = candidates(index, ask, text, pooled.mask, embed, stages, words)
         with index.lock, stages.stage("rank"):
             merged = merge_rounds(merged, ranked_candidates(index, again, more, ranker))
     return merged

@@ -55,6 +55,7 @@ class Query:
     order: str | None = None  # "latest" (current state) or "first" (earliest time)
     speakers: frozenset[int] = field(default_factory=frozenset)  # speaker codes named
     entities: tuple[int, ...] = ()  # entity nodes of the structure index named
+    expansions: tuple[tuple[str, float], ...] = ()  # (term, weight) near its words
 
 
 def shape_of(text: str) -> Shape:

@@ -5,7 +5,8 @@
    with the one before it), ``keys`` and ``keys_dense`` (notes and facts that
    point back to their episodes), ``graph`` (Personalized PageRank on the
    mention graph, seeded with the entities the question names and its best
-   episodes).
+   episodes), ``expand`` (BM25 over the words the embedder places near the
+   question's words: "instruments" finds the turn about a violin; expand.py).
 2. The pool is every episode any retriever found.
 3. Each pooled episode gets features (normalised score, reciprocal and log
    rank per retriever; its session neighbours' scores, since an answer sits
@@ -31,7 +32,7 @@ from memstrata.retrieve.query import Query
 from memstrata.retrieve.ranker import Ranker
 from memstrata.timing import StageTimings
 
-RETRIEVERS = ("bm25", "dense", "context", "keys", "keys_dense", "graph")
+RETRIEVERS = ("bm25", "dense", "context", "keys", "keys_dense", "graph", "expand")
 ABSENT_RANK = 1000
 GRAPH_SEEDS = 5
 GRAPH_SEED_WEIGHT = 0.5
@@ -72,6 +73,11 @@ def gather(
     if "dense" in retrievers and query.vector is not None and index.has_dense():
         with stages.stage("dense"):
             found["dense"] = index.dense(query.vector, depth, mask)
+    if "expand" in retrievers and query.expansions:
+        with stages.stage("expand"):
+            terms = [term for term, _ in query.expansions]
+            boosts = [boost for _, boost in query.expansions]
+            found["expand"] = index.bm25.search(terms, depth, mask, boosts)
     if "context" in retrievers:
         with stages.stage("context"):
             found["context"] = index.context.search(query.terms, depth, mask)

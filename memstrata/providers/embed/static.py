@@ -41,6 +41,17 @@ class StaticEmbedder:
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         return self.embed_array(texts).tolist()  # type: ignore[no-any-return]
 
+    def word_vectors(self) -> tuple[list[str], np.ndarray]:
+        """The model's whole-word tokens (letters only, 3 or more) and their vectors,
+        for query expansion in word space."""
+        vocabulary = self._model.tokenizer.get_vocab()
+        words = sorted(
+            (w for w in vocabulary if w.isalpha() and w.isascii() and len(w) >= 3),
+            key=vocabulary.__getitem__,
+        )
+        rows = np.array([vocabulary[w] for w in words], dtype=np.int64)
+        return words, np.asarray(self._model.embedding[rows], dtype=np.float32)
+
     def embed_array(self, texts: Sequence[str]) -> np.ndarray:
         """The same vectors as a float32 matrix (the fast path used by Memory)."""
         if not texts:
