@@ -407,7 +407,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         """The embedder's word vectors, for query expansion (None: it has none)."""
         if self._word_space is False:
             table = getattr(self.embedder, "word_vectors", None)
-            self._word_space = WordSpace.of(*table()) if callable(table) else None
+            self._word_space = WordSpace(*table()) if callable(table) else None
         return self._word_space if isinstance(self._word_space, WordSpace) else None
 
     @property

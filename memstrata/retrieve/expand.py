@@ -12,8 +12,8 @@ names, not the same person).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -21,23 +21,30 @@ from memstrata.index.analyzer import STOP_WORDS, analyze
 
 NEAR = 0.4  # cosine at which a word counts as near a question word
 PER_WORD = 12  # nearest indexed terms kept per question word
+NEIGHBOURS_CACHED = 4096  # words whose neighbours are remembered
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 
-@dataclass(frozen=True, slots=True)
 class WordSpace:
-    """Whole words and their L2-normalised vectors."""
+    """Whole words, their L2-normalised vectors and index terms; each word's
+    near neighbours are computed once and remembered (a question's words
+    recur, and a pass over the table reads every vector)."""
 
-    words: tuple[str, ...]
-    vectors: np.ndarray  # float32, len(words) x dims
-    index: dict[str, int]
-
-    @classmethod
-    def of(cls, words: list[str], vectors: np.ndarray) -> WordSpace:
+    def __init__(self, words: Sequence[str], vectors: np.ndarray) -> None:
         matrix = np.asarray(vectors, dtype=np.float32)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        matrix = matrix / np.maximum(norms, 1e-12)
-        return cls(tuple(words), matrix, {w: i for i, w in enumerate(words)})
+        self.vectors = matrix / np.maximum(norms, 1e-12)
+        self.words = tuple(words)
+        self.index = {w: i for i, w in enumerate(self.words)}
+        self._terms = [tuple(analyze(w)) for w in self.words]
+        self.neighbours = lru_cache(maxsize=NEIGHBOURS_CACHED)(self._neighbours)
+
+    def _neighbours(self, word: str) -> tuple[tuple[tuple[str, ...], float], ...]:
+        """(index terms, cosine) of the words at least NEAR to ``word``, nearest first."""
+        scores = self.vectors @ self.vectors[self.index[word]]
+        near = np.flatnonzero(scores >= NEAR)
+        order = near[np.argsort(-scores[near], kind="stable")]
+        return tuple((self._terms[i], float(scores[i])) for i in order.tolist())
 
 
 def content_words(text: str) -> list[str]:
@@ -64,17 +71,14 @@ def expand(space: WordSpace, text: str, indexed: Callable[[str], bool]) -> list[
     if not words:
         return []
     own = set(analyze(text))
-    rows = space.vectors[[space.index[w] for w in words]]
-    similarity = rows @ space.vectors.T
     weights: dict[str, float] = {}
-    for scores in similarity:
-        near = np.flatnonzero(scores >= NEAR)
+    for word in words:
         kept = 0
-        for i in near[np.argsort(-scores[near])].tolist():  # nearest first
-            for term in analyze(space.words[i]):
+        for terms, score in space.neighbours(word):
+            for term in terms:
                 if term in own or not indexed(term):
                     continue
-                weights[term] = max(weights.get(term, 0.0), float(scores[i]))
+                weights[term] = max(weights.get(term, 0.0), score)
                 kept += 1
             if kept >= PER_WORD:
                 break

@@ -23,7 +23,7 @@ def space() -> WordSpace:
             [0.0, 0.0, 0.0, 1.0],
         ]
     )
-    return WordSpace.of(words, vectors)
+    return WordSpace(words, vectors)
 
 
 def test_content_words_leave_out_stop_words_and_proper_nouns() -> None:
@@ -46,7 +46,7 @@ def test_each_word_keeps_its_nearest_indexed_terms_only() -> None:
     base = rng.standard_normal(16)
     words = ["category"] + [f"member{chr(97 + i)}" for i in range(PER_WORD + 5)]
     vectors = [base] + [base + 0.1 * rng.standard_normal(16) for _ in words[1:]]
-    near = WordSpace.of(words, np.array(vectors))
+    near = WordSpace(words, np.array(vectors))
     found = expand(near, "which category", lambda t: True)
     assert len(found) == PER_WORD
     assert [w for _, w in found] == sorted((w for _, w in found), reverse=True)
