@@ -304,7 +304,8 @@ class NamespaceIndex:
         self, query: np.ndarray, k: int, mask: np.ndarray, share: float
     ) -> tuple[np.ndarray, np.ndarray]:
         """Broad selections through the database's graph, filtered here; narrow
-        ones (or too few graph hits left) exactly over the selected seqs."""
+        ones (or too few graph hits left) as a restriction to the selected seqs,
+        which the database serves exactly or as a filtered graph scan."""
         policy = self._ann_policy
         assert policy is not None and policy.database is not None
         database, model = policy.database, policy.model

@@ -155,8 +155,8 @@ class VectorSearch(Protocol):
         among: Sequence[int] | None = None,
         breadth: int = 100,
     ) -> list[tuple[int, float]]:
-        """(seq, inner product) of the ``k`` nearest vectors, best first: through
-        the HNSW index searching ``breadth`` wide, or exactly over ``among``."""
+        """(seq, inner product) of the ``k`` nearest vectors, best first, through
+        the HNSW index searching ``breadth`` wide; with ``among``, only those seqs."""
         ...
 
 
