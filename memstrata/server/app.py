@@ -35,6 +35,7 @@ except ImportError as exc:  # pragma: no cover - depends on the extra
 from memstrata.config import Settings
 from memstrata.memory import Memory
 from memstrata.server import schemas
+from memstrata.server.inspector import add_inspector
 from memstrata.server.keys import Principal, authenticate, create_key
 from memstrata.server.limits import Guard, RateLimiter
 from memstrata.server.routes import namespace_router
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None, memory: Memory | None = None) -
         )
 
     app.include_router(namespace_router(service, principal), prefix="/v1/namespaces/{namespace}")
+    add_inspector(app)
     return app
 
 
