@@ -54,8 +54,11 @@ def _recall(found: Sequence[Sequence[int]], exact: Sequence[Sequence[int]]) -> f
     )
 
 
-def _memory(where: str | Path, threshold: int) -> Memory:
-    settings = Settings.load({}, path=str(where), extractor="none", ann_threshold=threshold)
+def _memory(where: str | Path, threshold: int, breadth: int | None = None) -> Memory:
+    extra = {} if breadth is None else {"ann_ef_search": breadth}
+    settings = Settings.load(
+        {}, path=str(where), extractor="none", ann_threshold=threshold, **extra
+    )
     return Memory(settings=settings)
 
 
@@ -158,14 +161,18 @@ def measure(n: int, queries: int, console: Console) -> dict[str, Any]:
             rows["whole search, dense in process"] = {"ms": stats}
         # a graph in the database serves every process from now on, whatever its threshold
         database_first = _first_search(where, everything_in_process, texts[0])
-        with _memory(where, everything_in_process) as memory:
-            _index(memory)
-            stats, served = _timed([partial(_search, memory, t) for t in texts])
-            rows["whole search, dense in PostgreSQL"] = {
-                "ms": stats,
-                "top-10 overlap with in process": _recall(served, in_process),
-            }
-            size = memory.store.bytes_on_disk()
+        for ef in (None, *BREADTHS[:2]):  # the default breadth (512), then narrower
+            with _memory(where, everything_in_process, ef) as memory:
+                _index(memory)
+                stats, served = _timed([partial(_search, memory, t) for t in texts])
+                name = "whole search, dense in PostgreSQL"
+                if ef is not None:
+                    name += f", ef_search {ef}"
+                rows[name] = {
+                    "ms": stats,
+                    "top-10 overlap with in process": _recall(served, in_process),
+                }
+                size = memory.store.bytes_on_disk()
     return {
         "episodes": n,
         "queries": queries,
