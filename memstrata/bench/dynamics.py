@@ -30,7 +30,7 @@ from rich.console import Console
 from memstrata.bench.locomo import asked_at, turn_messages
 from memstrata.bench.locomo_data import Conversation, load_locomo
 from memstrata.bench.metrics import percentile
-from memstrata.bench.report import markdown_table, write_json
+from memstrata.bench.report import markdown_table, write_results
 from memstrata.dynamics.consolidate import duplicate_groups
 from memstrata.dynamics.forget import note_states
 from memstrata.memory import Memory
@@ -273,9 +273,8 @@ def run_dynamics(
         "reinforcement ms": reinforcement,
         "kill test": kill,
     }
-    write_json(out_dir / "dynamics.json", result)
     markdown = render(result)
-    (out_dir / "dynamics.md").write_text(markdown + "\n", encoding="utf-8")
+    write_results(out_dir, "dynamics", result, markdown)
     console.print(markdown)
     return result
 

@@ -30,7 +30,7 @@ from rich.console import Console
 
 from memstrata.bench.metrics import percentiles
 from memstrata.bench.pg import location
-from memstrata.bench.report import markdown_table, write_json
+from memstrata.bench.report import markdown_table, write_results
 from memstrata.bench.synthetic import ChatGenerator
 from memstrata.memory import Memory
 from memstrata.server.keys import create_key
@@ -216,9 +216,8 @@ def run_load(
         "at": datetime.now().isoformat(timespec="seconds"),
     }
     suffix = "" if backend == "sqlite" else f"-{backend}"
-    write_json(out_dir / f"load{suffix}.json", result)
     markdown = render(result)
-    (out_dir / f"load{suffix}.md").write_text(markdown + "\n", encoding="utf-8")
+    write_results(out_dir, f"load{suffix}", result, markdown)
     console.print(markdown)
     return result
 

@@ -37,7 +37,7 @@ from memstrata.bench.learn import (
 from memstrata.bench.locomo_data import Conversation, Question, load_locomo
 from memstrata.bench.metrics import percentile, question_metrics
 from memstrata.bench.pg import location
-from memstrata.bench.report import bar_plot, markdown_table, write_json
+from memstrata.bench.report import bar_plot, markdown_table, write_results
 from memstrata.memory import Memory
 from memstrata.messages import index_text
 from memstrata.providers.embed.base import embed_normalised
@@ -268,7 +268,6 @@ def run_locomo(
     if save_model is not None:
         fit_rows([q for q in collected if q.category != 5]).save(save_model)
         console.print(f"ranker fitted on all {len(conversations)} conversations: {save_model}")
-    write_json(out_dir / "locomo.json", result)
     markdown = "\n\n".join(
         [
             render_markdown(summary, timing),
@@ -277,7 +276,7 @@ def run_locomo(
             render_ingest(ingest),
         ]
     )
-    (out_dir / "locomo.md").write_text(markdown + "\n", encoding="utf-8")
+    write_results(out_dir, "locomo", result, markdown)
     groups = [g for g in summary["memstrata"] if g != "5 adversarial"]
     bar_plot(
         out_dir / "locomo.png",

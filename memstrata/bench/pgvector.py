@@ -25,7 +25,7 @@ from rich.console import Console
 
 from memstrata.bench.metrics import percentiles
 from memstrata.bench.pg import location
-from memstrata.bench.report import markdown_table, write_json
+from memstrata.bench.report import markdown_table, write_results
 from memstrata.bench.synthetic import ChatGenerator
 from memstrata.config import Settings
 from memstrata.index.ann import AnnIndex
@@ -37,6 +37,7 @@ from memstrata.store.base import VectorSearch
 BATCH = 1000
 NAMESPACE = "large"
 BREADTHS = (40, 100, 512)
+Rows = dict[str, dict[str, Any]]
 
 
 def _timed(calls: Sequence[Callable[[], Any]]) -> tuple[dict[str, float], list[Any]]:
@@ -84,79 +85,98 @@ def _search(memory: Memory, text: str) -> list[str]:
     return [h.id for h in memory.search(text, namespace=NAMESPACE, reinforce=False)]
 
 
+def _ingest(memory: Memory, gen: ChatGenerator, n: int, console: Console) -> float:
+    """Seconds to add ``n`` messages in batches (vectors and all)."""
+    start = time.perf_counter()
+    for offset in range(0, n, BATCH):
+        memory.add(gen.messages(offset, min(BATCH, n - offset)), namespace=NAMESPACE)
+        if offset % (50 * BATCH) == 0:
+            console.print(f"{offset + BATCH} / {n}")
+    seconds = time.perf_counter() - start
+    memory.flush()
+    return seconds
+
+
+def _seqs(found: Sequence[Sequence[tuple[int, float]]]) -> list[list[int]]:
+    return [[seq for seq, _ in pairs] for pairs in found]
+
+
+def _in_process_rows(index: NamespaceIndex, vectors: np.ndarray, rows: Rows) -> list[list[int]]:
+    """Exact search (the reference, returned) and a usearch graph over the matrix."""
+    everything = index.mask(Filters())
+    stats, found = _timed([partial(index.dense, q, 10, everything) for q in vectors])
+    exact = [index.seq_at(p) for p, _ in found]
+    rows["in process: exact (numpy)"] = {"ms": stats, "recall@10": 1.0}
+    start = time.perf_counter()
+    ann = AnnIndex(index.vectors.dimensions)
+    ann.add(np.asarray(index.seq_at(np.arange(index.size)), dtype=np.int64), index.vectors.matrix())
+    build = time.perf_counter() - start
+    stats, found_ann = _timed([partial(ann.search, q, 10) for q in vectors])
+    rows["in process: usearch HNSW"] = {
+        "ms": stats,
+        "recall@10": _recall([s.tolist() for s, _ in found_ann], exact),
+        "build s": build,
+    }
+    return exact
+
+
+def _database_rows(
+    database: VectorSearch, model: str, vectors: np.ndarray, exact: list[list[int]], rows: Rows
+) -> None:
+    """pgvector's graph: its build, then search at each breadth."""
+    start = time.perf_counter()
+    database.build_graph(NAMESPACE, model, vectors.shape[1])
+    build = time.perf_counter() - start
+    for breadth in BREADTHS:
+        calls = [
+            partial(database.nearest, NAMESPACE, model, q, 10, breadth=breadth) for q in vectors
+        ]
+        stats, found = _timed(calls)
+        rows[f"PostgreSQL: pgvector HNSW, ef_search {breadth}"] = {
+            "ms": stats,
+            "recall@10": _recall(_seqs(found), exact),
+            "build s": build,
+        }
+
+
+def _narrow_rows(
+    index: NamespaceIndex, database: VectorSearch, model: str, vectors: np.ndarray, rows: Rows
+) -> None:
+    """The newest 5 %, exactly on each side."""
+    newest = np.quantile(index.occurred(np.arange(index.size)), 0.95)
+    narrow = index.mask(Filters(since_us=int(newest)))
+    stats, found = _timed([partial(index.dense, q, 10, narrow) for q in vectors])
+    narrow_exact = [index.seq_at(p) for p, _ in found]
+    rows["newest 5 %, in process: exact"] = {"ms": stats, "recall@10": 1.0}
+    among = index.seq_at(np.flatnonzero(narrow))
+    calls = [partial(database.nearest, NAMESPACE, model, q, 10, among=among) for q in vectors]
+    stats, found_db = _timed(calls)
+    rows["newest 5 %, PostgreSQL: exact over the selection"] = {
+        "ms": stats,
+        "recall@10": _recall(_seqs(found_db), narrow_exact),
+    }
+
+
 def measure(n: int, queries: int, console: Console) -> dict[str, Any]:
     gen = ChatGenerator()
     texts = gen.queries(queries)
     everything_in_process = 10 * n + 1_000_000
+    rows: Rows = {}
     with (
         tempfile.TemporaryDirectory() as folder,
         location(Path(folder), "postgres", "") as where,
     ):
         with _memory(where, everything_in_process) as memory:
-            start = time.perf_counter()
-            for offset in range(0, n, BATCH):
-                memory.add(gen.messages(offset, min(BATCH, n - offset)), namespace=NAMESPACE)
-                if offset % (50 * BATCH) == 0:
-                    console.print(f"{offset + BATCH} / {n}")
-            ingest_s = time.perf_counter() - start
-            memory.flush()
+            ingest_s = _ingest(memory, gen, n, console)
             model, dims = memory.embedder.name, memory.embedder.dimensions
             database = memory.store.vectors
             assert isinstance(database, VectorSearch)
             vectors = embed_normalised(memory.embedder, texts)
             index = _index(memory)
-            everything = index.mask(Filters())
-            newest = np.quantile(index.occurred(np.arange(index.size)), 0.95)
-            narrow = index.mask(Filters(since_us=int(newest)))
-            matrix = index.vectors.matrix()
-            seqs = np.asarray(index.seq_at(np.arange(index.size)), dtype=np.int64)
-
-            rows: dict[str, dict[str, Any]] = {}
             in_process_first = _first_search(where, everything_in_process, texts[0])
-            stats, found = _timed([partial(index.dense, q, 10, everything) for q in vectors])
-            exact = [index.seq_at(p) for p, _ in found]
-            rows["in process: exact (numpy)"] = {"ms": stats, "recall@10": 1.0}
-
-            start = time.perf_counter()
-            ann = AnnIndex(dims)
-            ann.add(seqs, matrix)
-            usearch_build = time.perf_counter() - start
-            stats, found = _timed([partial(ann.search, q, 10) for q in vectors])
-            rows["in process: usearch HNSW"] = {
-                "ms": stats,
-                "recall@10": _recall([s.tolist() for s, _ in found], exact),
-                "build s": usearch_build,
-            }
-            del ann
-
-            start = time.perf_counter()
-            database.build_graph(NAMESPACE, model, dims)
-            pg_build = time.perf_counter() - start
-            for breadth in BREADTHS:
-                stats, found = _timed(
-                    [
-                        partial(database.nearest, NAMESPACE, model, q, 10, breadth=breadth)
-                        for q in vectors
-                    ]
-                )
-                rows[f"PostgreSQL: pgvector HNSW, ef_search {breadth}"] = {
-                    "ms": stats,
-                    "recall@10": _recall([[s for s, _ in f] for f in found], exact),
-                    "build s": pg_build,
-                }
-
-            stats, found = _timed([partial(index.dense, q, 10, narrow) for q in vectors])
-            narrow_exact = [index.seq_at(p) for p, _ in found]
-            rows["newest 5 %, in process: exact"] = {"ms": stats, "recall@10": 1.0}
-            among = seqs[narrow].tolist()
-            stats, found = _timed(
-                [partial(database.nearest, NAMESPACE, model, q, 10, among=among) for q in vectors]
-            )
-            rows["newest 5 %, PostgreSQL: exact over the selection"] = {
-                "ms": stats,
-                "recall@10": _recall([[s for s, _ in f] for f in found], narrow_exact),
-            }
-
+            exact = _in_process_rows(index, vectors, rows)
+            _database_rows(database, model, vectors, exact, rows)
+            _narrow_rows(index, database, model, vectors, rows)
             stats, in_process = _timed([partial(_search, memory, t) for t in texts])
             rows["whole search, dense in process"] = {"ms": stats}
         # a graph in the database serves every process from now on, whatever its threshold
@@ -244,9 +264,7 @@ def render(result: dict[str, Any]) -> str:
 
 def run_pgvector(out_dir: Path, n: int, queries: int, console: Console) -> dict[str, Any]:
     result = measure(n, queries, console)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_json(out_dir / f"pgvector-{n}.json", result)
     text = render(result)
-    (out_dir / f"pgvector-{n}.md").write_text(text, encoding="utf-8")
+    write_results(out_dir, f"pgvector-{n}", result, text)
     console.print(text)
     return result

@@ -13,6 +13,12 @@ def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
+def write_results(out_dir: Path, name: str, data: Any, markdown: str) -> None:
+    """A bench's results as ``name.json`` and its tables as ``name.md``."""
+    write_json(out_dir / f"{name}.json", data)
+    (out_dir / f"{name}.md").write_text(markdown.rstrip("\n") + "\n", encoding="utf-8")
+
+
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     def cell(value: object) -> str:
         return f"{value:.1f}" if isinstance(value, float) else str(value)

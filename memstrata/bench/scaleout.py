@@ -19,7 +19,7 @@ from rich.console import Console
 
 from memstrata.bench.metrics import percentiles
 from memstrata.bench.pg import location
-from memstrata.bench.report import markdown_table, write_json
+from memstrata.bench.report import markdown_table, write_results
 from memstrata.bench.synthetic import ChatGenerator
 from memstrata.memory import Memory
 
@@ -67,10 +67,8 @@ def run_scaleout(
         "cold searches": len(cold),
         "warm searches": len(warm),
     }
-    name = f"scaleout-{backend}-{n}"
-    write_json(out_dir / f"{name}.json", result)
     markdown = render(result)
-    (out_dir / f"{name}.md").write_text(markdown + "\n", encoding="utf-8")
+    write_results(out_dir, f"scaleout-{backend}-{n}", result, markdown)
     console.print(markdown)
     return result
 

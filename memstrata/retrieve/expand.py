@@ -34,9 +34,8 @@ class WordSpace:
         matrix = np.asarray(vectors, dtype=np.float32)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         self.vectors = matrix / np.maximum(norms, 1e-12)
-        self.words = tuple(words)
-        self.index = {w: i for i, w in enumerate(self.words)}
-        self._terms = [tuple(analyze(w)) for w in self.words]
+        self.index = {w: i for i, w in enumerate(words)}
+        self._terms = [tuple(analyze(w)) for w in words]
         self.neighbours = lru_cache(maxsize=NEIGHBOURS_CACHED)(self._neighbours)
 
     def _neighbours(self, word: str) -> tuple[tuple[tuple[str, ...], float], ...]:
