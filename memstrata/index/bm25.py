@@ -20,6 +20,8 @@ _CACHE_MIN_POSTINGS = 2_048
 _COMMON_SHARE = 0.05
 # float32 sums can differ from the bound's float64 by rounding; stay clear of it.
 _SAFETY = 1.0 + 1e-5
+# A lookup in a posting list (binary search) costs about this many scatter-adds.
+_LOOKUP_COST = 4
 
 
 class Bm25Index:
@@ -136,7 +138,10 @@ class Bm25Index:
         large share of documents can add at most a small bound U to a score;
         when k documents reached through the rarer terms score above U, no
         document reached only through common terms can enter the top k, so
-        only the former are ranked (MaxScore pruning).
+        only the former are ranked (MaxScore pruning). The common terms' long
+        postings are then only looked up at those documents, not scored in
+        full. Every path adds a document's terms in the same order (rarest
+        first), so the scores are the same float32 sums whichever path ran.
         """
         docs_n = max(self._live_docs, 1)
         avg_length = max(self._live_length / docs_n, 1e-9)
@@ -154,23 +159,46 @@ class Bm25Index:
                 plan.append((df, idf, docs, weights, top))
         if not plan:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores = np.zeros(size, dtype=np.float32)
-        for _, idf, docs, weights, _ in plan:
-            scores[docs] += np.float32(idf) * weights  # a term lists each doc once
         plan.sort(key=lambda item: item[0])
         bound, rare = 0.0, len(plan)
         while rare > 1 and plan[rare - 1][0] > size * _COMMON_SHARE:
             rare -= 1
             bound += plan[rare][1] * plan[rare][4]
-        if rare < len(plan):
+        scores = np.zeros(size, dtype=np.float32)
+        for _, idf, docs, weights, _ in plan[:rare]:
+            scores[docs] += np.float32(idf) * weights  # a term lists each doc once
+        common = plan[rare:]
+        if common:
             reached = _union([item[2] for item in plan[:rare]], size)
             reached = reached[mask[reached]]
+            reached_scores = scores[reached]
+            cheaper = len(reached) * len(common) * _LOOKUP_COST < sum(item[0] for item in common)
+            if cheaper and int((reached_scores > bound * _SAFETY).sum()) >= k:
+                # k documents beat the bound on the rare terms alone: the top k are
+                # among them whatever the common terms add
+                for _, idf, docs, weights, _ in common:
+                    _add_at(reached, reached_scores, docs, np.float32(idf), weights)
+                return top_k(reached, reached_scores, k)
+            for _, idf, docs, weights, _ in common:
+                scores[docs] += np.float32(idf) * weights
             reached_scores = scores[reached]
             if int((reached_scores > bound * _SAFETY).sum()) >= k:
                 return top_k(reached, reached_scores, k)
         candidates = np.flatnonzero(scores)
         candidates = candidates[mask[candidates]]
         return top_k(candidates, scores[candidates], k)
+
+
+def _add_at(
+    at: np.ndarray, scores: np.ndarray, docs: np.ndarray, idf: np.float32, weights: np.ndarray
+) -> None:
+    """Add a term's score to ``scores`` (aligned with positions ``at``) where its
+    sorted postings ``docs`` list the position."""
+    if not len(at):
+        return
+    where = np.minimum(np.searchsorted(docs, at), len(docs) - 1)
+    hit = docs[where] == at
+    scores[hit] += idf * weights[where[hit]]
 
 
 def _union(postings: Sequence[np.ndarray], size: int) -> np.ndarray:
