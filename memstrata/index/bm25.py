@@ -121,9 +121,10 @@ class Bm25Index:
             self._cache[term_id] = (len(docs), avg_length, weights, top)
         return docs, weights, top
 
-    def has_term(self, term: str) -> bool:
-        """Whether any document was indexed with ``term``."""
-        return term in self._vocab
+    def postings(self, term: str) -> int:
+        """How many documents were indexed with ``term`` (deleted ones included)."""
+        term_id = self._vocab.get(term)
+        return 0 if term_id is None else len(self._docs[term_id])
 
     def search(
         self,

@@ -113,7 +113,7 @@ def candidates(
         with stages.stage("analyze"):
             question = analyse(index, text, analyze(text), ask.now, vector, mask)
             if words is not None and "expand" in ask.retrievers:
-                near = expand(words, text, index.bm25.has_term)
+                near = expand(words, text, index.bm25.postings)
                 question = replace(question, expansions=tuple(near))
         found = gather(index, index.structure, question, mask, ask.depth, ask.retrievers, stages)
         with stages.stage("rank"):

@@ -6,7 +6,10 @@ A list question names a category; the turns that answer it name its members,
 which share no term with it. Static word vectors (the default embedder's token
 table) know which words belong together. Only expansions the namespace has
 indexed are kept; proper nouns are not expanded (a name's neighbours are other
-names, not the same person).
+names, not the same person). In a large namespace a near word may be in a
+large share of it ("day" near "week"): the expansions, strongest first,
+reach at most POSTINGS_BUDGET documents together, so the expansion retriever
+costs about as much at a million episodes as at ten thousand.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from memstrata.index.analyzer import STOP_WORDS, analyze
 NEAR = 0.4  # cosine at which a word counts as near a question word
 PER_WORD = 12  # nearest indexed terms kept per question word
 NEIGHBOURS_CACHED = 4096  # words whose neighbours are remembered
+POSTINGS_BUDGET = 100_000  # documents the expansions of one question reach together
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 
@@ -62,10 +66,11 @@ def content_words(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def expand(space: WordSpace, text: str, indexed: Callable[[str], bool]) -> list[tuple[str, float]]:
+def expand(space: WordSpace, text: str, postings: Callable[[str], int]) -> list[tuple[str, float]]:
     """(index term, weight) of the words near the question's content words that the
     namespace has indexed (the ``PER_WORD`` nearest of each), weighted by their
-    cosine; the question's own terms excluded."""
+    cosine, strongest first, within POSTINGS_BUDGET; the question's own terms
+    excluded. ``postings(term)``: the documents indexed with it (0: none)."""
     words = [w for w in content_words(text) if w in space.index]
     if not words:
         return []
@@ -75,10 +80,16 @@ def expand(space: WordSpace, text: str, indexed: Callable[[str], bool]) -> list[
         kept = 0
         for terms, score in space.neighbours(word):
             for term in terms:
-                if term in own or not indexed(term):
+                if term in own or not postings(term):
                     continue
                 weights[term] = max(weights.get(term, 0.0), score)
                 kept += 1
             if kept >= PER_WORD:
                 break
-    return sorted(weights.items(), key=lambda item: -item[1])
+    kept_terms, spent = [], 0
+    for term, weight in sorted(weights.items(), key=lambda item: -item[1]):
+        cost = postings(term)
+        if spent + cost <= POSTINGS_BUDGET:
+            kept_terms.append((term, weight))
+            spent += cost
+    return kept_terms

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from memstrata import Memory
-from memstrata.retrieve.expand import PER_WORD, WordSpace, content_words, expand
+from memstrata.retrieve.expand import (
+    PER_WORD,
+    POSTINGS_BUDGET,
+    WordSpace,
+    content_words,
+    expand,
+)
 
 
 def space() -> WordSpace:
@@ -32,12 +39,12 @@ def test_content_words_leave_out_stop_words_and_proper_nouns() -> None:
 
 
 def test_near_indexed_words_are_weighted_by_their_cosine() -> None:
-    indexed = {"violin", "guitar", "pizza", "carolin"}
-    found = dict(expand(space(), "What instruments does Melanie play?", indexed.__contains__))
+    indexed = Counter({"violin": 3, "guitar": 1, "pizza": 2, "carolin": 5})
+    found = dict(expand(space(), "What instruments does Melanie play?", indexed.__getitem__))
     assert found.keys() == {"violin", "guitar"}  # pizza is far; names are not expanded
     assert np.isclose(found["violin"], 0.8) and np.isclose(found["guitar"], 0.5, atol=1e-4)
-    assert expand(space(), "What instruments does Melanie play?", lambda t: False) == []
-    own = dict(expand(space(), "the violin and instruments", indexed.__contains__))
+    assert expand(space(), "What instruments does Melanie play?", lambda t: 0) == []
+    own = dict(expand(space(), "the violin and instruments", indexed.__getitem__))
     assert "violin" not in own  # the question's own terms are BM25's, not expansions
 
 
@@ -47,9 +54,18 @@ def test_each_word_keeps_its_nearest_indexed_terms_only() -> None:
     words = ["category"] + [f"member{chr(97 + i)}" for i in range(PER_WORD + 5)]
     vectors = [base] + [base + 0.1 * rng.standard_normal(16) for _ in words[1:]]
     near = WordSpace(words, np.array(vectors))
-    found = expand(near, "which category", lambda t: True)
+    found = expand(near, "which category", lambda t: 1)
     assert len(found) == PER_WORD
     assert [w for _, w in found] == sorted((w for _, w in found), reverse=True)
+
+
+def test_expansions_reach_at_most_the_postings_budget_strongest_first() -> None:
+    postings = Counter({"violin": POSTINGS_BUDGET - 10, "guitar": 20, "pizza": 1})
+    found = dict(expand(space(), "Which instruments?", postings.__getitem__))
+    assert found.keys() == {"violin"}  # guitar, weaker, no longer fits
+    postings["violin"] = POSTINGS_BUDGET + 1  # alone over the budget: the next one fits
+    found = dict(expand(space(), "Which instruments?", postings.__getitem__))
+    assert found.keys() == {"guitar"}
 
 
 def test_the_default_embedder_finds_members_of_a_category(default_memory_path: Path) -> None:
