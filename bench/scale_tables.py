@@ -66,7 +66,7 @@ def tables(results: list[dict[str, Any]]) -> str:
     return (
         f"{first}\n\nSearch latency, p50 / p95 / p99 ms (memstrata's columns include query "
         "analysis, embedding, filtering and fetching the hits from SQLite; `memstrata` is the "
-        "default search: six retrievers, features and the ranker; the baselines do only "
+        "default search: seven retrievers, features and the ranker; the baselines do only "
         f"their own top-10):\n\n{second}"
     )
 
