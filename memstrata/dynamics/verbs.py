@@ -42,6 +42,7 @@ log = logging.getLogger("memstrata")
 RECORD_KINDS = ("note", "summary")
 RECALL_BUFFER = 256
 RECALL_FLUSH_S = 2.0
+MAX_INTERVAL_S = 10 * 366 * 86_400  # a schedule's longest interval: ten years
 LEVELS: tuple[SummaryLevel, ...] = ("event", "topic", "profile")
 JobProgress = Callable[[str, int, int], None]
 
@@ -54,8 +55,12 @@ def _seconds(value: float | timedelta | None, field: str) -> int | None:
     if value is None:
         return None
     seconds = value.total_seconds() if isinstance(value, timedelta) else value
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 60:
-        raise InvalidInput("must be at least 60 seconds", field=field)
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise InvalidInput("must be a number of seconds", field=field)
+    if not 60 <= seconds <= MAX_INTERVAL_S:  # NaN fails too
+        raise InvalidInput(
+            f"must be at least 60 seconds and at most {MAX_INTERVAL_S:,}", field=field
+        )
     return int(seconds)
 
 

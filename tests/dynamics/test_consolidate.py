@@ -179,6 +179,10 @@ def test_policies_schedule_jobs_that_the_worker_runs(memory: Memory) -> None:
     fill(memory)
     with pytest.raises(InvalidInput):
         memory.set_policy(consolidate_every=5)
+    for wrong in (10**20, float("inf"), float("nan"), timedelta(days=50_000)):
+        with pytest.raises(InvalidInput) as caught:  # never a database overflow
+            memory.set_policy(forget_every=wrong)
+        assert caught.value.field == "forget_every"
     memory.set_policy(consolidate_every=3600, forget_below=0.2, forget_every=3600)
     assert {j.kind for j in memory.schedule_due()} == {"consolidate", "forget"}
     assert memory.schedule_due() == []  # not due again within the hour
