@@ -58,7 +58,7 @@ from memstrata.retrieve.expand import WordSpace
 from memstrata.retrieve.query import (
     Query,
 )
-from memstrata.retrieve.ranker import Ranker
+from memstrata.retrieve.ranker import Ranker, shipped_model
 from memstrata.retrieve.reader import ReaderAnswer, parse_answer, reader_prompt
 from memstrata.retrieve.recall import (
     Candidates,
@@ -316,7 +316,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             (question, pooled),
             self.ranker,
             left,
-            self._embed,
+            self._embed_questions,
             stages,
             self._words,
         )
@@ -412,10 +412,11 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
 
     @property
     def ranker(self) -> Ranker:
-        """The model that orders recall candidates (MEMSTRATA_RANKER, or the shipped one)."""
+        """The model that orders recall candidates (MEMSTRATA_RANKER, or the one shipped
+        for this embedder)."""
         if self._ranker is None:
             path = self.settings.ranker
-            self._ranker = Ranker.load(path) if path is not None else Ranker.load()
+            self._ranker = Ranker.load(path or shipped_model(self.embedder.name))
         return self._ranker
 
     def _recall(
@@ -429,7 +430,9 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             return None
         with index.lock:
             mask = index.mask(ask.filters)
-        question, pooled = candidates(index, ask, ask.text, mask, self._embed, stages, self._words)
+        question, pooled = candidates(
+            index, ask, ask.text, mask, self._embed_questions, stages, self._words
+        )
         return index, question, pooled, stages
 
     def get(self, episode_id: str, *, namespace: str | None = None) -> Episode:
@@ -603,15 +606,21 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             log.warning("re-embedding the store: %s -> %s", stored, self.embedder.name)
             self.reembed()
 
-    def _embed(self, texts: Sequence[str], raise_errors: bool = False) -> np.ndarray | None:
-        """Normalised float32 vectors, or None (logged) when the provider fails."""
+    def _embed(
+        self, texts: Sequence[str], raise_errors: bool = False, query: bool = False
+    ) -> np.ndarray | None:
+        """Normalised float32 vectors (``query``: of questions), or None (logged)
+        when the provider fails."""
         try:
-            return embed_normalised(self.embedder, texts)
+            return embed_normalised(self.embedder, texts, query)
         except ProviderError as exc:
             if raise_errors:
                 raise
             log.warning("embedding failed, episodes kept without vectors until flush(): %s", exc)
             return None
+
+    def _embed_questions(self, texts: Sequence[str]) -> np.ndarray | None:
+        return self._embed(texts, query=True)
 
     def _index(self, ns: str) -> NamespaceIndex | None:
         created = self.store.namespaces.created_at(ns)

@@ -127,7 +127,7 @@ def _score_conversation(
             for budget in BUDGETS:
                 budgets[budget].append(_budget_recall(deep, tokens, q, budget))
         b = bm25.rank(q.text, CANDIDATES)
-        d = dense.rank(embed_normalised(memory.embedder, [q.text])[0], CANDIDATES)
+        d = dense.rank(embed_normalised(memory.embedder, [q.text], query=True)[0], CANDIDATES)
         ranked["bm25"] = [dia_ids[i] for i in b[:DEPTH]]
         ranked["dense"] = [dia_ids[i] for i in d[:DEPTH]]
         ranked["rrf"] = [dia_ids[i] for i in rrf_baseline(b, d, DEPTH)]

@@ -138,7 +138,9 @@ def measure(n: int, queries: int) -> dict[str, Any]:
             ids = np.arange(len(matrix))
 
             def exact(query: str) -> object:
-                return top_k(ids, matrix @ embed_normalised(memory.embedder, [query])[0], 10)
+                return top_k(
+                    ids, matrix @ embed_normalised(memory.embedder, [query], query=True)[0], 10
+                )
 
             search["numpy exact (baseline)"] = _latencies([partial(exact, q) for q in texts])
             fts_queries = texts[: max(20, len(texts) * 10_000 // max(n, 10_000))]

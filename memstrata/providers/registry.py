@@ -21,6 +21,7 @@ _BUILTIN_MODULES = (
     "memstrata.providers.embed.static",
     "memstrata.providers.embed.hashing",
     "memstrata.providers.embed.http",
+    "memstrata.providers.embed.e5",
 )
 F = TypeVar("F", bound=EmbedderFactory)
 

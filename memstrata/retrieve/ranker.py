@@ -17,6 +17,14 @@ import numpy as np
 DEFAULT_MODEL = Path(__file__).with_name("ranker.json")
 
 
+def shipped_model(embedder: str) -> Path:
+    """The shipped ranker fitted with ``embedder``'s vectors (``ranker-<name>.json``
+    beside this module), else the one fitted with the default embedder: the
+    dense features of two embedders are scaled differently."""
+    own = DEFAULT_MODEL.with_name(f"ranker-{embedder}.json")
+    return own if own.is_file() else DEFAULT_MODEL
+
+
 @dataclass(frozen=True, slots=True)
 class Ranker:
     features: tuple[str, ...]
