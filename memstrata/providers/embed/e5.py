@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from importlib import import_module
+from threading import Lock
 from types import ModuleType
 
 import numpy as np
@@ -41,6 +42,7 @@ class E5Embedder:
     def __init__(self, settings: Settings | None = None) -> None:
         self._settings = settings
         self._engine = _load()
+        self._lock = Lock()  # one call at a time into the C engine
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         return self.embed_array(texts).tolist()  # type: ignore[no-any-return]
@@ -57,7 +59,9 @@ class E5Embedder:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         encode = self._engine.query if query else self._engine.passage
-        return np.asarray(encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        with self._lock:
+            vectors = encode(list(texts))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def word_vectors(self) -> tuple[list[str], np.ndarray]:
         """The bundled static model's word table, for query expansion."""
