@@ -9,6 +9,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,6 +23,16 @@ _COMMON_SHARE = 0.05
 _SAFETY = 1.0 + 1e-5
 # A lookup in a posting list (binary search) costs about this many scatter-adds.
 _LOOKUP_COST = 4
+
+
+class _Term(NamedTuple):
+    """A query term as scored: postings, tf weights, idf (times its boost)."""
+
+    df: int
+    idf: float
+    docs: np.ndarray
+    weights: np.ndarray
+    top: float  # the largest of weights
 
 
 class Bm25Index:
@@ -126,6 +137,24 @@ class Bm25Index:
         term_id = self._vocab.get(term)
         return 0 if term_id is None else len(self._docs[term_id])
 
+    def _plan(self, terms: Sequence[str], boosts: Sequence[float] | None) -> list[_Term]:
+        """The query's indexed terms with their idf (times boost) and weights,
+        rarest first."""
+        docs_n = max(self._live_docs, 1)
+        avg_length = max(self._live_length / docs_n, 1e-9)
+        boost_of: dict[str, float] = {}
+        for term, boost in zip(terms, boosts or [1.0] * len(terms), strict=True):
+            boost_of.setdefault(term, boost)  # a repeated term counts once, as first given
+        plan = []
+        for term, boost in boost_of.items():
+            term_id = self._vocab.get(term)
+            if term_id is not None:
+                df = len(self._docs[term_id])
+                idf = boost * float(np.log1p((docs_n - df + 0.5) / (df + 0.5)))
+                plan.append(_Term(df, idf, *self._weights(term_id, avg_length)))
+        plan.sort(key=lambda item: item.df)
+        return plan
+
     def search(
         self,
         terms: Sequence[str],
@@ -144,44 +173,29 @@ class Bm25Index:
         full. Every path adds a document's terms in the same order (rarest
         first), so the scores are the same float32 sums whichever path ran.
         """
-        docs_n = max(self._live_docs, 1)
-        avg_length = max(self._live_length / docs_n, 1e-9)
-        size = self._lengths.size
-        plan = []
-        boost_of: dict[str, float] = {}
-        for term, boost in zip(terms, boosts or [1.0] * len(terms), strict=True):
-            boost_of.setdefault(term, boost)  # a repeated term counts once, as first given
-        for term, boost in boost_of.items():
-            term_id = self._vocab.get(term)
-            if term_id is not None:
-                df = len(self._docs[term_id])
-                idf = boost * float(np.log1p((docs_n - df + 0.5) / (df + 0.5)))
-                docs, weights, top = self._weights(term_id, avg_length)
-                plan.append((df, idf, docs, weights, top))
+        plan = self._plan(terms, boosts)
         if not plan:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        plan.sort(key=lambda item: item[0])
+        size = self._lengths.size
         bound, rare = 0.0, len(plan)
-        while rare > 1 and plan[rare - 1][0] > size * _COMMON_SHARE:
+        while rare > 1 and plan[rare - 1].df > size * _COMMON_SHARE:
             rare -= 1
-            bound += plan[rare][1] * plan[rare][4]
+            bound += plan[rare].idf * plan[rare].top
         scores = np.zeros(size, dtype=np.float32)
-        for _, idf, docs, weights, _ in plan[:rare]:
-            scores[docs] += np.float32(idf) * weights  # a term lists each doc once
+        _scatter(scores, plan[:rare])
         common = plan[rare:]
         if common:
-            reached = _union([item[2] for item in plan[:rare]], size)
+            reached = _union([term.docs for term in plan[:rare]], size)
             reached = reached[mask[reached]]
             reached_scores = scores[reached]
-            cheaper = len(reached) * len(common) * _LOOKUP_COST < sum(item[0] for item in common)
+            cheaper = len(reached) * len(common) * _LOOKUP_COST < sum(t.df for t in common)
             if cheaper and int((reached_scores > bound * _SAFETY).sum()) >= k:
                 # k documents beat the bound on the rare terms alone: the top k are
                 # among them whatever the common terms add
-                for _, idf, docs, weights, _ in common:
-                    _add_at(reached, reached_scores, docs, np.float32(idf), weights)
+                for term in common:
+                    _add_at(reached, reached_scores, term)
                 return top_k(reached, reached_scores, k)
-            for _, idf, docs, weights, _ in common:
-                scores[docs] += np.float32(idf) * weights
+            _scatter(scores, common)
             reached_scores = scores[reached]
             if int((reached_scores > bound * _SAFETY).sum()) >= k:
                 return top_k(reached, reached_scores, k)
@@ -190,16 +204,20 @@ class Bm25Index:
         return top_k(candidates, scores[candidates], k)
 
 
-def _add_at(
-    at: np.ndarray, scores: np.ndarray, docs: np.ndarray, idf: np.float32, weights: np.ndarray
-) -> None:
+def _scatter(scores: np.ndarray, terms: Sequence[_Term]) -> None:
+    """Add each term's score at every document of its postings, in order."""
+    for term in terms:
+        scores[term.docs] += np.float32(term.idf) * term.weights  # each doc listed once
+
+
+def _add_at(at: np.ndarray, scores: np.ndarray, term: _Term) -> None:
     """Add a term's score to ``scores`` (aligned with positions ``at``) where its
-    sorted postings ``docs`` list the position."""
+    sorted postings list the position."""
     if not len(at):
         return
-    where = np.minimum(np.searchsorted(docs, at), len(docs) - 1)
-    hit = docs[where] == at
-    scores[hit] += idf * weights[where[hit]]
+    where = np.minimum(np.searchsorted(term.docs, at), len(term.docs) - 1)
+    hit = term.docs[where] == at
+    scores[hit] += np.float32(term.idf) * term.weights[where[hit]]
 
 
 def _union(postings: Sequence[np.ndarray], size: int) -> np.ndarray:
