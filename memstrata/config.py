@@ -27,7 +27,11 @@ class Settings(BaseModel):
         "memstrata.db", description="the store: a SQLite file, or a postgresql:// URL"
     )
     namespace: str = Field("default", description="namespace used when a call names none")
-    embedder: str = Field("minilm-static", description="registered embedder name")
+    embedder: str = Field(
+        "auto",
+        description="registered embedder name; auto: the store's own, for a new store "
+        "e5-small where it runs fast, else minilm-static",
+    )
     embedder_url: str | None = Field(None, description="base URL of an OpenAI-compatible API")
     embedder_model: str | None = Field(None, description="model name for the HTTP embedder")
     embedder_api_key: str | None = Field(None, description="API key for the HTTP embedder")

@@ -53,12 +53,14 @@ class EmbedderMismatch(InvalidInput):
 
     code = "embedder_mismatch"
 
-    def __init__(self, stored: str, requested: str) -> None:
+    def __init__(self, stored: str, requested: str, registered: str | None = None) -> None:
         self.stored = stored
         self.requested = requested
+        self.registered = registered  # the registered name of the store's embedder
+        use = f"embedder={registered!r} (or 'auto')" if registered else "its embedder"
         super().__init__(
             f"the store holds vectors of {stored!r} but the embedder is {requested!r}; "
-            f"open it with embedder={stored.split('@')[0]!r}, or re-embed explicitly "
+            f"open it with {use}, or re-embed explicitly "
             "(Memory(..., on_model_change='reembed') or `memstrata reembed`)",
             field="embedder",
         )

@@ -48,7 +48,7 @@ from memstrata.model import (
 from memstrata.providers.embed.base import Embedder, embed_normalised
 from memstrata.providers.llm.base import parses
 from memstrata.providers.llm.chat import ChatClient
-from memstrata.providers.registry import create_embedder
+from memstrata.providers.registry import create_embedder, embedder_for, resolve_embedder
 from memstrata.resolve.matchers import EmbeddingNameMatcher, LlmNameMatcher, NameMatcher
 from memstrata.retrieve.candidates import to_hit
 from memstrata.retrieve.context import CONTEXT_HITS, assemble
@@ -106,11 +106,6 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         }
         self.settings = base.model_copy(update={k: v for k, v in overrides.items() if v})
         validate.namespace(self.settings.namespace)
-        self.embedder = (
-            embedder
-            if isinstance(embedder, Embedder) and not isinstance(embedder, str)
-            else create_embedder(self.settings.embedder, self.settings)
-        )
         self.store = open_store(self.settings.path)
         self._matchers: list[NameMatcher] = []
         self._indexes: dict[str, NamespaceIndex] = {}
@@ -122,6 +117,11 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         self._chat_client: ChatClient | None = None
         self._init_dynamics()
         try:
+            self.embedder = (
+                embedder
+                if isinstance(embedder, Embedder) and not isinstance(embedder, str)
+                else self._make_embedder()
+            )
             self.extractor = self._make_extractor()
             self._check_model()
         except BaseException:
@@ -596,13 +596,18 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             database if isinstance(database, VectorSearch) else None,
         )
 
+    def _make_embedder(self) -> Embedder:
+        """The configured embedder; ``auto``: the one the store's vectors were made by."""
+        name = resolve_embedder(self.settings.embedder, self.store.get_meta("embedder"))
+        return create_embedder(name, self.settings)
+
     def _check_model(self) -> None:
         stored = self.store.get_meta("embedder")
         if stored is None:
             self.store.set_meta("embedder", self.embedder.name)
         elif stored != self.embedder.name:
             if self.settings.on_model_change != "reembed":
-                raise EmbedderMismatch(stored, self.embedder.name)
+                raise EmbedderMismatch(stored, self.embedder.name, embedder_for(stored))
             log.warning("re-embedding the store: %s -> %s", stored, self.embedder.name)
             self.reembed()
 

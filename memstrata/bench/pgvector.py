@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 
+from memstrata.bench import scale_embedder
 from memstrata.bench.metrics import percentiles
 from memstrata.bench.pg import location
 from memstrata.bench.report import markdown_table, write_results
@@ -58,7 +59,12 @@ def _recall(found: Sequence[Sequence[int]], exact: Sequence[Sequence[int]]) -> f
 def _memory(where: str | Path, threshold: int, breadth: int | None = None) -> Memory:
     extra = {} if breadth is None else {"ann_ef_search": breadth}
     settings = Settings.load(
-        {}, path=str(where), extractor="none", ann_threshold=threshold, **extra
+        {},
+        path=str(where),
+        embedder=scale_embedder(),
+        extractor="none",
+        ann_threshold=threshold,
+        **extra,
     )
     return Memory(settings=settings)
 
@@ -197,6 +203,7 @@ def measure(n: int, queries: int, console: Console) -> dict[str, Any]:
         "episodes": n,
         "queries": queries,
         "dimensions": dims,
+        "embedder": model,
         "ingest msg/s": n / ingest_s,
         "database bytes": size,
         "rows": rows,
@@ -230,7 +237,8 @@ def render(result: dict[str, Any]) -> str:
     lines = [
         f"# Dense search: in process vs PostgreSQL (pgvector), {result['episodes']:,} episodes",
         "",
-        f"One namespace, {result['dimensions']}-dimensional vectors of the default embedder, "
+        f"One namespace, {result['dimensions']}-dimensional vectors of "
+        f"{result.get('embedder', 'minilm-static-256')}, "
         f"{result['queries']} queries; ingest {result['ingest msg/s']:.0f} messages/s "
         f"(extraction off); database {result['database bytes'] / 1e6:.0f} MB.",
         "",

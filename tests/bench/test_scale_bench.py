@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from memstrata.bench import scale_embedder
 from memstrata.bench.scale import measure, render_markdown
 from memstrata.bench.synthetic import ChatGenerator, vocabulary
 
@@ -13,9 +16,11 @@ def test_generator_is_seeded_and_chat_like() -> None:
     assert len(set(vocabulary(5000))) == 5000
 
 
-def test_measure_reports_every_figure() -> None:
+def test_measure_reports_every_figure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MEMSTRATA_EMBEDDER", raising=False)
     result = measure(500, 5)
     assert result["n"] == 500 and result["ingest"]["messages_per_s"] > 0
+    assert result["embedder"] == "minilm-static-256"  # the scale benches' model unless named
     assert set(result["search_ms"]) == {
         "bm25",
         "dense",
@@ -27,3 +32,12 @@ def test_measure_reports_every_figure() -> None:
     assert result["add_one_ms"]["p95"] >= result["add_one_ms"]["p50"] > 0
     assert result["bytes_per_episode"] > 0
     assert "| 500 | memstrata |" in render_markdown([result])
+
+
+def test_the_scale_benches_embed_with_the_model_named_or_the_static_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MEMSTRATA_EMBEDDER", raising=False)
+    assert scale_embedder() == "minilm-static"
+    monkeypatch.setenv("MEMSTRATA_EMBEDDER", "e5-small")
+    assert scale_embedder() == "e5-small"

@@ -9,18 +9,25 @@ from pathlib import Path
 import pytest
 
 from memstrata.cli.main import main
+from memstrata.providers.registry import default_embedder
 
 
 class Cli:
     def __init__(
-        self, db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        self,
+        db: Path,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+        embedder: str | None = "hash",
     ):
         self.db = db
+        self.embedder = embedder
         self.capsys = capsys
         self.monkeypatch = monkeypatch
 
     def __call__(self, *args: str, code: int = 0) -> str:
-        argv = ["memstrata", "--db", str(self.db), "--embedder", "hash", *args]
+        chosen = [] if self.embedder is None else ["--embedder", self.embedder]
+        argv = ["memstrata", "--db", str(self.db), *chosen, *args]
         self.monkeypatch.setattr(sys, "argv", argv)
         with pytest.raises(SystemExit) as info:
             main()
@@ -139,6 +146,18 @@ def test_flush_and_reembed(cli: Cli) -> None:
     cli("add", "something")
     assert "embedded 0" in cli("flush")
     assert "hash-64" in cli("reembed")
+
+
+def test_reembed_with_the_auto_embedder_moves_a_store_to_the_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MEMSTRATA_EMBEDDER", raising=False)
+    Cli(tmp_path / "s.db", capsys, monkeypatch, "minilm-static")("add", "I adopted a kitten")
+    auto = Cli(tmp_path / "s.db", capsys, monkeypatch, embedder=None)
+    assert "minilm-static-256" in auto("stats")  # auto opens it with its own model
+    default = "e5-small-q4" if default_embedder() == "e5-small" else "minilm-static-256"
+    assert f"store now uses {default}" in auto("reembed")
+    assert default in auto("stats")
 
 
 def test_demo_ingests_the_sample_and_answers(cli: Cli) -> None:

