@@ -3,8 +3,8 @@ embedder places nearest them ("instruments" -> violin, guitar; "pets" -> dog,
 cat), as weighted BM25 terms.
 
 A list question names a category; the turns that answer it name its members,
-which share no term with it. Static word vectors (the default embedder's token
-table) know which words belong together. Only expansions the namespace has
+which share no term with it. Static word vectors (the bundled static model's token
+table, which e5 uses too) know which words belong together. Only expansions the namespace has
 indexed are kept; proper nouns are not expanded (a name's neighbours are other
 names, not the same person). In a large namespace a near word may be in a
 large share of it ("day" near "week"): the expansions, strongest first,

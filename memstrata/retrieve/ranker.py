@@ -21,7 +21,7 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 def shipped_model(embedder: str) -> Path:
     """The shipped ranker fitted with ``embedder``'s vectors (``ranker-<name>.json``
-    beside this module), else the one fitted with the default embedder: the
+    beside this module), else the one fitted with the static model: the
     dense features of two embedders are scaled differently."""
     if not _PLAIN_NAME.fullmatch(embedder):  # "org/model:v1" names no file here
         return DEFAULT_MODEL

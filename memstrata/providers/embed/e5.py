@@ -8,7 +8,7 @@ for AVX2; a new store gets it there (``auto``) when the CPU has AVX2. Elsewhere
 are embedded as e5 queries and everything stored as e5 passages. It finds
 more of what a question means but does not say than the static model (LoCoMo
 multi-hop R@10 55.1 against 51.9 held out) at about 40 texts a second on 2
-cores, against thousands; embedding a question takes 10–20 ms. Query
+cores, against thousands; embedding a question takes 15–30 ms. Query
 expansion keeps using the bundled static model's word table, which e5 has no
 counterpart of.
 """

@@ -1,4 +1,6 @@
-"""The default embedder: a static model distilled from all-MiniLM-L6-v2.
+"""A static model distilled from all-MiniLM-L6-v2: the default embedder where
+e5-small does not run fast, and the one for bulk imports on few cores
+(thousands of texts a second). Its word table also drives query expansion.
 
 Its weights ship inside this package (models/minilm-static-256, Apache-2.0),
 so it loads offline, without PyTorch, in about a second.
