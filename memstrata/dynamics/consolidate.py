@@ -54,7 +54,7 @@ class Round:
     store: Store
     namespace: str
     at: datetime
-    embed: Embed
+    embed: Embed  # sentence vectors for extractive summaries' central sentences
     model: str  # the embedder's name (segmentation reads its vectors)
     llm: ChatClient | None = None
 

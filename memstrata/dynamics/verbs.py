@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 
 import numpy as np
 
@@ -33,7 +34,8 @@ from memstrata.model import (
     Summary,
     SummaryLevel,
 )
-from memstrata.providers.embed.base import Embedder
+from memstrata.providers.embed.base import Embedder, embed_normalised
+from memstrata.providers.embed.static import bundled
 from memstrata.providers.llm.chat import ChatClient
 from memstrata.store.base import JobRow, Store
 from memstrata.timeutil import now as utcnow
@@ -74,9 +76,6 @@ class DynamicsVerbs:
     _runner: Runner | None = None
 
     def _namespace(self, namespace: str | None) -> str:
-        raise NotImplementedError
-
-    def _embed(self, texts: Sequence[str], raise_errors: bool = False) -> np.ndarray | None:
         raise NotImplementedError
 
     def _chat(self, purpose: str, field: str) -> ChatClient:
@@ -292,7 +291,8 @@ class DynamicsVerbs:
         llm = None
         if self.settings.llm_url and self.settings.llm_model:
             llm = self._chat("LLM summaries", "llm_url")
-        work = Round(self.store, job.namespace, at, self._embed, self.embedder.name, llm)
+        sentences = partial(embed_normalised, bundled())  # fast and local, whatever the embedder
+        work = Round(self.store, job.namespace, at, sentences, self.embedder.name, llm)
         done = [str(p) for p in _list(report.cursor.get("done"))]
         result = dict(_dict(report.cursor.get("result")))
         for phase in PHASES:

@@ -30,7 +30,7 @@ import numpy as np
 
 from memstrata.config import Settings
 from memstrata.errors import MissingDependency, ProviderUnavailable
-from memstrata.providers.embed.static import StaticEmbedder
+from memstrata.providers.embed.static import bundled
 from memstrata.providers.registry import register_embedder
 
 _X86 = ("x86_64", "amd64")
@@ -125,7 +125,6 @@ class E5Embedder:
     dimensions = 384
 
     def __init__(self, settings: Settings | None = None) -> None:
-        self._settings = settings
         self._engine = _load()
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
@@ -149,4 +148,4 @@ class E5Embedder:
 
     def word_vectors(self) -> tuple[list[str], np.ndarray]:
         """The bundled static model's word table, for query expansion."""
-        return StaticEmbedder(self._settings).word_vectors()
+        return bundled().word_vectors()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,3 +61,10 @@ class StaticEmbedder:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         vectors = self._model.encode(list(texts), batch_size=1024, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
+
+
+@cache
+def bundled() -> StaticEmbedder:
+    """The bundled model, loaded once per process: word vectors for expansion and
+    sentence vectors for extractive summaries, whatever embedder stores vectors."""
+    return StaticEmbedder()
