@@ -117,13 +117,16 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         self._chat_client: ChatClient | None = None
         self._init_dynamics()
         try:
+            stored = self.store.get_meta("embedder")  # the model of the store's vectors
             self.embedder = (
                 embedder
                 if isinstance(embedder, Embedder) and not isinstance(embedder, str)
-                else self._make_embedder()
+                else create_embedder(
+                    resolve_embedder(self.settings.embedder, stored), self.settings
+                )
             )
             self.extractor = self._make_extractor()
-            self._check_model()
+            self._check_model(stored)
         except BaseException:
             self.store.close()
             raise
@@ -596,13 +599,8 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             database if isinstance(database, VectorSearch) else None,
         )
 
-    def _make_embedder(self) -> Embedder:
-        """The configured embedder; ``auto``: the one the store's vectors were made by."""
-        name = resolve_embedder(self.settings.embedder, self.store.get_meta("embedder"))
-        return create_embedder(name, self.settings)
-
-    def _check_model(self) -> None:
-        stored = self.store.get_meta("embedder")
+    def _check_model(self, stored: str | None) -> None:
+        """Record the embedder in a new store; re-embed or refuse on another model."""
         if stored is None:
             self.store.set_meta("embedder", self.embedder.name)
         elif stored != self.embedder.name:

@@ -35,6 +35,7 @@ from memstrata.providers.embed.base import embed_normalised
 BATCH = 1000
 SINGLE_ADDS = 300
 NAMESPACE = "scale"
+_STATIC_MODEL = "minilm-static-256"  # rows measured before the embedder was recorded
 
 
 def _rss_mb() -> float:
@@ -166,9 +167,6 @@ def measure(n: int, queries: int) -> dict[str, Any]:
             "index_rss_mb": _rss_mb() - rss_before,
             "bytes_per_episode": disk / total,
         }
-
-
-_STATIC_MODEL = "minilm-static-256"  # rows measured before the embedder was recorded
 
 
 def _dense_recall(memory: Memory, texts: Sequence[str]) -> float:

@@ -79,7 +79,7 @@ def create_embedder(name: str, settings: Settings) -> Embedder:
     """Build the registered embedder ``name`` (``auto``: the default for a new
     store); InvalidInput if unknown."""
     _load_all()
-    name = default_embedder() if name == AUTO else name
+    name = resolve_embedder(name, None)
     factory = _EMBEDDERS.get(name)
     if factory is None:
         raise InvalidInput(

