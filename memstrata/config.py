@@ -30,7 +30,7 @@ class Settings(BaseModel):
     embedder: str = Field(
         "auto",
         description="registered embedder name; auto: the store's own, for a new store "
-        "e5-small where it runs fast, else minilm-static",
+        "minilm-static",
     )
     embedder_url: str | None = Field(None, description="base URL of an OpenAI-compatible API")
     embedder_model: str | None = Field(None, description="model name for the HTTP embedder")

@@ -46,10 +46,12 @@ from memstrata.model import (
     StoreStats,
 )
 from memstrata.providers.embed.base import Embedder, embed_normalised
+from memstrata.providers.embed.static import bundled
 from memstrata.providers.llm.base import parses
 from memstrata.providers.llm.chat import ChatClient
 from memstrata.providers.registry import create_embedder, embedder_for, resolve_embedder
 from memstrata.resolve.matchers import EmbeddingNameMatcher, LlmNameMatcher, NameMatcher
+from memstrata.resolve.names import NameCache
 from memstrata.retrieve.candidates import to_hit
 from memstrata.retrieve.context import CONTEXT_HITS, assemble
 from memstrata.retrieve.context import render as render_context
@@ -108,6 +110,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         validate.namespace(self.settings.namespace)
         self.store = open_store(self.settings.path)
         self._matchers: list[NameMatcher] = []
+        self._names = NameCache()  # entity names of the namespaces written lately
         self._indexes: dict[str, NamespaceIndex] = {}
         self._indexes_lock = threading.Lock()
         self.timings = StageTimings()
@@ -174,7 +177,9 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             for matcher in self._matchers:
                 if isinstance(matcher, LlmNameMatcher):
                     matcher.budget = LLM_NAME_QUESTIONS  # per add()
-            extract_queued(self.store, self.extractor, ns, self.timings, self._matchers)
+            extract_queued(
+                self.store, self.extractor, ns, self.timings, self._matchers, self._names
+            )
 
     def _persist(self, ns: str, episodes: Sequence[Episode]) -> list[Episode]:
         """Analyze, embed (a failure leaves vectors pending) and store in one transaction."""
@@ -216,6 +221,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
                 raise InvalidInput("give episode ids or everything=True, not both", field="purge")
             with self._indexes_lock:
                 self._indexes.pop(ns, None)  # a graph still building there is discarded
+            self._names.drop(ns)
             count = self.store.episodes.purge_namespace(ns)
             self.store.remove_side_files([f"ann/{ns}.usearch", f"ann/{ns}.json"])
             return count
@@ -535,7 +541,9 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             made += len(pending)
         if self.extractor is not None:
             for ns in self.store.structure.queued_namespaces():
-                extract_queued(self.store, self.extractor, ns, self.timings, self._matchers)
+                extract_queued(
+                    self.store, self.extractor, ns, self.timings, self._matchers, self._names
+                )
         for ns in self.store.events.dirty_namespaces():
             segment_dirty(self.store, ns, self.embedder.name, self.timings)
         for ns in self.namespaces():
@@ -579,8 +587,10 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         """The configured extractor, and the entity matchers that go with it."""
         if self.settings.extractor == "none":
             return None
+        # names are short: the bundled static model embeds them well enough, in
+        # microseconds, whatever embedder stores the vectors
         self._matchers.append(
-            EmbeddingNameMatcher(lambda names: embed_normalised(self.embedder, names))
+            EmbeddingNameMatcher(lambda names: embed_normalised(bundled(), names))
         )
         if self.settings.extractor == "llm":
             client = self._chat("the llm extractor", "extractor")

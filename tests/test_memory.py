@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from memstrata import EmbedderMismatch, Hit, InvalidInput, Memory, Message, NotFound
-from memstrata.providers.embed.e5 import runs_fast
 from memstrata.testing import HashEmbedder
 from tests.conftest import T0, T1, T2
 
@@ -215,8 +214,7 @@ def test_default_embedder_finds_paraphrases(default_memory_path: Path) -> None:
         mem.add(CONVERSATION)
         hit = mem.search("Which pet did Bo get?", retrievers=["dense"])[0]
         assert hit.text == "I adopted a kitten called Pixel"
-        default = ("e5-small-q4", 384) if runs_fast() else ("minilm-static-256", 256)
-        assert (mem.embedder.name, mem.embedder.dimensions) == default
+        assert (mem.embedder.name, mem.embedder.dimensions) == ("minilm-static-256", 256)
 
 
 def test_large_namespaces_replay_in_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

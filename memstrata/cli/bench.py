@@ -133,3 +133,30 @@ def bench_scale(
 
     sizes = [int(x) for x in n.split(",") if x.strip()]
     run_scale(sizes, output, queries, out)
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    data: Annotated[Path, typer.Option(help="the longmemeval-dev folder")] = Path(
+        "../shared/data/longmemeval-dev"
+    ),
+    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
+    layout: Annotated[
+        list[str] | None, typer.Option(help="haystacks, one or many (default: all three)")
+    ] = None,
+    namespaces: Annotated[int, typer.Option(help="question namespaces of 'haystacks'")] = 100,
+    small: Annotated[int, typer.Option(help="small namespaces of 'many'")] = 1000,
+    messages: Annotated[int | None, typer.Option(help="at most N messages a layout")] = None,
+) -> None:
+    """Ingest and search on real chat (LongMemEval's sessions) in the default
+    configuration, many namespaces in one file, beside the embedder alone and
+    plain SQLite inserts."""
+    from memstrata.bench.ingest import LAYOUTS, run_ingest
+
+    chosen = layout or list(LAYOUTS)
+    unknown = [x for x in chosen if x not in LAYOUTS]
+    if unknown:
+        raise InvalidInput(
+            f"unknown layout {unknown[0]!r}; known: {', '.join(LAYOUTS)}", field="--layout"
+        )
+    run_ingest(data, output, chosen, out, namespaces, small, messages)

@@ -21,6 +21,7 @@ from memstrata.extract.base import (
     FactDraft,
     NoteDraft,
 )
+from memstrata.extract.lexicon import common_words
 from memstrata.extract.patterns import (
     CORRECTED_VALUE,
     CORRECTION,
@@ -35,6 +36,17 @@ from memstrata.index.analyzer import STOP_WORDS, analyze
 from memstrata.model import Episode, NoteKind
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])|\n+")
+# Markdown structure: a heading, list or quote marker opening a line; a bold
+# or italic label ("**Weight**:"); emphasis, code and link marks anywhere.
+_LINE_MARK = re.compile(r"^\s*(?:#{1,6}\s+|[-*+•>]\s+|\d{1,3}[.)]\s+)+")
+_LABEL = re.compile(r"^\s*(?:\*\*|__)[^*_\n]{1,80}(?:\*\*|__)\s*:?\s*|^\s*[^\s:][^:\n]{0,40}:\s+")
+_EMPHASIS = re.compile(
+    r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`+|\[(?=[^\]]*\]\()|\]\([^)]*\)"
+)
+# Roles whose turns state nothing about the user or their world: an assistant's
+# reply is kept verbatim as an episode and searched, but it introduces no
+# notes, facts or entities; it only cites entities already known.
+CITING_ROLES = frozenset({"assistant", "system", "tool"})
 _PROPER = re.compile(r"(?<![\w'’])[A-Z][a-z][\w'’\-]*(?:\s+[A-Z][a-z][\w'’\-]*){0,3}")
 _MAX_SENTENCES = 200
 _MAX_SENTENCE_CHARS = 1_000
@@ -135,6 +147,9 @@ _PHRASE_STOP = frozenset(
     seems looks feels comes gets keeps runs plays helps calls sends means costs meets
     won read went made took got had saw came ran left lost met paid sent told gave bought
     brought thought felt kept found began broke wrote spent built
+    without within instead into onto about around after before during under over
+    through across against among between since until while because though unless
+    doesn don isn wasn didn aren weren hasn haven couldn wouldn shouldn won can
     """.split()
 )
 
@@ -192,13 +207,27 @@ def mentions(
 
 
 def sentences(text: str) -> Iterator[str]:
-    """Sentences of a text (bounded, so a 10k-word turn stays cheap)."""
+    """Sentences of a text (bounded, so a 10k-word turn stays cheap), with
+    markdown marks taken out: a heading or a list item's label is no sentence,
+    and the words after a marker start one."""
     for count, raw in enumerate(_SENTENCE.split(text)):
         if count >= _MAX_SENTENCES:
             return
-        sentence = raw.strip()
+        sentence = prose(raw)
         if sentence:
             yield sentence[:_MAX_SENTENCE_CHARS]
+
+
+def prose(line: str) -> str:
+    """A line's running text: no heading, list or quote marker, no leading label
+    ('**Weight**: 2 kg' -> '2 kg'), no emphasis marks; '' for a heading."""
+    if line.lstrip().startswith("#"):
+        return ""
+    marked = _LINE_MARK.match(line)
+    text = line[marked.end() :] if marked else line
+    if marked or text.lstrip().startswith(("**", "__")):
+        text = _LABEL.sub("", text, count=1)
+    return _EMPHASIS.sub("", text).strip()
 
 
 def first_person_to(speaker: str, sentence: str) -> str:
@@ -259,6 +288,18 @@ def _clean_subject(raw: str, speaker: str | None) -> str | None:
     return " ".join(words) or None
 
 
+_POSSESSIVE_END = re.compile(r"['’]s$")
+
+
+def _common(name: str, text: str) -> bool:
+    """A bare capitalised word that is a common word ('Goals', 'World'), or that
+    the same text also writes in lower case: no name."""
+    if " " in name:
+        return False
+    lowered = name.lower()
+    return lowered in common_words() or re.search(rf"\b{re.escape(lowered)}\b", text) is not None
+
+
 def _clean_literal(raw: str) -> str | None:
     value = re.sub(r"^(?:to|the|a|an|my|some)\s+", "", raw.strip().lower())
     return None if value in _LITERAL_JUNK or len(value) < 2 else value
@@ -281,6 +322,9 @@ class OfflineExtractor:
         return out
 
     def _episode(self, episode: Episode, speaker: str, out: Extraction) -> None:
+        if episode.role in CITING_ROLES:
+            self._citations(episode, out)
+            return
         for sentence in sentences(episode.content):
             spans = resolve(sentence, episode.occurred_at)
             valid_at = (
@@ -300,9 +344,13 @@ class OfflineExtractor:
                     if match.group(0) not in NOT_NAMES and match.group(0) not in named:
                         out.entities.append(EntityDraft(match.group(0), KNOWN_ONLY, episode.id))
                     continue
-                name = _clean_subject(match.group(0), None)
+                name = _clean_subject(_POSSESSIVE_END.sub("", match.group(0)), None)
                 if name and name not in named and name != speaker and len(name) > 1:
                     guess = _kind_from_context(sentence[: match.start()])
+                    if name.removesuffix("s") in NOT_NAMES or (
+                        guess == "other" and _common(name, episode.content)
+                    ):
+                        continue
                     out.entities.append(EntityDraft(name, guess, episode.id))
                     mentioned.append(name)
             out.entities.extend(mentions(sentence, speaker, spans, episode.id))
@@ -315,6 +363,16 @@ class OfflineExtractor:
                 out.notes.append(
                     NoteDraft(kind, text, keywords, speaker, valid_at, episode.id, tags)
                 )
+
+    def _citations(self, episode: Episode, out: Extraction) -> None:
+        """The capitalised names of a reply, each cited only if already known."""
+        seen: set[str] = set()
+        for sentence in sentences(episode.content):
+            for match in _PROPER.finditer(sentence):
+                name = match.group(0)
+                if name not in seen and name not in NOT_NAMES:
+                    seen.add(name)
+                    out.entities.append(EntityDraft(name, KNOWN_ONLY, episode.id))
 
     def _correction(
         self,

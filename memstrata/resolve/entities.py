@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from memstrata.model import Entity
+from memstrata.resolve.names import EXACT_KINDS, NameIndex
 from memstrata.store.base import ChangeSet, StructureStore
 
 if TYPE_CHECKING:
@@ -21,8 +22,6 @@ _JUNK = re.compile(r"[^\w\s\-&]")
 # Spelling variants are matched only for names this long (short names collide).
 MIN_FUZZY_LENGTH = 5
 FUZZY_THRESHOLD = 0.72
-# Kinds whose names are canonical labels ('2023-05-08', '3 kids'): exact matches only.
-EXACT_KINDS = frozenset({"date", "quantity"})
 
 
 def normalise(name: str) -> str:
@@ -32,17 +31,6 @@ def normalise(name: str) -> str:
     text = _JUNK.sub(" ", text)
     text = _ARTICLE.sub("", " ".join(text.split()))
     return text
-
-
-def trigrams(text: str) -> set[str]:
-    padded = f"  {text} "
-    return {padded[i : i + 3] for i in range(len(padded) - 2)}
-
-
-def similarity(a: str, b: str) -> float:
-    """Jaccard similarity of character trigrams."""
-    left, right = trigrams(a), trigrams(b)
-    return len(left & right) / len(left | right) if left and right else 0.0
 
 
 class EntityResolver:
@@ -59,14 +47,14 @@ class EntityResolver:
         namespace: str,
         now: datetime,
         matchers: Sequence[NameMatcher] = (),
+        names: NameIndex | None = None,
     ) -> None:
         self._store = store
         self._namespace = namespace
         self._now = now
         self._matchers = matchers
+        self._names = names
         self._batch: dict[str, Entity] = {}
-        self._names: list[tuple[str, str, str]] | None = None
-        self._grams: dict[str, list[int]] = {}  # trigram -> indexes into _names
         self._by_id: dict[str, Entity] = {}
         self._cited: set[tuple[str, str]] = set()
 
@@ -86,6 +74,7 @@ class EntityResolver:
                 changes.history.append(
                     ("entity", found.id, "alias", f"'{name}': {reason}", (episode_id,))
                 )
+                self.names.add(found.id, norm, found.kind)
         if found is None:
             found = Entity(
                 uuid.uuid4().hex, self._namespace, name.strip(), kind, (), self._now, (episode_id,)
@@ -95,7 +84,7 @@ class EntityResolver:
             changes.history.append(
                 ("entity", found.id, "create", f"mentioned as a {kind}", (episode_id,))
             )
-            self._remember(found.id, norm, kind)
+            self.names.add(found.id, norm, kind)
             self._by_id[found.id] = found
         self._batch[norm] = found
         self._cited.add((found.id, episode_id))
@@ -119,57 +108,44 @@ class EntityResolver:
         entity_id, name, kind = ref
         return Entity(entity_id, self._namespace, name, kind, (), self._now, ())
 
-    def _known_names(self) -> list[tuple[str, str, str]]:
+    @property
+    def names(self) -> NameIndex:
+        """The namespace's known names: the one given, else every stored name."""
         if self._names is None:
-            self._names = []
-            for entity_id, norm, kind in self._store.entity_names(self._namespace):
-                self._remember(entity_id, norm, kind)
+            self._names = load_names(self._store, self._namespace, NameIndex(), None)
         return self._names
 
-    def _remember(self, entity_id: str, norm: str, kind: str) -> None:
-        names = self._known_names()
-        if kind not in EXACT_KINDS and len(norm) >= MIN_FUZZY_LENGTH:
-            for gram in trigrams(norm):
-                self._grams.setdefault(gram, []).append(len(names))
-        names.append((entity_id, norm, kind))
-
-    def _entity(self, entity_id: str) -> Entity:
+    def _entity(self, entity_id: str) -> Entity | None:
         if entity_id not in self._by_id:
-            (self._by_id[entity_id],) = self._store.entities(self._namespace, ids=[entity_id])
+            found = self._store.entities(self._namespace, ids=[entity_id])
+            if not found:  # purged since the names were read
+                return None
+            self._by_id[entity_id] = found[0]
         return self._by_id[entity_id]
 
     def _similar(self, norm: str, kind: str) -> tuple[Entity, str] | None:
-        """The most similar known spelling, found through the trigram index: a
-        name sharing fewer than FUZZY_THRESHOLD of the mention's trigrams cannot
-        reach the threshold, so only names that share enough are scored."""
+        """The most similar known spelling (character trigrams)."""
         if len(norm) < MIN_FUZZY_LENGTH or kind in EXACT_KINDS:
             return None
-        names, grams = self._known_names(), trigrams(norm)
-        shared: dict[int, int] = {}
-        for gram in grams:
-            for index in self._grams.get(gram, ()):
-                shared[index] = shared.get(index, 0) + 1
-        needed = FUZZY_THRESHOLD * len(grams)
-        best, best_score = None, FUZZY_THRESHOLD
-        for index, count in shared.items():
-            if count < needed:
-                continue
-            entity_id, other, other_kind = names[index]
-            if abs(len(other) - len(norm)) > 3:
-                continue
-            if kind != other_kind and "other" not in (kind, other_kind):
-                continue
-            score = similarity(norm, other)
-            if score >= best_score:
-                best, best_score = entity_id, score
-        if best is None:
-            return None
-        entity = self._entity(best)
-        return entity, f"a spelling of '{entity.name}'"
+        found = self.names.spelled_like(norm, kind, FUZZY_THRESHOLD)
+        entity = None if found is None else self._entity(found[0].entity_id)
+        return None if entity is None else (entity, f"a spelling of '{entity.name}'")
 
     def _ask_matchers(self, norm: str, kind: str) -> tuple[Entity, str] | None:
         for matcher in self._matchers:
-            found = matcher.match(norm, kind, self._known_names())
+            found = matcher.match(norm, kind, self.names)
             if found is not None:
-                return self._entity(found[0]), found[1]
+                entity = self._entity(found[0])
+                if entity is not None:
+                    return entity, found[1]
         return None
+
+
+def load_names(
+    store: StructureStore, namespace: str, names: NameIndex, since: datetime | None
+) -> NameIndex:
+    """Add to ``names`` the stored names of the namespace's entities (every one,
+    aliases too; or, with ``since``, those of the entities created since)."""
+    for entity_id, norm, kind in store.entity_names(namespace, since):
+        names.add(entity_id, norm, kind)
+    return names

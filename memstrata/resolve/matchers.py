@@ -16,15 +16,12 @@ from pydantic import BaseModel, ValidationError
 
 from memstrata.errors import ProviderError
 from memstrata.providers.llm.base import LLM
-from memstrata.resolve.entities import similarity
-
-# (entity id, normalised name or alias, kind) of the namespace's entities
-Candidates = Sequence[tuple[str, str, str]]
+from memstrata.resolve.names import KnownName, NameIndex, similarity
 
 
 class NameMatcher(Protocol):
-    def match(self, norm: str, kind: str, candidates: Candidates) -> tuple[str, str] | None:
-        """(entity id, reason) of the entity ``norm`` refers to, or None."""
+    def match(self, norm: str, kind: str, names: NameIndex) -> tuple[str, str] | None:
+        """(entity id, reason) of the known entity ``norm`` refers to, or None."""
         ...
 
 
@@ -33,48 +30,36 @@ def _compatible(kind: str, other: str, kinds: frozenset[str]) -> bool:
 
 
 class EmbeddingNameMatcher:
-    """Cosine similarity of name embeddings. Never for people or pets: first
-    names all embed alike, and merging two people is worse than keeping a
+    """Cosine similarity of name embeddings, among the known names that share
+    the most character trigrams with the new one (so a name costs the same in a
+    namespace of ten entities or a hundred thousand). Never for people or pets:
+    first names all embed alike, and merging two people is worse than keeping a
     duplicate."""
 
     KINDS = frozenset({"place", "organization", "other"})
 
     def __init__(
-        self,
-        embed: Callable[[Sequence[str]], np.ndarray],
-        threshold: float = 0.93,
-        max_cached: int = 100_000,
+        self, embed: Callable[[Sequence[str]], np.ndarray], threshold: float = 0.93
     ) -> None:
         self._embed = embed
         self._threshold = threshold
-        self._cache: dict[str, np.ndarray] = {}
-        self._max_cached = max_cached
 
-    def _vectors(self, names: Sequence[str]) -> np.ndarray:
-        missing = [n for n in dict.fromkeys(names) if n not in self._cache]
-        if missing:
-            if len(self._cache) + len(missing) > self._max_cached:
-                self._cache.clear()
-            for name, vector in zip(missing, self._embed(missing), strict=True):
-                self._cache[name] = vector
-        return np.stack([self._cache[n] for n in names])
-
-    def match(self, norm: str, kind: str, candidates: Candidates) -> tuple[str, str] | None:
+    def match(self, norm: str, kind: str, names: NameIndex) -> tuple[str, str] | None:
         if kind not in self.KINDS or len(norm) < 4:
             return None
-        pool = [
-            (eid, other)
-            for eid, other, k in candidates
-            if _compatible(kind, k, self.KINDS) and len(other) >= 4 and other != norm
-        ]
-        if not pool:
+
+        def accept(known: KnownName) -> bool:
+            return (
+                _compatible(kind, known.kind, self.KINDS)
+                and len(known.norm) >= 4
+                and known.norm != norm
+            )
+
+        found = names.embedded_like(norm, accept, self._embed)
+        if found is None or found[1] < self._threshold:
             return None
-        vectors = self._vectors([norm, *(other for _, other in pool)])
-        scores = vectors[1:] @ vectors[0]
-        best = int(np.argmax(scores))
-        if float(scores[best]) < self._threshold:
-            return None
-        return pool[best][0], f"its name embeds like '{pool[best][1]}' ({scores[best]:.2f})"
+        known, score = found
+        return known.entity_id, f"its name embeds like '{known.norm}' ({score:.2f})"
 
 
 class _Verdict(BaseModel):
@@ -95,12 +80,12 @@ class LlmNameMatcher:
         self._low, self._high = low, high
         self.budget = budget
 
-    def match(self, norm: str, kind: str, candidates: Candidates) -> tuple[str, str] | None:
+    def match(self, norm: str, kind: str, names: NameIndex) -> tuple[str, str] | None:
         scored = sorted(
             (
-                (similarity(norm, other), eid, other)
-                for eid, other, k in candidates
-                if _compatible(kind, k, self.KINDS) and other != norm
+                (similarity(norm, known.norm), known.entity_id, known.norm)
+                for known in (names.names[p] for p in names.blocked(norm, 1))
+                if _compatible(kind, known.kind, self.KINDS) and known.norm != norm
             ),
             reverse=True,
         )

@@ -39,6 +39,7 @@ class NoteResolver:
         self._now = now
         self._batch: dict[tuple[str, str | None], Note] = {}
         self._by_keyword: dict[str, list[Note]] = {}
+        self._related: dict[tuple[str, ...], list[Note]] = {}  # the store's, per keyword set
 
     def resolve(self, draft: NoteDraft, changes: ChangeSet) -> Note | None:
         """The note the draft became: a new one, or the one it merged into."""
@@ -102,9 +103,10 @@ class NoteResolver:
             )
 
     def _candidates(self, keywords: Sequence[str], exclude: str | None = None) -> dict[str, Note]:
-        found = {
-            n.id: n for n in self._store.related_notes(self._namespace, list(keywords), CANDIDATES)
-        }
+        key = tuple(dict.fromkeys(keywords))
+        if key not in self._related:  # a draft asks twice: near-duplicate, then links
+            self._related[key] = self._store.related_notes(self._namespace, list(key), CANDIDATES)
+        found = {n.id: n for n in self._related[key]}
         for keyword in set(keywords):
             for other in self._by_keyword.get(keyword, [])[-CANDIDATES:]:
                 found[other.id] = other

@@ -10,6 +10,7 @@ from memstrata.model import Fact
 from memstrata.resolve.contradictions import FactResolver
 from memstrata.resolve.entities import EntityResolver
 from memstrata.resolve.matchers import NameMatcher
+from memstrata.resolve.names import NameIndex
 from memstrata.resolve.notes import NoteResolver
 from memstrata.store.base import ChangeSet, StructureStore
 
@@ -20,10 +21,13 @@ def resolve(
     extraction: Extraction,
     now: datetime,
     matchers: Sequence[NameMatcher] = (),
+    names: NameIndex | None = None,
 ) -> ChangeSet:
-    """Entities first (facts point at them), then facts in order, then notes."""
+    """Entities first (facts point at them), then facts in order, then notes.
+    ``names``: the namespace's known names (read from the store when None); the
+    entities and aliases made here are added to it."""
     changes = ChangeSet()
-    entities = EntityResolver(store, namespace, now, matchers)
+    entities = EntityResolver(store, namespace, now, matchers, names)
     facts = FactResolver(store, namespace, now)
     notes = NoteResolver(store, namespace, now)
     for mention in extraction.entities:

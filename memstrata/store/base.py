@@ -212,8 +212,11 @@ class StructureStore(Protocol):
         the cheap lookup resolution needs (no aliases, no sources)."""
         ...
 
-    def entity_names(self, namespace: str) -> list[tuple[str, str, str]]:
-        """(entity id, normalised name or alias, kind) of every entity."""
+    def entity_names(
+        self, namespace: str, since: datetime | None = None
+    ) -> list[tuple[str, str, str]]:
+        """(entity id, normalised name or alias, kind) of every entity; with
+        ``since``, only the names of the entities created at or after it."""
         ...
 
     def entities(

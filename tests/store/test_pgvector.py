@@ -19,6 +19,7 @@ from memstrata.store import open_store
 from memstrata.store.base import NewEpisode, VectorSearch
 from memstrata.store.postgres import vectors
 from memstrata.store.postgres.schema import INITIAL
+from memstrata.store.postgres.schema import SCHEMA_VERSION as PG_SCHEMA_VERSION
 from memstrata.store.postgres.store import PostgresStore
 from memstrata.store.postgres.vectors import graph_lock, graph_name
 from memstrata.testing import HashEmbedder
@@ -177,7 +178,7 @@ def test_a_store_from_the_first_schema_is_migrated_with_its_vectors(url: str) ->
             )
     store = open_store(url)
     try:
-        assert isinstance(store, PostgresStore) and store.schema_version == 2
+        assert isinstance(store, PostgresStore) and store.schema_version == PG_SCHEMA_VERSION
         read = [
             np.frombuffer(c.vector or b"", np.float32) for c in store.changes.since("a", 0, "m")
         ]

@@ -10,6 +10,7 @@ import numpy as np
 
 from memstrata import Memory
 from memstrata.resolve.matchers import EmbeddingNameMatcher, LlmNameMatcher
+from memstrata.resolve.names import NameIndex
 from memstrata.testing import ScriptedLLM
 
 T = datetime(2023, 7, 1, tzinfo=UTC)
@@ -26,21 +27,42 @@ def fake_embed(names: Sequence[str]) -> np.ndarray:
     return np.array([VECTORS[n] for n in names], dtype=np.float32)
 
 
+def known(*names: tuple[str, str, str]) -> NameIndex:
+    index = NameIndex()
+    for entity_id, norm, kind in names:
+        index.add(entity_id, norm, kind)
+    return index
+
+
 def test_embedding_matcher_merges_close_names_of_things_not_people() -> None:
     matcher = EmbeddingNameMatcher(fake_embed)
-    candidates = [
+    candidates = known(
         ("e1", "acme corp", "organization"),
         ("e2", "globex", "organization"),
         ("e3", "anna", "person"),
-    ]
+    )
     found = matcher.match("acme corporation", "organization", candidates)
     assert found is not None and found[0] == "e1" and "acme corp" in found[1]
     assert matcher.match("hanna", "person", candidates) is None
-    assert matcher.match("acme corporation", "place", [("e2", "globex", "place")]) is None
+    assert matcher.match("acme corporation", "place", known(("e2", "globex", "place"))) is None
+
+
+def test_embedding_matcher_compares_only_names_that_share_trigrams() -> None:
+    asked: list[str] = []
+
+    def embed(names: Sequence[str]) -> np.ndarray:
+        asked.extend(names)
+        return fake_embed(names)
+
+    names = [(f"x{i}", f"zq{i:04d}", "organization") for i in range(2000)]
+    candidates = known(*names, ("e1", "acme corp", "organization"))
+    found = EmbeddingNameMatcher(embed).match("acme corporation", "organization", candidates)
+    assert found is not None and found[0] == "e1"
+    assert sorted(asked) == ["acme corp", "acme corporation"]  # not the 2,000 others
 
 
 def test_llm_matcher_asks_about_borderline_spellings_only() -> None:
-    candidates = [("e1", "katarina", "person"), ("e2", "bob", "person")]
+    candidates = known(("e1", "katarina", "person"), ("e2", "bob", "person"))
     llm = ScriptedLLM('{"same": true}')
     found = LlmNameMatcher(llm).match("katharina", "person", candidates)
     assert found is not None and found[0] == "e1" and "LLM" in found[1]
@@ -49,7 +71,7 @@ def test_llm_matcher_asks_about_borderline_spellings_only() -> None:
 
 
 def test_llm_matcher_needs_a_clear_yes_and_respects_its_budget() -> None:
-    candidates = [("e1", "katarina", "person")]
+    candidates = known(("e1", "katarina", "person"))
     assert (
         LlmNameMatcher(ScriptedLLM('{"same": false}')).match("katharina", "person", candidates)
         is None

@@ -107,6 +107,17 @@ def _openmp_runtimes(package: Path) -> list[Path]:
     return found or ([Path(system)] if system else [])
 
 
+def _loaded_openmp_runtimes(maps: Path = Path("/proc/self/maps")) -> list[Path]:
+    """Every OpenMP runtime mapped into this process (Linux): other wheels vendor
+    their own libgomp, and the engine may end up running on one of those."""
+    try:
+        lines = maps.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    paths = {line.split(maxsplit=5)[-1] for line in lines if "libgomp" in line or "libomp" in line}
+    return sorted(Path(p) for p in paths if p.startswith("/"))
+
+
 def _guard_fork(package: Path) -> None:
     """Make a forked child's embedding work instead of hanging.
 
@@ -125,7 +136,8 @@ def _guard_fork(package: Path) -> None:
         _HANDLES_LOCK = Lock()
         for handle in _HANDLES.values():
             handle.lock = Lock()
-        for runtime in runtimes:
+        loaded = [ctypes.CDLL(str(path)) for path in _loaded_openmp_runtimes()]
+        for runtime in [*runtimes, *loaded]:
             runtime.omp_set_num_threads(1)
 
     os.register_at_fork(after_in_child=in_child)

@@ -233,7 +233,18 @@ def m002_pgvector(conn: Any) -> None:
     conn.execute("ALTER TABLE vectors ALTER COLUMN vector SET NOT NULL")
 
 
-MIGRATIONS: tuple[Callable[[Any], None], ...] = (m001_initial, m002_pgvector)
+def m003_many_tenant_indexes(conn: Any) -> None:
+    """As SQLite's m009: entities by creation time; sources by episode and kind."""
+    conn.execute("CREATE INDEX entities_by_created ON entities(namespace, created_at)")
+    conn.execute("DROP INDEX sources_by_episode")
+    conn.execute("CREATE INDEX sources_by_episode ON sources(seq, record_kind, record_id)")
+
+
+MIGRATIONS: tuple[Callable[[Any], None], ...] = (
+    m001_initial,
+    m002_pgvector,
+    m003_many_tenant_indexes,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -182,36 +182,48 @@ class SqliteDynamics:
 
     def note_ids_of(self, namespace: str, episode_ids: Sequence[str]) -> list[str]:
         """Notes that rest on any of these episodes."""
-        if not episode_ids:
-            return []
         with translate_errors("find notes of episodes"):
-            rows = (
-                self._db.read()
-                .execute(
-                    "SELECT DISTINCT s.record_id FROM episodes e JOIN sources s ON s.seq = e.seq "
-                    "AND s.record_kind = 'note' WHERE e.namespace = ? "
-                    f"AND e.episode_id IN ({','.join('?' * len(episode_ids))})",
-                    (namespace, *episode_ids),
-                )
-                .fetchall()
-            )
-        return [str(r[0]) for r in rows]
+            return list(dict.fromkeys(self._sourced(namespace, episode_ids, "note")))
 
     def fact_episodes(self, namespace: str, episode_ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        wanted = list(dict.fromkeys(episode_ids))
+        """The episodes, among these, that a live fact rests on."""
         with translate_errors("find fact sources"):
             conn = self._db.read()
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
-                found.update(
-                    str(r[0])
+            found = set()
+            for episode_id, fact_id in self._sourced_by(namespace, episode_ids, "fact"):
+                live = conn.execute(
+                    "SELECT 1 FROM facts WHERE fact_id = ? AND expired_at IS NULL", (fact_id,)
+                ).fetchone()
+                if live is not None:
+                    found.add(episode_id)
+            return found
+
+    def _sourced(self, namespace: str, episode_ids: Sequence[str], kind: str) -> list[str]:
+        return [record_id for _, record_id in self._sourced_by(namespace, episode_ids, kind)]
+
+    def _sourced_by(
+        self, namespace: str, episode_ids: Sequence[str], kind: str
+    ) -> list[tuple[str, str]]:
+        """(episode id, record id) of the records of ``kind`` resting on the episodes.
+
+        One lookup per episode on sources(seq, record_kind): joined in one
+        statement, SQLite would walk every source of the kind in the file."""
+        wanted = list(dict.fromkeys(episode_ids))
+        conn = self._db.read()
+        found: list[tuple[str, str]] = []
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            seqs = conn.execute(
+                "SELECT episode_id, seq FROM episodes WHERE namespace = ? "
+                f"AND episode_id IN ({','.join('?' * len(chunk))})",
+                (namespace, *chunk),
+            ).fetchall()
+            for episode_id, seq in seqs:
+                found.extend(
+                    (str(episode_id), str(r[0]))
                     for r in conn.execute(
-                        "SELECT DISTINCT e.episode_id FROM episodes e JOIN sources s "
-                        "ON s.seq = e.seq AND s.record_kind = 'fact' JOIN facts f "
-                        "ON f.fact_id = s.record_id AND f.expired_at IS NULL "
-                        f"WHERE e.namespace = ? AND e.episode_id IN ({','.join('?' * len(chunk))})",
-                        (namespace, *chunk),
+                        "SELECT record_id FROM sources WHERE seq = ? AND record_kind = ?",
+                        (seq, kind),
                     )
                 )
         return found

@@ -332,6 +332,21 @@ def m008_api_keys(conn: sqlite3.Connection) -> None:
     )
 
 
+def m009_many_tenant_indexes(conn: sqlite3.Connection) -> None:
+    """Indexes for a file of many tenants: entities by creation time (entity
+    resolution catches up with the names other processes created without reading
+    every name again); an episode's sources by kind, covering (what a search
+    reinforces is found without walking every source of that kind)."""
+    run_script(
+        conn,
+        """
+        CREATE INDEX entities_by_created ON entities(namespace, created_at);
+        DROP INDEX sources_by_episode;
+        CREATE INDEX sources_by_episode ON sources(seq, record_kind, record_id);
+        """,
+    )
+
+
 def run_script(conn: sqlite3.Connection, script: str) -> None:
     """Execute statements one by one inside the caller's transaction.
 
@@ -356,6 +371,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m006_structure_log,
     m007_dynamics,
     m008_api_keys,
+    m009_many_tenant_indexes,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -250,18 +250,24 @@ class SqliteStructure:
             )
         return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
 
-    def entity_names(self, namespace: str) -> list[tuple[str, str, str]]:
+    def entity_names(
+        self, namespace: str, since: datetime | None = None
+    ) -> list[tuple[str, str, str]]:
         with translate_errors("list entity names"):
-            rows = (
-                self._db.read()
-                .execute(
+            conn = self._db.read()
+            if since is None:
+                rows = conn.execute(
                     "SELECT entity_id, norm, kind FROM entities WHERE namespace = ? UNION ALL "
                     "SELECT a.entity_id, a.norm, x.kind FROM entity_aliases a "
                     "JOIN entities x ON x.entity_id = a.entity_id WHERE a.namespace = ?",
                     (namespace, namespace),
-                )
-                .fetchall()
-            )
+                ).fetchall()
+            else:
+                rows = conn.execute(
+                    "SELECT entity_id, norm, kind FROM entities "
+                    "WHERE namespace = ? AND created_at >= ?",
+                    (namespace, to_us(since)),
+                ).fetchall()
         return [(str(a), str(b), str(c)) for a, b, c in rows]
 
     def entities(
@@ -458,24 +464,38 @@ class SqliteStructure:
             rows = (
                 self._db.read()
                 .execute(
-                    "SELECT DISTINCT e.namespace FROM extraction_queue q "
-                    "JOIN episodes e ON e.seq = q.seq WHERE e.deleted_at IS NULL"
+                    "SELECT DISTINCT namespace FROM episodes WHERE deleted_at IS NULL "
+                    "AND seq IN (SELECT seq FROM extraction_queue)"
                 )
                 .fetchall()
             )
         return [str(r[0]) for r in rows]
 
     def mentions(self, namespace: str) -> list[tuple[str, str]]:
+        """(episode id, entity id) of every mention of a named entity (not a date or a
+        quantity) by a live episode. The namespace's entities are read first, then
+        their sources by key: joined in one statement, SQLite would walk every
+        entity source of the file."""
+        rows: list[tuple[object, object]] = []
         with translate_errors("read mentions"):
-            rows = (
-                self._db.read()
-                .execute(
-                    "SELECT e.episode_id, s.record_id FROM sources s JOIN episodes e "
-                    "ON e.seq = s.seq JOIN entities x ON x.entity_id = s.record_id "
-                    "WHERE s.record_kind = 'entity' AND e.namespace = ? AND e.deleted_at IS NULL "
-                    "AND x.kind NOT IN ('date', 'quantity')",
+            conn = self._db.read()
+            ids = [
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT entity_id FROM entities WHERE namespace = ? "
+                    "AND kind NOT IN ('date', 'quantity')",
                     (namespace,),
                 )
-                .fetchall()
-            )
+            ]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                rows.extend(
+                    conn.execute(
+                        "SELECT e.episode_id, s.record_id FROM sources s "
+                        "JOIN episodes e ON e.seq = s.seq WHERE s.record_kind = 'entity' "
+                        f"AND s.record_id IN ({','.join('?' * len(chunk))}) "
+                        "AND e.deleted_at IS NULL",
+                        chunk,
+                    ).fetchall()
+                )
         return [(str(a), str(b)) for a, b in rows]
