@@ -33,7 +33,7 @@ from memstrata.events.service import segment_dirty
 from memstrata.extract.base import Extractor
 from memstrata.extract.llm import LlmExtractor
 from memstrata.extract.offline import OfflineExtractor
-from memstrata.extract.pipeline import extract_queued
+from memstrata.extract.pipeline import KeyEmbedding, extract_queued
 from memstrata.index.analyzer import analyze
 from memstrata.index.catalog import AnnPolicy, NamespaceIndex
 from memstrata.messages import MessageLike, index_text, to_episodes
@@ -178,11 +178,26 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
                 if isinstance(matcher, LlmNameMatcher):
                     matcher.budget = LLM_NAME_QUESTIONS  # per add()
             extract_queued(
-                self.store, self.extractor, ns, self.timings, self._matchers, self._names
+                self.store,
+                self.extractor,
+                ns,
+                self.timings,
+                self._matchers,
+                self._names,
+                self._keys,
             )
 
     def _persist(self, ns: str, episodes: Sequence[Episode]) -> list[Episode]:
-        """Analyze, embed (a failure leaves vectors pending) and store in one transaction."""
+        """Analyze, embed (a failure leaves vectors pending) and store in one transaction.
+
+        Episodes whose ids are already stored are returned as stored, and neither
+        analyzed nor embedded again (a re-run import costs a lookup)."""
+        present = {e.id: e for e in self.store.episodes.get(ns, [e.id for e in episodes])}
+        fresh = [e for e in episodes if e.id not in present]
+        stored = {e.id: e for e in self._persist_fresh(ns, fresh)} if fresh else {}
+        return [present.get(e.id) or stored[e.id] for e in episodes]
+
+    def _persist_fresh(self, ns: str, episodes: Sequence[Episode]) -> list[Episode]:
         texts = [index_text(e.speaker, e.content) for e in episodes]
         with self.timings.stage("embed"):
             vectors = self._embed(texts)
@@ -542,7 +557,13 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         if self.extractor is not None:
             for ns in self.store.structure.queued_namespaces():
                 extract_queued(
-                    self.store, self.extractor, ns, self.timings, self._matchers, self._names
+                    self.store,
+                    self.extractor,
+                    ns,
+                    self.timings,
+                    self._matchers,
+                    self._names,
+                    self._keys,
                 )
         for ns in self.store.events.dirty_namespaces():
             segment_dirty(self.store, ns, self.embedder.name, self.timings)
@@ -632,6 +653,11 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             log.warning("embedding failed, episodes kept without vectors until flush(): %s", exc)
             return None
 
+    @property
+    def _keys(self) -> KeyEmbedding:
+        """How new notes' and facts' texts get their stored vectors."""
+        return KeyEmbedding(self.embedder.name, self._embed)
+
     def _embed_questions(self, texts: Sequence[str]) -> np.ndarray | None:
         return self._embed(texts, query=True)
 
@@ -668,7 +694,9 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         """Bring the index's notes, facts and mention graph up to the structure log."""
         structure = index.structure
         while True:
-            mark, rows = self.store.structure.recall_rows(ns, structure.watermark, _REPLAY_PAGE)
+            mark, rows = self.store.structure.recall_rows(
+                ns, structure.watermark, _REPLAY_PAGE, self.embedder.name
+            )
             if mark == structure.watermark:
                 break
             structure.apply(rows, index.position)

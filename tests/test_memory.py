@@ -6,6 +6,7 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from memstrata import EmbedderMismatch, Hit, InvalidInput, Memory, Message, NotFound
@@ -224,3 +225,23 @@ def test_large_namespaces_replay_in_pages(tmp_path: Path, monkeypatch: pytest.Mo
         mem.delete(stored[4].id)
         hits = mem.search("paged message", limit=20)
         assert sorted(h.id for h in hits) == sorted(e.id for i, e in enumerate(stored) if i != 4)
+
+
+def test_stored_ids_are_not_embedded_again(tmp_path: Path) -> None:
+    class Counting(HashEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embedded: list[str] = []
+
+        def embed_array(self, texts: Sequence[str]) -> np.ndarray:
+            self.embedded.extend(texts)
+            return super().embed_array(texts)
+
+    embedder = Counting()
+    batch = [{"id": f"e{i}", "content": f"turn number {i}"} for i in range(4)]
+    with Memory(tmp_path / "m.db", embedder=embedder) as mem:
+        first = mem.add(batch[:3])
+        embedder.embedded.clear()
+        again = mem.add(batch)
+        assert [e.id for e in again] == ["e0", "e1", "e2", "e3"] and again[:3] == first
+        assert [t for t in embedder.embedded if "turn number" in t] == ["turn number 3"]

@@ -114,6 +114,7 @@ def add(
             "occurred_at": occurred_at,
             "metadata": _metadata(meta),
         }
+        started = now()  # an episode recorded before this was already there
         if text is not None:
             episodes = memory.add(text, **kwargs)
         else:
@@ -128,7 +129,10 @@ def add(
     if as_json:
         print_json(out, episodes)
     else:
-        out.print(f"added {len(episodes)} episode(s)")
+        present = sum(1 for e in episodes if e.recorded_at < started)
+        out.print(f"added {len(episodes) - present} episode(s)")
+        if present:
+            out.print(f"already present: {present} episode(s)")
         for e in episodes:
             out.print(e.id)
 

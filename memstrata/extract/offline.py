@@ -60,6 +60,8 @@ NOT_NAMES = frozenset(
     Finally Recently Anyway Hey Hi Hello Wow Honestly Plus Because If What Who Where Why How
     Thanks Thank Sure Okay Ok OK Great Good Nice Cool Awesome Sorry Please Maybe Just Still
     Lol Haha Congrats Congratulations Absolutely Definitely Totally Really Anyways Sounds
+    In On At For From With By To Of As Into About Did Does Do Was Were Is Are Has Have Had
+    Can Could Would Should Will Shall Might Must Any Some Every Each Many Most More Other
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
     June July August September October November December Christmas Easter Halloween
 """.split()
@@ -136,7 +138,7 @@ _QUANTITY = re.compile(
     re.I,
 )
 _UNITS = frozenset({"km", "kg", "lbs", "mph", "cm", "ml"})
-_POSSESSED = re.compile(r"\b(?:[Mm]y|[Oo]ur)\s+((?:[a-z][a-z\-]*(?:['’]s)?\s+){0,2}[a-z][a-z\-]*)")
+_POSSESSED = re.compile(r"\b[Mm]y\s+((?:[a-z][a-z\-]*(?:['’]s)?\s+){0,2}[a-z][a-z\-]*)")
 # Words that end a possessed noun phrase ("my pottery class yesterday", "my job starts").
 _PHRASE_STOP = frozenset(
     """
@@ -146,12 +148,39 @@ _PHRASE_STOP = frozenset(
     lives loves works likes hates starts sleeps makes takes gives goes says needs wants
     seems looks feels comes gets keeps runs plays helps calls sends means costs meets
     won read went made took got had saw came ran left lost met paid sent told gave bought
-    brought thought felt kept found began broke wrote spent built
+    brought thought felt kept found began broke wrote spent built already
+    two three four five six seven eight nine ten
     without within instead into onto about around after before during under over
+    throughout toward towards via per using than
     through across against among between since until while because though unless
     doesn don isn wasn didn aren weren hasn haven couldn wouldn shouldn won can
     """.split()
 )
+
+
+# Adjectives left without their noun ("my trusty old" -> "my trusty" -> none);
+# heads that name no thing ("my best", "my discussion"), by word or ending.
+_DANGLING = frozenset(
+    """
+    new old own trusty other same whole meticulous beloved usual latest recent dear
+    little big huge tiny rare specific previous current favorite favourite overall
+    lower higher better worse bigger smaller faster slower
+    """.split()
+)
+_DANGLING_ONLY = frozenset({"best", "own", "same", "whole", "very"})
+_ABSTRACT_ENDINGS = ("ness", "ity", "ment", "ance", "ence", "ship", "ism", "ency")
+_NOT_HEADS = frozenset(
+    """
+    best one ones
+    day days time times way ways part interest interests discussion understanding
+    experience experiences opinion opinions thoughts thought mind hunger attention
+    knowledge point turn master responds question questions free ability abilities
+    skill skills strength strengths weakness weaknesses stress reflections feelings
+    technique techniques language languages mistakes gameplay findings strategy
+    progress goals goal plans plan life health
+    """.split()
+)
+_QUOTED = re.compile(r"[\"“][^\"“”]{1,200}[\"”]")
 
 
 def _unit(words: list[str]) -> list[str]:
@@ -175,6 +204,38 @@ def _modifier_or_verb(word: str) -> bool:
     return len(word) > 4 and word.endswith("ed") and not word.endswith("eed")
 
 
+def _possessed(words: list[str], after: str) -> str | None:
+    """The thing of 'my <words>', or None: the phrase must end where the noun does
+    (a comma, a function word, the end), not be cut ('my rare 1960s camera'), and
+    name no person ('my sister') and no abstraction ('my ability')."""
+    kept: list[str] = []
+    for word in words:
+        if word in STOP_WORDS or word in _PHRASE_STOP or _modifier_or_verb(word):
+            break
+        kept.append(word)
+    if len(kept) == len(words):
+        following = after.split(maxsplit=1)
+        nxt = following[0] if following else ""
+        bare = nxt.lower().strip(",.;:!?")
+        if (
+            nxt[:1].isdigit()
+            or nxt[:1].isupper()
+            or (bare.isalpha() and bare not in STOP_WORDS and bare not in _PHRASE_STOP)
+        ):
+            return None  # the noun phrase goes on beyond what was read
+    while kept and kept[-1] in _DANGLING:
+        kept.pop()
+    owners = [w[:-2] for w in kept if w.endswith(("'s", "’s"))]
+    if not kept or any(o not in RELATIONS for o in owners):
+        return None  # "my brother's ..." is kept, "my master's ..." is not
+    head = kept[-1]
+    if head in _NOT_HEADS or head.endswith(_ABSTRACT_ENDINGS) or kept[0] in _DANGLING_ONLY:
+        return None
+    if head in RELATIONS or head.rstrip("s") in RELATIONS:
+        return None  # "my sister Anna", "my brothers": people, found as relations
+    return " ".join(kept)
+
+
 def mentions(
     sentence: str, speaker: str, spans: Sequence[TimeSpan], episode_id: str
 ) -> list[EntityDraft]:
@@ -195,14 +256,9 @@ def mentions(
             number = sentence[match.start() : match.start("unit")].lower().split()
             found.append((" ".join([*number, *unit]), "quantity"))
     for match in _POSSESSED.finditer(sentence):
-        words: list[str] = []
-        for word in match.group(1).split():
-            if word in STOP_WORDS or word in _PHRASE_STOP or _modifier_or_verb(word):
-                break
-            words.append(word)
-        if not words or words[-1] in RELATIONS or words[-1].rstrip("s") in RELATIONS:
-            continue  # "my sister Anna", "my brothers": people, found as relations
-        found.append((f"{speaker}'s {' '.join(words)}", "thing"))
+        thing = _possessed(match.group(1).split(), sentence[match.end() :])
+        if thing:
+            found.append((f"{speaker}'s {thing}", "thing"))
     return [EntityDraft(name, kind, episode_id) for name, kind in dict.fromkeys(found)]
 
 
@@ -289,6 +345,21 @@ def _clean_subject(raw: str, speaker: str | None) -> str | None:
 
 
 _POSSESSIVE_END = re.compile(r"['’]s$")
+_WORD = re.compile(r"[A-Za-z][\w'’\-]{3,}")
+
+
+_TITLE_SMALL = frozenset("a an and as at by for from in into of on or over the to with".split())
+_SEGMENT = re.compile(r"[^:;|–—()\[\]]+")
+
+
+def _title_case(segment: str) -> bool:
+    """A title in title case ('Recent Advances in Sensors for Monitoring
+    Biomarkers'): its capitals mark words, not names. A sentence of names only
+    ('Visited Grand Canyon National Park') has no small words in lower case."""
+    words = _WORD.findall(segment)
+    capital = sum(1 for w in words if w[0].isupper())
+    small = any(w in _TITLE_SMALL for w in segment.split())  # 'in', 'of', 'for' ...
+    return len(words) >= 4 and small and capital >= 0.6 * len(words)
 
 
 def _common(name: str, text: str) -> bool:
@@ -337,7 +408,13 @@ class OfflineExtractor:
             if len(out.facts) == before and CORRECTION.search(sentence):
                 self._correction(sentence, spans, episode, speaker, out)
             mentioned = [n for n in named if n != speaker]
+            skipped = [(m.start(), m.end()) for m in _QUOTED.finditer(sentence)]
+            skipped += [
+                (m.start(), m.end()) for m in _SEGMENT.finditer(sentence) if _title_case(m.group())
+            ]
             for match in _PROPER.finditer(sentence):
+                if any(a <= match.start() < b for a, b in skipped):
+                    continue  # words of a quoted or title-case title are no names
                 if match.start() == 0 and " " not in match.group(0):
                     # A capitalised first word is usually not a name: it only counts
                     # as a mention of an entity already known by that name.

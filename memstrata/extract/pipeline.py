@@ -8,8 +8,11 @@ stays queued (logged with its id) and is retried by the next ``flush()``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+
+import numpy as np
 
 from memstrata.errors import AlreadyExtracted
 from memstrata.extract.base import Extractor
@@ -18,7 +21,7 @@ from memstrata.resolve.entities import load_names
 from memstrata.resolve.matchers import NameMatcher
 from memstrata.resolve.names import NameCache, NameIndex
 from memstrata.resolve.resolver import resolve
-from memstrata.store.base import Store
+from memstrata.store.base import ChangeSet, Store
 from memstrata.timeutil import now
 from memstrata.timing import StageTimings
 
@@ -27,6 +30,33 @@ BATCH = 500
 # Names created by another process up to this long before the last read are
 # read again (their transactions may have committed after it).
 SYNC_MARGIN = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyEmbedding:
+    """The embedder that gives new notes and facts their stored key vectors
+    (``embed`` returns None when the provider fails: the keys are then embedded
+    when a search first needs them)."""
+
+    model: str
+    embed: Callable[[Sequence[str]], np.ndarray | None]
+
+
+def embed_keys(changes: ChangeSet, keys: KeyEmbedding) -> None:
+    """Vectors for the texts of the notes and facts a resolution pass makes."""
+    records = [(n.id, n.text) for n, _ in changes.notes] + [
+        (f.id, f.statement) for f in changes.facts
+    ]
+    if not records:
+        return
+    vectors = keys.embed([text for _, text in records])
+    if vectors is None:
+        return
+    changes.key_model = keys.model
+    changes.key_vectors = {
+        record_id: vectors[i].astype(np.float32).tobytes()
+        for i, (record_id, _) in enumerate(records)
+    }
 
 
 def known_names(store: Store, namespace: str, cache: NameCache | None) -> NameIndex:
@@ -53,6 +83,7 @@ def _process(
     timings: StageTimings,
     matchers: Sequence[NameMatcher],
     cache: NameCache | None,
+    keys: KeyEmbedding | None,
 ) -> None:
     with timings.stage("extract"):
         extraction = extractor.extract(episodes)
@@ -61,6 +92,9 @@ def _process(
         try:
             with timings.stage("resolve"):
                 changes = resolve(store.structure, namespace, extraction, now(), matchers, names)
+            if keys is not None:
+                with timings.stage("embed keys"):
+                    embed_keys(changes, keys)
             changes.extracted = [e.id for e in episodes]
             with timings.stage("store structure"):
                 source = extraction.source or extractor.name
@@ -78,6 +112,7 @@ def extract_queued(
     timings: StageTimings | None = None,
     matchers: Sequence[NameMatcher] = (),
     cache: NameCache | None = None,
+    keys: KeyEmbedding | None = None,
 ) -> int:
     """Extract every queued episode of a namespace; returns how many failed."""
     timings = timings or StageTimings()
@@ -92,7 +127,7 @@ def extract_queued(
             return len(failed)
         try:
             episodes = [episode for _, episode in batch]
-            _process(store, extractor, namespace, episodes, timings, matchers, cache)
+            _process(store, extractor, namespace, episodes, timings, matchers, cache, keys)
             continue
         except AlreadyExtracted:  # another process stored them first: read the queue again
             continue
@@ -100,7 +135,7 @@ def extract_queued(
             log.warning("extraction of a batch in %s failed; retrying one by one", namespace)
         for seq, episode in batch:
             try:
-                _process(store, extractor, namespace, [episode], timings, matchers, cache)
+                _process(store, extractor, namespace, [episode], timings, matchers, cache, keys)
             except AlreadyExtracted:
                 continue
             except Exception:  # the episode stays queued for flush()

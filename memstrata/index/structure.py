@@ -45,6 +45,7 @@ class StructureIndex:
         self._key_episode = Column(np.int64, fill=_NONE)  # first episode of each key
         self._key_more: dict[int, list[int]] = {}  # further episodes of a key
         self.unembedded: list[tuple[int, str]] = []
+        self._stored: list[tuple[int, bytes]] = []  # keys whose vectors the store kept
         self.embeds = True  # whether keys get vectors (see stop_embedding)
         self._entity_of: dict[str, int] = {}
         self._entity_kind: list[str] = []
@@ -73,7 +74,10 @@ class StructureIndex:
             key = self._key_of[row.record_id] = self._key_episode.append(position)
             self.keys.add(key, analyze(row.text))
             if self.embeds:
-                self.unembedded.append((key, row.text))
+                if row.vector is not None and len(row.vector) == 4 * self.key_vectors.dimensions:
+                    self._stored.append((key, row.vector))
+                else:
+                    self.unembedded.append((key, row.text))
         elif self._key_episode[key] != position:
             more = self._key_more.setdefault(key, [])
             if position not in more:
@@ -99,7 +103,14 @@ class StructureIndex:
             self.dated[position] = True
 
     def embed(self, embed: Callable[[list[str]], np.ndarray | None]) -> None:
-        """Vectors for keys added since the last call (kept for later on failure)."""
+        """Vectors for keys added since the last call: the stored ones as they are,
+        the others embedded (kept for later on failure)."""
+        if self._stored:
+            positions = np.array([key for key, _ in self._stored], dtype=np.int64)
+            blobs = b"".join(blob for _, blob in self._stored)
+            matrix = np.frombuffer(blobs, dtype=np.float32).reshape(len(self._stored), -1)
+            self.key_vectors.set_many(positions, matrix)
+            self._stored = []
         if not self.unembedded:
             return
         vectors = embed([text for _, text in self.unembedded])
@@ -115,6 +126,7 @@ class StructureIndex:
         if self.embeds:
             self.embeds = False
             self.unembedded = []
+            self._stored = []
             self.key_vectors = VectorIndex(self.key_vectors.dimensions)
 
     # -- recall ----------------------------------------------------------------

@@ -92,13 +92,23 @@ class EntityResolver:
 
     def cite_if_known(self, name: str, episode_id: str, changes: ChangeSet) -> Entity | None:
         """The entity known by exactly this name, cited by the episode; else nothing
-        (no spelling match, no new entity)."""
+        (no spelling match, no new entity). Only the known names are asked, not
+        the store: a name another process gave an alias a moment ago goes uncited."""
         norm = normalise(name)
-        found = (self._batch.get(norm) or self._stored(norm)) if norm else None
+        found = (self._batch.get(norm) or self._known(norm)) if norm else None
         if found is not None and (found.id, episode_id) not in self._cited:
             changes.sources.append(("entity", found.id, episode_id))
             self._cited.add((found.id, episode_id))
         return found
+
+    def _known(self, norm: str) -> Entity | None:
+        """The entity of a name among the known names, as a reference."""
+        known = self.names.named(norm)
+        if known is None:
+            return None
+        return self._by_id.get(known.entity_id) or Entity(
+            known.entity_id, self._namespace, known.norm, known.kind, (), self._now, ()
+        )
 
     def _stored(self, norm: str) -> Entity | None:
         """The stored entity of a name, as a reference (its id, name and kind)."""

@@ -22,9 +22,11 @@ from datetime import datetime
 
 import numpy as np
 
-# Blocking: names sharing fewer trigrams than this with the new name are not
-# compared by embedding, and at most EMBED_CANDIDATES of the rest are.
-MIN_SHARED_GRAMS = 2
+# Blocking: names sharing fewer than this share of the new name's trigrams
+# (and at least two) are not compared by embedding, and at most
+# EMBED_CANDIDATES of the rest are. Two names whose static vectors are 0.93
+# alike share most of their word pieces, so little is lost.
+MIN_SHARED_SHARE = 0.4
 EMBED_CANDIDATES = 64
 # Exact-only kinds: canonical labels such as '2023-05-08' or '3 kids'.
 EXACT_KINDS = frozenset({"date", "quantity"})
@@ -55,6 +57,7 @@ class NameIndex:
         self.lock = threading.Lock()  # one resolution pass at a time
         self.names: list[KnownName] = []
         self._seen: set[tuple[str, str]] = set()
+        self._by_norm: dict[str, int] = {}  # the first name known by each norm
         self._grams: dict[str, list[int]] = {}
         self._vectors: dict[int, np.ndarray] = {}
         self.synced_at: datetime | None = None  # when the store was last read
@@ -68,9 +71,15 @@ class NameIndex:
         self._seen.add((entity_id, norm))
         position = len(self.names)
         self.names.append(KnownName(entity_id, norm, kind))
+        self._by_norm.setdefault(norm, position)
         if kind not in EXACT_KINDS:
             for gram in trigrams(norm):
                 self._grams.setdefault(gram, []).append(position)
+
+    def named(self, norm: str) -> KnownName | None:
+        """The known entity of exactly this normalised name or alias."""
+        position = self._by_norm.get(norm)
+        return None if position is None else self.names[position]
 
     def blocked(self, norm: str, min_shared: int) -> list[int]:
         """Positions of the names sharing at least ``min_shared`` trigrams with
@@ -111,9 +120,9 @@ class NameIndex:
     ) -> tuple[KnownName, float] | None:
         """The accepted name whose vector is closest to ``norm``'s, among the
         EMBED_CANDIDATES names that share the most trigrams with it."""
-        pool = [p for p in self.blocked(norm, MIN_SHARED_GRAMS) if accept(self.names[p])][
-            :EMBED_CANDIDATES
-        ]
+        needed = max(2, int(np.ceil(MIN_SHARED_SHARE * len(trigrams(norm)))))
+        pool = [p for p in self.blocked(norm, needed) if accept(self.names[p])]
+        pool = pool[:EMBED_CANDIDATES]
         if not pool:
             return None
         missing = [p for p in pool if p not in self._vectors]

@@ -88,7 +88,12 @@ class NoteResolver:
         say so in their history (they stay: the episodes said what they said)."""
         keywords = list(dict.fromkeys(analyze(wrong.statement)))
         said = set(wrong.episode_ids)
-        for other in self._candidates(keywords, note.id).values():
+        candidates = self._candidates(keywords, note.id)
+        refs = [i for i, n in candidates.items() if not n.episode_ids]  # read with sources
+        if refs:
+            stored = self._store.notes(self._namespace, ids=refs, limit=len(refs))
+            candidates.update({n.id: n for n in stored})
+        for other in candidates.values():
             if not said & set(other.episode_ids):
                 continue
             changes.links.append((note.id, other.id, 1.0, f"corrects {wrong.predicate}"))

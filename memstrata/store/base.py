@@ -86,6 +86,9 @@ class ChangeSet:
     extracted: list[str] = field(default_factory=list)
     links: list[tuple[str, str, float, str]] = field(default_factory=list)
     tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # the vectors of new notes' and facts' texts (record id -> float32 bytes)
+    key_vectors: dict[str, bytes] = field(default_factory=dict)
+    key_model: str | None = None
 
 
 class EpisodeStore(Protocol):
@@ -187,12 +190,15 @@ class RecallRow:
     record_id: str
     text: str
     kind: str
+    vector: bytes | None = None  # a note's or fact's stored key vector, of the asked model
 
 
 class StructureStore(Protocol):
     """Entities, facts, notes and their history."""
 
-    def recall_rows(self, namespace: str, after: int, limit: int) -> tuple[int, list[RecallRow]]:
+    def recall_rows(
+        self, namespace: str, after: int, limit: int, model: str | None = None
+    ) -> tuple[int, list[RecallRow]]:
         """Records of the episodes whose structure was written after log position
         ``after`` (in log order, at most ``limit`` episodes): (new position, rows)."""
         ...
@@ -254,7 +260,8 @@ class StructureStore(Protocol):
         ...
 
     def related_notes(self, namespace: str, keywords: Sequence[str], limit: int) -> list[Note]:
-        """Notes sharing the most of ``keywords``, most shared first."""
+        """Notes sharing the most of ``keywords``, most shared first, as references:
+        their episode ids and links are not read (empty)."""
         ...
 
     def queued(self, namespace: str, limit: int) -> list[int]:

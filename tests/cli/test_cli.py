@@ -169,3 +169,13 @@ def test_demo_ingests_the_sample_and_answers(cli: Cli) -> None:
     assert "```memory" in out and "a flat in Lyon, I move there from Paris" in out
     again = cli("demo")  # idempotent by id
     assert "21 episodes" in again
+
+
+def test_a_rerun_file_reports_what_was_already_present(cli: Cli, tmp_path: Path) -> None:
+    jsonl = tmp_path / "m.jsonl"
+    lines = [{"id": f"m{i}", "content": f"message number {i}", "speaker": "Ana"} for i in range(3)]
+    jsonl.write_text("\n".join(json.dumps(m) for m in lines[:2]))
+    assert "added 2 episode(s)" in cli("add", "--file", str(jsonl))
+    jsonl.write_text("\n".join(json.dumps(m) for m in lines))  # the run, resumed
+    printed = cli("add", "--file", str(jsonl))
+    assert "added 1 episode(s)" in printed and "already present: 2 episode(s)" in printed

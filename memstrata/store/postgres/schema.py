@@ -234,10 +234,14 @@ def m002_pgvector(conn: Any) -> None:
 
 
 def m003_many_tenant_indexes(conn: Any) -> None:
-    """As SQLite's m009: entities by creation time; sources by episode and kind."""
+    """As SQLite's m009: entities by creation time; sources by episode and kind;
+    the key vectors of notes and facts."""
     conn.execute("CREATE INDEX entities_by_created ON entities(namespace, created_at)")
     conn.execute("DROP INDEX sources_by_episode")
     conn.execute("CREATE INDEX sources_by_episode ON sources(seq, record_kind, record_id)")
+    for table in ("notes", "facts"):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN key_vector BYTEA")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN key_model TEXT")
 
 
 MIGRATIONS: tuple[Callable[[Any], None], ...] = (

@@ -336,13 +336,19 @@ def m009_many_tenant_indexes(conn: sqlite3.Connection) -> None:
     """Indexes for a file of many tenants: entities by creation time (entity
     resolution catches up with the names other processes created without reading
     every name again); an episode's sources by kind, covering (what a search
-    reinforces is found without walking every source of that kind)."""
+    reinforces is found without walking every source of that kind). Notes and
+    facts keep the vector of their text (``key_vector``, made by ``key_model``),
+    so opening a store replays keys instead of embedding them again."""
     run_script(
         conn,
         """
         CREATE INDEX entities_by_created ON entities(namespace, created_at);
         DROP INDEX sources_by_episode;
         CREATE INDEX sources_by_episode ON sources(seq, record_kind, record_id);
+        ALTER TABLE notes ADD COLUMN key_vector BLOB;
+        ALTER TABLE notes ADD COLUMN key_model TEXT;
+        ALTER TABLE facts ADD COLUMN key_vector BLOB;
+        ALTER TABLE facts ADD COLUMN key_model TEXT;
         """,
     )
 

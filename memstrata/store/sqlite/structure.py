@@ -94,6 +94,11 @@ def _note(r: Sequence[object]) -> Note:
 
 
 RELATED_PER_KEYWORD = 200
+# A note without its sources and links: what resolution compares.
+_NOTE_REF = (
+    "SELECT n.note_id, n.namespace, n.kind, n.text, n.keywords, n.speaker, n.occurred_at, "
+    "n.created_at, '[]', n.tags, '[]' FROM notes n"
+)
 
 
 class SqliteStructure:
@@ -113,28 +118,30 @@ class SqliteStructure:
                     raise AlreadyExtracted(f"{len(changes.extracted) - queued} episode(s)")
             self._write(conn, namespace, changes)
             at_us = to_us(at)
-            for episode_id in changes.extracted:
-                conn.execute(
-                    "INSERT OR REPLACE INTO extracted(seq, extractor, at) "
-                    "SELECT seq, ?, ? FROM episodes WHERE namespace = ? AND episode_id = ?",
-                    (extractor, at_us, namespace, episode_id),
-                )
-                conn.execute(
-                    "DELETE FROM extraction_queue WHERE seq = "
-                    "(SELECT seq FROM episodes WHERE namespace = ? AND episode_id = ?)",
-                    (namespace, episode_id),
-                )
-                conn.execute(
-                    "INSERT INTO structure_log(namespace, seq) "
-                    "SELECT namespace, seq FROM episodes WHERE namespace = ? AND episode_id = ?",
-                    (namespace, episode_id),
-                )
-            for kind, record_id, action, reason, episode_ids in changes.history:
-                conn.execute(
-                    "INSERT INTO history(namespace, record_kind, record_id, action, reason, at, "
-                    "episode_ids) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (namespace, kind, record_id, action, reason, at_us, json.dumps(episode_ids)),
-                )
+            done = [(namespace, episode_id) for episode_id in changes.extracted]
+            conn.executemany(
+                "INSERT OR REPLACE INTO extracted(seq, extractor, at) "
+                "SELECT seq, ?, ? FROM episodes WHERE namespace = ? AND episode_id = ?",
+                [(extractor, at_us, *key) for key in done],
+            )
+            conn.executemany(
+                "DELETE FROM extraction_queue WHERE seq = "
+                "(SELECT seq FROM episodes WHERE namespace = ? AND episode_id = ?)",
+                done,
+            )
+            conn.executemany(
+                "INSERT INTO structure_log(namespace, seq) "
+                "SELECT namespace, seq FROM episodes WHERE namespace = ? AND episode_id = ?",
+                done,
+            )
+            conn.executemany(
+                "INSERT INTO history(namespace, record_kind, record_id, action, reason, at, "
+                "episode_ids) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (namespace, kind, record_id, action, reason, at_us, json.dumps(episode_ids))
+                    for kind, record_id, action, reason, episode_ids in changes.history
+                ],
+            )
 
     def _write(self, conn: sqlite3.Connection, namespace: str, changes: ChangeSet) -> None:
         for entity, norm in changes.entities:
@@ -148,10 +155,11 @@ class SqliteStructure:
             "VALUES (?, ?, ?, ?)",
             [(entity_id, namespace, alias, norm) for entity_id, alias, norm in changes.aliases],
         )
+        keys, model = changes.key_vectors, changes.key_model
         conn.executemany(
             "INSERT INTO facts(fact_id, namespace, subject_id, predicate, object, object_id, "
-            "statement, valid_at, invalid_at, created_at, expired_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "statement, valid_at, invalid_at, created_at, expired_at, key_vector, key_model) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     f.id,
@@ -165,6 +173,8 @@ class SqliteStructure:
                     None if f.invalid_at is None else to_us(f.invalid_at),
                     to_us(f.created_at),
                     None if f.expired_at is None else to_us(f.expired_at),
+                    keys.get(f.id),
+                    model if f.id in keys else None,
                 )
                 for f in changes.facts
             ],
@@ -179,7 +189,8 @@ class SqliteStructure:
         )
         conn.executemany(
             "INSERT INTO notes(note_id, namespace, kind, text, norm, keywords, speaker, "
-            "occurred_at, created_at, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "occurred_at, created_at, tags, key_vector, key_model) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     n.id,
@@ -192,6 +203,8 @@ class SqliteStructure:
                     to_us(n.occurred_at),
                     to_us(n.created_at),
                     "\t".join(n.tags),
+                    keys.get(n.id),
+                    model if n.id in keys else None,
                 )
                 for n, norm in changes.notes
             ],
@@ -359,7 +372,9 @@ class SqliteStructure:
             )
         return [_note(r) for r in rows]
 
-    def recall_rows(self, namespace: str, after: int, limit: int) -> tuple[int, list[RecallRow]]:
+    def recall_rows(
+        self, namespace: str, after: int, limit: int, model: str | None = None
+    ) -> tuple[int, list[RecallRow]]:
         with translate_errors("read structure log"):
             conn = self._db.read()
             logged = conn.execute(
@@ -376,19 +391,22 @@ class SqliteStructure:
                 marks = ",".join("?" * len(chunk))
                 found = conn.execute(
                     "SELECT s.seq, s.record_kind, s.record_id, "
-                    "COALESCE(n.text, f.statement, e.name), COALESCE(n.kind, f.predicate, e.kind) "
+                    "COALESCE(n.text, f.statement, e.name), COALESCE(n.kind, f.predicate, e.kind), "
+                    "CASE WHEN n.key_model = ? THEN n.key_vector "
+                    "WHEN f.key_model = ? THEN f.key_vector END "
                     "FROM sources s "
                     "LEFT JOIN notes n ON s.record_kind = 'note' AND n.note_id = s.record_id "
                     "LEFT JOIN facts f ON s.record_kind = 'fact' AND f.fact_id = s.record_id "
                     "LEFT JOIN entities e ON s.record_kind = 'entity' "
                     "AND e.entity_id = s.record_id "
                     f"WHERE s.seq IN ({marks})",
-                    chunk,
+                    (model, model, *chunk),
                 ).fetchall()
                 by_seq: dict[int, list[RecallRow]] = {}
                 for r in found:
                     if r[3] is not None:
-                        row = RecallRow(int(r[0]), r[1], r[2], r[3], r[4])
+                        vector = None if r[5] is None else bytes(r[5])
+                        row = RecallRow(int(r[0]), r[1], r[2], r[3], r[4], vector)
                         by_seq.setdefault(row.seq, []).append(row)
                 rows.extend(row for seq in chunk for row in by_seq.get(seq, []))
         return int(logged[-1][0]), rows
@@ -409,7 +427,8 @@ class SqliteStructure:
             rows = (
                 self._db.read()
                 .execute(
-                    f"{_NOTE} JOIN (SELECT note_id AS hit, count(*) AS shared FROM ({per_keyword}) "
+                    f"{_NOTE_REF} JOIN (SELECT note_id AS hit, count(*) AS shared "
+                    f"FROM ({per_keyword}) "
                     "GROUP BY note_id ORDER BY shared DESC LIMIT ?) k ON k.hit = n.note_id "
                     "ORDER BY k.shared DESC",
                     (*params, limit),
