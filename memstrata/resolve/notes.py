@@ -83,9 +83,10 @@ class NoteResolver:
             self._by_keyword.setdefault(keyword, []).append(note)
         return note
 
-    def link_correction(self, note: Note, wrong: Fact, changes: ChangeSet) -> None:
-        """Link a correcting note to the notes that stated what it corrects, and
-        say so in their history (they stay: the episodes said what they said)."""
+    def link_correction(self, note: Note, wrong: Fact, changes: ChangeSet, episode_id: str) -> None:
+        """Link a correcting note (made or merged into from ``episode_id``) to the
+        notes that stated what it corrects, and say so in their history (they
+        stay: the episodes said what they said)."""
         keywords = list(dict.fromkeys(analyze(wrong.statement)))
         said = set(wrong.episode_ids)
         candidates = self._candidates(keywords, note.id)
@@ -103,7 +104,7 @@ class NoteResolver:
                     other.id,
                     "correct",
                     f"corrected by note {note.id}: {note.text}",
-                    (note.episode_ids[-1],),
+                    (episode_id,),
                 )
             )
 

@@ -56,5 +56,5 @@ def resolve(
         made = notes.resolve(note, changes)
         wrong = corrected.get(note.episode_id)
         if made is not None and wrong is not None:
-            notes.link_correction(made, wrong, changes)
+            notes.link_correction(made, wrong, changes, note.episode_id)
     return changes

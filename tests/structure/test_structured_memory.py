@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import pytest
 
 from memstrata import Memory, NotFound
 from memstrata.extract.base import Extraction
-from memstrata.model import Episode
+from memstrata.model import Episode, Fact
+from memstrata.resolve.notes import NoteResolver
+from memstrata.store.base import ChangeSet
 from memstrata.store.sqlite.schema import m001_episodes
 from memstrata.testing import HashEmbedder
 from tests.conftest import T0, T1, T2
@@ -272,3 +275,33 @@ def test_near_duplicate_phrasings_merge_but_different_notes_do_not(memory: Memor
     assert "coffee" in coffee.text
     (merge,) = [h for h in memory.history("note", tea.id) if h.action == "merge"]
     assert "near-duplicate" in merge.reason
+
+
+def test_a_correction_linked_from_a_note_read_as_a_reference(tmp_path: Path) -> None:
+    """Resolution reads related notes without their sources; linking a correction
+    from such a note must not need them (it once raised IndexError, and the
+    episode stayed queued, failing again on every add)."""
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as memory:
+        (said,) = memory.add("I live in Berlin near the old harbour.", speaker="Ana")
+        (stated,) = memory.notes()
+        ref = replace(stated, id="n-ref", episode_ids=())  # as related_notes returns it
+        wrong = Fact(
+            "f1",
+            "default",
+            "e1",
+            "Ana",
+            "lives_in",
+            "Berlin",
+            None,
+            "Ana lives in Berlin near the old harbour.",
+            T0,
+            None,
+            T0,
+            None,
+            (said.id,),
+        )
+        changes = ChangeSet()
+        NoteResolver(memory.store.structure, "default", T0).link_correction(
+            ref, wrong, changes, "e-correcting"
+        )
+        assert [h[4] for h in changes.history if h[2] == "correct"] == [("e-correcting",)]

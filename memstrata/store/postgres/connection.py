@@ -23,6 +23,11 @@ except ImportError as exc:  # pragma: no cover - depends on the extra
     raise MissingDependency("postgres", "psycopg") from exc
 
 WRITER_LOCK = 0x6D656D73  # pg_advisory_xact_lock key: "mems"
+# Writes of one namespace hold WRITER_LOCK shared and their namespace's lock
+# (this class, hashtext(namespace)) exclusive: writers of different namespaces
+# run side by side, those of one namespace in turn (so its change log is
+# committed in order), and a write of no one namespace excludes them all.
+NAMESPACE_LOCK = 0x6D656E  # "men"
 POOL_SIZE = 8  # reader connections per process
 POOL_TIMEOUT_S = 30.0
 
@@ -117,8 +122,10 @@ class PgConnections:
         self._pool.open()
 
     @contextmanager
-    def write(self, action: str) -> Iterator[Translated]:
-        """One transaction on the writer, holding the cross-process writer lock."""
+    def write(self, action: str, namespace: str | None = None) -> Iterator[Translated]:
+        """One transaction on the writer, holding the cross-process lock of
+        ``namespace`` (the one namespace whose data it writes), or of the whole
+        store when it names none."""
         with self._lock:
             self._check_open()
             if self._depth:  # nested use inside a transaction: join it
@@ -127,7 +134,14 @@ class PgConnections:
             self._depth += 1
             try:
                 self.writer.execute("BEGIN")
-                self.writer.execute("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
+                if namespace is None:
+                    self.writer.execute("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
+                else:
+                    self.writer.execute(
+                        "SELECT pg_advisory_xact_lock_shared(%s), "
+                        "pg_advisory_xact_lock(%s, hashtext(%s))",
+                        [WRITER_LOCK, NAMESPACE_LOCK, namespace],
+                    )
                 try:
                     yield Translated(self.writer)
                 except BaseException:

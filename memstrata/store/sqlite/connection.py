@@ -52,8 +52,10 @@ class Connections:
         self._closed = False
 
     @contextmanager
-    def write(self, action: str) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction on the writer; rolled back on any error."""
+    def write(self, action: str, namespace: str | None = None) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction on the writer; rolled back on any error.
+        ``namespace``: the one namespace whose data it writes, if any (SQLite has
+        one writer for the file whatever it is; PostgreSQL locks per namespace)."""
         with self._lock, translate_errors(action):
             self._check_open()
             self.writer.execute("BEGIN IMMEDIATE")

@@ -127,7 +127,7 @@ class SqliteDynamics:
         """Store states; ``history`` rows are (action, reason) per state, or none."""
         if any(s.namespace != namespace for s in states):
             raise ValueError("a strength of another namespace")
-        with self._db.write("store strength") as conn:
+        with self._db.write("store strength", namespace) as conn:
             _put_strengths(conn, states)
             if history:
                 at = to_us(max(s.reinforced_at for s in states)) if states else 0
@@ -146,7 +146,7 @@ class SqliteDynamics:
     ) -> int:
         """Mark records archived (with the state they had), one history row each."""
         when = to_us(at)
-        with self._db.write("archive") as conn:
+        with self._db.write("archive", namespace) as conn:
             _put_strengths(conn, states)
             conn.executemany(
                 "UPDATE strength SET archived_at = ?, archive_reason = ? "
@@ -169,7 +169,7 @@ class SqliteDynamics:
 
     def unarchive(self, namespace: str, record_kind: str, record_id: str, at: datetime) -> bool:
         """Bring an archived record back (its strength restarts at ``at``)."""
-        with self._db.write("restore") as conn:
+        with self._db.write("restore", namespace) as conn:
             changed = conn.execute(
                 "UPDATE strength SET archived_at = NULL, archive_reason = NULL, reinforced_at = ? "
                 "WHERE record_kind = ? AND record_id = ? AND namespace = ? "
@@ -234,7 +234,7 @@ class SqliteDynamics:
         """Fold note ``merged`` into ``survivor``: its episodes, tags and links move to
         the survivor (with its new state), ``merged`` is archived; history on both."""
         when = to_us(at)
-        with self._db.write("merge notes") as conn:
+        with self._db.write("merge notes", namespace) as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO sources(record_kind, record_id, seq) "
                 "SELECT 'note', ?, seq FROM sources WHERE record_kind = 'note' AND record_id = ?",
@@ -292,7 +292,7 @@ class SqliteDynamics:
         """Write (summary, fingerprint) pairs, each with its children, in one transaction;
         a summary already stored is replaced whole (never half-written). New ones get
         a copy of ``strength`` (its record id replaced)."""
-        with self._db.write("store summaries") as conn:
+        with self._db.write("store summaries", namespace) as conn:
             for summary, fingerprint in summaries:
                 if summary.namespace != namespace:
                     raise ValueError("a summary of another namespace")
@@ -314,7 +314,7 @@ class SqliteDynamics:
     def drop_summaries(self, namespace: str, level: SummaryLevel, keep: Sequence[str]) -> int:
         """Delete the summaries of ``level`` not in ``keep`` (what they summed up is gone
         or regrouped); they are derived and rebuilt, so nothing is lost."""
-        with self._db.write("drop summaries") as conn:
+        with self._db.write("drop summaries", namespace) as conn:
             ids = [
                 str(r[0])
                 for r in conn.execute(

@@ -53,7 +53,7 @@ class SqliteEvents:
     def replace(
         self, namespace: str, covered: Sequence[int], events: Sequence[tuple[Event, Sequence[int]]]
     ) -> None:
-        with self._db.write("store events") as conn:
+        with self._db.write("store events", namespace) as conn:
             for start in range(0, len(covered), _CHUNK):
                 chunk = list(covered[start : start + _CHUNK])
                 marks = ",".join("?" * len(chunk))
@@ -84,7 +84,7 @@ class SqliteEvents:
 
     def take_dirty(self, namespace: str) -> list[str | None]:
         """Sessions changed since they were last segmented; taking them clears the marks."""
-        with self._db.write("read dirty sessions") as conn:
+        with self._db.write("read dirty sessions", namespace) as conn:
             keys = [
                 str(r[0])
                 for r in conn.execute(
@@ -95,7 +95,7 @@ class SqliteEvents:
         return [key or None for key in keys]
 
     def mark_dirty(self, namespace: str, sessions: Sequence[str | None]) -> None:
-        with self._db.write("mark sessions") as conn:
+        with self._db.write("mark sessions", namespace) as conn:
             conn.executemany(
                 "INSERT OR IGNORE INTO dirty_sessions(namespace, session_key) VALUES (?, ?)",
                 [(namespace, s or "") for s in sessions],

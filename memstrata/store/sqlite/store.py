@@ -110,7 +110,7 @@ class SqliteEpisodes:
 
     def add(self, namespace: str, items: Sequence[NewEpisode], model: str | None) -> list[Episode]:
         stored: list[Episode] = []
-        with self._db.write("add episodes") as conn:
+        with self._db.write("add episodes", namespace) as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO namespaces(name, created_at) VALUES (?, ?)",
                 (namespace, to_us(now())),
@@ -191,7 +191,7 @@ class SqliteEpisodes:
         return found
 
     def set_deleted(self, namespace: str, episode_id: str, deleted_at: datetime | None) -> Episode:
-        with self._db.write("delete episode") as conn:
+        with self._db.write("delete episode", namespace) as conn:
             row = conn.execute(
                 "SELECT seq, deleted_at FROM episodes WHERE namespace = ? AND episode_id = ?",
                 (namespace, episode_id),
@@ -212,7 +212,7 @@ class SqliteEpisodes:
 
     def purge(self, namespace: str, episode_ids: Sequence[str]) -> int:
         purged = 0
-        with self._db.write("purge episodes") as conn:
+        with self._db.write("purge episodes", namespace) as conn:
             for chunk in _chunks(episode_ids):
                 marks = ",".join("?" * len(chunk))
                 seqs = [
@@ -245,7 +245,7 @@ class SqliteEpisodes:
         return purged
 
     def purge_namespace(self, namespace: str) -> int:
-        with self._db.write("purge namespace") as conn:
+        with self._db.write("purge namespace", namespace) as conn:
             count = int(
                 conn.execute(
                     "SELECT count(*) FROM episodes WHERE namespace = ?", (namespace,)

@@ -106,7 +106,7 @@ class SqliteStructure:
         self._db = db
 
     def apply(self, namespace: str, changes: ChangeSet, extractor: str, at: datetime) -> None:
-        with self._db.write("store structure") as conn:
+        with self._db.write("store structure", namespace) as conn:
             if changes.extracted:
                 marks = ",".join("?" * len(changes.extracted))
                 queued = conn.execute(
