@@ -160,7 +160,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
 
 
 def resolve(text: str, anchor: datetime) -> list[TimeSpan]:
-    """Every time expression the rules know, resolved against ``anchor`` (aware UTC).
+    """Every time expression the rules know, resolved against ``anchor`` (aware UTC);
+    one that lands outside the years 1–9999 is left out.
 
     >>> from datetime import datetime, timezone
     >>> [s.start.date().isoformat() for s in resolve("I moved last May", datetime(2023, 7, 1, tzinfo=timezone.utc))]
@@ -176,7 +177,10 @@ def resolve(text: str, anchor: datetime) -> list[TimeSpan]:
                 continue
             if "may" in match.group(1).split() and "May" not in text[begin:end]:
                 continue  # the modal verb, not the month
-            interval = _interval(kind, match, anchor)
+            try:
+                interval = _interval(kind, match, anchor)
+            except (ValueError, OverflowError):  # "7000 years ago": past the calendar
+                continue
             if interval is None:
                 continue
             taken.append((begin, end))

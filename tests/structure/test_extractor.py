@@ -148,3 +148,11 @@ def test_a_correction_without_a_fact_becomes_a_correction_draft() -> None:
     (who,) = OfflineExtractor().extract([said("Sorry, I meant Chloe, not Clara.")]).corrections
     assert (who.value, who.wrong, who.when) == ("Chloe", "Clara", None)
     assert OfflineExtractor().extract([said("Actually, I live in Rome.")]).corrections == []
+
+
+def test_a_time_beyond_the_calendar_is_left_out_not_raised() -> None:
+    from memstrata.extract.timeexpr import resolve
+
+    anchor = datetime(2023, 5, 1, tzinfo=UTC)
+    assert resolve("The first cities rose about 7000 years ago", anchor) == []
+    assert [s.text for s in resolve("7000 years ago, and yesterday", anchor)] == ["yesterday"]
