@@ -177,15 +177,13 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             for matcher in self._matchers:
                 if isinstance(matcher, LlmNameMatcher):
                     matcher.budget = LLM_NAME_QUESTIONS  # per add()
-            extract_queued(
-                self.store,
-                self.extractor,
-                ns,
-                self.timings,
-                self._matchers,
-                self._names,
-                self._keys,
-            )
+            self._extract_namespace(ns)
+
+    def _extract_namespace(self, ns: str) -> None:
+        assert self.extractor is not None
+        extract_queued(
+            self.store, self.extractor, ns, self.timings, self._matchers, self._names, self._keys
+        )
 
     def _persist(self, ns: str, episodes: Sequence[Episode]) -> list[Episode]:
         """Analyze, embed (a failure leaves vectors pending) and store in one transaction.
@@ -556,15 +554,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             made += len(pending)
         if self.extractor is not None:
             for ns in self.store.structure.queued_namespaces():
-                extract_queued(
-                    self.store,
-                    self.extractor,
-                    ns,
-                    self.timings,
-                    self._matchers,
-                    self._names,
-                    self._keys,
-                )
+                self._extract_namespace(ns)
         for ns in self.store.events.dirty_namespaces():
             segment_dirty(self.store, ns, self.embedder.name, self.timings)
         for ns in self.namespaces():
