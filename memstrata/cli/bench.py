@@ -1,4 +1,4 @@
-"""CLI benchmarks: `memstrata bench locomo | scenarios | dynamics | load | scaleout |
+"""CLI benchmarks: `memstrata bench locomo | ingest | scenarios | dynamics | load | scaleout |
 extract | scale` (they need the 'bench' extra). Registered on bench_app when
 memstrata.cli.main is imported."""
 
