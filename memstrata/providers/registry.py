@@ -5,7 +5,7 @@ Third-party packages expose factories under the entry point groups
 
 The embedder named ``auto`` (the default) is the one a store's vectors were
 made by, and for a new store the bundled static model: it embeds real chat at
-about a thousand messages a second on 2 cores, where e5-small manages two or
+1,500 messages a second or more on 2 cores, where e5-small manages two or
 three (docs/benchmarks.md, "Ingest on real conversations"). e5-small is an
 opt-in (``MEMSTRATA_EMBEDDER=e5-small``) for stores that trade ingest speed
 for recall.

