@@ -35,7 +35,7 @@ from typing import Any
 from rich.console import Console
 
 from memstrata.bench.longmemeval_data import Question, Turn, load_questions, load_sessions, messages
-from memstrata.bench.metrics import percentiles
+from memstrata.bench.metrics import percentiles, process_mb, timed_ms
 from memstrata.bench.report import markdown_table, write_results
 from memstrata.memory import Memory
 from memstrata.messages import index_text
@@ -72,23 +72,6 @@ def plan(layout: str, questions: Sequence[Question], namespaces: int) -> Plan:
     adds = [(f"n{i % count}", s, first[s]) for i, s in enumerate(ordered)]
     asked = [q.question for q in usable]
     return Plan(layout, adds, {f"n{i}": asked[i::count] or asked for i in range(count)})
-
-
-def _rss_peak_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _timed(calls: Sequence[Callable[[], object]]) -> list[float]:
-    times = []
-    for call in calls:
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
 
 
 def _sqlite_baseline(rows: Sequence[tuple[str, str, list[Turn]]], folder: Path) -> float:
@@ -170,13 +153,13 @@ def _searches(memory: Memory, questions: dict[str, list[str]], count: int) -> di
     """A first search in each of up to PRIMED namespaces, then ``count`` warm
     searches round-robin over them, reinforcement on."""
     primed = list(questions)[:PRIMED]
-    first = _timed([partial(memory.search, questions[ns][0], namespace=ns) for ns in primed])
+    first = timed_ms([partial(memory.search, questions[ns][0], namespace=ns) for ns in primed])
     calls: list[Callable[[], object]] = []
     for i in range(count):
         ns = primed[i % len(primed)]
         asked = questions[ns][(i // len(primed)) % len(questions[ns])]
         calls.append(partial(memory.search, asked, namespace=ns, reinforce=True))
-    warm = _timed(calls)
+    warm = timed_ms(calls)
     return {"namespace_first_ms": percentiles(first), "warm_ms": percentiles(warm)}
 
 
@@ -193,7 +176,9 @@ def _counts(path: Path) -> dict[str, int]:
 
 def _single_adds(memory: Memory, texts: Sequence[str]) -> dict[str, float]:
     return percentiles(
-        _timed([partial(memory.add, text, namespace="single-adds", role="user") for text in texts])
+        timed_ms(
+            [partial(memory.add, text, namespace="single-adds", role="user") for text in texts]
+        )
     )
 
 
@@ -252,7 +237,7 @@ def run_layout(
             k: 1000 * counts[k] / max(counts["episodes"], 1) for k in ("entities", "facts", "notes")
         },
         "bytes_per_message": os.path.getsize(path) / max(counts["episodes"], 1),
-        "rss_peak_mb": _rss_peak_mb(),
+        "rss_peak_mb": process_mb("VmHWM"),
         "fresh_process": {**fresh, "namespace": biggest},
         "search": searched,
     }
@@ -326,16 +311,11 @@ def render(results: Sequence[dict[str, Any]]) -> str:
         ],
         rows,
     )
+    names = sorted({k for r in results for k in r["ingest"]["stage_s"]})
     stages = markdown_table(
-        ["layout", *sorted({k for r in results for k in r["ingest"]["stage_s"]})],
+        ["layout", *names],
         [
-            [
-                r["layout"],
-                *(
-                    f"{r['ingest']['stage_s'].get(k, 0.0):.1f}"
-                    for k in sorted({k for x in results for k in x["ingest"]["stage_s"]})
-                ),
-            ]
+            [r["layout"], *(f"{r['ingest']['stage_s'].get(k, 0.0):.1f}" for k in names)]
             for r in results
         ],
     )

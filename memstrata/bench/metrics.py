@@ -1,9 +1,11 @@
-"""Retrieval metrics over ranked id lists and a set of relevant ids."""
+"""Retrieval metrics over ranked id lists and a set of relevant ids; call timing and
+process memory for the benches."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 KS = (1, 5, 10, 20)
 
@@ -48,3 +50,22 @@ def percentile(values: Sequence[float], q: float) -> float:
 def percentiles(values: Sequence[float]) -> dict[str, float]:
     """p50, p95 and p99 of ``values``."""
     return {f"p{q}": percentile(values, q) for q in (50, 95, 99)}
+
+
+def timed_ms(calls: Sequence[Callable[[], object]]) -> list[float]:
+    """Milliseconds each call took, in order."""
+    times = []
+    for call in calls:
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def process_mb(field: str = "VmRSS") -> float:
+    """A memory figure of this process from /proc (VmRSS now, VmHWM the peak), MB."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")

@@ -24,7 +24,7 @@ import numpy as np
 from rich.console import Console
 
 from memstrata.bench import scale_embedder
-from memstrata.bench.metrics import percentiles
+from memstrata.bench.metrics import percentiles, process_mb, timed_ms
 from memstrata.bench.report import bar_plot, markdown_table, write_json
 from memstrata.bench.synthetic import ChatGenerator
 from memstrata.index.analyzer import analyze
@@ -38,21 +38,8 @@ NAMESPACE = "scale"
 _STATIC_MODEL = "minilm-static-256"  # rows measured before the embedder was recorded
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def _latencies(calls: Sequence[Callable[[], object]]) -> dict[str, float]:
-    times = []
-    for call in calls:
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1000)
-    return percentiles(times)
+    return percentiles(timed_ms(calls))
 
 
 def _ingest(memory: Memory, gen: ChatGenerator, n: int) -> dict[str, float]:
@@ -110,7 +97,7 @@ def measure(n: int, queries: int) -> dict[str, Any]:
             ingest = _ingest(memory, gen, n)
             singles = [gen.messages(n + i, 1) for i in range(SINGLE_ADDS)]
             add_one = _latencies([partial(memory.add, m, namespace=NAMESPACE) for m in singles])
-        rss_before = _rss_mb()
+        rss_before = process_mb()
         with Memory(path) as memory:
             start = time.perf_counter()
             memory.search("warm up the index", namespace=NAMESPACE)
@@ -163,8 +150,8 @@ def measure(n: int, queries: int) -> dict[str, Any]:
             "uses_ann": uses_ann,
             "dense_recall_at_10": dense_recall,
             "search_ms": search,
-            "rss_mb": _rss_mb(),
-            "index_rss_mb": _rss_mb() - rss_before,
+            "rss_mb": process_mb(),
+            "index_rss_mb": process_mb() - rss_before,
             "bytes_per_episode": disk / total,
         }
 
