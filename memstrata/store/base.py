@@ -206,7 +206,9 @@ class StructureStore(Protocol):
     def apply(self, namespace: str, changes: ChangeSet, extractor: str, at: datetime) -> None:
         """Write a resolution pass in one transaction. Raises AlreadyExtracted, writing
         nothing, when an episode of ``changes.extracted`` is no longer queued (another
-        process extracted it meanwhile: optimistic concurrency)."""
+        process extracted it meanwhile: optimistic concurrency). A pass that marks
+        episodes extracted may commit without waiting for the disk: if a crash
+        undoes it, its episodes are still queued and extracted again."""
         ...
 
     def entity_by_norm(self, namespace: str, norm: str) -> Entity | None:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy import sparse
 
 from memstrata.config import Settings
 from memstrata.errors import MissingDependency
+from memstrata.providers.embed.wordpiece import WordPieces
 from memstrata.providers.registry import register_embedder
 
 if TYPE_CHECKING:
@@ -40,6 +43,9 @@ class StaticEmbedder:
         except ImportError as exc:  # pragma: no cover - a core dependency
             raise MissingDependency("core", "model2vec") from exc
         self._model: StaticModel = StaticModel.from_pretrained(str(model_dir))
+        plain = self._model.token_mapping is None and self._model.weights is None
+        self._pieces = WordPieces.of(model_dir / "tokenizer.json") if plain else None
+        self._table = np.asarray(self._model.embedding, dtype=np.float32)
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         return self.embed_array(texts).tolist()  # type: ignore[no-any-return]
@@ -56,11 +62,48 @@ class StaticEmbedder:
         return words, np.asarray(self._model.embedding[rows], dtype=np.float32)
 
     def embed_array(self, texts: Sequence[str]) -> np.ndarray:
-        """The same vectors as a float32 matrix (the fast path used by Memory)."""
+        """The same vectors as a float32 matrix (the fast path used by Memory).
+
+        The same as model2vec's ``encode``: each text cut to the model's length,
+        tokenized without special tokens, unknown pieces dropped, the mean of
+        its token vectors L2-normalised, rounded as the float16 model rounds.
+        The means are one sparse product, and plain ASCII is tokenized by the
+        memoised WordPieces."""
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        vectors = self._model.encode(list(texts), batch_size=1024, show_progress_bar=False)
-        return np.asarray(vectors, dtype=np.float32)
+        model = self._model
+        if self._pieces is None or model.max_length is None:
+            vectors = model.encode(list(texts), batch_size=1024, show_progress_bar=False)
+            return np.asarray(vectors, dtype=np.float32)
+        limit = model.max_length
+        cut = [t[: limit * model.median_token_length] for t in texts]
+        rows = [self._pieces.ids(t, limit) for t in cut]
+        slow = [i for i, r in enumerate(rows) if r is None]
+        if slow:
+            for i, found in zip(slow, model.tokenize([cut[i] for i in slow]), strict=True):
+                rows[i] = found[:limit]
+        return _normalised_means(self._table, rows, model.unk_token_id)
+
+
+def _normalised_means(
+    table: np.ndarray, rows: Sequence[list[int] | None], unknown: int | None
+) -> np.ndarray:
+    """Row i: the L2-normalised mean of ``table``'s rows ``rows[i]`` (zeros when
+    empty), ``unknown`` ids left out, rounded to float16 as the stored model is."""
+    ids = [[t for t in r if t != unknown] if r and unknown in r else r or [] for r in rows]
+    counts = np.fromiter((len(r) for r in ids), dtype=np.int64, count=len(ids))
+    pointers = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(counts, out=pointers[1:])
+    columns = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(pointers[-1]))
+    bag = sparse.csr_matrix(
+        (np.ones(len(columns), dtype=np.float32), columns, pointers),
+        shape=(len(ids), table.shape[0]),
+    )
+    sums: np.ndarray = np.asarray(bag @ table, dtype=np.float32)
+    means = (sums / np.maximum(counts, 1)[:, None]).astype(np.float16).astype(np.float32)
+    norms = np.linalg.norm(means, axis=1, keepdims=True) + 1e-32
+    unit: np.ndarray = (means / norms).astype(np.float16).astype(np.float32)
+    return unit
 
 
 @cache

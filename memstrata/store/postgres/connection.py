@@ -122,10 +122,14 @@ class PgConnections:
         self._pool.open()
 
     @contextmanager
-    def write(self, action: str, namespace: str | None = None) -> Iterator[Translated]:
+    def write(
+        self, action: str, namespace: str | None = None, *, durable: bool = True
+    ) -> Iterator[Translated]:
         """One transaction on the writer, holding the cross-process lock of
         ``namespace`` (the one namespace whose data it writes), or of the whole
-        store when it names none."""
+        store when it names none. ``durable=False``: for what can be derived
+        again from stored episodes; its commit does not wait for the WAL flush
+        (``synchronous_commit = off``: a crash may undo it, never corrupt)."""
         with self._lock:
             self._check_open()
             if self._depth:  # nested use inside a transaction: join it
@@ -134,6 +138,8 @@ class PgConnections:
             self._depth += 1
             try:
                 self.writer.execute("BEGIN")
+                if not durable:
+                    self.writer.execute("SET LOCAL synchronous_commit = off")
                 if namespace is None:
                     self.writer.execute("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
                 else:

@@ -52,19 +52,31 @@ class Connections:
         self._closed = False
 
     @contextmanager
-    def write(self, action: str, namespace: str | None = None) -> Iterator[sqlite3.Connection]:
+    def write(
+        self, action: str, namespace: str | None = None, *, durable: bool = True
+    ) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction on the writer; rolled back on any error.
         ``namespace``: the one namespace whose data it writes, if any (SQLite has
-        one writer for the file whatever it is; PostgreSQL locks per namespace)."""
+        one writer for the file whatever it is; PostgreSQL locks per namespace).
+        ``durable=False``: for what can be derived again from stored episodes
+        (vectors, extraction): the commit does not wait for the disk, so a power
+        cut may undo it, never a later durable commit (the WAL is written in
+        order, and a durable commit syncs everything before it)."""
         with self._lock, translate_errors(action):
             self._check_open()
-            self.writer.execute("BEGIN IMMEDIATE")
+            if not durable:
+                self.writer.execute("PRAGMA synchronous = NORMAL")
             try:
-                yield self.writer
-            except BaseException:
-                self.writer.execute("ROLLBACK")
-                raise
-            self.writer.execute("COMMIT")
+                self.writer.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.writer
+                except BaseException:
+                    self.writer.execute("ROLLBACK")
+                    raise
+                self.writer.execute("COMMIT")
+            finally:
+                if not durable:
+                    self.writer.execute("PRAGMA synchronous = FULL")
 
     def read(self) -> sqlite3.Connection:
         """This thread's reader connection."""

@@ -362,7 +362,7 @@ class SqliteVectors:
         return [PendingVector(str(n), int(s), str(c), sp) for n, s, c, sp in rows]
 
     def put(self, model: str, dims: int, rows: Sequence[tuple[str, int, bytes]]) -> None:
-        with self._db.write("store vectors") as conn:
+        with self._db.write("store vectors", durable=False) as conn:  # made again if lost
             for namespace, seq, blob in rows:
                 cur = conn.execute(
                     "INSERT OR REPLACE INTO vectors(seq, model, dims, vector) "

@@ -106,7 +106,10 @@ class SqliteStructure:
         self._db = db
 
     def apply(self, namespace: str, changes: ChangeSet, extractor: str, at: datetime) -> None:
-        with self._db.write("store structure", namespace) as conn:
+        # an extraction pass can be redone from its episodes, which stay queued
+        # until it commits: its commit need not wait for the disk
+        durable = not changes.extracted
+        with self._db.write("store structure", namespace, durable=durable) as conn:
             if changes.extracted:
                 marks = ",".join("?" * len(changes.extracted))
                 queued = conn.execute(
