@@ -34,6 +34,7 @@ from memstrata.extract.base import Extractor
 from memstrata.extract.llm import LlmExtractor
 from memstrata.extract.offline import OfflineExtractor
 from memstrata.extract.pipeline import KeyEmbedding, extract_queued
+from memstrata.index import snapshot
 from memstrata.index.analyzer import analyze
 from memstrata.index.catalog import AnnPolicy, NamespaceIndex
 from memstrata.messages import MessageLike, index_text, to_episodes
@@ -236,12 +237,14 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
                 self._indexes.pop(ns, None)  # a graph still building there is discarded
             self._names.drop(ns)
             count = self.store.episodes.purge_namespace(ns)
-            self.store.remove_side_files([f"ann/{ns}.usearch", f"ann/{ns}.json"])
+            self.store.remove_side_files([f"ann/{ns}.usearch", f"ann/{ns}.json", f"index/{ns}.npz"])
             return count
         if episode_ids is None:
             raise InvalidInput("give episode ids, or everything=True", field="purge")
         ids = [episode_ids] if isinstance(episode_ids, str) else list(episode_ids)
-        return self.store.episodes.purge(ns, ids)
+        count = self.store.episodes.purge(ns, ids)
+        self.store.remove_side_files([f"index/{ns}.npz"])  # it holds the purged words
+        return count
 
     # -- reading -------------------------------------------------------------
 
@@ -569,7 +572,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         self.store.set_meta("embedder", self.embedder.name)
         with self._indexes_lock:
             self._indexes.clear()
-        self.store.remove_side_files(["ann/"])
+        self.store.remove_side_files(["ann/", "index/"])
         return self.flush()
 
     def close(self) -> None:
@@ -581,6 +584,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         for index in indexes:  # a graph still building is not waited for: rebuilt next time
             with index.lock:
                 index.save_ann()
+                self._save_snapshot(index, closing=True)
         self.store.close()
 
     def __enter__(self) -> Memory:
@@ -659,26 +663,47 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
                 self._indexes.pop(ns, None)
                 return None
             if index is None or index.created_us != created:
-                index = NamespaceIndex(
-                    ns,
-                    created,
-                    self.embedder.dimensions,
-                    self.settings.bm25_k1,
-                    self.settings.bm25_b,
-                    self._ann_policy(ns),
-                )
-                self._indexes[ns] = index
+                index = self._indexes[ns] = self._new_index(ns, created)
         with index.lock:  # replay in pages, so a large namespace loads in bounded memory
             model = None if index.in_database else self.embedder.name
             while page := self.store.changes.since(ns, index.last_change, model, _REPLAY_PAGE):
                 index.apply(page)
             self._replay_structure(ns, index)
+            self._save_snapshot(index, closing=False)
         if index.purged:  # a fresh replay holds nothing of what was purged
+            self.store.remove_side_files([f"index/{ns}.npz"])
             with self._indexes_lock:
                 if self._indexes.get(ns) is index:
                     del self._indexes[ns]
             return self._index(ns)
         return index
+
+    def _new_index(self, ns: str, created: int) -> NamespaceIndex:
+        """An index for the namespace: from its snapshot file when there is one
+        for this incarnation and embedder, else empty (replayed from the log)."""
+
+        def empty() -> NamespaceIndex:
+            return NamespaceIndex(
+                ns,
+                created,
+                self.embedder.dimensions,
+                self.settings.bm25_k1,
+                self.settings.bm25_b,
+                self._ann_policy(ns),
+            )
+
+        index = empty()
+        path = self.store.side_path(f"index/{ns}.npz")
+        if path is None or not path.exists() or snapshot.load(index, path, self.embedder.name):
+            return index
+        return empty()  # a half-filled index is never used
+
+    def _save_snapshot(self, index: NamespaceIndex, closing: bool) -> None:
+        """Write the namespace's snapshot file when it is due; the caller holds
+        ``index.lock``."""
+        path = self.store.side_path(f"index/{index.namespace}.npz")
+        if path is not None and snapshot.is_due(index, closing):
+            snapshot.save(index, path, self.embedder.name)
 
     def _replay_structure(self, ns: str, index: NamespaceIndex) -> None:
         """Bring the index's notes, facts and mention graph up to the structure log."""

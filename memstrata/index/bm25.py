@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from memstrata.index.columns import Column, grow
+from memstrata.index.columns import Column
+from memstrata.index.packing import Ragged, from_texts, to_texts
 
 # Cache the weights of terms with at least this many postings.
 _CACHE_MIN_POSTINGS = 2_048
@@ -40,8 +41,8 @@ class Bm25Index:
         self.k1 = k1
         self.b = b
         self._vocab: dict[str, int] = {}
-        self._docs: list[array[int]] = []
-        self._tfs: list[array[int]] = []
+        self._docs = Ragged("i")  # postings (positions, ascending) per term id
+        self._tfs = Ragged("H")  # term frequencies, aligned with the postings
         self._lengths = Column(np.float32)
         self._live_docs = 0
         self._live_length = 0.0
@@ -55,8 +56,8 @@ class Bm25Index:
         self._live_length += len(terms)
         for term, count in Counter(terms).items():
             term_id = self._term_id(term)
-            grow(self._docs, term_id, array("i", [position]).tobytes())
-            grow(self._tfs, term_id, array("H", [min(count, 65_535)]).tobytes())
+            self._docs.extend(term_id, array("i", [position]).tobytes())
+            self._tfs.extend(term_id, array("H", [min(count, 65_535)]).tobytes())
 
     def add_many(self, start: int, docs: Sequence[Sequence[str]]) -> None:
         """Index documents at ``start``, ``start + 1``, ...: the same postings as
@@ -96,16 +97,42 @@ class Bm25Index:
         for term_id, a, b in zip(
             ids_sorted[starts].tolist(), starts.tolist(), ends.tolist(), strict=True
         ):
-            grow(self._docs, term_id, docs_sorted[a:b].tobytes())
-            grow(self._tfs, term_id, tfs_sorted[a:b].tobytes())
+            self._docs.extend(term_id, docs_sorted[a:b].tobytes())
+            self._tfs.extend(term_id, tfs_sorted[a:b].tobytes())
 
     def _term_id(self, term: str) -> int:
         term_id = self._vocab.get(term)
         if term_id is None:
-            term_id = self._vocab[term] = len(self._docs)
-            self._docs.append(array("i"))
-            self._tfs.append(array("H"))
+            term_id = self._vocab[term] = self._docs.add()
+            self._tfs.add()
         return term_id
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Everything this index holds, as flat arrays (see ``from_state``)."""
+        docs, offsets = self._docs.flat(np.int32)
+        tfs, _ = self._tfs.flat(np.uint16)
+        return {
+            "vocab": to_texts(list(self._vocab)),  # in term-id order
+            "docs": docs,
+            "tfs": tfs,
+            "offsets": offsets,
+            "lengths": self._lengths.view(),
+            "live": np.array([self._live_docs, self._live_length], dtype=np.float64),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray], k1: float, b: float) -> Bm25Index:
+        index = cls(k1, b)
+        index._vocab = {term: i for i, term in enumerate(from_texts(state["vocab"]))}
+        offsets = state["offsets"]
+        index._docs = Ragged("i", np.asarray(state["docs"], dtype=np.int32), offsets)
+        index._tfs = Ragged("H", np.asarray(state["tfs"], dtype=np.uint16), offsets)
+        if not len(index._vocab) == len(index._docs) == len(index._tfs):
+            raise ValueError("a BM25 snapshot whose vocabulary and postings differ")
+        index._lengths = Column.of(state["lengths"], np.float32)
+        index._live_docs = int(state["live"][0])
+        index._live_length = float(state["live"][1])
+        return index
 
     def set_live(self, position: int, is_live: bool) -> None:
         """Keep collection statistics to live documents after a delete/restore."""

@@ -22,6 +22,7 @@ import numpy as np
 from memstrata.index.ann import AnnIndex, Watermark
 from memstrata.index.bm25 import Bm25Index, top_k
 from memstrata.index.columns import Column
+from memstrata.index.packing import from_texts, to_texts, under
 from memstrata.index.structure import StructureIndex
 from memstrata.index.vectors import VectorIndex
 from memstrata.store.base import IndexEntry, VectorSearch
@@ -76,6 +77,8 @@ class NamespaceIndex:
         self.vectors = VectorIndex(dimensions)
         self.structure = StructureIndex(dimensions, k1, b)
         self.purged = False  # an indexed episode was purged: rebuild before the next search
+        self.snapshot_change = 0  # what the snapshot file on disk covers (index/snapshot.py)
+        self.snapshot_size = 0
         self.previous = Column(np.int64, fill=_NONE)  # position of the turn before, same session
         self.following = Column(np.int64, fill=_NONE)  # position of the turn after
         self._session_tail: dict[int, tuple[int, list[str]]] = {}  # code -> (position, terms)
@@ -367,6 +370,68 @@ class NamespaceIndex:
             blob = b"".join(run[i].vector or b"" for i in with_vectors)
             matrix = np.frombuffer(blob, dtype=np.float32).reshape(len(with_vectors), -1)
             self.vectors.set_many(np.array(with_vectors, dtype=np.int64) + start, matrix)
+
+    # -- snapshots -------------------------------------------------------------
+
+    def state(self) -> dict[str, np.ndarray]:
+        """What the replay built, as flat arrays (index/snapshot.py writes them)."""
+        tails = sorted(self._session_tail.items())
+        state: dict[str, np.ndarray] = {
+            "marks": np.array([self.last_change, self.size], dtype=np.int64),
+            "seqs": self._seqs.view(),
+            "occurred": self._occurred.view(),
+            "sessions": self._sessions.view(),
+            "speakers": self._speakers.view(),
+            "alive": self._alive.view(),
+            "previous": self.previous.view(),
+            "following": self.following.view(),
+            "session_codes": to_texts(list(self._session_codes)),  # in code order
+            "speaker_codes": to_texts(list(self._speaker_codes)),
+            "tail_codes": np.array([code for code, _ in tails], dtype=np.int64),
+            "tail_positions": np.array([p for _, (p, _) in tails], dtype=np.int64),
+            "tail_terms": to_texts([" ".join(terms) for _, (_, terms) in tails]),
+        }
+        parts = {"bm25": self.bm25.state(), "context": self.context.state()}
+        if not self.in_database:
+            parts["vectors"] = self.vectors.state()
+        parts["structure"] = self.structure.state()
+        for part, values in parts.items():
+            state |= {f"{part}.{k}": v for k, v in values.items()}
+        return state
+
+    def restore(self, state: dict[str, np.ndarray]) -> None:
+        """Take the state ``state()`` gave (of this namespace's incarnation)."""
+        self.last_change, size = (int(v) for v in state["marks"])
+        self._seqs = Column.of(state["seqs"], np.int64)
+        self._occurred = Column.of(state["occurred"], np.int64)
+        self._sessions = Column.of(state["sessions"], np.int32, _NONE)
+        self._speakers = Column.of(state["speakers"], np.int32, _NONE)
+        self._alive = Column.of(state["alive"], np.bool_, False)
+        self.previous = Column.of(state["previous"], np.int64, _NONE)
+        self.following = Column.of(state["following"], np.int64, _NONE)
+        columns = (self._occurred, self._sessions, self._speakers, self._alive, self.previous)
+        if self.size != size or any(c.size != size for c in columns):
+            raise ValueError("an index snapshot whose columns differ in length")
+        self._position = {seq: i for i, seq in enumerate(self._seqs.view().tolist())}
+        self._session_codes = {v: i for i, v in enumerate(from_texts(state["session_codes"]))}
+        self._speaker_codes = {v: i for i, v in enumerate(from_texts(state["speaker_codes"]))}
+        tails = zip(
+            state["tail_codes"].tolist(),
+            state["tail_positions"].tolist(),
+            from_texts(state["tail_terms"]),
+            strict=True,
+        )
+        self._session_tail = {code: (p, terms.split()) for code, p, terms in tails}
+        k1, b = self.bm25.k1, self.bm25.b
+        self.bm25 = Bm25Index.from_state(under(state, "bm25."), k1, b)
+        self.context = Bm25Index.from_state(under(state, "context."), k1, b)
+        if not self.in_database:
+            self.vectors = VectorIndex.from_state(under(state, "vectors."), self.vectors.dimensions)
+        dimensions = self.structure.key_vectors.dimensions
+        self.structure = StructureIndex.from_state(under(state, "structure."), dimensions, k1, b)
+        if self.ann is not None and self.ann_change < self.last_change:
+            # the graph file misses changes the snapshot holds: rebuilt from the matrix
+            self.ann, self.ann_change, self._ann_saved = None, 0, 0
 
     def sessions(self, positions: np.ndarray) -> np.ndarray:
         return np.asarray(self._sessions.view()[positions])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from array import array
 from typing import Any
 
 import numpy as np
@@ -53,17 +52,15 @@ class Column:
     def view(self) -> np.ndarray:
         return self._data[: self.size]
 
-
-def grow(arrays: list[array[Any]], index: int, data: bytes) -> None:
-    """Append ``data`` to ``arrays[index]``. When a reader in another thread still
-    holds a numpy view of its buffer (which forbids resizing in place), the
-    array is replaced by a grown copy: the reader keeps the old one."""
-    try:
-        arrays[index].frombytes(data)
-    except BufferError:
-        fresh = array(arrays[index].typecode, arrays[index])
-        fresh.frombytes(data)
-        arrays[index] = fresh
+    @classmethod
+    def of(cls, values: np.ndarray, dtype: Any, fill: object = 0) -> Column:
+        """A column over ``values`` (rows of a snapshot read back: taken over, not
+        copied, when already of ``dtype``)."""
+        values = np.ascontiguousarray(values, dtype=dtype)
+        column = cls(dtype, values.shape[1] if values.ndim == 2 else 0, fill)
+        column._data = values
+        column.size = len(values)
+        return column
 
 
 def fit(mask: np.ndarray, size: int) -> np.ndarray:

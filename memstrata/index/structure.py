@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from memstrata.index.analyzer import analyze
 from memstrata.index.bm25 import Bm25Index, top_k
 from memstrata.index.columns import Column
+from memstrata.index.packing import concatenated, from_texts, split, to_texts, under
 from memstrata.index.vectors import VectorIndex
 from memstrata.store.base import RecallRow
 
@@ -102,15 +103,19 @@ class StructureIndex:
             self.dated.extend_to(position + 1)
             self.dated[position] = True
 
-    def embed(self, embed: Callable[[list[str]], np.ndarray | None]) -> None:
-        """Vectors for keys added since the last call: the stored ones as they are,
-        the others embedded (kept for later on failure)."""
+    def _take_stored(self) -> None:
+        """Move the key vectors the store kept into the matrix."""
         if self._stored:
             positions = np.array([key for key, _ in self._stored], dtype=np.int64)
             blobs = b"".join(blob for _, blob in self._stored)
             matrix = np.frombuffer(blobs, dtype=np.float32).reshape(len(self._stored), -1)
             self.key_vectors.set_many(positions, matrix)
             self._stored = []
+
+    def embed(self, embed: Callable[[list[str]], np.ndarray | None]) -> None:
+        """Vectors for keys added since the last call: the stored ones as they are,
+        the others embedded (kept for later on failure)."""
+        self._take_stored()
         if not self.unembedded:
             return
         vectors = embed([text for _, text in self.unembedded])
@@ -128,6 +133,83 @@ class StructureIndex:
             self.unembedded = []
             self._stored = []
             self.key_vectors = VectorIndex(self.key_vectors.dimensions)
+
+    # -- snapshots -------------------------------------------------------------
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Everything replayed so far as flat arrays (see ``from_state``); key
+        vectors the store handed over are moved into the matrix first."""
+        self._take_stored()
+        more_keys = sorted(self._key_more)
+        mentioned = sorted(self._episode_entities)
+        terms = list(self._by_term)
+        state = {
+            "marks": np.array([self.watermark, int(self.embeds)], dtype=np.int64),
+            "key_ids": to_texts(list(self._key_of)),  # in key order
+            "key_episode": self._key_episode.view(),
+            "more_keys": np.array(more_keys, dtype=np.int64),
+            "unembedded_keys": np.array([k for k, _ in self.unembedded], dtype=np.int64),
+            "unembedded_texts": to_texts([t for _, t in self.unembedded]),
+            "entity_ids": to_texts(self._entity_id),
+            "entity_kinds": to_texts(self._entity_kind),
+            "entity_terms": np.array(self._entity_terms, dtype=np.int64),
+            "mentioned": np.array(mentioned, dtype=np.int64),
+            "terms": to_texts(terms),
+            "dated": self.dated.view(),
+        }
+        ragged = {
+            "more": [array("i", self._key_more[k]) for k in more_keys],
+            "entity_episodes": self._entity_episodes,
+            "episode_entities": [self._episode_entities[p] for p in mentioned],
+            "term_entities": [array("i", self._by_term[t]) for t in terms],
+        }
+        for name, arrays in ragged.items():
+            state[name], state[f"{name}_offsets"] = concatenated(arrays, np.int32)
+        state |= {f"keys.{k}": v for k, v in self.keys.state().items()}
+        state |= {f"key_vectors.{k}": v for k, v in self.key_vectors.state().items()}
+        return state
+
+    @classmethod
+    def from_state(
+        cls, state: dict[str, np.ndarray], dimensions: int, k1: float, b: float
+    ) -> StructureIndex:
+        index = cls(dimensions, k1, b)
+        index.watermark, embeds = (int(v) for v in state["marks"])
+        index.embeds = bool(embeds)
+        index.keys = Bm25Index.from_state(under(state, "keys."), k1, b)
+        index.key_vectors = VectorIndex.from_state(under(state, "key_vectors."), dimensions)
+        index._key_of = {key_id: i for i, key_id in enumerate(from_texts(state["key_ids"]))}
+        index._key_episode = Column.of(state["key_episode"], np.int64, _NONE)
+        more = _ragged(state, "more")
+        index._key_more = {
+            int(k): list(m) for k, m in zip(state["more_keys"].tolist(), more, strict=True)
+        }
+        index.unembedded = list(
+            zip(
+                state["unembedded_keys"].tolist(),
+                from_texts(state["unembedded_texts"]),
+                strict=True,
+            )
+        )
+        index._entity_id = from_texts(state["entity_ids"])
+        index._entity_of = {entity_id: i for i, entity_id in enumerate(index._entity_id)}
+        index._entity_kind = from_texts(state["entity_kinds"])
+        index._entity_terms = state["entity_terms"].tolist()
+        index._entity_episodes = _ragged(state, "entity_episodes")
+        index._episode_entities = dict(
+            zip(state["mentioned"].tolist(), _ragged(state, "episode_entities"), strict=True)
+        )
+        index._by_term = {
+            term: list(nodes)
+            for term, nodes in zip(
+                from_texts(state["terms"]), _ragged(state, "term_entities"), strict=True
+            )
+        }
+        index.dated = Column.of(state["dated"], np.bool_, False)
+        entities = len(index._entity_id)
+        if not entities == len(index._entity_kind) == len(index._entity_episodes):
+            raise ValueError("a structure snapshot whose entity lists differ")
+        return index
 
     # -- recall ----------------------------------------------------------------
 
@@ -242,3 +324,7 @@ class StructureIndex:
             rank = (1.0 - damping) * seed + damping * (walk @ rank)
         positions = np.fromiter(episodes.keys(), np.int64, n_ep)
         return top_k(positions, rank[:n_ep].astype(np.float32), k)
+
+
+def _ragged(state: dict[str, np.ndarray], name: str) -> list[array[int]]:
+    return split(state[name], state[f"{name}_offsets"], "i")

@@ -43,6 +43,20 @@ class VectorIndex:
         """Which rows hold a vector."""
         return self._present.view()
 
+    def state(self) -> dict[str, np.ndarray]:
+        return {"matrix": self._matrix.view(), "present": self._present.view()}
+
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray], dimensions: int) -> VectorIndex:
+        index = cls(dimensions)
+        matrix = state["matrix"]
+        if matrix.ndim != 2 or matrix.shape[1] != dimensions:
+            raise ValueError("a vector snapshot of other dimensions")
+        index._matrix = Column.of(matrix, np.float32, 0.0)
+        index._present = Column.of(state["present"], np.bool_, False)
+        index.count = int(index._present.view().sum())
+        return index
+
     def clear(self, position: int) -> None:
         """Forget a vector (purge): its row is zeroed, not just masked."""
         if position < self._present.size and self._present[position]:

@@ -39,7 +39,7 @@ class WordSpace:
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         self.vectors = matrix / np.maximum(norms, 1e-12)
         self.index = {w: i for i, w in enumerate(words)}
-        self._terms = [tuple(analyze(w)) for w in words]
+        self._words = list(words)
         self.neighbours = lru_cache(maxsize=NEIGHBOURS_CACHED)(self._neighbours)
 
     def _neighbours(self, word: str) -> tuple[tuple[tuple[str, ...], float], ...]:
@@ -47,7 +47,8 @@ class WordSpace:
         scores = self.vectors @ self.vectors[self.index[word]]
         near = np.flatnonzero(scores >= NEAR)
         order = near[np.argsort(-scores[near], kind="stable")]
-        return tuple((self._terms[i], float(scores[i])) for i in order.tolist())
+        words = self._words
+        return tuple((tuple(analyze(words[i])), float(scores[i])) for i in order.tolist())
 
 
 def content_words(text: str) -> list[str]:
