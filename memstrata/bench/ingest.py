@@ -219,8 +219,13 @@ def run_layout(
     counts = _counts(path)
     written = {ns for ns, _, _ in rows}
     biggest = max(written, key=lambda ns: sum(len(t) for n, _, t in rows if n == ns))
-    fresh = fresh_first_search(path, biggest, chosen.questions[biggest][0])
-    console.print(f"  fresh process: first search {fresh['first_search_s']:.2f} s")
+    question = chosen.questions[biggest][0]
+    fresh = fresh_first_search(path, biggest, question)  # the first ever: replays the log
+    later = fresh_first_search(path, biggest, question)  # loads the snapshot it left
+    console.print(
+        f"  fresh process: first search {fresh['first_search_s']:.2f} s, "
+        f"{later['first_search_s']:.2f} s in a later one"
+    )
     asked = {ns: qs for ns, qs in chosen.questions.items() if ns in written}
     with Memory(path) as memory:
         searched = _searches(memory, asked, SEARCHES)
@@ -238,7 +243,7 @@ def run_layout(
         },
         "bytes_per_message": os.path.getsize(path) / max(counts["episodes"], 1),
         "rss_peak_mb": process_mb("VmHWM"),
-        "fresh_process": {**fresh, "namespace": biggest},
+        "fresh_process": {**fresh, "namespace": biggest, "later": later},
         "search": searched,
     }
     if layout == "many":
@@ -288,7 +293,13 @@ def render(results: Sequence[dict[str, Any]]) -> str:
                 f"{r['sqlite_alone_per_s']:,.0f}",
                 ms(r["single_add_ms"]),
                 f"{per['entities']:.0f} / {per['facts']:.0f} / {per['notes']:.0f}",
-                f"{fresh['open_s']:.2f} + {fresh['first_search_s']:.2f}",
+                f"{fresh['open_s']:.2f} + {fresh['first_search_s']:.2f}"
+                + (
+                    f" (later: {fresh['later']['open_s']:.2f} + "
+                    f"{fresh['later']['first_search_s']:.2f})"
+                    if "later" in fresh
+                    else ""
+                ),
                 ms(r["search"]["warm_ms"]),
                 f"{r['bytes_per_message']:,.0f}",
                 f"{r['rss_peak_mb']:,.0f}",
@@ -304,7 +315,7 @@ def render(results: Sequence[dict[str, Any]]) -> str:
             "plain SQLite msg/s",
             "add() of one message p50/p95/p99 ms",
             "entities / facts / notes per 1k messages",
-            "fresh process: open + first search s",
+            "fresh process: open + first search s (first ever; a later process)",
             "warm search p50/p95/p99 ms (reinforcement on)",
             "bytes/message",
             "peak RSS MB",

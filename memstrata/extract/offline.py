@@ -28,6 +28,7 @@ from memstrata.extract.patterns import (
     PATTERNS,
     PETS,
     RELATIONS,
+    TRIGGER_WORDS,
     WRONG_VALUE,
     Pattern,
 )
@@ -501,7 +502,10 @@ class OfflineExtractor:
         """Add the sentence's facts (and their entities); return the names used."""
         named: set[str] = set()
         correction = bool(CORRECTION.search(sentence))
+        words = set(TRIGGER_WORDS.findall(sentence.lower()))
         for pattern in PATTERNS:
+            if words.isdisjoint(pattern.triggers):
+                continue  # the regex cannot match: none of its words is here
             for match in pattern.regex.finditer(sentence):
                 fact = self._fact(pattern, match, sentence, speaker, valid_at, episode, correction)
                 if fact is None:

@@ -86,37 +86,54 @@ class Pattern:
     regex: re.Pattern[str]
     object_kind: str | None  # None: a literal value
     value: str | None = None  # a fixed object ("single" after a break-up)
+    # Words (lowercase; digits one by one) of which a matching sentence holds at
+    # least one: a sentence without any is not run through the regex.
+    triggers: frozenset[str] = frozenset()
 
 
-def _p(predicate: str, regex: str, object_kind: str | None, value: str | None = None) -> Pattern:
-    return Pattern(predicate, re.compile(regex), object_kind, value)
+# The words of a sentence as ``triggers`` name them.
+TRIGGER_WORDS = re.compile(r"[^\W\d_]+|\d")
+_RELATION_WORDS = " ".join(RELATIONS)
+_DIGITS = "0 1 2 3 4 5 6 7 8 9"
+
+
+def _p(
+    predicate: str,
+    regex: str,
+    object_kind: str | None,
+    value: str | None = None,
+    *,
+    on: str,
+) -> Pattern:
+    triggers = frozenset(on.split())
+    return Pattern(predicate, re.compile(regex), object_kind, value, triggers)
 
 
 # fmt: off
 PATTERNS: tuple[Pattern, ...] = (
-    _p("lives_in", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:moved|relocated|moving|relocating)\s+(?:back\s+)?to\s+(?P<object>{NAME})", "place"),
-    _p("lives_in", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:live|lives|living|reside|resides|residing)\s+in\s+(?P<object>{NAME})", "place"),
-    _p("lives_in", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:signed|sign|rented|rent|renting)\s+(?:the\s+|a\s+)?(?:lease\s+(?:on|for)\s+)?(?:a|an|the|our|my)\s+(?:new\s+|little\s+|small\s+|big\s+)?(?:flat|apartment|house|place|studio)\s+in\s+(?P<object>{NAME})", "place"),
-    _p("works_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:work|works|working)\s+(?:at|for)\s+(?P<object>{NAME})", "organization"),
-    _p("works_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:started|start|got|accepted|took|landed)\s+(?:a\s+|my\s+|the\s+)?(?:new\s+)?(?:job|position|role|internship)\s+(?:at|with)\s+(?P<object>{NAME})", "organization"),
-    _p("works_at", rf"\b(?P<subject>[Mm]y)\s+new\s+(?:job|position|role)\s+at\s+(?P<object>{NAME})", "organization"),
-    _p("works_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:joined|was hired by|got hired by|got hired at)\s+(?P<object>{NAME})\s+(?:as|last|this|in|on)\b", "organization"),
-    _p("job", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:work|works|working)\s+as\s+(?:a|an)\s+(?P<object>[a-z][a-z\- ]{{2,40}}?)(?=\s+(?:at|for|in|and|since)\b|[,.!?;]|$)", None),
-    _p("job", rf"{SUBJECT}{ADVERB}\s+(?:became|become|am now|'m now|’m now)\s+(?:a|an)\s+(?P<object>[a-z][a-z\- ]{{2,40}}?)(?=\s+(?:at|for|in|and|last|this)\b|[,.!?;]|$)", None),
-    _p("job", r"\b(?P<subject>[Mm]y)\s+(?:job|profession|occupation)\s+is\s+(?:a\s+|an\s+)?(?P<object>[a-z][a-z\- ]{2,40}?)(?=[,.!?;]|$)", None),
-    _p("studies_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:study|studies|studying)\s+(?:\w+\s+){{0,3}}at\s+(?P<object>{NAME})", "organization"),
-    _p("age", rf"{SUBJECT}(?:'m|’m| am| is| turned| just turned)\s+(?P<object>\d{{1,3}})(?:\s+years?\s+old|\s+today|(?=[,.!?;]|$))", None),
-    _p("relationship_status", rf"{SUBJECT}(?:'m|’m| am| is| got| just got){ADVERB}\s+(?P<object>single|married|engaged|divorced|separated|widowed)\b", None),
-    _p("relationship_status", rf"{SUBJECT}{ADVERB}\s+(?:broke up|split up)\b", None, "single"),
-    _p("has_partner", rf"{SUBJECT}(?:'m|’m| am| is){ADVERB}\s+(?:dating|seeing|engaged to|married to|with)\s+(?P<object>{NAME})", "person"),
-    _p("allergic_to", rf"{SUBJECT}(?:'m|’m| am| is)\s+(?:very\s+|severely\s+|deathly\s+)?allergic\s+to\s+(?P<object>[a-z][a-z\- ]{{2,30}}?)(?=[,.!?;]|\s+(?:and|so|but)\b|$)", None),
-    _p("likes", rf"{SUBJECT}{ADVERB}\s+(?:love|loves|like|likes|enjoy|enjoys|adore|adores)\s+(?P<object>[A-Za-z][\w\- ]{{2,40}}?)(?=[,.!?;]|\s+(?:and|so|but|because|when)\b|$)", None),
-    _p("dislikes", rf"{SUBJECT}{ADVERB}\s+(?:hate|hates|dislike|dislikes|can't stand|can’t stand|cannot stand)\s+(?P<object>[A-Za-z][\w\- ]{{2,40}}?)(?=[,.!?;]|\s+(?:and|so|but|because|when)\b|$)", None),
-    _p("visited", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:went|been|traveled|travelled|flew|drove|took a trip)\s+(?:back\s+|over\s+)?to\s+(?P<object>{NAME})", "place"),
-    _p("visited", rf"{SUBJECT}{AUX}{ADVERB}\s+visited\s+(?P<object>{NAME})", "place"),
-    _p("met", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:met|met up with|ran into|bumped into)\s+(?P<object>{NAME})", "person"),
-    _p("has_relation", rf"\b(?P<subject>[Mm]y)\s+(?:new\s+|little\s+|older\s+|younger\s+|big\s+|baby\s+|best\s+)?(?P<relation>{_RELATION})\s*,?\s+(?:is\s+called\s+|called\s+|named\s+)?(?P<object>{NAME})", "person"),
-    _p("has_relation", rf"{SUBJECT}(?:\s+have|\s+has|\s+got|\s+adopted|\s+just adopted){ADVERB}\s+(?:a|an|another)\s+(?:new\s+|little\s+)?(?P<relation>{_RELATION})\s*,?\s+(?:called\s+|named\s+)?(?P<object>{NAME})", "person"),
+    _p("lives_in", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:moved|relocated|moving|relocating)\s+(?:back\s+)?to\s+(?P<object>{NAME})", "place", on="moved relocated moving relocating"),
+    _p("lives_in", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:live|lives|living|reside|resides|residing)\s+in\s+(?P<object>{NAME})", "place", on="live lives living reside resides residing"),
+    _p("lives_in", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:signed|sign|rented|rent|renting)\s+(?:the\s+|a\s+)?(?:lease\s+(?:on|for)\s+)?(?:a|an|the|our|my)\s+(?:new\s+|little\s+|small\s+|big\s+)?(?:flat|apartment|house|place|studio)\s+in\s+(?P<object>{NAME})", "place", on="signed sign rented rent renting"),
+    _p("works_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:work|works|working)\s+(?:at|for)\s+(?P<object>{NAME})", "organization", on="work works working"),
+    _p("works_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:started|start|got|accepted|took|landed)\s+(?:a\s+|my\s+|the\s+)?(?:new\s+)?(?:job|position|role|internship)\s+(?:at|with)\s+(?P<object>{NAME})", "organization", on="job position role internship"),
+    _p("works_at", rf"\b(?P<subject>[Mm]y)\s+new\s+(?:job|position|role)\s+at\s+(?P<object>{NAME})", "organization", on="job position role"),
+    _p("works_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:joined|was hired by|got hired by|got hired at)\s+(?P<object>{NAME})\s+(?:as|last|this|in|on)\b", "organization", on="joined hired"),
+    _p("job", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:work|works|working)\s+as\s+(?:a|an)\s+(?P<object>[a-z][a-z\- ]{{2,40}}?)(?=\s+(?:at|for|in|and|since)\b|[,.!?;]|$)", None, on="work works working"),
+    _p("job", rf"{SUBJECT}{ADVERB}\s+(?:became|become|am now|'m now|’m now)\s+(?:a|an)\s+(?P<object>[a-z][a-z\- ]{{2,40}}?)(?=\s+(?:at|for|in|and|last|this)\b|[,.!?;]|$)", None, on="became become now"),
+    _p("job", r"\b(?P<subject>[Mm]y)\s+(?:job|profession|occupation)\s+is\s+(?:a\s+|an\s+)?(?P<object>[a-z][a-z\- ]{2,40}?)(?=[,.!?;]|$)", None, on="job profession occupation"),
+    _p("studies_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:study|studies|studying)\s+(?:\w+\s+){{0,3}}at\s+(?P<object>{NAME})", "organization", on="study studies studying"),
+    _p("age", rf"{SUBJECT}(?:'m|’m| am| is| turned| just turned)\s+(?P<object>\d{{1,3}})(?:\s+years?\s+old|\s+today|(?=[,.!?;]|$))", None, on=_DIGITS),
+    _p("relationship_status", rf"{SUBJECT}(?:'m|’m| am| is| got| just got){ADVERB}\s+(?P<object>single|married|engaged|divorced|separated|widowed)\b", None, on="single married engaged divorced separated widowed"),
+    _p("relationship_status", rf"{SUBJECT}{ADVERB}\s+(?:broke up|split up)\b", None, "single", on="broke split"),
+    _p("has_partner", rf"{SUBJECT}(?:'m|’m| am| is){ADVERB}\s+(?:dating|seeing|engaged to|married to|with)\s+(?P<object>{NAME})", "person", on="dating seeing engaged married with"),
+    _p("allergic_to", rf"{SUBJECT}(?:'m|’m| am| is)\s+(?:very\s+|severely\s+|deathly\s+)?allergic\s+to\s+(?P<object>[a-z][a-z\- ]{{2,30}}?)(?=[,.!?;]|\s+(?:and|so|but)\b|$)", None, on="allergic"),
+    _p("likes", rf"{SUBJECT}{ADVERB}\s+(?:love|loves|like|likes|enjoy|enjoys|adore|adores)\s+(?P<object>[A-Za-z][\w\- ]{{2,40}}?)(?=[,.!?;]|\s+(?:and|so|but|because|when)\b|$)", None, on="love loves like likes enjoy enjoys adore adores"),
+    _p("dislikes", rf"{SUBJECT}{ADVERB}\s+(?:hate|hates|dislike|dislikes|can't stand|can’t stand|cannot stand)\s+(?P<object>[A-Za-z][\w\- ]{{2,40}}?)(?=[,.!?;]|\s+(?:and|so|but|because|when)\b|$)", None, on="hate hates dislike dislikes stand"),
+    _p("visited", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:went|been|traveled|travelled|flew|drove|took a trip)\s+(?:back\s+|over\s+)?to\s+(?P<object>{NAME})", "place", on="went been traveled travelled flew drove trip"),
+    _p("visited", rf"{SUBJECT}{AUX}{ADVERB}\s+visited\s+(?P<object>{NAME})", "place", on="visited"),
+    _p("met", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:met|met up with|ran into|bumped into)\s+(?P<object>{NAME})", "person", on="met ran bumped"),
+    _p("has_relation", rf"\b(?P<subject>[Mm]y)\s+(?:new\s+|little\s+|older\s+|younger\s+|big\s+|baby\s+|best\s+)?(?P<relation>{_RELATION})\s*,?\s+(?:is\s+called\s+|called\s+|named\s+)?(?P<object>{NAME})", "person", on=_RELATION_WORDS),
+    _p("has_relation", rf"{SUBJECT}(?:\s+have|\s+has|\s+got|\s+adopted|\s+just adopted){ADVERB}\s+(?:a|an|another)\s+(?:new\s+|little\s+)?(?P<relation>{_RELATION})\s*,?\s+(?:called\s+|named\s+)?(?P<object>{NAME})", "person", on=_RELATION_WORDS),
 )
 # fmt: on
 
