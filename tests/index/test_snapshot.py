@@ -32,18 +32,19 @@ def small_snapshots(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def open_memory(path: Path) -> Memory:
-    return Memory(settings=Settings.load({}, path=str(path)), embedder=HashEmbedder(32))
+    return Memory(settings=Settings.load({}, path=str(path)), embedder=HashEmbedder(dimensions=32))
 
 
 def add_sessions(memory: Memory, first: int, count: int) -> None:
     for s in range(first, first + count):
         topic = TOPICS[s % len(TOPICS)]
+        turns = [
+            ("user", f"I took my {topic} lessons with Mira in week {s}."),
+            ("assistant", f"**{topic.title()}**: keep practising, week {s}!"),
+            ("user", f"My friend Tomas joined the {topic} club {s} days ago."),
+        ]
         memory.add(
-            [
-                {"content": f"I took my {topic} lessons with Mira in week {s}.", "role": "user"},
-                {"content": f"**{topic.title()}**: keep practising, week {s}!", "role": "assistant"},
-                {"content": f"My friend Tomas joined the {topic} club {s} days ago.", "role": "user"},
-            ],
+            [{"role": role, "content": content} for role, content in turns],
             session_id=f"s{s}",
             occurred_at=T0 + timedelta(days=s),
         )
@@ -54,7 +55,7 @@ def answers(memory: Memory) -> list[list[tuple[tuple[str, ...], float]]]:
     out = []
     for question in QUESTIONS:
         for filters in ({}, {"session_id": "s3"}, {"since": T0 + timedelta(days=5)}):
-            hits = memory.search(question, limit=8, reinforce=False, **filters)  # type: ignore[arg-type]
+            hits = memory.search(question, limit=8, reinforce=False, **filters)
             out.append([(h.episode_ids, round(h.score, 5)) for h in hits])
     return out
 
