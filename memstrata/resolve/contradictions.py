@@ -139,7 +139,7 @@ class FactResolver:
             if target.object_id is None:
                 obj = draft.value
             else:
-                (was,) = self._store.entities(self._namespace, ids=[target.object_id])
+                was = self._entity(target.object_id, changes)
                 entity = entities.resolve(draft.value, was.kind, draft.episode_id, changes)
                 if entity is None or entity.id == target.object_id:
                     return None
@@ -159,6 +159,12 @@ class FactResolver:
         if new.invalid_at is None:
             self._current(subject.id, new.predicate).append(new)
         return target, new
+
+    def _entity(self, entity_id: str, changes: ChangeSet) -> Entity:
+        """A stored entity, or one this pass made (a fact of the same batch can be
+        corrected before anything of it is stored)."""
+        made = [entity for entity, _ in changes.entities if entity.id == entity_id]
+        return made[0] if made else self._store.entities(self._namespace, ids=[entity_id])[0]
 
     def _latest(self, subject_id: str, draft: CorrectionDraft) -> Fact | None:
         """The subject's most recently stated fact still believed, said before the

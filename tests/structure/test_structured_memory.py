@@ -83,6 +83,22 @@ def test_a_correction_naming_someone_else_replaces_the_object(memory: Memory) ->
     assert [f.subject for f in memory.neighbors("Chloe")] == ["Ana"]
 
 
+def test_a_correction_in_the_same_add_as_its_fact_is_resolved_in_one_pass(
+    memory: Memory, caplog: pytest.LogCaptureFixture
+) -> None:
+    memory.add(  # the corrected object (Lyon) is an entity of the same, unstored pass
+        [
+            {"content": "I moved to Lyon last week.", "speaker": "Ana"},
+            {"content": "Sorry, I meant Porto, not Lyon.", "speaker": "Ana"},
+        ],
+        occurred_at=T0,
+    )
+    lyon, porto = sorted(memory.facts("Ana", "lives_in"), key=lambda f: f.object != "Lyon")
+    assert (lyon.object, porto.object) == ("Lyon", "Porto")
+    assert lyon.expired_at is not None and porto.expired_at is None
+    assert "failed" not in caplog.text  # no batch failed and was retried one by one
+
+
 def test_a_correction_with_nothing_to_amend_changes_nothing(memory: Memory) -> None:
     memory.add("Actually it was Tuesday.", speaker="Ana", occurred_at=T0)
     memory.add("I live in Lyon", speaker="Ana", occurred_at=T1)
