@@ -40,6 +40,11 @@ class Settings(BaseModel):
     extractor: Literal["offline", "llm", "none"] = Field(
         "offline", description="how notes, entities and facts are extracted on add()"
     )
+    extract_on_add: bool = Field(
+        True,
+        description="extract in add(); false: add() stores and queues, and the worker "
+        "(MEMSTRATA_WORKER, `memstrata worker`) or flush() extracts",
+    )
     llm_url: str | None = Field(None, description="base URL of an OpenAI-compatible chat API")
     llm_model: str | None = Field(None, description="model name for the chat API")
     llm_api_key: str | None = Field(None, description="API key for the chat API")
@@ -59,7 +64,9 @@ class Settings(BaseModel):
         True, description="search strengthens the notes resting on what it returned"
     )
     worker: bool = Field(
-        False, description="run background jobs (consolidation, forgetting) in a thread"
+        False,
+        description="run background work (queued extraction, consolidation, forgetting) "
+        "in a thread",
     )
     admin_key: str | None = Field(
         None, min_length=24, description="the REST service's admin key (creates and revokes keys)"

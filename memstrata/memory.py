@@ -155,7 +155,10 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         Returns the stored episodes in order.
 
         Keyword values are defaults for messages that do not set their own.
-        Durable when it returns. Raises InvalidInput (nothing is stored then).
+        Durable when it returns, and searchable (words and vectors); notes,
+        entities and facts are extracted before it returns, or later by the
+        worker when MEMSTRATA_EXTRACT_ON_ADD is false. Raises InvalidInput
+        (nothing is stored then).
         """
         ns = self._namespace(namespace)
         episodes = to_episodes(
@@ -174,17 +177,26 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         return stored
 
     def _extract(self, ns: str) -> None:
-        if self.extractor is not None:
+        if self.extractor is not None and self.settings.extract_on_add:
             for matcher in self._matchers:
                 if isinstance(matcher, LlmNameMatcher):
                     matcher.budget = LLM_NAME_QUESTIONS  # per add()
             self._extract_namespace(ns)
 
-    def _extract_namespace(self, ns: str) -> None:
+    def _extract_namespace(self, ns: str) -> int:
+        """Extract the namespace's queued episodes; returns how many failed."""
         assert self.extractor is not None
-        extract_queued(
+        return extract_queued(
             self.store, self.extractor, ns, self.timings, self._matchers, self._names, self._keys
         )
+
+    def _extract_queued(self) -> int:
+        """Extract every queued episode of every namespace (the worker's and
+        flush()'s share); returns how many namespaces' queues were emptied."""
+        if self.extractor is None:
+            return 0
+        queued = self.store.structure.queued_namespaces()
+        return sum(self._extract_namespace(ns) == 0 for ns in queued)
 
     def _persist(self, ns: str, episodes: Sequence[Episode]) -> list[Episode]:
         """Analyze, embed (a failure leaves vectors pending) and store in one transaction.
@@ -555,9 +567,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
                 [(p.namespace, p.seq, vectors[i].tobytes()) for i, p in enumerate(pending)],
             )
             made += len(pending)
-        if self.extractor is not None:
-            for ns in self.store.structure.queued_namespaces():
-                self._extract_namespace(ns)
+        self._extract_queued()
         for ns in self.store.events.dirty_namespaces():
             segment_dirty(self.store, ns, self.embedder.name, self.timings)
         for ns in self.namespaces():

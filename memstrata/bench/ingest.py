@@ -20,9 +20,12 @@ its namespaces alone, so the cost of 999 other tenants shows as a ratio.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -37,11 +40,12 @@ from rich.console import Console
 from memstrata.bench.longmemeval_data import Question, Turn, load_questions, load_sessions, messages
 from memstrata.bench.metrics import percentiles, process_mb, timed_ms
 from memstrata.bench.report import markdown_table, write_results
+from memstrata.config import Settings
 from memstrata.memory import Memory
 from memstrata.messages import index_text
 from memstrata.providers.embed.base import embed_normalised
 
-LAYOUTS = ("haystacks", "one", "many")
+LAYOUTS = ("haystacks", "one", "many", "deferred")
 SEARCHES = 1000
 SINGLE_ADDS = 200
 PRIMED = 50  # namespaces searched warm (each primed by one first search)
@@ -182,6 +186,83 @@ def _single_adds(memory: Memory, texts: Sequence[str]) -> dict[str, float]:
     )
 
 
+Rows = list[tuple[str, str, list[Turn]]]  # (namespace, session id, turns) per add()
+
+
+def _rows(
+    data: Path, layout: str, namespaces: int, limit: int | None, console: Console
+) -> tuple[Plan, Rows, list[datetime]]:
+    """The layout's plan, its adds (at most ``limit`` messages) and their dates."""
+    chosen = plan(layout, load_questions(data), namespaces)
+    sessions = load_sessions(data, {s for _, s, _ in chosen.adds})
+    rows: Rows = []
+    dates: list[datetime] = []
+    total = 0
+    for namespace, session_id, when in chosen.adds:
+        turns = [t for t in sessions[session_id] if t.content.strip()]
+        if limit is not None and total + len(turns) > limit:
+            break
+        rows.append((namespace, session_id, turns))
+        dates.append(when)
+        total += len(turns)
+    console.print(
+        f"[bold]{layout}[/]: {total:,} messages in {len({r[0] for r in rows})} namespaces"
+    )
+    return chosen, rows, dates
+
+
+def run_deferred(
+    data: Path, namespaces: int, limit: int | None, folder: Path, console: Console
+) -> dict[str, Any]:
+    """The haystacks with extraction off the add() path: add() stores and queues
+    (MEMSTRATA_EXTRACT_ON_ADD=false) while a `memstrata worker` process extracts.
+    Measures add()'s rate and latency, and when the last turn was structured."""
+    _, rows, dates = _rows(data, "haystacks", namespaces, limit, console)
+    path = folder / "deferred.db"
+    settings = Settings.load(path=str(path), extract_on_add=False)
+    with Memory(settings=settings) as memory:  # the store exists (and names its embedder) first
+        embedder = memory.embedder.name
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "memstrata", "--db", str(path), "worker", "--poll", "0.1"],
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        with Memory(settings=settings) as memory:
+            start = time.perf_counter()
+            ingest = _ingest(memory, rows, dates)
+            users = [
+                index_text(None, t.content) for _, _, ts in rows for t in ts if t.role == "user"
+            ]
+            single = _single_adds(memory, users[:SINGLE_ADDS])
+            while memory.store.structure.queued_namespaces():
+                time.sleep(0.05)
+            structured = time.perf_counter() - start
+    finally:
+        worker.terminate()
+        worker.wait(120)
+    counts = _counts(path)
+    console.print(
+        f"  add() {ingest['messages_per_s']:,.0f} msg/s; all structured after {structured:.0f} s"
+    )
+    return {
+        "layout": "deferred",
+        "embedder": embedder,
+        "messages": ingest["messages"],
+        "namespaces": len({r[0] for r in rows}),
+        "ingest": ingest,
+        "single_add_ms": single,
+        "structured_after_s": structured,
+        "structured_per_s": ingest["messages"] / structured,
+        "per_1000_messages": _per_1000(counts),
+    }
+
+
+def _per_1000(counts: dict[str, int]) -> dict[str, float]:
+    return {
+        k: 1000 * counts[k] / max(counts["episodes"], 1) for k in ("entities", "facts", "notes")
+    }
+
+
 def run_layout(
     data: Path,
     layout: str,
@@ -190,20 +271,8 @@ def run_layout(
     folder: Path,
     console: Console,
 ) -> dict[str, Any]:
-    chosen = plan(layout, load_questions(data), namespaces)
-    sessions = load_sessions(data, {s for _, s, _ in chosen.adds})
-    rows, dates, total = [], [], 0
-    for namespace, session_id, when in chosen.adds:
-        turns = [t for t in sessions[session_id] if t.content.strip()]
-        if limit is not None and total + len(turns) > limit:
-            break
-        rows.append((namespace, session_id, turns))
-        dates.append(when)
-        total += len(turns)
+    chosen, rows, dates = _rows(data, layout, namespaces, limit, console)
     texts = [index_text(t.role, t.content) for _, _, turns in rows for t in turns]
-    console.print(
-        f"[bold]{layout}[/]: {total:,} messages in {len({r[0] for r in rows})} namespaces"
-    )
     path = folder / f"{layout}.db"
     with Memory(path) as memory:
         embedder = memory.embedder.name
@@ -238,9 +307,7 @@ def run_layout(
         "single_add_ms": single,
         "embedder_alone_per_s": embed_rate,
         "sqlite_alone_per_s": sqlite_rate,
-        "per_1000_messages": {
-            k: 1000 * counts[k] / max(counts["episodes"], 1) for k in ("entities", "facts", "notes")
-        },
+        "per_1000_messages": _per_1000(counts),
         "bytes_per_message": os.path.getsize(path) / max(counts["episodes"], 1),
         "rss_peak_mb": process_mb("VmHWM"),
         "fresh_process": {**fresh, "namespace": biggest, "later": later},
@@ -280,7 +347,8 @@ def render(results: Sequence[dict[str, Any]]) -> str:
         return f"{values['p50']:.1f} / {values['p95']:.1f} / {values['p99']:.1f}"
 
     rows = []
-    for r in results:
+    inline = [r for r in results if r["layout"] != "deferred"]
+    for r in inline:
         per = r["per_1000_messages"]
         fresh = r["fresh_process"]
         rows.append(
@@ -322,12 +390,12 @@ def render(results: Sequence[dict[str, Any]]) -> str:
         ],
         rows,
     )
-    names = sorted({k for r in results for k in r["ingest"]["stage_s"]})
+    names = sorted({k for r in inline for k in r["ingest"]["stage_s"]})
     stages = markdown_table(
         ["layout", *names],
         [
             [r["layout"], *(f"{r['ingest']['stage_s'].get(k, 0.0):.1f}" for k in names)]
-            for r in results
+            for r in inline
         ],
     )
     lines = [
@@ -343,6 +411,34 @@ def render(results: Sequence[dict[str, Any]]) -> str:
         stages,
     ]
     for r in results:
+        if r["layout"] == "deferred":
+            per = r["per_1000_messages"]
+            lines += [
+                "",
+                "Extraction off the add() path (the haystacks, MEMSTRATA_EXTRACT_ON_ADD=false, "
+                "one `memstrata worker` process extracting meanwhile):",
+                "",
+                markdown_table(
+                    [
+                        "messages",
+                        "add() msg/s (stored, words and vectors searchable)",
+                        "add() of one message p50/p95/p99 ms",
+                        "every turn structured after s",
+                        "end to end msg/s",
+                        "entities / facts / notes per 1k messages",
+                    ],
+                    [
+                        [
+                            f"{r['messages']:,}",
+                            f"{r['ingest']['messages_per_s']:,.0f}",
+                            ms(r["single_add_ms"]),
+                            f"{r['structured_after_s']:.0f}",
+                            f"{r['structured_per_s']:,.0f}",
+                            f"{per['entities']:.0f} / {per['facts']:.0f} / {per['notes']:.0f}",
+                        ]
+                    ],
+                ),
+            ]
         if "lone" in r:
             lone = r["lone"]
             lines += [
@@ -352,6 +448,18 @@ def render(results: Sequence[dict[str, Any]]) -> str:
                 f"{ms(lone['among_others_ms'])} ms (p95 ratio {lone['p95_ratio']:.2f}).",
             ]
     return "\n".join(lines)
+
+
+def _merged(previous: Path, fresh: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This run's layouts, and those of the results file it rewrites that it did
+    not run (a rerun of one layout keeps the others), in LAYOUTS order."""
+    kept: list[dict[str, Any]] = []
+    if previous.exists():
+        ran = {r["layout"] for r in fresh}
+        kept = [
+            r for r in json.loads(previous.read_text(encoding="utf-8")) if r["layout"] not in ran
+        ]
+    return sorted(kept + fresh, key=lambda r: LAYOUTS.index(r["layout"]))
 
 
 def run_ingest(
@@ -365,13 +473,17 @@ def run_ingest(
 ) -> list[dict[str, Any]]:
     """Every layout in turn (``haystacks`` question namespaces, ``small`` small
     ones), at most ``limit`` messages each; results to ``out_dir``/ingest.*."""
-    results = []
+    fresh = []
     with tempfile.TemporaryDirectory(prefix="memstrata-ingest-") as tmp:
         for layout in layouts:
             folder = Path(tmp) / layout
             folder.mkdir()
+            if layout == "deferred":
+                fresh.append(run_deferred(data, haystacks, limit, folder, console))
+                continue
             count = small if layout == "many" else haystacks
-            results.append(run_layout(data, layout, count, limit, folder, console))
+            fresh.append(run_layout(data, layout, count, limit, folder, console))
+    results = _merged(out_dir / "ingest.json", fresh)
     write_results(out_dir, "ingest", results, render(results))
     console.print(render(results))
     return results

@@ -1,10 +1,13 @@
-"""CLI commands of memory dynamics: consolidate, jobs, forget, unarchive, pin,
-profile, summaries, policy, and the ``task`` group for working memory.
+"""CLI commands of memory dynamics: consolidate, jobs, worker, forget, unarchive,
+pin, profile, summaries, policy, and the ``task`` group for working memory.
 
 Registered on the main app when memstrata.cli.main is imported."""
 
 from __future__ import annotations
 
+import signal
+import threading
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -89,6 +92,29 @@ def jobs(
     else:
         for job in found:
             out.print(_job_line(job), markup=False)
+
+
+@app.command()
+def worker(
+    ctx: typer.Context,
+    poll: Annotated[float, typer.Option(help="seconds between looks when idle", min=0.05)] = 1.0,
+) -> None:
+    """Do the store's background work until stopped (Ctrl-C or SIGTERM): extract
+    what add() queued (MEMSTRATA_EXTRACT_ON_ADD=false) in every namespace, start
+    the jobs policies make due and run queued jobs. Several may run at once."""
+    stop = threading.Event()
+
+    def stopped(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, stopped)
+    signal.signal(signal.SIGINT, stopped)
+    with _memory(ctx) as memory:
+        memory.start_worker(poll_s=poll)
+        err.print(f"worker on {memory.store.path}: Ctrl-C to stop")
+        while not stop.wait(0.5):
+            pass
+    err.print("worker stopped")
 
 
 @app.command()

@@ -139,12 +139,20 @@ class Runner:
 
 
 class Worker:
-    """A daemon thread: starts due policy jobs, then runs queued ones, then waits."""
+    """A daemon thread: extracts what add() queued, starts due policy jobs, runs
+    queued ones, then waits (at once again while extraction keeps finding work)."""
 
-    def __init__(self, runner: Runner, schedule: Callable[[], object], poll_s: float) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        schedule: Callable[[], object],
+        poll_s: float,
+        extract: Callable[[], int] = lambda: 0,
+    ) -> None:
         self.runner = runner
         self.schedule = schedule
         self.poll_s = poll_s
+        self.extract = extract  # how many namespaces' queues it emptied
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="memstrata-worker", daemon=True)
 
@@ -158,10 +166,11 @@ class Worker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
+                emptied = self.extract()
                 self.schedule()
                 ran = self.runner.run_next()
             except Exception:  # the store was closed under us, or a transient error
                 log.exception("the background worker hit an error")
-                ran = None
-            if ran is None:
+                emptied, ran = 0, None
+            if ran is None and not emptied:
                 self._stop.wait(self.poll_s)

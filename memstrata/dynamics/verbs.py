@@ -81,6 +81,9 @@ class DynamicsVerbs:
     def _chat(self, purpose: str, field: str) -> ChatClient:
         raise NotImplementedError
 
+    def _extract_queued(self) -> int:
+        raise NotImplementedError
+
     # -- strength ------------------------------------------------------------
 
     def strength(
@@ -370,9 +373,12 @@ class DynamicsVerbs:
         return [public(r) for r in queued]
 
     def start_worker(self, *, poll_s: float = 1.0) -> None:
-        """Run jobs (and policies' schedules) in a background thread until close()."""
+        """Run background work in a thread until close(): the extraction add()
+        queued (MEMSTRATA_EXTRACT_ON_ADD=false), policies' schedules and jobs."""
         if self._worker is None:
-            self._worker = Worker(self._job_runner(), self.schedule_due, poll_s)
+            self._worker = Worker(
+                self._job_runner(), self.schedule_due, poll_s, self._extract_queued
+            )
             self._worker.start()
 
     def stop_worker(self) -> None:

@@ -1,0 +1,70 @@
+"""The ingest bench on a tiny folder in LongMemEval's format: every layout runs
+end to end, the deferred one with a real worker process, and a rerun of one
+layout keeps the others' results."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from memstrata.bench.ingest import run_ingest
+
+TOPICS = ["hiking boots", "sourdough", "my dog Rex", "a trip to Lisbon", "violin lessons"]
+
+
+def write_folder(folder: Path, questions: int = 3, sessions: int = 4) -> None:
+    rows, questions_out = [], []
+    for q in range(questions):
+        ids = [f"q{q}s{s}" for s in range(sessions)]
+        for s, session_id in enumerate(ids):
+            topic = TOPICS[(q + s) % len(TOPICS)]
+            turns = [
+                {"role": "user", "content": f"I moved to Porto and I need advice on {topic}."},
+                {"role": "assistant", "content": f"## {topic.title()}\n\n1. **Start**: slowly."},
+            ]
+            rows.append({"session_id": session_id, "turns": turns})
+        questions_out.append(
+            {
+                "question_id": f"q{q}",
+                "question_type": "single-session-user",
+                "question": f"What did I ask about {TOPICS[q]}?",
+                "question_date": "2023/06/01 (Thu) 10:00",
+                "answer": TOPICS[q],
+                "answer_session_ids": ids[:1],
+                "haystack_session_ids": ids,
+                "haystack_dates": [f"2023/05/0{s + 1} (Mon) 09:00" for s in range(sessions)],
+            }
+        )
+    folder.mkdir()
+    with gzip.open(folder / "sessions.jsonl.gz", "wt", encoding="utf-8") as out:
+        out.writelines(json.dumps(row) + "\n" for row in rows)
+    (folder / "questions.jsonl").write_text(
+        "".join(json.dumps(q) + "\n" for q in questions_out), encoding="utf-8"
+    )
+
+
+def test_every_layout_runs_and_a_rerun_keeps_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("memstrata.bench.ingest.SEARCHES", 10)
+    monkeypatch.setattr("memstrata.bench.ingest.SINGLE_ADDS", 5)
+    data, out = tmp_path / "data", tmp_path / "out"
+    write_folder(data)
+    out.mkdir()
+    console = Console(quiet=True)
+    first = run_ingest(data, out, ["haystacks", "deferred"], console, haystacks=3)
+    assert [r["layout"] for r in first] == ["haystacks", "deferred"]
+    inline, deferred = first
+    assert inline["messages"] == deferred["messages"] == 24
+    assert inline["per_1000_messages"]["facts"] > 0
+    assert deferred["per_1000_messages"] == inline["per_1000_messages"]  # all extracted
+    assert deferred["structured_after_s"] > 0 and deferred["ingest"]["messages_per_s"] > 0
+    again = run_ingest(data, out, ["many"], console, small=2)
+    assert [r["layout"] for r in again] == ["haystacks", "many", "deferred"]
+    assert json.loads((out / "ingest.json").read_text())[0] == json.loads(json.dumps(inline))
+    table = (out / "ingest.md").read_text()
+    assert "| many |" in table and "Extraction off the add() path" in table
