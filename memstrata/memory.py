@@ -711,9 +711,10 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
     def _save_snapshot(self, index: NamespaceIndex, closing: bool) -> None:
         """Write the namespace's snapshot file when it is due; the caller holds
         ``index.lock``."""
-        path = self.store.side_path(f"index/{index.namespace}.npz")
-        if path is not None and snapshot.is_due(index, closing):
-            snapshot.save(index, path, self.embedder.name)
+        if snapshot.is_due(index, closing):
+            path = self.store.side_path(f"index/{index.namespace}.npz")
+            if path is not None:
+                snapshot.save(index, path, self.embedder.name)
 
     def _replay_structure(self, ns: str, index: NamespaceIndex) -> None:
         """Bring the index's notes, facts and mention graph up to the structure log."""

@@ -201,6 +201,8 @@ class DynamicsVerbs:
     def _init_dynamics(self) -> None:
         self._recalled: list[tuple[str, tuple[str, ...], datetime]] = []
         self._recall_lock = threading.Lock()
+        self._flush_lock = threading.Lock()  # one flush at a time: strengths read, then written
+        self._flusher: threading.Thread | None = None
         self._recall_flushed = time.monotonic()
 
     def _reinforce(self, ns: str, episode_ids: Sequence[str], at: datetime) -> None:
@@ -213,9 +215,32 @@ class DynamicsVerbs:
             due = len(self._recalled) >= RECALL_BUFFER
             due = due or time.monotonic() - self._recall_flushed >= RECALL_FLUSH_S
         if due:
+            self._flush_in_background()
+
+    def _flush_in_background(self) -> None:
+        """Write the buffered recalls in a thread, so the search that found them
+        due does not wait for the write (one such thread at a time)."""
+        with self._recall_lock:
+            if self._flusher is not None and self._flusher.is_alive():
+                return
+            self._recall_flushed = time.monotonic()
+            self._flusher = threading.Thread(
+                target=self._flush_logged, name="memstrata-recalls", daemon=True
+            )
+            self._flusher.start()
+
+    def _flush_logged(self) -> None:
+        try:
             self._flush_recalls()
+        except Exception:  # the store closed under it, or a transient error: recalls lost
+            log.exception("writing recalls failed")
 
     def _flush_recalls(self) -> None:
+        """Write the buffered recalls now (after a background flush under way)."""
+        with self._flush_lock:
+            self._write_recalls()
+
+    def _write_recalls(self) -> None:
         with self._recall_lock:
             taken, self._recalled = self._recalled, []
             self._recall_flushed = time.monotonic()
