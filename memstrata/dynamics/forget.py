@@ -16,10 +16,17 @@ from memstrata.store.base import Store
 DEFAULT_THRESHOLD = 0.05
 
 
-def note_states(store: Store, namespace: str, notes: Sequence[Note]) -> dict[str, Strength]:
-    """Every note's strength: the stored one, or the one it started with."""
-    ids = [n.id for n in notes]
-    stored = store.dynamics.strengths(namespace, "note", ids if len(ids) < 500 else None)
+def note_states(
+    store: Store,
+    namespace: str,
+    notes: Sequence[Note],
+    stored: dict[str, Strength] | None = None,
+) -> dict[str, Strength]:
+    """Every note's strength: the stored one (``stored``: already read), or the
+    one it started with."""
+    if stored is None:
+        ids = [n.id for n in notes]
+        stored = store.dynamics.strengths(namespace, "note", ids if len(ids) < 500 else None)
     fresh = [n for n in notes if n.id not in stored]
     backed = store.dynamics.fact_episodes(namespace, [e for n in fresh for e in n.episode_ids])
     states = {n.id: initial(n, backs_fact=bool(backed & set(n.episode_ids))) for n in fresh}

@@ -251,8 +251,10 @@ class DynamicsVerbs:
                 by_namespace.setdefault(ns, []).append((note_ids, at))
         for ns, recalls in by_namespace.items():
             wanted = list(dict.fromkeys(i for ids, _ in recalls for i in ids))
-            notes = self.store.structure.notes(ns, limit=len(wanted), ids=wanted)
-            states = forgetting.note_states(self.store, ns, notes)
+            stored = self.store.dynamics.strengths(ns, "note", wanted)
+            missing = [i for i in wanted if i not in stored]  # never strengthened yet
+            notes = self.store.structure.notes(ns, limit=len(missing), ids=missing)
+            states = {**stored, **forgetting.note_states(self.store, ns, notes, stored)}
             touched: set[str] = set()
             for ids, at in recalls:  # in order: a note recalled twice grows twice
                 for note_id in ids:
