@@ -594,7 +594,9 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         for index in indexes:  # a graph still building is not waited for: rebuilt next time
             with index.lock:
                 index.save_ann()
-                self._save_snapshot(index, closing=True)
+                if snapshot.is_due(index, closing=True):
+                    self._catch_up(index)  # a purge by another process is seen first
+                    self._save_snapshot(index, closing=True)
         self.store.close()
 
     def __enter__(self) -> Memory:
@@ -674,11 +676,8 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
                 return None
             if index is None or index.created_us != created:
                 index = self._indexes[ns] = self._new_index(ns, created)
-        with index.lock:  # replay in pages, so a large namespace loads in bounded memory
-            model = None if index.in_database else self.embedder.name
-            while page := self.store.changes.since(ns, index.last_change, model, _REPLAY_PAGE):
-                index.apply(page)
-            self._replay_structure(ns, index)
+        with index.lock:
+            self._catch_up(index)
             self._save_snapshot(index, closing=False)
         if index.purged:  # a fresh replay holds nothing of what was purged
             self.store.remove_side_files([f"index/{ns}.npz"])
@@ -687,6 +686,15 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
                     del self._indexes[ns]
             return self._index(ns)
         return index
+
+    def _catch_up(self, index: NamespaceIndex) -> None:
+        """Replay what the logs hold past the index (in pages, so a large namespace
+        loads in bounded memory); the caller holds ``index.lock``."""
+        model = None if index.in_database else self.embedder.name
+        ns = index.namespace
+        while page := self.store.changes.since(ns, index.last_change, model, _REPLAY_PAGE):
+            index.apply(page)
+        self._replay_structure(ns, index)
 
     def _new_index(self, ns: str, created: int) -> NamespaceIndex:
         """An index for the namespace: from its snapshot file when there is one

@@ -7,7 +7,8 @@ file (no pickles), with the change-log and structure-log positions it covers:
 a new process loads it and replays only what came after. Like the HNSW file
 it is a cache: deleting it loses nothing, and one written for another
 incarnation of the namespace, another embedder or another format is ignored.
-A purge deletes it, so no purged word outlives the purge on disk.
+A purge deletes it, and a process holding the namespace's index replays the
+log (and so the purge) before it writes another.
 """
 
 from __future__ import annotations

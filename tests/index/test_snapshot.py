@@ -133,3 +133,20 @@ def test_purge_removes_the_snapshot_and_its_words(tmp_path: Path) -> None:
     with open_memory(path) as memory:
         memory.purge(everything=True)
     assert not snapshot_file(path).exists()
+
+
+def test_a_process_closing_after_another_purged_writes_no_purged_word(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    with open_memory(path) as memory:
+        add_sessions(memory, 0, 10)
+    holder, purger = open_memory(path), open_memory(path)
+    try:
+        secret = holder.add("my locker code is zebrafish", session_id="s1")[0]
+        holder.search("zebrafish", reinforce=False)  # its index holds the word (and is saved)
+        holder.add("and my bike lock code is 4711", session_id="s1")
+        holder.search("bike", reinforce=False)  # a change the saved snapshot lacks
+        purger.purge(secret.id)
+    finally:
+        purger.close()
+        holder.close()  # replays the purge before it would write a snapshot
+    assert not snapshot_file(path).exists() or b"zebrafish" not in snapshot_file(path).read_bytes()
