@@ -82,14 +82,16 @@ class StaticEmbedder:
         if slow:
             for i, found in zip(slow, model.tokenize([cut[i] for i in slow]), strict=True):
                 rows[i] = found[:limit]
-        return _normalised_means(self._table, rows, model.unk_token_id)
+        half = model.embedding.dtype == np.float16  # model2vec rounds its output so
+        return _normalised_means(self._table, rows, model.unk_token_id, half)
 
 
 def _normalised_means(
-    table: np.ndarray, rows: Sequence[list[int] | None], unknown: int | None
+    table: np.ndarray, rows: Sequence[list[int] | None], unknown: int | None, half: bool
 ) -> np.ndarray:
     """Row i: the L2-normalised mean of ``table``'s rows ``rows[i]`` (zeros when
-    empty), ``unknown`` ids left out, rounded to float16 as the stored model is."""
+    empty), ``unknown`` ids left out; ``half``: rounded to float16 as model2vec
+    rounds a float16 model's means and vectors."""
     ids = [[t for t in r if t != unknown] if r and unknown in r else r or [] for r in rows]
     counts = np.fromiter((len(r) for r in ids), dtype=np.int64, count=len(ids))
     pointers = np.zeros(len(ids) + 1, dtype=np.int64)
@@ -100,10 +102,14 @@ def _normalised_means(
         shape=(len(ids), table.shape[0]),
     )
     sums: np.ndarray = np.asarray(bag @ table, dtype=np.float32)
-    means = (sums / np.maximum(counts, 1)[:, None]).astype(np.float16).astype(np.float32)
+    means = _rounded(sums / np.maximum(counts, 1)[:, None], half)
     norms = np.linalg.norm(means, axis=1, keepdims=True) + 1e-32
-    unit: np.ndarray = (means / norms).astype(np.float16).astype(np.float32)
-    return unit
+    return _rounded(means / norms, half)
+
+
+def _rounded(values: np.ndarray, half: bool) -> np.ndarray:
+    rounded: np.ndarray = values.astype(np.float16).astype(np.float32) if half else values
+    return rounded
 
 
 @cache
