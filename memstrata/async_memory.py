@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from memstrata.memory import Memory
@@ -35,6 +37,17 @@ class AsyncMemory:
 
     async def add(self, *args: Any, **kwargs: Any) -> list[Episode]:
         return await asyncio.to_thread(self.sync.add, *args, **kwargs)
+
+    @asynccontextmanager
+    async def bulk(self, processes: int | None = None) -> AsyncIterator[None]:
+        """Memory.bulk() as an async context manager."""
+        workers = await asyncio.to_thread(self.sync._bulk_begin, processes)
+        try:
+            yield
+        except BaseException:
+            await asyncio.to_thread(self.sync._bulk_end, workers, failed=True)
+            raise
+        await asyncio.to_thread(self.sync._bulk_end, workers, failed=False)
 
     async def search(self, *args: Any, **kwargs: Any) -> list[Hit]:
         return await asyncio.to_thread(self.sync.search, *args, **kwargs)

@@ -45,6 +45,12 @@ class Settings(BaseModel):
         description="extract in add(); false: add() stores and queues, and the worker "
         "(MEMSTRATA_WORKER, `memstrata worker`) or flush() extracts",
     )
+    embed_on_add: bool = Field(
+        True,
+        description="embed in add(); false: add() stores episodes searchable by their "
+        "words, and the worker or flush() fills the vectors (dense search covers what is "
+        "embedded)",
+    )
     llm_url: str | None = Field(None, description="base URL of an OpenAI-compatible chat API")
     llm_model: str | None = Field(None, description="model name for the chat API")
     llm_api_key: str | None = Field(None, description="API key for the chat API")

@@ -9,8 +9,11 @@ search() sees, in this process and in any other sharing the file.
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +22,7 @@ from typing import Literal, TextIO
 import numpy as np
 
 from memstrata import validate
+from memstrata.bulk import BulkWorkers, Shard, owned
 from memstrata.config import Settings
 from memstrata.dynamics.tasks import WorkingVerbs
 from memstrata.dynamics.verbs import DynamicsVerbs
@@ -79,6 +83,7 @@ log = logging.getLogger("memstrata")
 _utcnow = now  # search() has a parameter called now
 MAX_TOKEN_BUDGET = 200_000
 _EMBED_BATCH = 2048
+_RESCAN_VECTORS_S = 60.0  # the worker looks at every episode for missing vectors this often
 _REPLAY_PAGE = 20_000
 LLM_NAME_QUESTIONS = 5  # most LLM questions about entity names per add()
 
@@ -119,6 +124,10 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         self._ranker: Ranker | None = None
         self._word_space: WordSpace | bool | None = False  # False: not looked up yet
         self._chat_client: ChatClient | None = None
+        self._vectors_after = 0  # the worker's mark: episodes up to it have vectors
+        self._vectors_scanned = 0.0  # when the worker last looked at every episode
+        self._bulk_loads = 0  # bulk() loads running
+        self._bulk_lock = threading.Lock()
         self._init_dynamics()
         try:
             stored = self.store.get_meta("embedder")  # the model of the store's vectors
@@ -155,10 +164,11 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         Returns the stored episodes in order.
 
         Keyword values are defaults for messages that do not set their own.
-        Durable when it returns, and searchable (words and vectors); notes,
-        entities and facts are extracted before it returns, or later by the
-        worker when MEMSTRATA_EXTRACT_ON_ADD is false. Raises InvalidInput
-        (nothing is stored then).
+        Durable when it returns, and searchable by words and vectors (vectors
+        later, by the worker or flush(), when MEMSTRATA_EMBED_ON_ADD is false);
+        notes, entities and facts are extracted before it returns, or later
+        when MEMSTRATA_EXTRACT_ON_ADD is false. Raises InvalidInput (nothing is
+        stored then).
         """
         ns = self._namespace(namespace)
         episodes = to_episodes(
@@ -177,7 +187,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         return stored
 
     def _extract(self, ns: str) -> None:
-        if self.extractor is not None and self.settings.extract_on_add:
+        if self.extractor is not None and self.settings.extract_on_add and not self._defers():
             for matcher in self._matchers:
                 if isinstance(matcher, LlmNameMatcher):
                     matcher.budget = LLM_NAME_QUESTIONS  # per add()
@@ -190,13 +200,101 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             self.store, self.extractor, ns, self.timings, self._matchers, self._names, self._keys
         )
 
-    def _extract_queued(self) -> int:
-        """Extract every queued episode of every namespace (the worker's and
-        flush()'s share); returns how many namespaces' queues were emptied."""
+    def _extract_queued(self, shard: Shard | None = None) -> int:
+        """Extract every queued episode of every namespace (of the shard's); the
+        worker's and flush()'s share. Returns how many namespaces' queues were
+        emptied."""
         if self.extractor is None:
             return 0
-        queued = self.store.structure.queued_namespaces()
+        queued = [ns for ns in self.store.structure.queued_namespaces() if owned(shard, ns)]
         return sum(self._extract_namespace(ns) == 0 for ns in queued)
+
+    def _work_queued(self, shard: Shard | None = None) -> int:
+        """The worker's pass: the vectors add() left, then queued extraction (of
+        the shard's namespaces). Returns how much it did (0: nothing was left)."""
+        full = time.monotonic() - self._vectors_scanned >= _RESCAN_VECTORS_S
+        if full:  # a lower seq committed late, or a vector failed: not past the mark
+            self._vectors_scanned = time.monotonic()
+        try:
+            start = 0 if full else self._vectors_after
+            made, self._vectors_after = self._fill_vectors(start, shard)
+        except ProviderError as exc:  # extraction goes on; the vectors wait for the embedder
+            log.warning("embedding failed, episodes kept without vectors: %s", exc)
+            made = 0
+        return made + self._extract_queued(shard)
+
+    def _fill_vectors(self, after: int = 0, shard: Shard | None = None) -> tuple[int, int]:
+        """Embed the episodes past seq ``after`` (of the shard's namespaces) still
+        missing a vector; returns how many were made and the last seq seen.
+        Raises ProviderError."""
+        made = 0
+        while batch := self.store.vectors.pending(self.embedder.name, _EMBED_BATCH, after):
+            after = batch[-1].seq
+            pending = [p for p in batch if owned(shard, p.namespace)]
+            if not pending:
+                continue
+            with self.timings.stage("embed"):
+                vectors = self._embed(
+                    [index_text(p.speaker, p.content) for p in pending], raise_errors=True
+                )
+            assert vectors is not None
+            self.store.vectors.put(
+                self.embedder.name,
+                vectors.shape[1],
+                [(p.namespace, p.seq, vectors[i].tobytes()) for i, p in enumerate(pending)],
+            )
+            made += len(pending)
+        return made, after
+
+    @contextmanager
+    def bulk(self, processes: int | None = None) -> Iterator[None]:
+        """Load many messages on every core. While it runs, this Memory's add()
+        and import_() store episodes searchable by their words, and
+        ``processes`` worker processes (default: one per core) embed and
+        extract them, each worker owning a share of the namespaces. Leaving
+        waits until every episode has its vector and is structured, as after
+        add(); leaving on an error stops the workers at once, and what they
+        had not done stays queued for the next flush() or worker."""
+        workers = self._bulk_begin(processes)
+        try:
+            yield
+        except BaseException:
+            self._bulk_end(workers, failed=True)
+            raise
+        self._bulk_end(workers, failed=False)
+
+    def _bulk_begin(self, processes: int | None) -> BulkWorkers | None:
+        count = processes if processes is not None else os.cpu_count() or 1
+        if count < 0:
+            raise InvalidInput("processes must be 0 or more", field="processes")
+        workers = None
+        if count > 0 and embedder_for(self.embedder.name) is not None:
+            workers = BulkWorkers(self._worker_settings(), count)
+        with self._bulk_lock:
+            self._bulk_loads += 1
+        return workers
+
+    def _bulk_end(self, workers: BulkWorkers | None, *, failed: bool) -> None:
+        with self._bulk_lock:
+            self._bulk_loads -= 1
+        if failed:
+            if workers is not None:
+                workers.stop()
+            return
+        if workers is not None:
+            workers.finish()
+        self._fill_vectors()  # what a failed worker left (none, usually)
+        self._extract_queued()
+
+    def _worker_settings(self) -> Settings:
+        """What a worker process needs to open this store as this Memory has it."""
+        return self.settings.model_copy(
+            update={"embedder": embedder_for(self.embedder.name), "worker": False}
+        )
+
+    def _defers(self) -> bool:
+        """Whether a bulk load is running (its workers embed and extract)."""
+        return self._bulk_loads > 0
 
     def _persist(self, ns: str, episodes: Sequence[Episode]) -> list[Episode]:
         """Analyze, embed (a failure leaves vectors pending) and store in one transaction.
@@ -210,8 +308,10 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
 
     def _persist_fresh(self, ns: str, episodes: Sequence[Episode]) -> list[Episode]:
         texts = [index_text(e.speaker, e.content) for e in episodes]
-        with self.timings.stage("embed"):
-            vectors = self._embed(texts)
+        vectors = None  # left to the worker or flush()
+        if self.settings.embed_on_add and not self._defers():
+            with self.timings.stage("embed"):
+                vectors = self._embed(texts)
         with self.timings.stage("analyze"):
             new = [
                 NewEpisode(
@@ -555,18 +655,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         Returns how many vectors were made. Raises ProviderError if the
         embedder still fails.
         """
-        made = 0
-        while pending := self.store.vectors.pending(self.embedder.name, _EMBED_BATCH):
-            vectors = self._embed(
-                [index_text(p.speaker, p.content) for p in pending], raise_errors=True
-            )
-            assert vectors is not None
-            self.store.vectors.put(
-                self.embedder.name,
-                vectors.shape[1],
-                [(p.namespace, p.seq, vectors[i].tobytes()) for i, p in enumerate(pending)],
-            )
-            made += len(pending)
+        made, _ = self._fill_vectors()
         self._extract_queued()
         for ns in self.store.events.dirty_namespaces():
             segment_dirty(self.store, ns, self.embedder.name, self.timings)

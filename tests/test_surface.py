@@ -18,6 +18,7 @@ from memstrata.memory import Memory
 from memstrata.store.sqlite import SqliteStore
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+ASYNC_CONTEXTS = {"bulk"}  # verbs that are async context managers, not coroutines
 
 
 def public_methods(cls: type) -> set[str]:
@@ -28,6 +29,7 @@ def public_methods(cls: type) -> set[str]:
 def test_all_lists_exactly_the_public_names() -> None:
     assert memstrata.__all__ == sorted(memstrata.__all__)
     exported = {n for n in vars(memstrata) if not n.startswith("_")} - {
+        "bulk",
         "config",
         "errors",
         "memory",
@@ -59,7 +61,10 @@ def test_all_lists_exactly_the_public_names() -> None:
 def test_async_memory_has_every_verb_of_memory() -> None:
     assert public_methods(Memory) == public_methods(AsyncMemory)
     for name in public_methods(AsyncMemory):
-        assert inspect.iscoroutinefunction(getattr(AsyncMemory, name)), name
+        method = getattr(AsyncMemory, name)
+        assert inspect.iscoroutinefunction(method) or name in ASYNC_CONTEXTS, name
+    for name in ASYNC_CONTEXTS:  # `async with memory.bulk():`
+        assert inspect.isasyncgenfunction(inspect.unwrap(getattr(AsyncMemory, name))), name
 
 
 def test_every_cli_command_is_documented() -> None:

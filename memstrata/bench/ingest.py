@@ -45,7 +45,7 @@ from memstrata.memory import Memory
 from memstrata.messages import index_text
 from memstrata.providers.embed.base import embed_normalised
 
-LAYOUTS = ("haystacks", "one", "many", "deferred")
+LAYOUTS = ("haystacks", "one", "many", "deferred", "bulk")
 SEARCHES = 1000
 SINGLE_ADDS = 200
 PRIMED = 50  # namespaces searched warm (each primed by one first search)
@@ -214,12 +214,14 @@ def _rows(
 def run_deferred(
     data: Path, namespaces: int, limit: int | None, folder: Path, console: Console
 ) -> dict[str, Any]:
-    """The haystacks with extraction off the add() path: add() stores and queues
-    (MEMSTRATA_EXTRACT_ON_ADD=false) while a `memstrata worker` process extracts.
-    Measures add()'s rate and latency, and when the last turn was structured."""
+    """The haystacks with embedding and extraction off the add() path: add()
+    stores words and queues (MEMSTRATA_EMBED_ON_ADD=false,
+    MEMSTRATA_EXTRACT_ON_ADD=false) while a `memstrata worker` process embeds
+    and extracts. Measures add()'s rate and latency, and when the last turn had
+    its vector and was structured."""
     _, rows, dates = _rows(data, "haystacks", namespaces, limit, console)
     path = folder / "deferred.db"
-    settings = Settings.load(path=str(path), extract_on_add=False)
+    settings = Settings.load(path=str(path), extract_on_add=False, embed_on_add=False)
     with Memory(settings=settings) as memory:  # the store exists (and names its embedder) first
         embedder = memory.embedder.name
     worker = subprocess.Popen(
@@ -234,15 +236,14 @@ def run_deferred(
                 index_text(None, t.content) for _, _, ts in rows for t in ts if t.role == "user"
             ]
             single = _single_adds(memory, users[:SINGLE_ADDS])
-            while memory.store.structure.queued_namespaces():
-                time.sleep(0.05)
-            structured = time.perf_counter() - start
+            embedded, structured = _drained(memory, start)
     finally:
         worker.terminate()
         worker.wait(120)
     counts = _counts(path)
     console.print(
-        f"  add() {ingest['messages_per_s']:,.0f} msg/s; all structured after {structured:.0f} s"
+        f"  add() {ingest['messages_per_s']:,.0f} msg/s; every vector after {embedded:.0f} s, "
+        f"all structured after {structured:.0f} s"
     )
     return {
         "layout": "deferred",
@@ -251,10 +252,60 @@ def run_deferred(
         "namespaces": len({r[0] for r in rows}),
         "ingest": ingest,
         "single_add_ms": single,
+        "embedded_after_s": embedded,
         "structured_after_s": structured,
         "structured_per_s": ingest["messages"] / structured,
         "per_1000_messages": _per_1000(counts),
     }
+
+
+def run_bulk(
+    data: Path, namespaces: int, limit: int | None, folder: Path, console: Console
+) -> dict[str, Any]:
+    """The haystacks added inside ``Memory.bulk()`` in the default configuration:
+    add() stores words while one worker process per core embeds and extracts;
+    timed until the bulk load ended with every turn embedded and structured."""
+    _, rows, dates = _rows(data, "haystacks", namespaces, limit, console)
+    path = folder / "bulk.db"
+    processes = os.cpu_count() or 1
+    with Memory(path) as memory:
+        embedder = memory.embedder.name
+        start = time.perf_counter()
+        with memory.bulk(processes):
+            ingest = _ingest(memory, rows, dates)
+        ended = time.perf_counter() - start
+    counts = _counts(path)
+    console.print(
+        f"  add() {ingest['messages_per_s']:,.0f} msg/s; embedded and structured after "
+        f"{ended:.0f} s ({ingest['messages'] / ended:,.0f} msg/s)"
+    )
+    return {
+        "layout": "bulk",
+        "embedder": embedder,
+        "messages": ingest["messages"],
+        "namespaces": len({r[0] for r in rows}),
+        "processes": processes,
+        "ingest": ingest,
+        "ended_after_s": ended,
+        "end_to_end_per_s": ingest["messages"] / ended,
+        "per_1000_messages": _per_1000(counts),
+        "bytes_per_message": os.path.getsize(path) / max(counts["episodes"], 1),
+    }
+
+
+def _drained(memory: Memory, start: float) -> tuple[float, float]:
+    """Seconds from ``start`` until every episode had its vector, and until
+    nothing was left queued for extraction (waiting for both)."""
+    embedded = structured = None
+    model = memory.embedder.name
+    while embedded is None or structured is None:
+        at = time.perf_counter() - start
+        if embedded is None and not memory.store.vectors.pending(model, 1):
+            embedded = at
+        if structured is None and not memory.store.structure.queued_namespaces():
+            structured = at
+        time.sleep(0.05)
+    return embedded, structured
 
 
 def _per_1000(counts: dict[str, int]) -> dict[str, float]:
@@ -347,7 +398,7 @@ def render(results: Sequence[dict[str, Any]]) -> str:
         return f"{values['p50']:.1f} / {values['p95']:.1f} / {values['p99']:.1f}"
 
     rows = []
-    inline = [r for r in results if r["layout"] != "deferred"]
+    inline = [r for r in results if r["layout"] not in ("deferred", "bulk")]
     for r in inline:
         per = r["per_1000_messages"]
         fresh = r["fresh_process"]
@@ -415,14 +466,16 @@ def render(results: Sequence[dict[str, Any]]) -> str:
             per = r["per_1000_messages"]
             lines += [
                 "",
-                "Extraction off the add() path (the haystacks, MEMSTRATA_EXTRACT_ON_ADD=false, "
-                "one `memstrata worker` process extracting meanwhile):",
+                "Embedding and extraction off the add() path (the haystacks, "
+                "MEMSTRATA_EMBED_ON_ADD=false and MEMSTRATA_EXTRACT_ON_ADD=false, "
+                "one `memstrata worker` process embedding and extracting meanwhile):",
                 "",
                 markdown_table(
                     [
                         "messages",
-                        "add() msg/s (stored, words and vectors searchable)",
+                        "add() msg/s (stored, searchable by words)",
                         "add() of one message p50/p95/p99 ms",
+                        "every turn embedded after s",
                         "every turn structured after s",
                         "end to end msg/s",
                         "entities / facts / notes per 1k messages",
@@ -432,8 +485,35 @@ def render(results: Sequence[dict[str, Any]]) -> str:
                             f"{r['messages']:,}",
                             f"{r['ingest']['messages_per_s']:,.0f}",
                             ms(r["single_add_ms"]),
+                            f"{r.get('embedded_after_s', 0):.0f}",
                             f"{r['structured_after_s']:.0f}",
                             f"{r['structured_per_s']:,.0f}",
+                            f"{per['entities']:.0f} / {per['facts']:.0f} / {per['notes']:.0f}",
+                        ]
+                    ],
+                ),
+            ]
+        if r["layout"] == "bulk":
+            per = r["per_1000_messages"]
+            lines += [
+                "",
+                f"Bulk load (the haystacks added inside `Memory.bulk()`, default configuration, "
+                f"{r['processes']} worker processes embedding and extracting meanwhile):",
+                "",
+                markdown_table(
+                    [
+                        "messages",
+                        "add() msg/s (stored, searchable by words)",
+                        "every turn embedded and structured after s",
+                        "end to end msg/s",
+                        "entities / facts / notes per 1k messages",
+                    ],
+                    [
+                        [
+                            f"{r['messages']:,}",
+                            f"{r['ingest']['messages_per_s']:,.0f}",
+                            f"{r['ended_after_s']:.0f}",
+                            f"{r['end_to_end_per_s']:,.0f}",
                             f"{per['entities']:.0f} / {per['facts']:.0f} / {per['notes']:.0f}",
                         ]
                     ],
@@ -478,8 +558,9 @@ def run_ingest(
         for layout in layouts:
             folder = Path(tmp) / layout
             folder.mkdir()
-            if layout == "deferred":
-                fresh.append(run_deferred(data, haystacks, limit, folder, console))
+            if layout in ("deferred", "bulk"):
+                run = run_deferred if layout == "deferred" else run_bulk
+                fresh.append(run(data, haystacks, limit, folder, console))
                 continue
             count = small if layout == "many" else haystacks
             fresh.append(run_layout(data, layout, count, limit, folder, console))

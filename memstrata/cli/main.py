@@ -6,7 +6,9 @@ documents each."""
 from __future__ import annotations
 
 import json
+import os
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,6 +41,23 @@ NowOption = Annotated[
 MetaOption = Annotated[
     list[str] | None, typer.Option("--meta", help="metadata key=value (value parsed as JSON)")
 ]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=0,
+        help="worker processes embedding and extracting meanwhile (default: one per core "
+        "from 2,000 messages on; 0: all in this process)",
+    ),
+]
+BULK_MIN = 2000  # messages from which add --file and import load on every core
+
+
+def _loading(memory: Memory, count: int, workers: int | None) -> AbstractContextManager[None]:
+    """A bulk load on worker processes for a big file, else plain adds."""
+    if workers is None:
+        workers = (os.cpu_count() or 1) if count >= BULK_MIN else 0
+    return memory.bulk(workers) if workers > 0 else nullcontext()
 
 
 @app.callback()
@@ -101,6 +120,7 @@ def add(
     role: Annotated[str | None, typer.Option(help="chat role")] = None,
     occurred_at: Annotated[str | None, typer.Option(help="ISO 8601 time with offset")] = None,
     meta: MetaOption = None,
+    workers: WorkersOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Remember a text, or every message of a JSON/JSONL file."""
@@ -121,7 +141,10 @@ def add(
             assert file is not None
             messages = _read_messages(file)
             episodes = []
-            with Progress(console=err, transient=True) as progress:
+            with (
+                _loading(memory, len(messages), workers),
+                Progress(console=err, transient=True) as progress,
+            ):
                 task = progress.add_task("adding", total=len(messages))
                 for start in range(0, len(messages), 500):
                     episodes += memory.add(messages[start : start + 500], **kwargs)
@@ -259,13 +282,19 @@ def export_(
 
 
 @app.command("import")
-def import_(ctx: typer.Context, source: Annotated[Path, typer.Argument(help="JSONL file")]) -> None:
+def import_(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="JSONL file")],
+    workers: WorkersOption = None,
+) -> None:
     """Read a JSONL export; ids already present are skipped."""
     with (
         _memory(ctx) as memory,
         source.open(encoding="utf-8") as handle,
+        _loading(memory, sum(1 for line in handle if line.strip()), workers),
         Progress(console=err, transient=True) as bar,
     ):
+        handle.seek(0)
         task = bar.add_task("importing", total=None)
         report = memory.import_(
             handle, progress=lambda done, total: bar.update(task, completed=done, total=total)

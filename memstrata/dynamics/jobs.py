@@ -139,8 +139,8 @@ class Runner:
 
 
 class Worker:
-    """A daemon thread: extracts what add() queued, starts due policy jobs, runs
-    queued ones, then waits (at once again while extraction keeps finding work)."""
+    """A daemon thread: embeds and extracts what add() left, starts due policy
+    jobs, runs queued ones, then waits (at once again while it keeps finding work)."""
 
     def __init__(
         self,
@@ -152,7 +152,7 @@ class Worker:
         self.runner = runner
         self.schedule = schedule
         self.poll_s = poll_s
-        self.extract = extract  # how many namespaces' queues it emptied
+        self.extract = extract  # how much it did (0: nothing was left)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="memstrata-worker", daemon=True)
 

@@ -81,7 +81,7 @@ class DynamicsVerbs:
     def _chat(self, purpose: str, field: str) -> ChatClient:
         raise NotImplementedError
 
-    def _extract_queued(self) -> int:
+    def _work_queued(self) -> int:
         raise NotImplementedError
 
     # -- strength ------------------------------------------------------------
@@ -400,12 +400,11 @@ class DynamicsVerbs:
         return [public(r) for r in queued]
 
     def start_worker(self, *, poll_s: float = 1.0) -> None:
-        """Run background work in a thread until close(): the extraction add()
-        queued (MEMSTRATA_EXTRACT_ON_ADD=false), policies' schedules and jobs."""
+        """Run background work in a thread until close(): the vectors and the
+        extraction add() left (MEMSTRATA_EMBED_ON_ADD / MEMSTRATA_EXTRACT_ON_ADD
+        false), policies' schedules and jobs."""
         if self._worker is None:
-            self._worker = Worker(
-                self._job_runner(), self.schedule_due, poll_s, self._extract_queued
-            )
+            self._worker = Worker(self._job_runner(), self.schedule_due, poll_s, self._work_queued)
             self._worker.start()
 
     def stop_worker(self) -> None:

@@ -41,6 +41,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])|\n+")
 # or italic label ("**Weight**:"); emphasis, code and link marks anywhere.
 _LINE_MARK = re.compile(r"^\s*(?:#{1,6}\s+|[-*+•>]\s+|\d{1,3}[.)]\s+)+")
 _LABEL = re.compile(r"^\s*(?:\*\*|__)[^*_\n]{1,80}(?:\*\*|__)\s*:?\s*|^\s*[^\s:][^:\n]{0,40}:\s+")
+_MARKS = frozenset("*_`[]")  # a text with none of these has no emphasis to take out
 _EMPHASIS = re.compile(
     r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`+|\[(?=[^\]]*\]\()|\]\([^)]*\)"
 )
@@ -284,6 +285,8 @@ def prose(line: str) -> str:
     text = line[marked.end() :] if marked else line
     if marked or text.lstrip().startswith(("**", "__")):
         text = _LABEL.sub("", text, count=1)
+    if _MARKS.isdisjoint(text):
+        return text.strip()
     return _EMPHASIS.sub("", text).strip()
 
 

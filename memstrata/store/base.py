@@ -129,7 +129,9 @@ class VectorBlob(bytes):
 
 
 class VectorStore(Protocol):
-    def pending(self, model: str, limit: int) -> list[PendingVector]: ...
+    def pending(self, model: str, limit: int, after: int = 0) -> list[PendingVector]:
+        """Episodes past seq ``after`` without a vector of ``model``, in seq order."""
+        ...
 
     def put(self, model: str, dims: int, rows: Sequence[tuple[str, int, bytes]]) -> None: ...
 

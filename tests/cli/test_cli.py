@@ -124,6 +124,21 @@ def test_export_import_stats_and_namespaces(cli: Cli, tmp_path: Path) -> None:
     assert [n["episodes"] for n in stats["namespaces"]] == [1, 1]
 
 
+def test_add_file_and_import_on_worker_processes(cli: Cli, tmp_path: Path) -> None:
+    said = tmp_path / "said.jsonl"
+    lines = [{"content": "I moved to Lyon last spring.", "speaker": "Ana"}]
+    said.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert "added 1 episode(s)" in cli("add", "--file", str(said), "--workers", "1")
+    facts = json.loads(cli("facts", "--json"))
+    assert [(f["predicate"], f["object"]) for f in facts] == [("lives_in", "Lyon")]
+    dump = tmp_path / "dump.jsonl"
+    cli("export", "--all", "--out", str(dump))
+    other = Cli(tmp_path / "copy.db", cli.capsys, cli.monkeypatch)
+    assert "added 1, skipped 0" in other("import", str(dump), "--workers", "2")
+    assert json.loads(other("facts", "--json")) != []
+    assert "--workers" in cli("add", "--file", str(said), "--workers", "-1", code=2)
+
+
 def test_delete_restore_get_and_purge(cli: Cli) -> None:
     (episode_id,) = cli("add", "forget me").split()[-1:]
     cli("delete", episode_id)

@@ -149,6 +149,14 @@ def test_pending_vectors_then_put_logs_embed(store: Store) -> None:
     assert last.op == "embed" and last.vector == vector(1)
 
 
+def test_pending_vectors_start_after_the_given_seq(store: Store) -> None:
+    add(store, episode("e1"), with_vectors=False)
+    add(store, episode("e2", content="second"), with_vectors=False)
+    first, second = store.vectors.pending(MODEL, 10)
+    assert store.vectors.pending(MODEL, 10, after=first.seq) == [second]
+    assert store.vectors.pending(MODEL, 10, after=second.seq) == []
+
+
 def test_vectors_of_another_model_are_pending_and_not_replayed(store: Store) -> None:
     add(store, episode("e1"))
     assert len(store.vectors.pending("other-model", 10)) == 1

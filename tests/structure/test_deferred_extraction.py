@@ -1,6 +1,7 @@
-"""Extraction off the add() path (MEMSTRATA_EXTRACT_ON_ADD=false): add() stores
-and queues, search finds the words at once, and the worker thread, a
-`memstrata worker` process or flush() extracts what was queued."""
+"""Extraction and embedding off the add() path (MEMSTRATA_EXTRACT_ON_ADD=false,
+MEMSTRATA_EMBED_ON_ADD=false): add() stores and queues, search finds the words
+at once, and the worker thread, a `memstrata worker` process or flush()
+extracts what was queued and fills the vectors."""
 
 from __future__ import annotations
 
@@ -92,3 +93,45 @@ def test_a_worker_process_extracts_for_another_process(tmp_path: Path) -> None:
         _, errors = worker.communicate(timeout=60)
     assert worker.returncode == 0, errors
     assert "worker stopped" in errors
+
+
+def pending_vectors(memory: Memory) -> int:
+    return sum(n.pending_vectors for n in memory.stats().namespaces)
+
+
+def dense_texts(memory: Memory, query: str, namespace: str | None = None) -> list[str]:
+    hits = memory.search(query, retrievers=["dense"], reinforce=False, namespace=namespace)
+    return [h.text for h in hits]
+
+
+def test_add_without_vectors_is_searchable_by_words_and_flush_embeds(where: str) -> None:
+    with deferred(where, embed_on_add=False) as memory:
+        memory.add(MESSAGES, occurred_at=T0)
+        assert pending_vectors(memory) == 2
+        assert "Lyon" in memory.search("where did Ana move?", limit=1)[0].text
+        assert dense_texts(memory, "I moved to Lyon last spring.") == []
+        assert memory.flush() == 2
+        assert pending_vectors(memory) == 0
+        assert "I moved to Lyon last spring." in dense_texts(memory, "I moved to Lyon last spring.")
+        assert memory.facts() != []
+
+
+def test_the_worker_fills_vectors_past_its_mark_and_rescans(
+    where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with deferred(where, embed_on_add=False) as memory:
+        memory.start_worker(poll_s=0.02)
+        memory.add(MESSAGES, occurred_at=T0, namespace="a")
+        wait_until(lambda: pending_vectors(memory) == 0 and queued(memory) == 0)
+        memory.stop_worker()
+        assert "I moved to Lyon last spring." in dense_texts(
+            memory, "I moved to Lyon last spring.", "a"
+        )
+        # vectors the mark has passed (a late commit, a failed embedding) wait for a rescan
+        memory.store.vectors.drop_all()
+        monkeypatch.setattr("memstrata.memory._RESCAN_VECTORS_S", 3600.0)
+        memory._vectors_scanned = time.monotonic()
+        assert memory._work_queued() == 0
+        monkeypatch.setattr("memstrata.memory._RESCAN_VECTORS_S", 0.0)
+        assert memory._work_queued() == 2
+        assert pending_vectors(memory) == 0

@@ -20,6 +20,8 @@ _WORD = re.compile(r"\w+")
 
 @register_embedder("hash")
 class HashEmbedder:
+    name = "hash-64"  # what the registered factory makes (a store's vectors name it)
+
     def __init__(self, settings: Settings | None = None, dimensions: int = 64) -> None:
         self.dimensions = dimensions
         self.name = f"hash-{dimensions}"

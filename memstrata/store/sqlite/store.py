@@ -347,15 +347,15 @@ class SqliteVectors:
     def __init__(self, db: Connections) -> None:
         self._db = db
 
-    def pending(self, model: str, limit: int) -> list[PendingVector]:
+    def pending(self, model: str, limit: int, after: int = 0) -> list[PendingVector]:
         with translate_errors("find pending vectors"):
             rows = (
                 self._db.read()
                 .execute(
                     "SELECT e.namespace, e.seq, e.content, e.speaker FROM episodes e "
                     "LEFT JOIN vectors v ON v.seq = e.seq "
-                    "WHERE v.seq IS NULL OR v.model != ? ORDER BY e.seq LIMIT ?",
-                    (model, limit),
+                    "WHERE e.seq > ? AND (v.seq IS NULL OR v.model != ?) ORDER BY e.seq LIMIT ?",
+                    (after, model, limit),
                 )
                 .fetchall()
             )
