@@ -501,9 +501,10 @@ class OfflineExtractor:
         speaker: str,
         valid_at: datetime,
         out: Extraction,
-    ) -> set[str]:
-        """Add the sentence's facts (and their entities); return the names used."""
-        named: set[str] = set()
+    ) -> dict[str, None]:
+        """Add the sentence's facts (and their entities); return the names used,
+        in the order used (a set's order would vary from process to process)."""
+        named: dict[str, None] = {}
         correction = bool(CORRECTION.search(sentence))
         words = set(TRIGGER_WORDS.findall(sentence.lower()))
         for pattern in PATTERNS:
@@ -515,10 +516,10 @@ class OfflineExtractor:
                     continue
                 out.facts.append(fact)
                 out.entities.append(EntityDraft(fact.subject, fact.subject_kind, episode.id))
-                named.add(fact.subject)
+                named[fact.subject] = None
                 if fact.object_kind is not None:
                     out.entities.append(EntityDraft(fact.object, fact.object_kind, episode.id))
-                    named.add(fact.object)
+                    named[fact.object] = None
         return named
 
     def _fact(

@@ -140,7 +140,7 @@ class NoteResolver:
                 (jaccard(words, set(other.keywords)), other)
                 for other in self._candidates(note.keywords, note.id).values()
             ),
-            key=lambda pair: (-pair[0], pair[1].id),
+            key=lambda pair: (-pair[0], pair[1].text, pair[1].id),  # ids are random
         )
         for score, other in scored[:MAX_LINKS]:
             if score < MIN_LINK_SCORE:

@@ -421,7 +421,7 @@ class SqliteStructure:
         if not words:
             return []
         per_keyword = " UNION ALL ".join(
-            "SELECT * FROM (SELECT note_id FROM note_keywords WHERE namespace = ? "
+            "SELECT * FROM (SELECT note_id, rowid AS r FROM note_keywords WHERE namespace = ? "
             f"AND keyword = ? ORDER BY rowid DESC LIMIT {RELATED_PER_KEYWORD})"
             for _ in words
         )
@@ -430,10 +430,11 @@ class SqliteStructure:
             rows = (
                 self._db.read()
                 .execute(
-                    f"{_NOTE_REF} JOIN (SELECT note_id AS hit, count(*) AS shared "
-                    f"FROM ({per_keyword}) "
-                    "GROUP BY note_id ORDER BY shared DESC LIMIT ?) k ON k.hit = n.note_id "
-                    "ORDER BY k.shared DESC",
+                    # ties go to the newest note, not to the random order of ids
+                    f"{_NOTE_REF} JOIN (SELECT note_id AS hit, count(*) AS shared, "
+                    f"max(r) AS newest FROM ({per_keyword}) "
+                    "GROUP BY note_id ORDER BY shared DESC, newest DESC LIMIT ?) k "
+                    "ON k.hit = n.note_id ORDER BY k.shared DESC, k.newest DESC",
                     (*params, limit),
                 )
                 .fetchall()
