@@ -13,7 +13,7 @@ PLACES = ["Lyon", "Porto", "Oslo", "Riga", "Bern", "Graz", "Turin", "Ghent"]
 
 
 def messages() -> list[dict[str, object]]:
-    said = []
+    said: list[dict[str, object]] = []
     for i, place in enumerate(PLACES * 3):
         other = PLACES[(i + 3) % len(PLACES)]
         said.append(
