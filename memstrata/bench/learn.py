@@ -30,6 +30,7 @@ COMPONENTS: dict[str, tuple[str, ...]] = {
     "sessions": ("bm25_session", "dense_session"),
     "speakers": ("speaker_named",),
     "dates": ("dated", "dated_when"),
+    "turn shape": ("reply", "length"),
 }
 # Negatives kept for fitting (every positive is kept): enough, and ten times faster.
 NEGATIVE_SHARE = 0.25
@@ -62,20 +63,22 @@ def collect(
     conversation: int,
     questions: Iterable[tuple[str, int, frozenset[str]]],
     now: datetime,
+    key: str = "dia_id",
+    speaker: str | None = None,
 ) -> list[QuestionRows]:
-    """Pooled turns and features of each question; a turn is named by the
-    ``dia_id`` in its metadata."""
+    """Pooled turns and features of each question (of ``speaker``'s turns only,
+    if given); a turn is named by the ``key`` field of its metadata."""
     index = memory._index(namespace)
     if index is None:
         return []
     everything = index.seq_at(np.arange(index.size))
     dia_of = {
-        seq: str(episode.metadata.get("dia_id"))
+        seq: str(episode.metadata.get(key))
         for seq, (episode, _) in memory.store.episodes.by_seq(namespace, everything).items()
     }
     out = []
     for text, category, evidence in questions:
-        ask = make_ask(memory.store, memory.settings, namespace, text, 10, now=now)
+        ask = make_ask(memory.store, memory.settings, namespace, text, 10, now=now, speaker=speaker)
         recalled = memory._recall(namespace, ask)
         if recalled is None:
             continue

@@ -41,6 +41,46 @@ def bench_locomo(
     run_locomo(data, output, conversations, out, save_model, ablations, _backend(backend))
 
 
+@bench_app.command("longmemeval")
+def bench_longmemeval(
+    data: Annotated[
+        Path, typer.Option(help="the LongMemEval folder (questions.jsonl, sessions.jsonl.gz)")
+    ] = Path("../shared/data/longmemeval-dev"),
+    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
+    questions: Annotated[
+        int | None, typer.Option(min=1, help="a stratified subset of N questions")
+    ] = None,
+) -> None:
+    """Evidence retrieval on LongMemEval (all roles and user turns only) vs BM25,
+    dense and RRF baselines, by question type, with held-out folds."""
+    from memstrata.bench.longmemeval import run_longmemeval
+
+    run_longmemeval(data, output, questions, out)
+
+
+@bench_app.command("ranker")
+def bench_ranker(
+    locomo: Annotated[Path, typer.Option(help="path to locomo10.json")] = Path(
+        "../shared/data/locomo10.json"
+    ),
+    longmemeval: Annotated[Path, typer.Option(help="the LongMemEval folder")] = Path(
+        "../shared/data/longmemeval-dev"
+    ),
+    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
+    questions: Annotated[
+        int | None, typer.Option(min=1, help="a stratified subset of N LongMemEval questions")
+    ] = None,
+    save_model: Annotated[
+        Path | None, typer.Option(help="write the ranker fitted on both benchmarks here")
+    ] = None,
+) -> None:
+    """One ranker for LoCoMo and LongMemEval: held-out figures of the shipped
+    ranker, of rankers fitted on the other benchmark, within each, and jointly."""
+    from memstrata.bench.joint import run_joint
+
+    run_joint(locomo, longmemeval, output, questions, out, save_model)
+
+
 @bench_app.command("scenarios")
 def bench_scenarios(
     output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),

@@ -32,6 +32,7 @@ _NONE = -1
 # Use the HNSW graph only when at least this share of the namespace is selected;
 # narrower filters are served exactly over the selected rows.
 _ANN_MIN_SHARE = 0.3
+REPLY_ROLES = frozenset({"assistant", "system", "tool"})  # roles that answer, not tell
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,7 @@ class NamespaceIndex:
         self._occurred = Column(np.int64)
         self._sessions = Column(np.int32, fill=_NONE)
         self._speakers = Column(np.int32, fill=_NONE)
+        self._replies = Column(np.bool_, fill=False)  # said in a reply role (assistant, tool)
         self._alive = Column(np.bool_, fill=False)
         self._position: dict[int, int] = {}
         self._session_codes: dict[str, int] = {}
@@ -343,6 +345,7 @@ class NamespaceIndex:
         self._speakers.extend(
             np.array([_code(self._speaker_codes, e.speaker) for e in run], dtype=np.int32)
         )
+        self._replies.extend(np.fromiter((e.role in REPLY_ROLES for e in run), np.bool_, count))
         self._alive.extend(np.ones(count, dtype=np.bool_))
         self.previous.extend_to(start + count)
         self.following.extend_to(start + count)
@@ -382,6 +385,7 @@ class NamespaceIndex:
             "occurred": self._occurred.view(),
             "sessions": self._sessions.view(),
             "speakers": self._speakers.view(),
+            "replies": self._replies.view(),
             "alive": self._alive.view(),
             "previous": self.previous.view(),
             "following": self.following.view(),
@@ -406,10 +410,18 @@ class NamespaceIndex:
         self._occurred = Column.of(state["occurred"], np.int64)
         self._sessions = Column.of(state["sessions"], np.int32, _NONE)
         self._speakers = Column.of(state["speakers"], np.int32, _NONE)
+        self._replies = Column.of(state["replies"], np.bool_, False)
         self._alive = Column.of(state["alive"], np.bool_, False)
         self.previous = Column.of(state["previous"], np.int64, _NONE)
         self.following = Column.of(state["following"], np.int64, _NONE)
-        columns = (self._occurred, self._sessions, self._speakers, self._alive, self.previous)
+        columns = (
+            self._occurred,
+            self._sessions,
+            self._speakers,
+            self._replies,
+            self._alive,
+            self.previous,
+        )
         if self.size != size or any(c.size != size for c in columns):
             raise ValueError("an index snapshot whose columns differ in length")
         self._position = {seq: i for i, seq in enumerate(self._seqs.view().tolist())}
@@ -438,6 +450,14 @@ class NamespaceIndex:
 
     def speakers(self, positions: np.ndarray) -> np.ndarray:
         return np.asarray(self._speakers.view()[positions])
+
+    def replies(self, positions: np.ndarray) -> np.ndarray:
+        """Whether each episode was said in a reply role (an assistant's, a tool's)."""
+        return np.asarray(self._replies.view()[positions])
+
+    def lengths(self, positions: np.ndarray) -> np.ndarray:
+        """Each episode's number of index terms."""
+        return self.bm25.lengths(positions)
 
     def occurred(self, positions: np.ndarray) -> np.ndarray:
         return np.asarray(self._occurred.view()[positions])

@@ -24,7 +24,7 @@ import numpy as np
 from memstrata.index.catalog import NamespaceIndex
 
 log = logging.getLogger("memstrata")
-FORMAT = 1
+FORMAT = 2  # 2: the replies column
 # Namespaces smaller than this replay in well under a second: no file for them.
 MIN_EPISODES = 1_000
 

@@ -55,6 +55,7 @@ class IndexEntry:
     session_id: str | None = None
     speaker: str | None = None
     vector: bytes | None = None
+    role: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

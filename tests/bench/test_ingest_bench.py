@@ -4,7 +4,6 @@ layout keeps the others' results."""
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
@@ -12,39 +11,7 @@ import pytest
 from rich.console import Console
 
 from memstrata.bench.ingest import run_ingest
-
-TOPICS = ["hiking boots", "sourdough", "my dog Rex", "a trip to Lisbon", "violin lessons"]
-
-
-def write_folder(folder: Path, questions: int = 3, sessions: int = 4) -> None:
-    rows, questions_out = [], []
-    for q in range(questions):
-        ids = [f"q{q}s{s}" for s in range(sessions)]
-        for s, session_id in enumerate(ids):
-            topic = TOPICS[(q + s) % len(TOPICS)]
-            turns = [
-                {"role": "user", "content": f"I moved to Porto and I need advice on {topic}."},
-                {"role": "assistant", "content": f"## {topic.title()}\n\n1. **Start**: slowly."},
-            ]
-            rows.append({"session_id": session_id, "turns": turns})
-        questions_out.append(
-            {
-                "question_id": f"q{q}",
-                "question_type": "single-session-user",
-                "question": f"What did I ask about {TOPICS[q]}?",
-                "question_date": "2023/06/01 (Thu) 10:00",
-                "answer": TOPICS[q],
-                "answer_session_ids": ids[:1],
-                "haystack_session_ids": ids,
-                "haystack_dates": [f"2023/05/0{s + 1} (Mon) 09:00" for s in range(sessions)],
-            }
-        )
-    folder.mkdir()
-    with gzip.open(folder / "sessions.jsonl.gz", "wt", encoding="utf-8") as out:
-        out.writelines(json.dumps(row) + "\n" for row in rows)
-    (folder / "questions.jsonl").write_text(
-        "".join(json.dumps(q) + "\n" for q in questions_out), encoding="utf-8"
-    )
+from tests.bench.longmemeval_folder import write_folder
 
 
 def test_every_layout_runs_and_a_rerun_keeps_the_others(

@@ -389,7 +389,7 @@ class SqliteChanges:
                 self._db.read()
                 .execute(
                     "SELECT c.change_seq, c.op, c.seq, e.terms, e.occurred_at, e.session_id, "
-                    "e.speaker, v.vector FROM changes c "
+                    "e.speaker, v.vector, e.role FROM changes c "
                     "LEFT JOIN episodes e ON e.seq = c.seq "
                     "LEFT JOIN vectors v ON v.seq = c.seq AND v.model = ? "
                     "AND c.op IN ('add', 'embed') "
@@ -408,6 +408,7 @@ class SqliteChanges:
                 session_id=r[5],
                 speaker=r[6],
                 vector=r[7],
+                role=r[8],
             )
             for r in rows
         ]

@@ -1,0 +1,158 @@
+"""`memstrata bench ranker`: one ranker for LoCoMo and LongMemEval, shown to
+carry over from one benchmark to the other.
+
+Both benchmarks are ingested in the default configuration and every question's
+pooled candidates and features are collected, exactly as search() ranks them.
+Rankers are then fitted and judged on questions they never saw:
+
+- ``shipped``: the ranker memstrata ships (no refit);
+- ``LoCoMo -> LongMemEval``: fitted on every LoCoMo question, judged on
+  LongMemEval, and the reverse;
+- ``within``: each benchmark alone, folds of its own (LoCoMo by conversation,
+  LongMemEval by question);
+- ``joint``: both together, each fold (a LoCoMo conversation, a fifth of the
+  LongMemEval questions) ranked by a ranker fitted on every other fold.
+
+``--save-model`` writes the ranker fitted on every question of both.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from memstrata.bench import longmemeval as lme
+from memstrata.bench.learn import QuestionRows, collect, cross_validate, fit_rows, rank
+from memstrata.bench.locomo import asked_at, turn_messages
+from memstrata.bench.locomo_data import load_locomo
+from memstrata.bench.longmemeval_data import load_questions, load_sessions
+from memstrata.bench.report import markdown_table, write_results
+from memstrata.memory import Memory
+from memstrata.retrieve.ranker import Ranker, shipped_model
+
+LOCOMO_FOLD_BASE = 0  # LoCoMo folds are its conversations: 0..9
+LME_FOLD_BASE = 100  # LongMemEval folds: 100..104
+
+
+def _locomo_rows(memory: Memory, data: Path, console: Console) -> list[QuestionRows]:
+    rows: list[QuestionRows] = []
+    for number, conv in enumerate(load_locomo(data)):
+        memory.add(turn_messages(conv), namespace=conv.sample_id)
+        asked = [(q.text, q.category, q.evidence) for q in conv.questions]
+        rows += collect(memory, conv.sample_id, LOCOMO_FOLD_BASE + number, asked, asked_at(conv))
+    console.print(f"LoCoMo: {len(rows)} questions collected")
+    return rows
+
+
+def _lme_rows(
+    memory: Memory, data: Path, count: int | None, console: Console
+) -> tuple[list[QuestionRows], list[lme.Haystack]]:
+    questions = lme.stratified(load_questions(data), count)
+    sessions = load_sessions(data, {s for q in questions for s, _ in q.haystack})
+    stacks = [lme.haystack(i, q, sessions) for i, q in enumerate(questions)]
+    with memory.bulk():
+        for h in stacks:
+            for batch in lme.session_messages(h, sessions):
+                memory.add(batch, namespace=h.namespace)
+    rows: list[QuestionRows] = []
+    owners: list[lme.Haystack] = []
+    for i, h in enumerate(stacks):
+        category = 1 if h.evidence else 5  # no evidence turns: ranked, never trained on
+        asked = [(h.question.question, category, h.evidence)]
+        found = collect(
+            memory, h.namespace, LME_FOLD_BASE + i % lme.FOLDS, asked, h.question.asked_at, lme.KEY
+        )
+        rows += found
+        owners += [h] * len(found)
+    console.print(f"LongMemEval: {len(rows)} questions collected")
+    return rows, owners
+
+
+def _locomo_scores(rows: Sequence[QuestionRows], ranked: Sequence[list[str]]) -> dict[str, float]:
+    scored = [(q, r[:10]) for q, r in zip(rows, ranked, strict=True) if q.category != 5]
+    recall = [len(q.evidence & set(top)) / len(q.evidence) for q, top in scored]
+    multi = [r for (q, _), r in zip(scored, recall, strict=True) if q.category == 1]
+    return {
+        "R@10": 100 * sum(recall) / len(recall),
+        "Hit@10": 100 * sum(r > 0 for r in recall) / len(recall),
+        "multi-hop R@10": 100 * sum(multi) / max(len(multi), 1),
+    }
+
+
+def _lme_scores(stacks: Sequence[lme.Haystack], ranked: Sequence[list[str]]) -> dict[str, float]:
+    metrics = [lme.question_metrics(r, h) for h, r in zip(stacks, ranked, strict=True)]
+
+    def mean(name: str) -> float:
+        values = [m[name] for m in metrics if name in m]
+        return 100 * sum(values) / max(len(values), 1)
+
+    return {name: mean(name) for name in ("R@10", "NDCG@10", "MRR", "any@5", "all@5")}
+
+
+def _fitted(rows: Sequence[QuestionRows]) -> Ranker:
+    return fit_rows([q for q in rows if q.category != 5])
+
+
+def _held(rows: list[QuestionRows]) -> list[list[str]]:
+    held = cross_validate(rows)
+    return [held[i] for i in range(len(rows))]
+
+
+def run_joint(
+    locomo: Path,
+    longmemeval: Path,
+    out_dir: Path,
+    count: int | None,
+    console: Console,
+    save_model: Path | None = None,
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp, Memory(Path(tmp) / "joint.db") as memory:
+        lo = _locomo_rows(memory, locomo, console)
+        me, stacks = _lme_rows(memory, longmemeval, count, console)
+        shipped = Ranker.load(shipped_model(memory.embedder.name))
+    views: dict[str, tuple[list[list[str]], list[list[str]]]] = {
+        "shipped ranker": ([rank(q, shipped) for q in lo], [rank(q, shipped) for q in me]),
+        "RRF of the retrievers (no ranker)": (
+            [rank(q, None) for q in lo],
+            [rank(q, None) for q in me],
+        ),
+    }
+    to_lme, to_locomo = _fitted(lo), _fitted(me)
+    views["fitted on the other benchmark"] = (
+        [rank(q, to_locomo) for q in lo],
+        [rank(q, to_lme) for q in me],
+    )
+    views["within each benchmark (its own folds)"] = (_held(lo), _held(me))
+    both = _held([*lo, *me])
+    views["joint (folds of both)"] = (both[: len(lo)], both[len(lo) :])
+    table = {
+        name: {
+            **{f"LoCoMo {k}": v for k, v in _locomo_scores(lo, a).items()},
+            **{f"LongMemEval {k}": v for k, v in _lme_scores(stacks, b).items()},
+        }
+        for name, (a, b) in views.items()
+    }
+    result = {"locomo_questions": len(lo), "longmemeval_questions": len(me), "views": table}
+    if save_model is not None:
+        _fitted([*lo, *me]).save(save_model)
+        console.print(f"ranker fitted on every question of both: {save_model}")
+    markdown = render(result)
+    write_results(out_dir, "ranker-fit", result, markdown)
+    console.print(markdown)
+    return result
+
+
+def render(result: dict[str, Any]) -> str:
+    views = result["views"]
+    columns = list(next(iter(views.values())))
+    rows = [[name, *(f"{v[c]:.1f}" for c in columns)] for name, v in views.items()]
+    return (
+        "# One ranker for LoCoMo and LongMemEval\n\n"
+        f"{result['locomo_questions']} LoCoMo questions, {result['longmemeval_questions']} "
+        "LongMemEval questions (all roles). Every fitted figure is held out: ranked by a "
+        "ranker that never saw the question.\n\n" + markdown_table(["ranker", *columns], rows)
+    )
