@@ -48,10 +48,6 @@ class Bm25Index:
         self._live_length = 0.0
         self._cache: dict[int, tuple[int, float, np.ndarray, float]] = {}
 
-    def lengths(self, positions: np.ndarray) -> np.ndarray:
-        """The number of terms of each document at ``positions``."""
-        return np.asarray(self._lengths.view()[positions])
-
     def add(self, position: int, terms: Sequence[str]) -> None:
         """Index a document at ``position`` (positions are dense, in order)."""
         self._lengths.extend_to(position + 1)

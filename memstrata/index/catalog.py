@@ -455,10 +455,6 @@ class NamespaceIndex:
         """Whether each episode was said in a reply role (an assistant's, a tool's)."""
         return np.asarray(self._replies.view()[positions])
 
-    def lengths(self, positions: np.ndarray) -> np.ndarray:
-        """Each episode's number of index terms."""
-        return self.bm25.lengths(positions)
-
     def occurred(self, positions: np.ndarray) -> np.ndarray:
         return np.asarray(self._occurred.view()[positions])
 

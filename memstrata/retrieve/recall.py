@@ -46,7 +46,7 @@ def feature_names() -> tuple[str, ...]:
         names += [r, f"{r}_rr", f"{r}_lr"]
     for r in ("bm25", "dense"):
         names += [f"{r}_prev1", f"{r}_next1", f"{r}_prev2", f"{r}_next2", f"{r}_session"]
-    names += ["speaker_named", "dated", "dated_when", "reply", "length"]
+    names += ["speaker_named", "dated", "dated_when", "reply"]
     return tuple(names)
 
 
@@ -195,7 +195,7 @@ def featurize(
     named = np.isin(speakers, np.fromiter(query.speakers, np.int32, len(query.speakers)))
     dated = structure.is_dated(pool).astype(np.float64)
     columns += [named.astype(np.float64), dated, dated * (query.shape == "when")]
-    columns += [index.replies(pool).astype(np.float64), np.log1p(index.lengths(pool))]
+    columns.append(index.replies(pool).astype(np.float64))
     ranks = {
         name: {int(p): i + 1 for i, p in enumerate(ranked[0].tolist())}
         for name, ranked in found.items()
