@@ -27,7 +27,7 @@ from rich.console import Console
 
 from memstrata.bench import longmemeval as lme
 from memstrata.bench.learn import QuestionRows, collect, cross_validate, fit_rows, rank
-from memstrata.bench.locomo import asked_at, turn_messages
+from memstrata.bench.locomo import asked_at, headline, turn_messages
 from memstrata.bench.locomo_data import load_locomo
 from memstrata.bench.longmemeval_data import load_questions, load_sessions
 from memstrata.bench.report import markdown_table, write_results
@@ -73,14 +73,7 @@ def _lme_rows(
 
 
 def _locomo_scores(rows: Sequence[QuestionRows], ranked: Sequence[list[str]]) -> dict[str, float]:
-    scored = [(q, r[:10]) for q, r in zip(rows, ranked, strict=True) if q.category != 5]
-    recall = [len(q.evidence & set(top)) / len(q.evidence) for q, top in scored]
-    multi = [r for (q, _), r in zip(scored, recall, strict=True) if q.category == 1]
-    return {
-        "R@10": 100 * sum(recall) / len(recall),
-        "Hit@10": 100 * sum(r > 0 for r in recall) / len(recall),
-        "multi-hop R@10": 100 * sum(multi) / max(len(multi), 1),
-    }
+    return headline(list(rows), dict(enumerate(ranked)))
 
 
 def _lme_scores(stacks: Sequence[lme.Haystack], ranked: Sequence[list[str]]) -> dict[str, float]:

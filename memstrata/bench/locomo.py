@@ -289,7 +289,7 @@ def run_locomo(
     return result
 
 
-def _headline(rows: list[QuestionRows], ranked: dict[int, list[str]]) -> dict[str, float]:
+def headline(rows: list[QuestionRows], ranked: dict[int, list[str]]) -> dict[str, float]:
     """R@10 and Hit@10 over categories 1-4, and multi-hop R@10."""
     scored = [(q, ranked[i][:10]) for i, q in enumerate(rows) if q.category != 5]
     recall = [len(q.evidence & set(top)) / len(q.evidence) for q, top in scored]
@@ -303,11 +303,11 @@ def _headline(rows: list[QuestionRows], ranked: dict[int, list[str]]) -> dict[st
 
 def run_ablations(collected: list[QuestionRows]) -> dict[str, dict[str, float]]:
     """Held-out figures with each component off (the ranker refitted each time)."""
-    out = {"all on": _headline(collected, cross_validate(collected))}
+    out = {"all on": headline(collected, cross_validate(collected))}
     for component in [*COMPONENTS, "time"]:
         off = [without(q, component) for q in collected]
-        out[f"- {component}"] = _headline(off, cross_validate(off))
-    out["- learned ranker (RRF of the retrievers)"] = _headline(
+        out[f"- {component}"] = headline(off, cross_validate(off))
+    out["- learned ranker (RRF of the retrievers)"] = headline(
         collected, cross_validate(collected, learned=False)
     )
     return out
