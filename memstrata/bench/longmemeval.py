@@ -51,6 +51,7 @@ DEPTH = 50  # turns ranked per question (sessions are ranked from them)
 FOLDS = 5
 KEY = "turn"  # the metadata field naming a turn
 HEADLINE = ("R@10", "NDCG@10", "any@5", "all@5")
+BUDGETS = (500, 1000, 2000)  # context() token budgets whose evidence recall is measured
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +157,19 @@ def _memstrata(memory: Memory, h: Haystack, user_only: bool) -> tuple[list[str],
     return [str(hit.metadata[KEY]) for hit in hits], ms
 
 
+def budget_recall(memory: Memory, h: Haystack) -> dict[str, float]:
+    """Share of the evidence turns that context() puts in its block, per budget
+    (a turn counts when its line, whole or cut to what matches, is there)."""
+    out = {}
+    for budget in BUDGETS:
+        block = memory.context(
+            h.question.question, namespace=h.namespace, token_budget=budget, now=h.question.asked_at
+        )
+        shown = {key for key in h.evidence if f"(episode {key})" in block}
+        out[str(budget)] = len(shown) / len(h.evidence)
+    return out
+
+
 def _baselines(memory: Memory, h: Haystack, user_only: bool) -> dict[str, list[str]]:
     kept = [i for i, role in enumerate(h.roles) if role == "user" or not user_only]
     keys = [h.keys[i] for i in kept]
@@ -229,6 +243,7 @@ def run_longmemeval(
     rows: Rows = {m: {s: defaultdict(list) for s in SYSTEMS} for m in MODES}
     cold: list[float] = []
     warm: list[float] = []
+    budgets: dict[str, list[float]] = defaultdict(list)
     with tempfile.TemporaryDirectory() as tmp, Memory(Path(tmp) / "longmemeval.db") as memory:
         start = time.perf_counter()
         with memory.bulk():
@@ -244,6 +259,9 @@ def run_longmemeval(
                 (warm if user_only else cold).append(ms)
                 if not user_only:
                     warm.append(_memstrata(memory, h, user_only)[1])
+                    if h.evidence:
+                        for budget, share in budget_recall(memory, h).items():
+                            budgets[budget].append(share)
                 _add(rows, mode, "memstrata", h, ranked)
                 for system, baseline in _baselines(memory, h, user_only).items():
                     _add(rows, mode, system, h, baseline)
@@ -262,6 +280,7 @@ def run_longmemeval(
         "summary": summary,
         "ingest": {"turns": turns, "seconds": ingest_s, "turns_per_s": turns / ingest_s},
         "latency_ms": {"cold": percentiles(cold), "warm": percentiles(warm)},
+        "budget_recall": {b: 100 * _mean(v) for b, v in budgets.items()},
     }
     markdown = render(result)
     write_results(out_dir, "longmemeval", result, markdown)
@@ -283,6 +302,10 @@ def render(result: dict[str, Any]) -> str:
         + "/".join(f"{v:.1f}" for v in result["latency_ms"]["cold"].values())
         + ", warm "
         + "/".join(f"{v:.1f}" for v in result["latency_ms"]["warm"].values())
+        + ".",
+        "",
+        "Evidence turns in the context() block (all roles): "
+        + ", ".join(f"{v:.1f} % at {b} tokens" for b, v in result["budget_recall"].items())
         + ".",
     ]
     for mode, systems in summary.items():

@@ -66,5 +66,6 @@ def test_the_bench_runs_end_to_end(tmp_path: Path) -> None:
         "single-session-user",
     }
     assert result["ingest"]["turns"] == 30
+    assert result["budget_recall"] == {"500": 100.0, "1000": 100.0, "2000": 100.0}
     assert json.loads((out / "longmemeval.json").read_text())["questions"] == 5
     assert "## user turns: all (n=5)" in (out / "longmemeval.md").read_text()

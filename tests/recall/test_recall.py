@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from memstrata import InvalidInput, Memory, Settings
-from memstrata.retrieve.context import estimate_tokens
+from memstrata.index.analyzer import analyze
+from memstrata.retrieve.context import CUT, estimate_tokens, excerpt
 from memstrata.testing import HashEmbedder
 from tests.conftest import T0, T1, T2
 
@@ -125,6 +126,28 @@ def test_context_is_fenced_dated_chronological_and_within_budget(memory: Memory)
     assert estimate_tokens(body) <= 200 + 50
     tiny = memory.context("chili for the party", token_budget=20)
     assert early[1] not in tiny or late[0] not in tiny
+
+
+def test_a_long_turn_is_cut_to_the_sentences_that_match() -> None:
+    filler = [f"Step {i}: keep the oven door closed and wait." for i in range(60)]
+    text = "\n".join([*filler[:30], "Rest the sourdough loaf for an hour.", *filler[30:]])
+    assert excerpt("A short turn.", {"sourdough"}) == "A short turn."
+    cut = excerpt(text, set(analyze("how long does my sourdough rest?")), limit=40)
+    assert "Rest the sourdough loaf for an hour." in cut
+    assert cut.startswith(CUT) and estimate_tokens(cut) <= 40 + 20
+    assert "Step 0:" not in cut  # the opening gave way to the sentence that matches
+    opening = excerpt(text, {"unrelated"}, limit=40)
+    assert opening.startswith("Step 0: keep") and opening.endswith(CUT)
+    assert excerpt("x" * 4000, set(), limit=10) == "x" * 40 + f" {CUT}"
+
+
+def test_context_shows_a_long_reply_cut_to_what_the_question_asks(memory: Memory) -> None:
+    steps = " ".join(f"Step {i}: stir the pot and taste it." for i in range(200))
+    reply = f"{steps} Then add the smoked paprika for the chili. {steps}"
+    chat(memory, [("Ana", "How do I make chili?"), ("Bot", reply)], T0, "s1")
+    block = memory.context("what spice goes in the chili?", token_budget=600)
+    assert "smoked paprika" in block
+    assert len(block) < len(reply) / 4
 
 
 def test_context_lists_current_facts_and_marks_superseded_ones(memory: Memory) -> None:
