@@ -11,7 +11,7 @@ import pytest
 from memstrata import AsyncMemory, Memory, Settings
 from memstrata.bulk import Shard
 from memstrata.testing import HashEmbedder
-from tests.conftest import T0
+from tests.conftest import BACKENDS, T0, open_backend
 
 SAID = [
     {"content": "I moved to Lyon last spring.", "speaker": "Ana"},
@@ -21,7 +21,7 @@ SAID = [
 NAMESPACES = ["a", "b", "c", "d"]
 
 
-def open_memory(path: Path) -> Memory:
+def open_memory(path: Path | str) -> Memory:
     return Memory(settings=Settings.load({}, path=str(path)), embedder=HashEmbedder())
 
 
@@ -64,10 +64,20 @@ def test_shards_split_the_namespaces() -> None:
     assert {o[0] for o in owners} == {0, 1, 2}
 
 
+@pytest.fixture(params=BACKENDS)
+def where(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "memory.db")
+    store = open_backend("postgres", tmp_path, request)
+    url = store.path
+    store.close()
+    return url
+
+
 def test_bulk_with_worker_processes_ends_as_inline_adds_do(
-    tmp_path: Path, inline: dict[str, object]
+    where: str, inline: dict[str, object]
 ) -> None:
-    with open_memory(tmp_path / "memory.db") as memory:
+    with open_memory(where) as memory:
         with memory.bulk(processes=2):
             add_all(memory)
             assert "Lyon" in memory.search("where did Ana move?", namespace="a")[0].text
