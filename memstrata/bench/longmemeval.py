@@ -50,7 +50,6 @@ SESSION_KS = (1, 3, 5, 10)
 DEPTH = 50  # turns ranked per question (sessions are ranked from them)
 FOLDS = 5
 KEY = "turn"  # the metadata field naming a turn
-HEADLINE = ("R@10", "NDCG@10", "any@5", "all@5")
 BUDGETS = (500, 1000, 2000)  # context() token budgets whose evidence recall is measured
 
 
