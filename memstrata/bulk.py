@@ -85,16 +85,23 @@ class BulkWorkers:
 
 
 def _work(settings: Settings, shard: Shard, adding_ended: threading.Event) -> None:
-    """Passes over the shard until adding ended and a pass found nothing left."""
+    """Passes over the shard until adding ended and a pass found nothing left;
+    then a snapshot of each large namespace it structured."""
     from memstrata.memory import Memory  # the engine, imported only in the worker
 
     with Memory(settings=settings) as memory:
+        structured: set[str] = set()
         while True:
             ended = adding_ended.is_set()  # read first: what was added before is seen below
+            structured |= {
+                ns for ns in memory.store.structure.queued_namespaces() if shard.owns(ns)
+            }
             if memory._work_queued(shard) == 0:
                 if ended:
-                    return
+                    break
                 adding_ended.wait(IDLE_S)
+        for ns in sorted(structured):
+            memory._leave_snapshot(ns)
 
 
 def main(argv: list[str]) -> None:

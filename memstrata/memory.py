@@ -805,6 +805,23 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             return index
         return empty()  # a half-filled index is never used
 
+    def _leave_snapshot(self, ns: str) -> None:
+        """For a namespace large enough to want one, replay its index and write
+        its snapshot if the file lacks changes, then let the index go (a bulk
+        worker's last step: the next process's first search loads the file
+        instead of replaying the whole log)."""
+        stats = self.store.namespaces.stats(ns, self.embedder.name)
+        if stats is None or stats.episodes < snapshot.MIN_EPISODES:
+            return
+        if self.store.side_path(f"index/{ns}.npz") is None:
+            return  # no side files here (PostgreSQL)
+        index = self._index(ns)
+        if index is not None:
+            with index.lock:
+                self._save_snapshot(index, closing=True)
+        with self._indexes_lock:
+            self._indexes.pop(ns, None)
+
     def _save_snapshot(self, index: NamespaceIndex, closing: bool) -> None:
         """Write the namespace's snapshot file when it is due; the caller holds
         ``index.lock``."""

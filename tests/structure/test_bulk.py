@@ -130,3 +130,22 @@ def test_async_bulk_defers_adds_made_from_other_threads(
         return found
 
     assert asyncio.run(load()) == inline
+
+
+def test_a_bulk_load_leaves_a_snapshot_of_a_large_namespace(tmp_path: Path) -> None:
+    many = [
+        {"content": f"Note {i}: the blue kettle number {i}.", "speaker": "Ana"} for i in range(1001)
+    ]
+    with open_memory(tmp_path / "memory.db") as memory:
+        with memory.bulk(processes=1):
+            memory.add(many[:600], namespace="big", occurred_at=T0)
+            memory.add(many[600:], namespace="big", occurred_at=T0)
+            memory.add(SAID, namespace="small", occurred_at=T0)
+        side = memory.store.side_path("index")
+        assert side is not None
+        assert sorted(p.name for p in side.iterdir()) == ["big.npz"]  # "small" needs none
+    with open_memory(tmp_path / "memory.db") as fresh:
+        (hit,) = fresh.search("blue kettle number 1000", namespace="big", limit=1)
+        assert hit.text == "Note 1000: the blue kettle number 1000."
+        index = fresh._indexes["big"]
+        assert index.snapshot_size == 1001  # loaded from the file, not replayed
