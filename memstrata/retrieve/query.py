@@ -54,6 +54,7 @@ class Query:
     shape: Shape = "other"
     order: str | None = None  # "latest" (current state) or "first" (earliest time)
     speakers: frozenset[int] = field(default_factory=frozenset)  # speaker codes named
+    about_user: bool = False  # "what did I ...": about the one asking, the user
     entities: tuple[int, ...] = ()  # entity nodes of the structure index named
     expansions: tuple[tuple[str, float], ...] = ()  # (term, weight) near its words
 
@@ -120,6 +121,16 @@ def anchored_window(span: Anchored, at_us: int) -> tuple[int, int]:
     return (at_us - reach, at_us) if span.before else (at_us, at_us + reach)
 
 
+_FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself)\b", re.IGNORECASE)
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself)\b", re.IGNORECASE)
+
+
+def about_user(text: str) -> bool:
+    """Whether the question speaks of its asker ("where did I put ...", "my ...")
+    and not of the one it asks ("what did you tell me ..." is about the replies)."""
+    return _FIRST_PERSON.search(text) is not None and _SECOND_PERSON.search(text) is None
+
+
 def speakers_named(terms: list[str], speakers: dict[str, int]) -> frozenset[int]:
     """Codes of the speakers whose every name term is in the question."""
     wanted = set(terms)
@@ -163,5 +174,6 @@ def analyse(
         shape=shape_of(text),
         order=order_of(text),
         speakers=speakers_named(terms, index.speaker_names()),
+        about_user=about_user(text),
         entities=tuple(index.structure.entities_named(terms)),
     )

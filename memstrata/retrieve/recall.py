@@ -193,9 +193,12 @@ def featurize(
             columns += [zeros] * 5
     speakers = index.speakers(pool)
     named = np.isin(speakers, np.fromiter(query.speakers, np.int32, len(query.speakers)))
+    replies = index.replies(pool)
+    if query.about_user:  # the asker is the user: their own turns are the named speaker's
+        named |= ~replies
     dated = structure.is_dated(pool).astype(np.float64)
     columns += [named.astype(np.float64), dated, dated * (query.shape == "when")]
-    columns.append(index.replies(pool).astype(np.float64))
+    columns.append(replies.astype(np.float64))
     ranks = {
         name: {int(p): i + 1 for i, p in enumerate(ranked[0].tolist())}
         for name, ranked in found.items()

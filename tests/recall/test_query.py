@@ -11,6 +11,7 @@ import pytest
 from memstrata.index.analyzer import analyze
 from memstrata.retrieve.query import (
     Anchored,
+    about_user,
     anchored,
     order_of,
     shape_of,
@@ -96,3 +97,10 @@ def test_spans_measured_from_a_named_happening() -> None:
         1, False, "the wedding"
     )
     assert anchored("When did Maya move?") is None
+
+
+def test_a_question_in_the_first_person_is_about_the_user() -> None:
+    assert about_user("What did I buy for my commute?")
+    assert about_user("Where's the bike I'm riding") and about_user("remind me")
+    assert not about_user("What did Caroline buy?") and not about_user("Is it in Iowa?")
+    assert not about_user("What did you tell me about my car?")  # about the replies

@@ -263,3 +263,27 @@ def test_key_vectors_serve_small_namespaces_only(tmp_path: Path) -> None:
         small.add(more, speaker="Ana", occurred_at=T1)
         assert small.search("puppy Biscuit", retrievers=["keys_dense"]) == []
         assert small.search("puppy Biscuit", retrievers=["keys"])  # the words still serve
+
+
+def test_a_first_person_question_prefers_the_users_turns_to_a_reply_repeating_it(
+    tmp_path: Path,
+) -> None:
+    turns = [
+        ("user", "What should I know about commuting by bicycle?"),
+        (
+            "assistant",
+            "Bicycle commute tips: a bicycle commute is healthy. Choose a bicycle that fits "
+            "your commute, and get lights for the bicycle.",
+        ),
+        ("user", "My commute bike is the red one I got last week."),
+        ("assistant", "Nice, enjoy the ride!"),
+    ]
+    with Memory(tmp_path / "chat.db", embedder=HashEmbedder()) as memory:
+        memory.add(
+            [{"content": text, "role": role} for role, text in turns],
+            session_id="s1",
+            occurred_at=T0,
+        )
+        hits = memory.search("what bicycle did I get for my commute?", limit=4)
+        users = {text for role, text in turns if role == "user"}
+        assert {h.text for h in hits[:2]} == users
