@@ -1,9 +1,9 @@
 """A light learned reranker: logistic regression over recall features.
 
-The shipped model (``ranker.json`` beside this module) was fitted on LoCoMo
-with ``memstrata bench locomo --save-model``; the bench also reports
-held-out-conversation figures from fitting on nine conversations and scoring
-the tenth. Fitting is plain Newton's method with an L2 penalty, in numpy.
+The shipped model (``ranker.json`` beside this module) was fitted on LoCoMo and
+LongMemEval-dev together with ``memstrata bench ranker --save-model``; that
+bench also reports figures held out across and within the two benchmarks.
+Fitting is plain Newton's method with an L2 penalty, in numpy.
 """
 
 from __future__ import annotations
