@@ -38,6 +38,17 @@ def open_backend(kind: str, path: Path, request: pytest.FixtureRequest) -> Store
 
 
 @pytest.fixture(params=BACKENDS)
+def where(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a Memory opens its store: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "memory.db")
+    backend = open_backend("postgres", tmp_path, request)
+    url = backend.path
+    backend.close()
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     backend = open_backend(request.param, tmp_path, request)
     yield backend

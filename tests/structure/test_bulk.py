@@ -11,7 +11,7 @@ import pytest
 from memstrata import AsyncMemory, Memory, Settings
 from memstrata.bulk import Shard
 from memstrata.testing import HashEmbedder
-from tests.conftest import BACKENDS, T0, open_backend
+from tests.conftest import T0
 
 SAID = [
     {"content": "I moved to Lyon last spring.", "speaker": "Ana"},
@@ -62,16 +62,6 @@ def test_shards_split_the_namespaces() -> None:
     ]
     assert all(len(o) == 1 for o in owners)
     assert {o[0] for o in owners} == {0, 1, 2}
-
-
-@pytest.fixture(params=BACKENDS)
-def where(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "memory.db")
-    store = open_backend("postgres", tmp_path, request)
-    url = store.path
-    store.close()
-    return url
 
 
 def test_bulk_with_worker_processes_ends_as_inline_adds_do(

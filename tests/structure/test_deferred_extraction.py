@@ -16,7 +16,7 @@ import pytest
 
 from memstrata import Memory, Settings
 from memstrata.testing import HashEmbedder
-from tests.conftest import BACKENDS, T0, open_backend
+from tests.conftest import T0
 
 MESSAGES = [
     {"content": "I moved to Lyon last spring.", "speaker": "Ana"},
@@ -40,16 +40,6 @@ def wait_until(condition: object, seconds: float = 30.0) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("timed out")
-
-
-@pytest.fixture(params=BACKENDS)
-def where(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "memory.db")
-    store = open_backend("postgres", tmp_path, request)
-    url = store.path
-    store.close()
-    return url
 
 
 def test_add_queues_search_finds_words_and_flush_extracts(where: str) -> None:
