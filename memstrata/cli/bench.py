@@ -92,6 +92,17 @@ def bench_scenarios(
     run_scenarios(output, count, out)
 
 
+@bench_app.command("facts")
+def bench_facts(
+    data: Annotated[Path, typer.Option(help="a fact-scenario set (JSONL)")],
+    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
+) -> None:
+    """Facts and their times after natural conversations: checks passed per kind."""
+    from memstrata.bench.factsets import run_fact_scenarios
+
+    run_fact_scenarios(data, output, out)
+
+
 @bench_app.command("dynamics")
 def bench_dynamics(
     data: Annotated[Path, typer.Option(help="path to locomo10.json")],
