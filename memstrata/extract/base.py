@@ -43,6 +43,10 @@ class FactDraft:
     episode_id: str
     correction: bool = False
     stated_at: datetime | None = None
+    # "hold": the state is said to hold; "start": it began at valid_at; "end": the
+    # subject's open fact of the predicate (with this object, or any when the
+    # object is "") ended at valid_at.
+    effect: str = "hold"
 
 
 @dataclass(frozen=True, slots=True)

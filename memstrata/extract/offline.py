@@ -32,6 +32,7 @@ from memstrata.extract.patterns import (
     WRONG_VALUE,
     Pattern,
 )
+from memstrata.extract.statements import Context, Said, drafts
 from memstrata.extract.timeexpr import TimeSpan, resolve
 from memstrata.index.analyzer import STOP_WORDS, analyze
 from memstrata.model import Episode, NoteKind
@@ -388,15 +389,18 @@ class OfflineExtractor:
     def extract(self, episodes: Sequence[Episode]) -> Extraction:
         out = Extraction()
         speakers: set[str] = set()
+        named: dict[str, str] = {}  # what the conversation named last, by kind
         for episode in episodes:
             speaker = episode.speaker or episode.role or "user"  # who "I" is
             if speaker not in speakers:  # the speaker is cited where facts name them
                 speakers.add(speaker)
                 out.entities.append(EntityDraft(speaker, "person", episode.id))
-            self._episode(episode, speaker, out)
+            self._episode(episode, speaker, out, Context(speaker, named))
         return out
 
-    def _episode(self, episode: Episode, speaker: str, out: Extraction) -> None:
+    def _episode(
+        self, episode: Episode, speaker: str, out: Extraction, context: Context
+    ) -> None:
         if episode.role in CITING_ROLES:
             self._citations(episode, out)
             return
@@ -408,7 +412,7 @@ class OfflineExtractor:
                 else episode.occurred_at
             )
             before = len(out.facts)
-            named = self._facts(sentence, episode, speaker, valid_at, out)
+            named = self._facts(sentence, episode, speaker, valid_at, out, context)
             if len(out.facts) == before and CORRECTION.search(sentence):
                 self._correction(sentence, spans, episode, speaker, out)
             mentioned = [n for n in named if n != speaker]
@@ -501,25 +505,29 @@ class OfflineExtractor:
         speaker: str,
         valid_at: datetime,
         out: Extraction,
+        context: Context,
     ) -> dict[str, None]:
         """Add the sentence's facts (and their entities); return the names used,
         in the order used (a set's order would vary from process to process)."""
         named: dict[str, None] = {}
         correction = bool(CORRECTION.search(sentence))
+        said = Said(sentence, first_person_to(speaker, sentence), episode.id, episode.occurred_at)
+        facts = drafts(said, context)
         words = set(TRIGGER_WORDS.findall(sentence.lower()))
         for pattern in PATTERNS:
             if words.isdisjoint(pattern.triggers):
                 continue  # the regex cannot match: none of its words is here
             for match in pattern.regex.finditer(sentence):
                 fact = self._fact(pattern, match, sentence, speaker, valid_at, episode, correction)
-                if fact is None:
-                    continue
-                out.facts.append(fact)
-                out.entities.append(EntityDraft(fact.subject, fact.subject_kind, episode.id))
-                named[fact.subject] = None
-                if fact.object_kind is not None:
-                    out.entities.append(EntityDraft(fact.object, fact.object_kind, episode.id))
-                    named[fact.object] = None
+                if fact is not None:
+                    facts.append(fact)
+        for fact in facts:
+            out.facts.append(fact)
+            out.entities.append(EntityDraft(fact.subject, fact.subject_kind, episode.id))
+            named[fact.subject] = None
+            if fact.object_kind is not None:
+                out.entities.append(EntityDraft(fact.object, fact.object_kind, episode.id))
+                named[fact.object] = None
         return named
 
     def _fact(
@@ -547,6 +555,8 @@ class OfflineExtractor:
         if predicate == "has_relation":
             word = match.group("relation").lower()
             relation = RELATIONS[word]
+            if relation == "partner":
+                return None  # partners are read by the frames, with their status
             predicate = f"has_{relation}"
             object_kind = "pet" if word in PETS else "person"
         statement = first_person_to(speaker, sentence)

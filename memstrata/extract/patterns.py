@@ -18,7 +18,6 @@ SINGLE_VALUED = frozenset(
         "job",
         "age",
         "relationship_status",
-        "has_partner",
         "studies_at",
     }
 )
@@ -111,24 +110,13 @@ def _p(
 
 # fmt: off
 PATTERNS: tuple[Pattern, ...] = (
-    _p("lives_in", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:moved|relocated|moving|relocating)\s+(?:back\s+)?to\s+(?P<object>{NAME})", "place", on="moved relocated moving relocating"),
-    _p("lives_in", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:live|lives|living|reside|resides|residing)\s+in\s+(?P<object>{NAME})", "place", on="live lives living reside resides residing"),
-    _p("lives_in", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:signed|sign|rented|rent|renting)\s+(?:the\s+|a\s+)?(?:lease\s+(?:on|for)\s+)?(?:a|an|the|our|my)\s+(?:new\s+|little\s+|small\s+|big\s+)?(?:flat|apartment|house|place|studio)\s+in\s+(?P<object>{NAME})", "place", on="signed sign rented rent renting"),
-    _p("works_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:work|works|working)\s+(?:at|for)\s+(?P<object>{NAME})", "organization", on="work works working"),
-    _p("works_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:started|start|got|accepted|took|landed)\s+(?:a\s+|my\s+|the\s+)?(?:new\s+)?(?:job|position|role|internship)\s+(?:at|with)\s+(?P<object>{NAME})", "organization", on="job position role internship"),
-    _p("works_at", rf"\b(?P<subject>[Mm]y)\s+new\s+(?:job|position|role)\s+at\s+(?P<object>{NAME})", "organization", on="job position role"),
-    _p("works_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:joined|was hired by|got hired by|got hired at)\s+(?P<object>{NAME})\s+(?:as|last|this|in|on)\b", "organization", on="joined hired"),
-    _p("job", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:work|works|working)\s+as\s+(?:a|an)\s+(?P<object>[a-z][a-z\- ]{{2,40}}?)(?=\s+(?:at|for|in|and|since)\b|[,.!?;]|$)", None, on="work works working"),
     _p("job", rf"{SUBJECT}{ADVERB}\s+(?:became|become|am now|'m now|’m now)\s+(?:a|an)\s+(?P<object>[a-z][a-z\- ]{{2,40}}?)(?=\s+(?:at|for|in|and|last|this)\b|[,.!?;]|$)", None, on="became become now"),
     _p("job", r"\b(?P<subject>[Mm]y)\s+(?:job|profession|occupation)\s+is\s+(?:a\s+|an\s+)?(?P<object>[a-z][a-z\- ]{2,40}?)(?=[,.!?;]|$)", None, on="job profession occupation"),
     _p("studies_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:study|studies|studying)\s+(?:\w+\s+){{0,3}}at\s+(?P<object>{NAME})", "organization", on="study studies studying"),
     _p("age", rf"{SUBJECT}(?:'m|’m| am| is| turned| just turned)\s+(?P<object>\d{{1,3}})(?:\s+years?\s+old|\s+today|(?=[,.!?;]|$))", None, on=_DIGITS),
     _p("relationship_status", rf"{SUBJECT}(?:'m|’m| am| is| got| just got){ADVERB}\s+(?P<object>single|married|engaged|divorced|separated|widowed)\b", None, on="single married engaged divorced separated widowed"),
     _p("relationship_status", rf"{SUBJECT}{ADVERB}\s+(?:broke up|split up)\b", None, "single", on="broke split"),
-    _p("has_partner", rf"{SUBJECT}(?:'m|’m| am| is){ADVERB}\s+(?:dating|seeing|engaged to|married to|with)\s+(?P<object>{NAME})", "person", on="dating seeing engaged married with"),
     _p("allergic_to", rf"{SUBJECT}(?:'m|’m| am| is)\s+(?:very\s+|severely\s+|deathly\s+)?allergic\s+to\s+(?P<object>[a-z][a-z\- ]{{2,30}}?)(?=[,.!?;]|\s+(?:and|so|but)\b|$)", None, on="allergic"),
-    _p("likes", rf"{SUBJECT}{ADVERB}\s+(?:love|loves|like|likes|enjoy|enjoys|adore|adores)\s+(?P<object>[A-Za-z][\w\- ]{{2,40}}?)(?=[,.!?;]|\s+(?:and|so|but|because|when)\b|$)", None, on="love loves like likes enjoy enjoys adore adores"),
-    _p("dislikes", rf"{SUBJECT}{ADVERB}\s+(?:hate|hates|dislike|dislikes|can't stand|can’t stand|cannot stand)\s+(?P<object>[A-Za-z][\w\- ]{{2,40}}?)(?=[,.!?;]|\s+(?:and|so|but|because|when)\b|$)", None, on="hate hates dislike dislikes stand"),
     _p("visited", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:went|been|traveled|travelled|flew|drove|took a trip)\s+(?:back\s+|over\s+)?to\s+(?P<object>{NAME})", "place", on="went been traveled travelled flew drove trip"),
     _p("visited", rf"{SUBJECT}{AUX}{ADVERB}\s+visited\s+(?P<object>{NAME})", "place", on="visited"),
     _p("met", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:met|met up with|ran into|bumped into)\s+(?P<object>{NAME})", "person", on="met ran bumped"),

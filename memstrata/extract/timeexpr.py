@@ -37,6 +37,9 @@ NUMBERS = {
 }
 _NUM = r"(\d+|a couple of|a few|an|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several)"
 _UNIT = r"(day|week|month|year|weekend)s?"
+_SEASON = r"(spring|summer|autumn|fall|winter)"
+# Meteorological seasons (northern): the month each begins in; winter runs into the next year.
+SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
 _MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
 _WEEKDAY = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 
@@ -156,12 +159,23 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b(({_MONTH})\s+(?:of\s+)?(\d{{4}}))\b"), "month_year"),
     (re.compile(rf"\b((last|next|this|in|since|early|late|mid)\s+({_MONTH}))\b"), "month_relative"),
     (re.compile(r"\b((in|since|during|of|back in)\s+((?:19|20)\d{2}))\b"), "year"),
+    (re.compile(r"\b((?:a\s+)?fortnight\s+ago)\b"), "fortnight_ago"),
+    (re.compile(rf"\b(in\s+{_NUM}\s+{_UNIT})\b"), "from_now"),
+    (re.compile(rf"\b((last|next|this|since last|since|in the|in|over the)\s+{_SEASON})\b"), "season"),
+    (re.compile(rf"\b((?:at\s+|by\s+)?the\s+end\s+of\s+({_MONTH}|the month|the year))\b"), "end_of"),
+    (re.compile(r"\b((?:on\s+|since\s+)?the\s+(\d{1,2})(?:st|nd|rd|th))\b(?!\s+(?:of\s+)?[a-z]{3})"), "ordinal_day"),
+    (re.compile(r"\b((?:since\s+)?new\s+year['’]?s?(?:\s+eve|\s+day)?)\b"), "new_year"),
 ]
 
 
-def resolve(text: str, anchor: datetime) -> list[TimeSpan]:
+def resolve(text: str, anchor: datetime, tense: int = 0) -> list[TimeSpan]:
     """Every time expression the rules know, resolved against ``anchor`` (aware UTC);
     one that lands outside the years 1–9999 is left out.
+
+    ``tense`` says which way an expression with no direction points: -1 the past
+    ("started on Monday", "left in November"), +1 the future ("I start on the
+    13th"), 0 unknown (a bare weekday is the most recent one, a bare day of the
+    month the nearest).
 
     >>> from datetime import datetime, timezone
     >>> [s.start.date().isoformat() for s in resolve("I moved last May", datetime(2023, 7, 1, tzinfo=timezone.utc))]
@@ -178,7 +192,7 @@ def resolve(text: str, anchor: datetime) -> list[TimeSpan]:
             if "may" in match.group(1).split() and "May" not in text[begin:end]:
                 continue  # the modal verb, not the month
             try:
-                interval = _interval(kind, match, anchor)
+                interval = _interval(kind, match, anchor, tense)
             except (ValueError, OverflowError):  # "7000 years ago": past the calendar
                 continue
             if interval is None:
@@ -188,7 +202,14 @@ def resolve(text: str, anchor: datetime) -> list[TimeSpan]:
     return [span for _, span in sorted(spans, key=lambda item: item[0])]
 
 
-def _interval(kind: str, m: re.Match[str], anchor: datetime) -> tuple[datetime, datetime] | None:
+def _interval(
+    kind: str, m: re.Match[str], anchor: datetime, tense: int = 0
+) -> tuple[datetime, datetime] | None:
+    found = _fixed(kind, m, anchor) or _undirected(kind, m, anchor, tense)
+    return found
+
+
+def _fixed(kind: str, m: re.Match[str], anchor: datetime) -> tuple[datetime, datetime] | None:
     if kind == "day_before_yesterday":
         return _shift(anchor, "day", -2)
     if kind == "yesterday":
@@ -202,8 +223,13 @@ def _interval(kind: str, m: re.Match[str], anchor: datetime) -> tuple[datetime, 
     if kind == "relative_unit":
         direction = {"last": -1, "past": -1, "next": 1, "coming": 1, "this": 0}[m.group(2)]
         return _shift(anchor, m.group(3), direction)
-    if kind == "weekday":
-        direction = {"last": -1, "next": 1, "coming": 1}.get(m.group(2), 0)
+    if kind == "weekday" and m.group(2) in ("last", "next", "coming", "this"):
+        if m.group(2) == "this":
+            return _this_weekday(anchor, WEEKDAYS[m.group(3)])
+        if m.group(2) == "next":  # the one of next week
+            day = _week_start(anchor) + timedelta(weeks=1, days=WEEKDAYS[m.group(3)])
+            return day, day + timedelta(days=1)
+        direction = {"last": -1, "coming": 1}[m.group(2)]
         return _weekday(anchor, WEEKDAYS[m.group(3)], direction)
     if kind in ("month_day_year", "day_month_year"):
         month_name, day, year = (
@@ -218,10 +244,119 @@ def _interval(kind: str, m: re.Match[str], anchor: datetime) -> tuple[datetime, 
         return start, start + timedelta(days=1)
     if kind == "month_year":
         return _month_named(anchor, MONTHS[m.group(2)], int(m.group(4)), 0)
-    if kind == "month_relative":
-        direction = {"last": -1, "since": -1, "next": 1}.get(m.group(2), 0)
+    if kind == "month_relative" and m.group(2) in ("last", "since", "next"):
+        direction = {"last": -1, "since": -1, "next": 1}[m.group(2)]
         return _month_named(anchor, MONTHS[m.group(3)], None, direction)
     if kind == "year":
         year = int(m.group(3))
         return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+    if kind == "fortnight_ago":
+        return _shift(anchor, "day", -14)
+    if kind == "from_now":
+        return _from_now(anchor, m.group(3), _count(m.group(2)))
+    if kind == "season":
+        return _season(anchor, SEASONS[m.group(3)], m.group(2))
     return None
+
+
+def _undirected(
+    kind: str, m: re.Match[str], anchor: datetime, tense: int
+) -> tuple[datetime, datetime] | None:
+    """Expressions whose direction comes from the verb's tense."""
+    if kind == "weekday":  # "on Monday", "was Tuesday"
+        direction = 1 if tense > 0 and m.group(2) != "was" else 0
+        return _weekday(anchor, WEEKDAYS[m.group(3)], direction)
+    if kind == "month_relative":  # "in November", "early May"
+        return _month_named(anchor, MONTHS[m.group(3)], None, tense)
+    if kind == "end_of":
+        return _end_of(anchor, m.group(2), tense)
+    if kind == "ordinal_day":
+        return _ordinal_day(anchor, int(m.group(2)), -1 if "since" in m.group(1) else tense)
+    if kind == "new_year":
+        year = anchor.year + (1 if tense > 0 and anchor.month > 1 else 0)
+        start = datetime(year, 1, 1, tzinfo=UTC)
+        return start, start + timedelta(days=1)
+    return None
+
+
+def _this_weekday(anchor: datetime, weekday: int) -> tuple[datetime, datetime]:
+    """'this Friday': the one of this week, or the coming one once this week's has passed."""
+    day = _week_start(anchor) + timedelta(days=weekday)
+    if day < _day(anchor):
+        day += timedelta(weeks=1)
+    return day, day + timedelta(days=1)
+
+
+def _from_now(anchor: datetime, unit: str, amount: int) -> tuple[datetime, datetime]:
+    """'in two weeks': the day that lies that far ahead."""
+    days = {"day": 1, "week": 7, "weekend": 7, "month": 30, "year": 365}[unit] * amount
+    return _shift(anchor, "day", days)
+
+
+def _season(anchor: datetime, first_month: int, word: str) -> tuple[datetime, datetime]:
+    """'last spring' (the latest one that has ended), 'this summer', 'next winter'."""
+    start = _month_start(anchor.year, first_month)
+    if first_month == 12 and anchor.month < 3:
+        start = _month_start(anchor.year - 1, 12)
+    end = _add_months(start, 3)
+    if word in ("last", "since last", "over the"):
+        while end > anchor:
+            start, end = _add_months(start, -12), _add_months(end, -12)
+    elif word == "next":
+        while start <= anchor:
+            start, end = _add_months(start, 12), _add_months(end, 12)
+    return start, end
+
+
+def _end_of(anchor: datetime, what: str, tense: int) -> tuple[datetime, datetime]:
+    """'at the end of May' (its last day), 'by the end of the month / year'."""
+    if what == "the year":
+        last = datetime(anchor.year, 12, 31, tzinfo=UTC)
+    else:
+        month = anchor.month if what == "the month" else MONTHS[what]
+        start, _ = _month_named(anchor, month, None, tense if what != "the month" else 0)
+        last = _add_months(start, 1) - timedelta(days=1)
+    return last, last + timedelta(days=1)
+
+
+def _ordinal_day(anchor: datetime, day: int, tense: int) -> tuple[datetime, datetime] | None:
+    """'on the 4th': in this month, the last or the next, whichever the tense (or,
+    without one, nearness) picks."""
+    if not 1 <= day <= 31:
+        return None
+    candidates: list[datetime] = []
+    for months in (-1, 0, 1):
+        first = _add_months(_month_start(anchor.year, anchor.month), months)
+        if day <= calendar.monthrange(first.year, first.month)[1]:
+            candidates.append(first.replace(day=day))
+    today = _day(anchor)
+    if tense < 0:
+        candidates = [c for c in candidates if c <= today] or candidates
+    elif tense > 0:
+        candidates = [c for c in candidates if c >= today] or candidates
+    best = min(candidates, key=lambda c: abs((c - today).days))
+    return best, best + timedelta(days=1)
+
+
+_COUNT = _NUM.replace("(", "(?:", 1)
+_DURATION = re.compile(
+    r"\b(?:for|been|over|nearly|almost|about|around|past)\s+"
+    r"(?:(?:about|almost|nearly|over|around|the\s+past|the\s+last)\s+)?"
+    rf"(?P<count>{_COUNT})\s+(?P<unit>day|week|month|year)s?\b"
+    rf"|\b(?P<count2>{_COUNT})\s+(?P<unit2>day|week|month|year)s?\s+(?:now|in)\b"
+)
+_UNIT_DAYS = {"day": 1, "week": 7, "weekend": 7, "month": 30.44, "year": 365.25}
+
+
+def duration_start(text: str, anchor: datetime) -> datetime | None:
+    """When a state said to have lasted a while began: 'for 31 years', 'almost four
+    years now', 'three weeks in' -> the anchor less that long."""
+    match = _DURATION.search(text.lower())
+    if match is None:
+        return None
+    raw = match.group("count") or match.group("count2")
+    unit = match.group("unit") or match.group("unit2")
+    try:
+        return _day(anchor) - timedelta(days=round(_count(raw) * _UNIT_DAYS[unit]))
+    except OverflowError:
+        return None

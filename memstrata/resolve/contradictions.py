@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from memstrata.extract.base import CorrectionDraft, FactDraft
+from memstrata.extract.frames import PARTNER_PREDICATES
 from memstrata.extract.patterns import EVENTS, SINGLE_VALUED
 from memstrata.model import Entity, Fact
 from memstrata.resolve.entities import EntityResolver, normalise
@@ -20,11 +21,18 @@ from memstrata.store.base import ChangeSet, StructureStore
 
 # A new value of one predicate also ends the open facts of others.
 ENDS = {
-    ("relationship_status", "single"): "has_partner",
-    ("relationship_status", "divorced"): "has_partner",
-    ("relationship_status", "separated"): "has_partner",
-    ("relationship_status", "widowed"): "has_partner",
+    ("relationship_status", "single"): PARTNER_PREDICATES,
+    ("relationship_status", "divorced"): PARTNER_PREDICATES,
+    ("relationship_status", "separated"): PARTNER_PREDICATES,
+    ("relationship_status", "widowed"): PARTNER_PREDICATES,
 }
+# Predicates that hold one value at a time together: being engaged to someone
+# ends when marrying them, and a new partner ends the old one.
+GROUPS = {predicate: PARTNER_PREDICATES for predicate in PARTNER_PREDICATES}
+# What an ending with no object closes besides the predicate's own facts.
+ALSO_ENDED = {"works_at": ("job",)}
+# A liking and a dislike of the same thing cannot both hold.
+OPPOSITES = {"likes": "dislikes", "dislikes": "likes"}
 
 
 # How far before the current fact a later statement's coarse time ("last week",
@@ -58,9 +66,21 @@ class FactResolver:
             self._open[key] = [f for f in stored if f.invalid_at is None and f.expired_at is None]
         return self._open[key]
 
+    def _group(self, subject_id: str, predicate: str) -> list[Fact]:
+        """The open facts of the predicate and of those it holds one value with."""
+        group = GROUPS.get(predicate, (predicate,))
+        return [fact for p in group for fact in self._current(subject_id, p)]
+
     def resolve(
         self, draft: FactDraft, subject: Entity, obj: Entity | None, changes: ChangeSet
     ) -> None:
+        if draft.effect == "end":
+            self._end(draft, subject, obj, changes)
+            return
+        if not draft.object:
+            draft = self._last_object(draft, subject)
+            if not draft.object:
+                return
         current = self._current(subject.id, draft.predicate)
         wanted = normalise(draft.object)
         for fact in current:
@@ -74,8 +94,8 @@ class FactResolver:
         new_id = uuid.uuid4().hex
         invalid_at: datetime | None = None
         valid_at = draft.valid_at
-        if draft.predicate in SINGLE_VALUED:
-            for old in list(current):
+        if draft.predicate in SINGLE_VALUED or draft.predicate in GROUPS:
+            for old in self._group(subject.id, draft.predicate):
                 if draft.correction:
                     self._expire(old, new_id, draft.episode_id, changes)
                 elif old.valid_at <= draft.valid_at or _news(draft, old):
@@ -85,9 +105,13 @@ class FactResolver:
                     invalid_at = (
                         old.valid_at if invalid_at is None else min(invalid_at, old.valid_at)
                     )
-        ended = ENDS.get((draft.predicate, draft.object))
-        if ended is not None:
-            for old in list(self._current(subject.id, ended)):
+        ended = ENDS.get((draft.predicate, draft.object), ())
+        if draft.predicate in OPPOSITES:
+            ended = (OPPOSITES[draft.predicate],)
+        for predicate in ended:
+            for old in list(self._current(subject.id, predicate)):
+                if predicate in OPPOSITES and normalise(old.object) != wanted:
+                    continue
                 if old.valid_at <= draft.valid_at:
                     self._close(old, draft.valid_at, new_id, draft.episode_id, changes)
         fact = Fact(
@@ -108,6 +132,61 @@ class FactResolver:
         self._add(fact, draft.stated_at or draft.valid_at, "extracted", draft.episode_id, changes)
         if invalid_at is None:
             current.append(fact)
+
+    def _end(
+        self, draft: FactDraft, subject: Entity, obj: Entity | None, changes: ChangeSet
+    ) -> None:
+        """Close the subject's open facts that the ending names (all of the predicate
+        when it names no object); an ending of something never stated keeps it as a
+        state that is over."""
+        wanted = normalise(draft.object)
+        open_facts = self._group(subject.id, draft.predicate)
+        if not draft.object:
+            for also in ALSO_ENDED.get(draft.predicate, ()):
+                open_facts += self._current(subject.id, also)
+        targets = [
+            f
+            for f in open_facts
+            if not draft.object
+            or (f.object_id == obj.id if obj is not None else normalise(f.object) == wanted)
+        ]
+        for old in targets:
+            at = max(draft.valid_at, old.valid_at)
+            self._close(old, at, f"an ending: {draft.statement}", draft.episode_id, changes)
+        if targets or not draft.object:
+            return
+        fact = Fact(
+            id=uuid.uuid4().hex,
+            namespace=self._namespace,
+            subject_id=subject.id,
+            subject=subject.name,
+            predicate=draft.predicate,
+            object=obj.name if obj is not None else draft.object,
+            object_id=None if obj is None else obj.id,
+            statement=draft.statement,
+            valid_at=draft.valid_at,
+            invalid_at=draft.valid_at,
+            created_at=self._now,
+            expired_at=None,
+            episode_ids=(draft.episode_id,),
+        )
+        self._add(fact, draft.stated_at or draft.valid_at, "extracted", draft.episode_id, changes)
+
+    def _last_object(self, draft: FactDraft, subject: Entity) -> FactDraft:
+        """A state named by no object ("we got married", "back together") is about the
+        subject's latest value of the group: their partner."""
+        if draft.predicate not in GROUPS:
+            return draft
+        group = GROUPS[draft.predicate]
+        stored = [
+            f
+            for p in group
+            for f in self._store.facts(self._namespace, subject_id=subject.id, predicate=p)
+            if f.expired_at is None
+        ]
+        made = [f for f, _ in self._made if f.subject_id == subject.id and f.predicate in group]
+        latest = max([*stored, *made], key=lambda f: f.valid_at, default=None)
+        return draft if latest is None else replace(draft, object=latest.object)
 
     def _add(
         self, fact: Fact, stated_at: datetime, reason: str, episode_id: str, changes: ChangeSet

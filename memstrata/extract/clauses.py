@@ -1,0 +1,163 @@
+"""Clauses of a sentence, with who each is about and how it is meant.
+
+A sentence is cut at semicolons, dashes, and conjunctions that open a new
+clause ("..., and I started at ...", "... but we split up"). Each clause gets:
+
+- a subject: the speaker for "I", "we", "me" or a clause with none of its own
+  ("handed in my notice", "moved in last Saturday"); a named person for
+  "Tobenna just quit"; the last person named for "he" or "she"; ``None`` when
+  it is about the listener ("you moved?") or someone unnamed ("my mum").
+- a mood: ``asserted``; ``negated`` ("I've never lived in ..."); ``ended``
+  ("... anymore", "no longer"); ``hypothetical`` ("if I moved", "I might take
+  it", "thinking about moving"); ``asked``
+  ("did you go to ...?"); ``reported`` ("my mum kept saying I'll ...").
+- a tense: -1 past, +1 future, 0 present, for the time words to point the right way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+Mood = Literal["asserted", "negated", "ended", "hypothetical", "asked", "reported"]
+
+_SPLIT = re.compile(
+    r"\s*(?:;|\s[—–-]\s|—|–|\.\.\.|…)\s*"
+    r"|,?\s+(?=(?:and|but|so|then|because|cause|cuz|plus|though|although|while|whereas)\s+"
+    r"(?:i|i'm|im|i've|ive|i'll|we|we're|we've|he|she|they|my|our|now|then|since|last|in|on|"
+    r"at|after|before|this|next|started|moved|left|quit|got|handed|finally|also|still)\b)"
+    r"|,\s+(?=(?:i|i'm|im|i've|ive|we|we're|he|she|they|now|and|but|so)\b)",
+    re.IGNORECASE,
+)
+_LEAD = re.compile(
+    r"^(?:(?:and|but|so|then|because|cause|cuz|plus|though|although|while|whereas|also|well|"
+    r"oh|ok|okay|lol|haha|honestly|anyway|anyways|btw|ugh|omg|yes|yeah|yep|nope|no|wow|"
+    r"guess what|update|news|plot twist|finally|officially|basically|actually|apparently|"
+    r"sooo?|soo+|now|still)\b[\s,:!.]*)+",
+    re.IGNORECASE,
+)
+_FIRST = re.compile(
+    r"^(?:i|i'm|i’m|im|i've|i’ve|ive|i'd|i'll|i’ll|we|we're|we’re|we've|we’ve|me|my|our)\b",
+    re.IGNORECASE,
+)
+_LISTENER = re.compile(r"^(?:you|you're|you’re|youre|you've|your|u|ur)\b", re.IGNORECASE)
+_PRONOUN = re.compile(r"^(?:he|she|he's|she's|he’s|she’s)\b", re.IGNORECASE)
+_THEY = re.compile(r"^(?:they|they're|they’ve|they've)\b", re.IGNORECASE)
+_UNNAMED = re.compile(
+    r"^(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:mum|mom|mother|dad|father|sister|brother|friend|"
+    r"boss|manager|colleague|coworker|cousin|aunt|uncle|neighbou?r|roommate|flatmate|son|"
+    r"daughter|kid|kids|parents|family|grandma|grandpa|ex|landlord|landlady|team|company)\b(?!\s+(?:and\s+i|&\s+i))",
+    re.IGNORECASE,
+)
+_NAMED = re.compile(r"^([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+)?)\s+(?!and\s+I\b)(?=[a-z])")
+_PAIR = re.compile(
+    r"^(?:([A-Z][\w'’\-]+)\s+(?:and|&)\s+(?:I|me)|(?:me|I)\s+(?:and|&)\s+([A-Z][\w'’\-]+))\b"
+)
+
+_QUESTION = re.compile(
+    r"^(?:are|is|was|were|do|does|did|have|has|had|can|could|would|will|should|shall|may|might|"
+    r"how|what|where|when|which|who|why|whats|what's|hows|how's|or|any|anything|ever|"
+    r"wanna|want|u|you)\b",
+    re.IGNORECASE,
+)
+_REPORTED = re.compile(
+    r"\b(?:said|says|saying|say|told\s+(?:me|us|him|her)|tells\s+(?:me|us)|keeps?\s+saying|"
+    r"kept\s+saying|thinks|thought|reckons|insists|insisted|claims|claimed|swears|joked|"
+    r"predicted|assumed|assumes|asked\s+(?:me\s+)?(?:if|whether))\b(?:\s+that)?",
+    re.IGNORECASE,
+)
+_HYPOTHETICAL = re.compile(
+    r"\b(?:if|unless|would|wouldd|could|might|maybe|perhaps|possibly|should\s+i|"
+    r"thinking\s+(?:about|of)|think\s+about|considering|consider|tempted|dream(?:ing)?\s+of|"
+    r"wish|hoping|hope\s+to|want\s+to|wanna|wants\s+to|wanted\s+to|would\s+love|"
+    r"in\s+a\s+heartbeat|someday|some\s+day|one\s+day|offered|offer|applied|applying|apply|"
+    r"interview(?:ed|ing)?|not\s+sure|still\s+deciding|deciding|torn|pretend|imagine|"
+    r"in\s+theory|rumou?r(?:ed)?|planning\s+to|plan\s+to|plans\s+to|might\s+take)\b",
+    re.IGNORECASE,
+)
+_NEGATED = re.compile(
+    r"\b(?:not|never|no|n't|dont|don't|don’t|didnt|didn't|didn’t|doesnt|doesn't|doesn’t|"
+    r"isnt|isn't|wasnt|wasn't|cant|can't|can’t|cannot|won't|wont|ain't|aint|nor|neither)\b",
+    re.IGNORECASE,
+)
+_ENDED = re.compile(r"\b(?:anymore|any\s+more|no\s+longer|not\s+\w+\s+anymore)\b", re.IGNORECASE)
+_PAST = re.compile(
+    r"\b(?:was|were|had|did|got|went|came|left|took|began|gave|made|ago|last|yesterday|"
+    r"\w{3,}ed)\b",
+    re.IGNORECASE,
+)
+@dataclass(frozen=True, slots=True)
+class Clause:
+    text: str
+    subject: str | None  # a name, the speaker's included; None: nobody the facts may name
+    mood: Mood
+    tense: int
+    partner: str | None = None  # "Tal and I ...": the other of the pair
+
+
+def split(sentence: str) -> list[str]:
+    return [part.strip(" ,") for part in _SPLIT.split(sentence) if part and part.strip(" ,")]
+
+
+def _tense(text: str) -> int:
+    past = _PAST.search(text) is not None
+    future = re.search(
+        r"\b(?:will|'ll|’ll|going\s+to|gonna|next|tomorrow|tmrw|soon|in\s+\w+\s+(?:days?|weeks?|months?)|"
+        r"(?:i|we)\s+(?:start|begin|move|leave)|(?:is|are)\s+(?:this|next|on))\b",
+        text,
+        re.IGNORECASE,
+    )
+    if future and not re.search(r"\b(?:was|were|did|ago|yesterday)\b", text, re.IGNORECASE):
+        return 1
+    return -1 if past else 0
+
+
+def _mood(text: str, question: bool) -> Mood:
+    if question and _QUESTION.match(text):
+        return "asked"
+    if _REPORTED.search(text):
+        return "reported"
+    if _HYPOTHETICAL.search(text):
+        return "hypothetical"
+    if _ENDED.search(text):
+        return "ended"
+    if _NEGATED.search(text):
+        return "negated"
+    return "asserted"
+
+
+def read(
+    sentence: str, speaker: str, last_person: str | None
+) -> Iterator[Clause]:
+    """The clauses of one sentence, in order."""
+    question = sentence.rstrip().endswith("?")
+    subject: str | None = speaker
+    reported = False
+    for raw in split(sentence):
+        text = _LEAD.sub("", raw).strip()
+        if not text:
+            continue
+        partner = None
+        if (pair := _PAIR.match(text)) is not None:
+            subject, partner = speaker, pair.group(1) or pair.group(2)
+        elif _FIRST.match(text):
+            subject = speaker
+        elif _LISTENER.match(text):
+            subject = None
+        elif _PRONOUN.match(text):
+            subject = last_person
+        elif _THEY.match(text):
+            subject = "they"
+        elif _UNNAMED.match(text):
+            subject = None
+        elif (named := _NAMED.match(text)) is not None:
+            subject = named.group(1)
+            last_person = subject
+        mood = _mood(text, question)
+        if reported:
+            mood = "reported"  # everything after "she said" is hers
+        if mood == "reported" and _REPORTED.search(text):
+            reported = True
+        yield Clause(text, subject, mood, _tense(text), partner)

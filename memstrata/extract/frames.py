@@ -1,0 +1,313 @@
+"""Verb frames: which predicate a clause states, whether it begins, holds or ends,
+and where its object is.
+
+A frame is a verb phrase from a small lexicon ("work at", "payroll at", "been
+with", "started at", "joined", "handed in my notice", "laid off"; "live in",
+"my landlord in", "moved to", "closed on a house in", "left"; "my girlfriend",
+"engaged to", "broke up", "divorce"; "love", "switched to", "quit", "gave up",
+"so over") matched inside one clause; the object is read from the words after
+it: a name (capitalised, an apposition "a startup called Karvon", "the bank
+(Samarkand Trust)", or an uncommon lower-case word: "viajo"), a job title, or a
+short noun phrase for a taste. Nothing here knows a sentence as a whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from memstrata.extract.lexicon import common_words
+from memstrata.index.analyzer import STOP_WORDS
+
+Effect = Literal["hold", "start", "end"]
+ObjectKind = Literal["place", "organization", "person", "title", "taste", "none"]
+
+PARTNER_PREDICATES = ("dating", "engaged_to", "married_to")
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    predicate: str
+    effect: Effect
+    kind: ObjectKind
+    trigger: re.Pattern[str]
+    before: bool = False  # the object comes before the trigger ("sushi is my favourite")
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One frame read in a clause."""
+
+    predicate: str
+    effect: Effect
+    kind: ObjectKind
+    object: str | None  # None: the frame names no object ("handed in my notice")
+    start: int  # where the trigger begins in the clause
+
+
+def _f(predicate: str, effect: Effect, kind: ObjectKind, trigger: str, before: bool = False) -> Frame:
+    return Frame(predicate, effect, kind, re.compile(trigger, re.IGNORECASE), before)
+
+
+_NOTICE = r"(?:handed\s+in|hand\s+in|gave|give|put\s+in)\s+(?:my|our|her|his)\s+notice"
+_OWN = r"(?:my|our)\s+(?:new\s+|old\s+|little\s+|tiny\s+)?"
+_HOME = r"(?:house|flat|apartment|place|home|studio|condo)"
+
+# fmt: off
+FRAMES: tuple[Frame, ...] = (
+    # residence
+    _f("lives_in", "start", "place", r"\b(?:moved|movd|moving|relocated|relocating|relocate|move)\s+(?:back\s+|over\s+|out\s+)?(?:to|into)\s+(?:the\s+city\s+of\s+)?"),
+    _f("lives_in", "start", "place", r"\b(?:settled|settling)\s+(?:down\s+)?in\s+"),
+    _f("lives_in", "start", "place", rf"\b(?:closed|closing)\s+on\s+(?:a|the|our|my)\s+(?:new\s+)?{_HOME}\s+in\s+"),
+    _f("lives_in", "start", "place", rf"\b(?:bought|buying|got|rented|signed\s+(?:the\s+)?lease\s+on)\s+(?:a|the|our|my)\s+(?:new\s+|little\s+)?{_HOME}\s+in\s+"),
+    _f("lives_in", "start", "none", r"\b(?:moved|movd)\s+in\b(?!\s+with)"),
+    _f("lives_in", "hold", "place", r"\b(?:live|lives|living|lived\s+here|based|residing|reside)\s+(?:here\s+)?in\s+"),
+    _f("lives_in", "hold", "place", rf"\b{_OWN}(?:flat|apartment|landlord|landlady|house|place|neighbou?rs?|street|neighbou?rhood|commute|balcony)\s+(?:here\s+)?in\s+"),
+    _f("lives_in", "hold", "place", r"\b(?:here|home|back\s+home)\s+in\s+"),
+    _f("lives_in", "hold", "place", r"\b(?:years?|months?|weeks?|yrs?|wks?)\s+in\s+(?=[A-Z])"),
+    _f("lives_in", "end", "place", r"\b(?:moved|movd|moving)\s+(?:away\s+)?(?:out\s+of|from|away\s+from)\s+"),
+    # work
+    _f("works_at", "hold", "organization", r"\b(?:work|works|working|worked|wrk)\s+(?:full[\s-]time\s+|part[\s-]time\s+)?(?:at|for|with)\s+"),
+    _f("works_at", "hold", "organization", r"\b(?:job|role|position|shifts?|office|team|boss|manager|payroll|colleagues?|coworkers?|co-workers?|contract|desk|crunch|salary|probation)\s+(?:at|with)\s+"),
+    _f("works_at", "hold", "organization", r"\b(?:i'm|i’m|im|i\s+am|been|still|currently|now)\s+(?:\w+\s+)?(?:at|with)\s+(?=[A-Z])"),
+    _f("works_at", "hold", "organization", r"\b(?:teach|teaches|teaching|taught|drive|driving|drove|nursing|volunteer|volunteering|interning|intern|cooking|coding|consulting|freelancing|lecturing)\s+(?:\w+\s+)?(?:at|for)\s+"),
+    _f("works_at", "start", "organization", r"\b(?:started|start|starting|begin|began|beginning)\s+(?:work\s+|working\s+|full[\s-]time\s+)?(?:at|with)\s+"),
+    _f("works_at", "start", "organization", r"\b(?:joined|joining|join)\s+(?!us\b|them\b|in\b)"),
+    _f("works_at", "start", "organization", r"\b(?:got|accepted|took|landed|started|start|starting|signed)\s+(?:a\s+|the\s+|my\s+|an\s+)?(?:new\s+|permanent\s+|full[\s-]time\s+)?(?:job|position|role|internship|offer|contract)\s+(?:at|with|from)\s+"),
+    _f("works_at", "start", "organization", r"\b(?:hired\s+(?:by|at)|new\s+job\s+at|new\s+role\s+at)\s+"),
+    _f("works_at", "start", "none", r"\b(?:i|we)\s+(?:start|started|begin)\b(?!\s+(?:at|with|to|a|the|my|as)\b)"),
+    _f("works_at", "end", "organization", r"\b(?:quit|quitting|left|leaving|resigned\s+from|resigning\s+from)\s+(?!for\b|to\b|the\s+house\b|home\b|it\b)"),
+    _f("works_at", "end", "organization", rf"\b{_NOTICE}(?:\s+(?:at|to))?\s*"),
+    _f("works_at", "end", "organization", r"\b(?:laid\s+off|let\s+go|made\s+redundant|fired|sacked)(?:\s+(?:from|by|at))?\s*"),
+    _f("works_at", "end", "organization", r"\blast\s+(?:day|shift|week|month)\s+(?:at|with)\s+"),
+    _f("works_at", "end", "none", r"\b(?:my\s+)?last\s+(?:day|shift)\b"),
+    _f("works_at", "end", "none", r"\blet\s+(?:me|us)\s+go\b|\blaid\s+(?:me|us)\s+off\b|\bfired\s+me\b|\bme\s+included\b"),
+    _f("works_at", "end", "none", r"\b(?:retire|retired|retiring)\b"),
+    _f("works_at", "end", "organization", r"\b(?:stopped|finished|done)\s+(?:working|teaching|driving)\s+(?:at|for)\s+"),
+    # job titles
+    _f("job", "hold", "title", r"\b(?:i'm|i’m|im|i\s+am|i've\s+been|ive\s+been|i’ve\s+been|been|still|work|works|working|worked)\s+(?:as\s+)?(?:an?\s+)"),
+    _f("job", "start", "title", r"\b(?:promoted\s+to|became|become|becoming|starting\s+as|start\s+as|started\s+as|hired\s+as|joined\s+as|took\s+a\s+job\s+as)\s+(?:an?\s+)?"),
+    _f("job", "hold", "title", r"\bas\s+(?:an?\s+)"),
+    # partners
+    _f("dating", "hold", "person", rf"\b{_OWN}(?:boyfriend|girlfriend|partner|bf|gf|gf's|bf's)\s*,?\s*"),
+    _f("married_to", "hold", "person", rf"\b{_OWN}(?:husband|wife|spouse|hubby)\s*,?\s*"),
+    _f("engaged_to", "hold", "person", rf"\b{_OWN}(?:fianc[ée]e?|fiance|fiancee)\s*,?\s*"),
+    _f("dating", "hold", "person", r"\b(?:dating|seeing)\s+(?!each\b|someone\b|anyone\b)"),
+    _f("dating", "start", "none", r"\b(?:back\s+together|seeing\s+each\s+other|been\s+together|together\s+since|started\s+dating|got\s+together)\b"),
+    _f("engaged_to", "start", "person", r"\b(?:got\s+engaged|engaged)\s+to\s+"),
+    _f("engaged_to", "start", "none", r"\b(?:got\s+engaged|are\s+engaged|we're\s+engaged|said\s+yes|proposed)\b"),
+    _f("married_to", "start", "person", r"\b(?:got\s+married\s+to|married\s+to|marrying|married)\s+(?=[A-Z])"),
+    _f("married_to", "start", "none", r"\b(?:got\s+married|we\s+married|tied\s+the\s+knot|wife\s+and\s+wife|husband\s+and\s+husband|are\s+married)\b"),
+    _f("dating", "end", "person", r"\b(?:broke\s+up|split\s+up|broken\s+up|split|separated|divorced|divorcing)\s+(?:with|from)\s+"),
+    _f("dating", "end", "person", r"\bmy\s+ex(?:[\s-](?:boyfriend|girlfriend|husband|wife|partner))?\s*,?\s*"),
+    _f("dating", "end", "none", r"\b(?:broke\s+up|split\s+up|broken\s+up|we\s+split|separated|divorced|ended\s+it|not\s+together|divorce\s+(?:papers\s+)?(?:was\s+|were\s+|came\s+|went\s+|is\s+)?(?:final|finali[sz]ed|through)|finali[sz]ed\s+(?:our|the|my)\s+divorce)\b"),
+    # tastes and habits
+    _f("likes", "hold", "taste", r"\b(?:love|loves|loving|like|likes|adore|adores|enjoy|enjoys|really\s+into|into|obsessed\s+with|hooked\s+on|addicted\s+to|a\s+(?:huge\s+|big\s+)?fan\s+of|prefer|prefers)\s+"),
+    _f("likes", "hold", "taste", r"\b(?:my\s+)?(?:new\s+)?(?:favou?rite|fave|fav|go-to)\s+(?:\w+\s+)?(?:is|are|now|these\s+days)\s+"),
+    _f("likes", "hold", "taste", r"\s+(?:is|are|has\s+become|became)\s+(?:now\s+)?my\s+(?:new\s+|absolute\s+)?(?:favou?rite|fave|go-to|thing|jam)\b", before=True),
+    _f("likes", "start", "taste", r"\b(?:switched|swtiched|switching|switch|changed|converted|moved\s+over)\s+(?:over\s+)?to\s+(?:an?\s+|the\s+)?"),
+    _f("likes", "start", "taste", r"\b(?:i'm|i’m|im|i\s+am)\s+(?:now\s+|officially\s+|basically\s+)?(?:an?\s+)?(?=[\w\s\-]{2,30}?\s(?:person|guy|girl|gal|fan|lover|drinker|eater|convert)\b)"),
+    _f("likes", "start", "taste", r"\b(?:took\s+up|started|taking\s+up|picked\s+up|got\s+into|learning|learn)\s+(?!at\b|with\b|on\b|as\b|the\s+new\b)"),
+    _f("likes", "hold", "taste", r"\b(?:i|we)\s+(?:\w+\s+)?(?:drink|eat|take|ride|use|play|support|run|swim|cycle|bike|walk)\s+(?=[\w\s\-]{2,30}?\s+(?:now|these\s+days|every\s+\w+|daily|again)\b)"),
+    _f("dislikes", "hold", "taste", r"\b(?:hate|hates|dislike|dislikes|detest|loathe|can't\s+stand|cant\s+stand|can’t\s+stand|cannot\s+stand|not\s+a\s+fan\s+of|allergic\s+to)\s+"),
+    _f("likes", "end", "taste", r"\b(?:quit|quitting|gave\s+up|give\s+up|giving\s+up|stopped|stop|so\s+over|done\s+with|off|cut\s+out|ditched|dropped)\s+(?:on\s+)?(?:an?\s+|the\s+|my\s+)?"),
+    _f("likes", "end", "taste", r"\bused\s+to\s+(?:\w+\s+)?"),
+)
+# fmt: on
+
+# Words that make a capitalised run a name no longer (it has ended).
+_CONNECTORS = frozenset({"&", "and", "of", "de", "del", "da", "do", "la", "le", "di", "van", "von", "der", "den", "y", "e", "upon", "on", "the", "du", "des"})
+_WORD = re.compile(r"[^\s,.;:!?()\"“”]+")
+_TAIL_PUNCT = "'’.,;:!?)\"”"
+_APPOSITION = re.compile(
+    r"^(?:(?:a|an|the|this|my|our|that)\s+)?(?:[a-z][\w\-]*\s+){0,3}?"
+    r"(?:(?:called|named)\s+|\(\s*|,\s+)(?=[A-Za-z])"
+)
+ROLE_WORDS = frozenset(
+    """
+    nurse chef cook manager engineer teacher pilot paramedic analyst developer designer
+    accountant lawyer doctor dentist electrician plumber driver writer editor consultant
+    coordinator officer assistant scientist researcher student intern architect barista
+    waiter waitress clerk technician therapist surgeon librarian journalist photographer
+    mechanic lecturer professor tutor programmer cashier baker butcher farmer carpenter
+    firefighter pharmacist vet veterinarian director lead head supervisor specialist
+    administrator receptionist secretary translator midwife carer caregiver paralegal
+    attorney banker broker auditor producer animator illustrator copywriter marketer
+    recruiter planner strategist advisor adviser counsellor counselor psychologist
+    physiotherapist physio optometrist radiographer sonographer welder machinist
+    bartender server courier postman postwoman cleaner janitor guard soldier sailor
+    apprentice trainee associate partner owner founder ceo cto cfo coo president
+    inspector surveyor estate agent realtor salesperson rep representative steward
+    stewardess attendant conductor dispatcher operator foreman contractor freelancer
+    tester scrum master ux ui devops sre admin sommelier florist tailor hairdresser
+    barber stylist beautician coach trainer instructor dj musician artist actor actress
+    """.split()
+)
+_NOT_TASTE = frozenset(
+    "it that this them him her you me us one ones lot so too very much more most bit all "
+    "thing things stuff everything something anything nothing way time day idea".split()
+)
+_TASTE_STOP = frozenset(
+    """
+    now anymore again these every daily because cause since when while but and or so if
+    though at in on for with from to until till after before today yesterday tonight
+    tomorrow lately recently already still just really though honestly lol haha
+    instead which who that than then this last next ago all
+    """.split()
+)
+_TITLE_STOP = frozenset(
+    "at for with in and since now from until but so on who which that of the".split()
+)
+_NOT_TITLES = frozenset("person guy girl fan lover mess wreck bit lot way".split())
+
+
+def find(clause: str) -> list[Found]:
+    """Every frame the clause holds, with its object where the words name one."""
+    found: list[Found] = []
+    for frame in FRAMES:
+        for match in frame.trigger.finditer(clause):
+            if frame.before:
+                value = _taste_before(clause[: match.start()])
+            else:
+                value = _object(frame.kind, clause[match.end() :])
+            if value is None and frame.kind != "none":
+                continue
+            found.append(Found(frame.predicate, frame.effect, frame.kind, value, match.start()))
+    return found
+
+
+def _object(kind: ObjectKind, rest: str) -> str | None:
+    if kind == "none":
+        return None
+    if kind == "title":
+        return title(rest)
+    if kind == "taste":
+        return taste(rest)
+    return name(rest, kind)
+
+
+def name(rest: str, kind: ObjectKind = "place") -> str | None:
+    """The name the words begin with: 'Kestrel Freight on Monday' -> 'Kestrel Freight';
+    'a startup called Karvon' -> 'Karvon'; 'the bank (Samarkand Trust)' ->
+    'Samarkand Trust'; 'viajo, until ...' -> 'viajo' (no common word)."""
+    rest = rest.lstrip(" ,:")
+    if kind != "person" and re.match(r"there\b", rest, re.IGNORECASE):
+        return "there"
+    apposition = _APPOSITION.match(rest)
+    if apposition is not None and apposition.end() < len(rest):
+        inner = _capitalised(rest[apposition.end() :])
+        if inner is not None:
+            return inner
+    bare = re.sub(r"^(?:the|a|an)\s+(?=[A-Z])", "", rest)
+    capital = _capitalised(bare)
+    if capital is not None:
+        return capital
+    if kind == "person":
+        return None
+    word = _WORD.match(rest)
+    if word is None:
+        return None
+    token = word.group(0).rstrip(_TAIL_PUNCT)
+    lowered = token.lower()
+    if (
+        len(token) >= 3
+        and token.isalpha()
+        and lowered not in STOP_WORDS
+        and lowered not in common_words()
+        and lowered not in _TASTE_STOP
+    ):
+        return token
+    return None
+
+
+def _capitalised(text: str) -> str | None:
+    words: list[str] = []
+    for match in _WORD.finditer(text):
+        if text[words_end(words, text) : match.start()].strip(" "):
+            break  # punctuation between: the name has ended
+        word = match.group(0)
+        if word[:1].isupper() or word[:1].isdigit() and words:
+            words.append(word)
+        elif words and word.lower() in _CONNECTORS:
+            words.append(word)
+        else:
+            break
+        if len(words) >= 6:
+            break
+    while words and words[-1].lower() in _CONNECTORS:
+        words.pop()
+    if not words or not words[0][:1].isupper():
+        return None
+    value = " ".join(words).rstrip(_TAIL_PUNCT)
+    value = re.sub(r"['’]s$", "", value)
+    if value.lower() in STOP_WORDS or value in _CALENDAR:
+        return None
+    return value
+
+
+def words_end(words: list[str], text: str) -> int:
+    """Where the words taken so far end in ``text`` (0 before the first)."""
+    if not words:
+        return 0
+    position = 0
+    for word in words:
+        position = text.index(word, position) + len(word)
+    return position
+
+
+_CALENDAR = frozenset(
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April "
+    "May June July August September October November December I I'm".split()
+)
+
+
+def title(rest: str) -> str | None:
+    """A job title: 'junior data analyst at Ferrantis' -> 'junior data analyst'."""
+    words: list[str] = []
+    for match in _WORD.finditer(rest.lower()):
+        word = match.group(0).strip(_TAIL_PUNCT)
+        if word in _TITLE_STOP or not word.replace("-", "").isalpha():
+            break
+        words.append(word)
+        if rest[match.end() : match.end() + 1] in ",.;:!?)":
+            break
+        if len(words) >= 4:
+            break
+    while words and words[-1] not in ROLE_WORDS and not words[-1].endswith(("ist", "ian")):
+        words.pop()
+    if not words or words[-1] in _NOT_TITLES:
+        return None
+    return " ".join(words)
+
+
+def taste(rest: str) -> str | None:
+    """What a taste or habit is about: 'black tea at all anymore' -> 'black tea'."""
+    words: list[str] = []
+    for match in _WORD.finditer(rest):
+        word = match.group(0)
+        bare = word.lower().strip(_TAIL_PUNCT)
+        if not bare or bare in _TASTE_STOP or not bare.replace("-", "").replace("'", "").isalnum():
+            break
+        if bare in ("person", "guy", "girl", "gal", "fan", "lover", "drinker", "eater", "convert"):
+            break
+        words.append(word.strip(_TAIL_PUNCT))
+        if rest[match.end() : match.end() + 1] in ",.;:!?)":
+            break
+        if len(words) >= 4:
+            break
+    while words and words[0].lower() in ("a", "an", "the", "my", "our", "some", "to", "being"):
+        words.pop(0)
+    while words and words[-1].lower() in STOP_WORDS:
+        words.pop()
+    if not words or " ".join(words).lower() in _NOT_TASTE or words[0].lower() in _NOT_TASTE:
+        return None
+    return " ".join(words)
+
+
+def _taste_before(text: str) -> str | None:
+    """'... and now Velvet Orchards' -> 'Velvet Orchards' (the words before 'are my favourite')."""
+    words = _WORD.findall(text)[-4:]
+    while words and (words[0].lower() in STOP_WORDS or words[0].lower() in _TASTE_STOP):
+        words.pop(0)
+    return taste(" ".join(words)) if words else None

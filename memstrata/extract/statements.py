@@ -1,0 +1,189 @@
+"""From clauses and frames to fact drafts: who, what, since or until when.
+
+Only asserted clauses make states; a clause that says a state no longer holds
+("I don't drink black tea anymore") ends it; questions, reported speech,
+hypotheticals and negations make none. A frame with no object of its own takes
+the one the conversation last named of its kind ("moved in last Saturday",
+"I start on the 4th", "moving there"). Times come from the clause's own words,
+read in its tense; a state said to have lasted ("for 31 years", "three years
+in ... now") began that long before the message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from memstrata.extract.base import FactDraft
+from memstrata.extract.clauses import _HYPOTHETICAL, _NEGATED, _REPORTED, Clause, read
+from memstrata.extract.frames import FRAMES, Found, find
+from memstrata.extract.patterns import CORRECTION
+from memstrata.extract.timeexpr import duration_start, resolve
+
+_SIDE = re.compile(
+    r"\b(?:on\s+the\s+side|on\s+top\s+of|side\s+(?:job|gig|hustle)|weekend\s+(?:shifts?|job)|"
+    r"part[\s-]time|second\s+job|as\s+well|too)\b",
+    re.IGNORECASE,
+)
+_NEWS = re.compile(r"\b(?:ago|last|since|yesterday|this|on|in)\b", re.IGNORECASE)
+_KINDS = {"place": "place", "organization": "organization", "person": "person"}
+
+
+@dataclass(slots=True)
+class Context:
+    """What the conversation named last, by kind: the referent of 'there', 'the new
+    place', 'she', or of a frame with no object."""
+
+    speaker: str
+    last: dict[str, str] = field(default_factory=dict)
+
+    def note(self, kind: str, value: str) -> None:
+        self.last[kind] = value
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """Where and when a sentence was said."""
+
+    sentence: str
+    statement: str
+    episode_id: str
+    occurred_at: datetime
+
+
+def drafts(said: Said, context: Context) -> list[FactDraft]:
+    """The fact drafts of one sentence."""
+    out: list[FactDraft] = []
+    correction = CORRECTION.search(said.sentence) is not None
+    for clause in read(said.sentence, context.speaker, context.last.get("person")):
+        if clause.partner is not None:
+            context.note("partner", clause.partner)
+        for found in _kept(clause):
+            draft = _draft(found, clause, said, context, correction)
+            if draft is not None:
+                out.append(draft)
+    return out
+
+
+def _kept(clause: Clause) -> list[Found]:
+    """The clause's frames that say something holds or changed, longest first per place."""
+    found = find(clause.text)
+    kept: list[Found] = []
+    for item in found:
+        mood = _mood_without(clause, item)
+        if mood == "ended":
+            item = Found(item.predicate, "end", item.kind, item.object, item.start)
+        elif mood != "asserted":
+            continue
+        kept.append(item)
+    return kept
+
+
+def _mood_without(clause: Clause, item: Found) -> str:
+    """The clause's mood, with the frame's own words left out ('not a fan of' is a
+    dislike, not a negation)."""
+    if clause.mood in ("asserted", "asked", "ended"):
+        return clause.mood
+    text = clause.text
+    end = _trigger_end(text, item)
+    rest = text[: item.start] + " " + text[end:]
+    if clause.mood == "negated" and _NEGATED.search(rest) is None:
+        return "asserted"
+    if clause.mood == "hypothetical" and _HYPOTHETICAL.search(rest) is None:
+        return "asserted"
+    if clause.mood == "reported" and _REPORTED.search(rest) is None:
+        return "asserted"
+    return clause.mood
+
+
+def _trigger_end(text: str, item: Found) -> int:
+    for frame in FRAMES:
+        if frame.predicate == item.predicate and frame.effect == item.effect:
+            match = frame.trigger.match(text, item.start)
+            if match is not None:
+                return match.end()
+    return item.start
+
+
+def _subject(clause: Clause, found: Found, context: Context) -> str | None:
+    if clause.subject == "they":
+        # "they let me go": the speaker's employer acted on the speaker
+        return context.speaker if found.predicate == "works_at" and found.kind == "none" else None
+    return clause.subject
+
+
+def _draft(
+    found: Found, clause: Clause, said: Said, context: Context, correction: bool
+) -> FactDraft | None:
+    subject = _subject(clause, found, context)
+    if subject is None:
+        return None
+    value, kind = _value(found, clause, context)
+    if value is None and found.effect != "end" and found.predicate not in _PARTNERS:
+        return None
+    when = _when(found, clause, said)
+    if when is None:
+        return None
+    predicate = found.predicate
+    if predicate == "works_at" and found.effect != "end" and _SIDE.search(clause.text):
+        predicate = "also_works_at"
+    if value is not None and kind in _KINDS:
+        context.note(kind, value)
+    news = found.effect != "hold" and _NEWS.search(clause.text) is not None
+    return FactDraft(
+        subject,
+        "person",
+        predicate,
+        value or "",
+        _KINDS.get(kind) if value else None,
+        when,
+        said.statement,
+        said.episode_id,
+        correction and not news,
+        said.occurred_at,
+        effect=found.effect,
+    )
+
+
+_PARTNERS = frozenset({"dating", "engaged_to", "married_to"})
+
+
+def _value(found: Found, clause: Clause, context: Context) -> tuple[str | None, str]:
+    kind: str = found.kind
+    value = found.object
+    if value == "there":
+        value = context.last.get("place")
+    if found.predicate in _PARTNERS:
+        kind = "person"
+        if value is None:
+            value = clause.partner or context.last.get("partner")
+        elif found.effect != "end":
+            context.note("partner", value)
+    if value is None and found.effect != "end":
+        if found.predicate == "lives_in":
+            value = context.last.get("place")
+            kind = "place"
+        elif found.predicate == "works_at":
+            value = context.last.get("organization")
+            kind = "organization"
+    return value, kind
+
+
+def _when(found: Found, clause: Clause, said: Said) -> datetime | None:
+    """When the state began (hold, start) or ended (end); None: a plan with no date."""
+    at = said.occurred_at
+    tense = clause.tense
+    spans = resolve(clause.text, at, tense)
+    if found.effect == "hold":
+        began = duration_start(clause.text, at)
+        if began is not None:
+            return began
+        since = [s for s in spans if s.text.lower().startswith("since") and s.start <= at]
+        return since[0].start if since else at
+    dated = [s for s in spans if not s.text.lower().startswith("since")] or spans
+    if dated:
+        return dated[0].start
+    if tense > 0 and found.effect == "start":
+        return None  # "I'm moving to Lille" with no date: a plan, not yet a fact
+    return at
