@@ -24,7 +24,7 @@ from typing import Literal
 Mood = Literal["asserted", "negated", "ended", "hypothetical", "asked", "reported"]
 
 _SPLIT = re.compile(
-    r"\s*(?:;|\s[—–-]\s|—|–|\.\.\.|…)\s*"
+    r"\s*(?:;|\s[—–-]\s|—|–|\.\.\.|…)\s*|(?<!Co\.)(?<!Mr\.)(?<!Dr\.)(?<!St\.)(?<!Ms\.)(?<!Jr\.)(?<!vs\.)(?<=[.!?])\s+|(?<=[^\w\s,;:'’\"()\[\]&.!?-])\s+(?=[A-Z])"
     r"|,?\s+(?=(?:and|but|so|then|because|cause|cuz|plus|though|although|while|whereas)\s+"
     r"(?:i|i'm|im|i've|ive|i'll|we|we're|we've|he|she|they|my|our|now|then|since|last|in|on|"
     r"at|after|before|this|next|started|moved|left|quit|got|handed|finally|also|still)\b)"
@@ -62,13 +62,13 @@ _QUESTION = re.compile(
     r"wanna|want|u|you)\b",
     re.IGNORECASE,
 )
-_REPORTED = re.compile(
+REPORTED = re.compile(
     r"\b(?:said|says|saying|say|told\s+(?:me|us|him|her)|tells\s+(?:me|us)|keeps?\s+saying|"
     r"kept\s+saying|thinks|thought|reckons|insists|insisted|claims|claimed|swears|joked|"
     r"predicted|assumed|assumes|asked\s+(?:me\s+)?(?:if|whether))\b(?:\s+that)?",
     re.IGNORECASE,
 )
-_HYPOTHETICAL = re.compile(
+HYPOTHETICAL = re.compile(
     r"\b(?:if|unless|would|wouldd|could|might|maybe|perhaps|possibly|should\s+i|"
     r"thinking\s+(?:about|of)|think\s+about|considering|consider|tempted|dream(?:ing)?\s+of|"
     r"wish|hoping|hope\s+to|want\s+to|wanna|wants\s+to|wanted\s+to|would\s+love|"
@@ -77,12 +77,12 @@ _HYPOTHETICAL = re.compile(
     r"in\s+theory|rumou?r(?:ed)?|planning\s+to|plan\s+to|plans\s+to|might\s+take)\b",
     re.IGNORECASE,
 )
-_NEGATED = re.compile(
+NEGATED = re.compile(
     r"\b(?:not|never|no|n't|dont|don't|don’t|didnt|didn't|didn’t|doesnt|doesn't|doesn’t|"
     r"isnt|isn't|wasnt|wasn't|cant|can't|can’t|cannot|won't|wont|ain't|aint|nor|neither)\b",
     re.IGNORECASE,
 )
-_ENDED = re.compile(r"\b(?:anymore|any\s+more|no\s+longer|not\s+\w+\s+anymore)\b", re.IGNORECASE)
+ENDED = re.compile(r"\b(?:anymore|any\s+more|no\s+longer|not\s+\w+\s+anymore)\b", re.IGNORECASE)
 _PAST = re.compile(
     r"\b(?:was|were|had|did|got|went|came|left|took|began|gave|made|ago|last|yesterday|"
     r"\w{3,}ed)\b",
@@ -105,7 +105,7 @@ def _tense(text: str) -> int:
     past = _PAST.search(text) is not None
     future = re.search(
         r"\b(?:will|'ll|’ll|going\s+to|gonna|next|tomorrow|tmrw|soon|in\s+\w+\s+(?:days?|weeks?|months?)|"
-        r"(?:i|we)\s+(?:start|begin|move|leave)|(?:is|are)\s+(?:this|next|on))\b",
+        r"(?:i|we)\s+(?:start|begin|move|leave|retire|finish|join|fly)|(?:is|are)\s+(?:this|next|on))\b",
         text,
         re.IGNORECASE,
     )
@@ -117,13 +117,13 @@ def _tense(text: str) -> int:
 def _mood(text: str, question: bool) -> Mood:
     if question and _QUESTION.match(text):
         return "asked"
-    if _REPORTED.search(text):
+    if REPORTED.search(text):
         return "reported"
-    if _HYPOTHETICAL.search(text):
+    if HYPOTHETICAL.search(text):
         return "hypothetical"
-    if _ENDED.search(text):
+    if ENDED.search(text):
         return "ended"
-    if _NEGATED.search(text):
+    if NEGATED.search(text):
         return "negated"
     return "asserted"
 
@@ -158,6 +158,6 @@ def read(
         mood = _mood(text, question)
         if reported:
             mood = "reported"  # everything after "she said" is hers
-        if mood == "reported" and _REPORTED.search(text):
+        if mood == "reported" and REPORTED.search(text):
             reported = True
         yield Clause(text, subject, mood, _tense(text), partner)

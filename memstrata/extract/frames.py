@@ -33,6 +33,9 @@ class Frame:
     kind: ObjectKind
     trigger: re.Pattern[str]
     before: bool = False  # the object comes before the trigger ("sushi is my favourite")
+    # The speaker is the one it happens to, whoever the clause is about ("they let
+    # me go", "she said yes"); the clause's own subject, if named, is the object.
+    speaker: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +47,19 @@ class Found:
     kind: ObjectKind
     object: str | None  # None: the frame names no object ("handed in my notice")
     start: int  # where the trigger begins in the clause
+    speaker: bool = False  # about the speaker, whoever the clause's subject is
 
 
-def _f(predicate: str, effect: Effect, kind: ObjectKind, trigger: str, before: bool = False) -> Frame:
-    return Frame(predicate, effect, kind, re.compile(trigger, re.IGNORECASE), before)
+def _f(
+    predicate: str,
+    effect: Effect,
+    kind: ObjectKind,
+    trigger: str,
+    before: bool = False,
+    *,
+    speaker: bool = False,
+) -> Frame:
+    return Frame(predicate, effect, kind, re.compile(trigger, re.IGNORECASE), before, speaker)
 
 
 _NOTICE = r"(?:handed\s+in|hand\s+in|gave|give|put\s+in)\s+(?:my|our|her|his)\s+notice"
@@ -57,10 +69,14 @@ _HOME = r"(?:house|flat|apartment|place|home|studio|condo)"
 # fmt: off
 FRAMES: tuple[Frame, ...] = (
     # residence
-    _f("lives_in", "start", "place", r"\b(?:moved|movd|moving|relocated|relocating|relocate|move)\s+(?:back\s+|over\s+|out\s+)?(?:to|into)\s+(?:the\s+city\s+of\s+)?"),
+    _f("lives_in", "start", "place", r"\b(?:moved|movd|moving|relocated|relocating|relocate|move)\s+(?:me\s+|us\s+)?(?:back\s+|over\s+|out\s+|down\s+|up\s+|away\s+)?(?:to|into)\s+(?:the\s+city\s+of\s+)?"),
+    _f("lives_in", "start", "place", r"\b(?:moved|movd|moving|relocated|relocating)\s+(?:\w+\s+)?from\s+[^,;.]{2,40}?\s+to\s+"),
+    _f("lives_in", "start", "place", r"\b(?:back|home)\s+(?:in|to)\s+(?=\S+[^.;]*\bsince\b)"),
+    _f("lives_in", "start", "place", rf"\b(?:the\s+|our\s+|my\s+)?new\s+(?:\w+\s+)?{_HOME}\s+in\s+"),
+    _f("lives_in", "hold", "place", r"\b(?:been|lived|living)\s+(?:here\s+)?in\s+(?=[^.;]*\b(?:years?|months?|yrs?)\b)"),
     _f("lives_in", "start", "place", r"\b(?:settled|settling)\s+(?:down\s+)?in\s+"),
     _f("lives_in", "start", "place", rf"\b(?:closed|closing)\s+on\s+(?:a|the|our|my)\s+(?:new\s+)?{_HOME}\s+in\s+"),
-    _f("lives_in", "start", "place", rf"\b(?:bought|buying|got|rented|signed\s+(?:the\s+)?lease\s+on)\s+(?:a|the|our|my)\s+(?:new\s+|little\s+)?{_HOME}\s+in\s+"),
+    _f("lives_in", "start", "place", rf"\b(?:bought|buying|got|rented|renting|found|signed\s+(?:the\s+)?lease\s+on)\s+(?:a|the|our|my)\s+(?:[\w\-]+\s+){{0,2}}?{_HOME}\s+in\s+"),
     _f("lives_in", "start", "none", r"\b(?:moved|movd)\s+in\b(?!\s+with)"),
     _f("lives_in", "hold", "place", r"\b(?:live|lives|living|lived\s+here|based|residing|reside)\s+(?:here\s+)?in\s+"),
     _f("lives_in", "hold", "place", rf"\b{_OWN}(?:flat|apartment|landlord|landlady|house|place|neighbou?rs?|street|neighbou?rhood|commute|balcony)\s+(?:here\s+)?in\s+"),
@@ -82,7 +98,8 @@ FRAMES: tuple[Frame, ...] = (
     _f("works_at", "end", "organization", r"\b(?:laid\s+off|let\s+go|made\s+redundant|fired|sacked)(?:\s+(?:from|by|at))?\s*"),
     _f("works_at", "end", "organization", r"\blast\s+(?:day|shift|week|month)\s+(?:at|with)\s+"),
     _f("works_at", "end", "none", r"\b(?:my\s+)?last\s+(?:day|shift)\b"),
-    _f("works_at", "end", "none", r"\blet\s+(?:me|us)\s+go\b|\blaid\s+(?:me|us)\s+off\b|\bfired\s+me\b|\bme\s+included\b"),
+    _f("works_at", "end", "none", r"\blet\s+(?:me|us)\s+go\b|\blaid\s+(?:me|us)\s+off\b|\bfired\s+me\b|\bme\s+included\b", speaker=True),
+    _f("works_at", "end", "none", r"\b(?:quit|left|leaving|leave|lost)\s+(?:my|the)\s+(?:\w+\s+)?(?:job|work|company|firm|bank|office|position|role|agency|studio)\b|\bstopped\s+(?:working|teaching)\b"),
     _f("works_at", "end", "none", r"\b(?:retire|retired|retiring)\b"),
     _f("works_at", "end", "organization", r"\b(?:stopped|finished|done)\s+(?:working|teaching|driving)\s+(?:at|for)\s+"),
     # job titles
@@ -96,7 +113,8 @@ FRAMES: tuple[Frame, ...] = (
     _f("dating", "hold", "person", r"\b(?:dating|seeing)\s+(?!each\b|someone\b|anyone\b)"),
     _f("dating", "start", "none", r"\b(?:back\s+together|seeing\s+each\s+other|been\s+together|together\s+since|started\s+dating|got\s+together)\b"),
     _f("engaged_to", "start", "person", r"\b(?:got\s+engaged|engaged)\s+to\s+"),
-    _f("engaged_to", "start", "none", r"\b(?:got\s+engaged|are\s+engaged|we're\s+engaged|said\s+yes|proposed)\b"),
+    _f("engaged_to", "start", "none", r"\b(?:got\s+engaged|are\s+engaged|we're\s+engaged|proposed)\b"),
+    _f("engaged_to", "start", "none", r"\b(?:she|he)\s+said\s+yes\b", speaker=True),
     _f("married_to", "start", "person", r"\b(?:got\s+married\s+to|married\s+to|marrying|married)\s+(?=[A-Z])"),
     _f("married_to", "start", "none", r"\b(?:got\s+married|we\s+married|tied\s+the\s+knot|wife\s+and\s+wife|husband\s+and\s+husband|are\s+married)\b"),
     _f("dating", "end", "person", r"\b(?:broke\s+up|split\s+up|broken\s+up|split|separated|divorced|divorcing)\s+(?:with|from)\s+"),
@@ -108,10 +126,10 @@ FRAMES: tuple[Frame, ...] = (
     _f("likes", "hold", "taste", r"\s+(?:is|are|has\s+become|became)\s+(?:now\s+)?my\s+(?:new\s+|absolute\s+)?(?:favou?rite|fave|go-to|thing|jam)\b", before=True),
     _f("likes", "start", "taste", r"\b(?:switched|swtiched|switching|switch|changed|converted|moved\s+over)\s+(?:over\s+)?to\s+(?:an?\s+|the\s+)?"),
     _f("likes", "start", "taste", r"\b(?:i'm|i’m|im|i\s+am)\s+(?:now\s+|officially\s+|basically\s+)?(?:an?\s+)?(?=[\w\s\-]{2,30}?\s(?:person|guy|girl|gal|fan|lover|drinker|eater|convert)\b)"),
-    _f("likes", "start", "taste", r"\b(?:took\s+up|started|taking\s+up|picked\s+up|got\s+into|learning|learn)\s+(?!at\b|with\b|on\b|as\b|the\s+new\b)"),
-    _f("likes", "hold", "taste", r"\b(?:i|we)\s+(?:\w+\s+)?(?:drink|eat|take|ride|use|play|support|run|swim|cycle|bike|walk)\s+(?=[\w\s\-]{2,30}?\s+(?:now|these\s+days|every\s+\w+|daily|again)\b)"),
+    _f("likes", "start", "taste", r"\b(?:took\s+up|taking\s+up|got\s+into|learning)\s+(?!at\b|with\b|on\b|as\b|the\s+new\b)"),
+    _f("likes", "hold", "taste", r"\b(?:i|we)\s+(?:\w+\s+)?(?:drink|eat|take|ride|use|play|support|run|swim|cycle|bike|walk)\s+(?=[\w\s\-]{2,30}?\s+(?:now|these\s+days|every\s+\w+|daily|again|anymore|any\s+more|at\s+all)\b)"),
     _f("dislikes", "hold", "taste", r"\b(?:hate|hates|dislike|dislikes|detest|loathe|can't\s+stand|cant\s+stand|can’t\s+stand|cannot\s+stand|not\s+a\s+fan\s+of|allergic\s+to)\s+"),
-    _f("likes", "end", "taste", r"\b(?:quit|quitting|gave\s+up|give\s+up|giving\s+up|stopped|stop|so\s+over|done\s+with|off|cut\s+out|ditched|dropped)\s+(?:on\s+)?(?:an?\s+|the\s+|my\s+)?"),
+    _f("likes", "end", "taste", r"\b(?:quit|quitting|gave\s+up|give\s+up|giving\s+up|stopped|stop|so\s+over|done\s+with|cut\s+out|ditched|dropped)\s+(?:on\s+)?(?:an?\s+|the\s+|my\s+)?"),
     _f("likes", "end", "taste", r"\bused\s+to\s+(?:\w+\s+)?"),
 )
 # fmt: on
@@ -173,8 +191,26 @@ def find(clause: str) -> list[Found]:
                 value = _object(frame.kind, clause[match.end() :])
             if value is None and frame.kind != "none":
                 continue
-            found.append(Found(frame.predicate, frame.effect, frame.kind, value, match.start()))
+            found.append(
+                Found(frame.predicate, frame.effect, frame.kind, value, match.start(), frame.speaker)
+            )
+            if frame.kind == "title" and value is not None:
+                found.extend(_employer(frame.effect, clause, match.end() + len(value)))
     return found
+
+
+_AT = re.compile(r"\s*(?:at|for|with)\s+", re.IGNORECASE)
+
+
+def _employer(effect: Effect, clause: str, after: int) -> list[Found]:
+    """'a junior analyst at Ferrantis': the title's employer, said with it."""
+    at = _AT.match(clause, after)
+    if at is None:
+        return []
+    value = name(clause[at.end() :], "organization")
+    if value is None or value == "there":
+        return []
+    return [Found("works_at", effect, "organization", value, after)]
 
 
 def _object(kind: ObjectKind, rest: str) -> str | None:
@@ -196,15 +232,19 @@ def name(rest: str, kind: ObjectKind = "place") -> str | None:
         return "there"
     apposition = _APPOSITION.match(rest)
     if apposition is not None and apposition.end() < len(rest):
-        inner = _capitalised(rest[apposition.end() :])
+        inner = _capitalised(rest[apposition.end() :]) or _uncommon(rest[apposition.end() :])
         if inner is not None:
             return inner
     bare = re.sub(r"^(?:the|a|an)\s+(?=[A-Z])", "", rest)
     capital = _capitalised(bare)
     if capital is not None:
         return capital
-    if kind == "person":
-        return None
+    return None if kind == "person" else _uncommon(rest)
+
+
+def _uncommon(rest: str) -> str | None:
+    """A lower-case first word that is no common English word: a brand or a place
+    written in lower case ('viajo', 'porto')."""
     word = _WORD.match(rest)
     if word is None:
         return None

@@ -437,6 +437,7 @@ class OfflineExtractor:
                     ):
                         continue
                     out.entities.append(EntityDraft(name, guess, episode.id))
+                    context.note(guess, name)
                     mentioned.append(name)
             out.entities.extend(mentions(sentence, speaker, spans, episode.id))
             kind = classify(sentence)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from memstrata.extract.base import FactDraft
-from memstrata.extract.clauses import _HYPOTHETICAL, _NEGATED, _REPORTED, Clause, read
+from memstrata.extract.clauses import ENDED, HYPOTHETICAL, NEGATED, REPORTED, Clause, read
 from memstrata.extract.frames import FRAMES, Found, find
 from memstrata.extract.patterns import CORRECTION
 from memstrata.extract.timeexpr import duration_start, resolve
@@ -67,34 +67,47 @@ def drafts(said: Said, context: Context) -> list[FactDraft]:
 
 
 def _kept(clause: Clause) -> list[Found]:
-    """The clause's frames that say something holds or changed, longest first per place."""
-    found = find(clause.text)
-    kept: list[Found] = []
-    for item in found:
-        mood = _mood_without(clause, item)
+    """The clause's frames that say something holds or changed; one frame per
+    place, the name's over the taste's when the object is capitalised ('quit
+    Kowhai' is a job, 'quit coffee' a habit)."""
+    kept: dict[int, Found] = {}
+    for item in find(clause.text):
+        mood = _mood_of(clause, item)
         if mood == "ended":
             item = Found(item.predicate, "end", item.kind, item.object, item.start)
         elif mood != "asserted":
             continue
-        kept.append(item)
-    return kept
+        other = kept.get(item.start)
+        if other is None or _better(item, other):
+            kept[item.start] = item
+    return list(kept.values())
 
 
-def _mood_without(clause: Clause, item: Found) -> str:
-    """The clause's mood, with the frame's own words left out ('not a fan of' is a
-    dislike, not a negation)."""
-    if clause.mood in ("asserted", "asked", "ended"):
+def _better(item: Found, other: Found) -> bool:
+    named = item.object is not None and item.object[:1].isupper()
+    if item.kind == "taste" and other.kind != "taste":
+        return not named
+    if other.kind == "taste" and item.kind != "taste":
+        return named
+    return False
+
+
+def _mood_of(clause: Clause, item: Found) -> str:
+    """How the frame is meant: a question or reported speech holds for the whole
+    clause; a negation only just before the frame's words ('I've never lived in',
+    not '..., still no cat'); a hypothetical anywhere before them ('if I moved to')."""
+    if clause.mood in ("asked", "reported"):
         return clause.mood
-    text = clause.text
-    end = _trigger_end(text, item)
-    rest = text[: item.start] + " " + text[end:]
-    if clause.mood == "negated" and _NEGATED.search(rest) is None:
-        return "asserted"
-    if clause.mood == "hypothetical" and _HYPOTHETICAL.search(rest) is None:
-        return "asserted"
-    if clause.mood == "reported" and _REPORTED.search(rest) is None:
-        return "asserted"
-    return clause.mood
+    end = _trigger_end(clause.text, item)
+    before = clause.text[: item.start]
+    around = before[-40:] + " " + clause.text[end : end + 40]
+    if REPORTED.search(before) or HYPOTHETICAL.search(before):
+        return "hypothetical"
+    if ENDED.search(around):
+        return "ended"
+    if NEGATED.search(before[-25:]):
+        return "negated"
+    return "asserted"
 
 
 def _trigger_end(text: str, item: Found) -> int:
@@ -107,6 +120,8 @@ def _trigger_end(text: str, item: Found) -> int:
 
 
 def _subject(clause: Clause, found: Found, context: Context) -> str | None:
+    if found.speaker:
+        return context.speaker
     if clause.subject == "they":
         # "they let me go": the speaker's employer acted on the speaker
         return context.speaker if found.predicate == "works_at" and found.kind == "none" else None
@@ -152,6 +167,12 @@ _PARTNERS = frozenset({"dating", "engaged_to", "married_to"})
 def _value(found: Found, clause: Clause, context: Context) -> tuple[str | None, str]:
     kind: str = found.kind
     value = found.object
+    if found.speaker and found.predicate == "works_at" and clause.subject not in (
+        None,
+        "they",
+        context.speaker,
+    ):
+        value, kind = clause.subject, "organization"  # "Mochibyte laid off ... me included"
     if value == "there":
         value = context.last.get("place")
     if found.predicate in _PARTNERS:
@@ -165,7 +186,7 @@ def _value(found: Found, clause: Clause, context: Context) -> tuple[str | None, 
             value = context.last.get("place")
             kind = "place"
         elif found.predicate == "works_at":
-            value = context.last.get("organization")
+            value = context.last.get("organization") or context.last.get("other")
             kind = "organization"
     return value, kind
 

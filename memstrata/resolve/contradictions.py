@@ -49,6 +49,14 @@ def _news(draft: FactDraft, old: Fact) -> bool:
     )
 
 
+def _same_name(held: str, said: str) -> bool:
+    """'kowhai' ends 'kowhai media': a shortened name is the same one."""
+    if held == said:
+        return True
+    shorter, longer = sorted((held.split(), said.split()), key=len)
+    return bool(shorter) and longer[: len(shorter)] == shorter
+
+
 class FactResolver:
     def __init__(self, store: StructureStore, namespace: str, now: datetime) -> None:
         self._store = store
@@ -148,7 +156,8 @@ class FactResolver:
             f
             for f in open_facts
             if not draft.object
-            or (f.object_id == obj.id if obj is not None else normalise(f.object) == wanted)
+            or (obj is not None and f.object_id == obj.id)
+            or _same_name(normalise(f.object), wanted)
         ]
         for old in targets:
             at = max(draft.valid_at, old.valid_at)
