@@ -19,17 +19,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal
+
+from memstrata.extract.timeexpr import resolve
 
 Mood = Literal["asserted", "negated", "ended", "hypothetical", "asked", "reported"]
 
 _SPLIT = re.compile(
-    r"\s*(?:;|\s[—–-]\s|—|–|\.\.\.|…)\s*|(?<!Co\.)(?<!Mr\.)(?<!Dr\.)(?<!St\.)(?<!Ms\.)(?<!Jr\.)(?<!vs\.)(?<=[.!?])\s+|(?<=[^\w\s,;:'’\"()\[\]&.!?-])\s+(?=[A-Z])"
+    r"\s*(?:;|\s[—–-]\s|—|–|\.\.\.|…)\s*"
     r"|,?\s+(?=(?:and|but|so|then|because|cause|cuz|plus|though|although|while|whereas)\s+"
     r"(?:i|i'm|im|i've|ive|i'll|we|we're|we've|he|she|they|my|our|now|then|since|last|in|on|"
     r"at|after|before|this|next|started|moved|left|quit|got|handed|finally|also|still)\b)"
     r"|,\s+(?=(?:i|i'm|im|i've|ive|we|we're|he|she|they|now|and|but|so)\b)",
     re.IGNORECASE,
+)
+# Where one statement ends and the next begins inside a message: a full stop
+# (not of an abbreviation) or an emoji before a capital.
+_HARD = re.compile(
+    r"(?<!Co\.)(?<!Mr\.)(?<!Dr\.)(?<!St\.)(?<!Ms\.)(?<!Jr\.)(?<!vs\.)(?<=[.!?])\s+"
+    r"|(?<=[^\w\s,;:'’\"()\[\]&.!?-])\s+(?=[A-Z])"
 )
 _LEAD = re.compile(
     r"^(?:(?:and|but|so|then|because|cause|cuz|plus|though|although|while|whereas|also|well|"
@@ -51,7 +60,8 @@ _UNNAMED = re.compile(
     r"daughter|kid|kids|parents|family|grandma|grandpa|ex|landlord|landlady|team|company)\b(?!\s+(?:and\s+i|&\s+i))",
     re.IGNORECASE,
 )
-_NAMED = re.compile(r"^([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+)?)\s+(?!and\s+I\b)(?=[a-z])")
+_NAMED = re.compile(r"^([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)\s+(?!and\s+I\b)(?=[a-z])")
+_POSSESSOR = re.compile(r"^[A-Z][\w\-]+['’]s\b")
 _PAIR = re.compile(
     r"^(?:([A-Z][\w'’\-]+)\s+(?:and|&)\s+(?:I|me)|(?:me|I)\s+(?:and|&)\s+([A-Z][\w'’\-]+))\b"
 )
@@ -97,8 +107,36 @@ class Clause:
     partner: str | None = None  # "Tal and I ...": the other of the pair
 
 
-def split(sentence: str) -> list[str]:
-    return [part.strip(" ,") for part in _SPLIT.split(sentence) if part and part.strip(" ,")]
+def split(sentence: str) -> list[list[str]]:
+    """The statements of a sentence, each as its clauses."""
+    out: list[list[str]] = []
+    for statement in _HARD.split(sentence):
+        parts: list[str] = []
+        for part in _SPLIT.split(statement):
+            part = part.strip(" ,") if part else ""
+            if not part:
+                continue
+            if parts and _LONE_NAME.match(parts[-1]) and _PAIRED.match(part):
+                parts[-1] = f"{parts[-1]} {part}"  # "Arjun and I broke up"
+            else:
+                parts.append(part)
+        if parts and out and _only_time(statement):
+            out[-1][-1] = f"{out[-1][-1]} {statement}"  # "we split up. two weeks ago."
+        elif parts:
+            out.append(parts)
+    return out
+
+
+_LONE_NAME = re.compile(r"^[A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?$")
+_PAIRED = re.compile(r"^(?:and|&)\s+I\b")
+_ANCHOR = datetime(2000, 6, 15, tzinfo=UTC)
+
+
+def _only_time(statement: str) -> bool:
+    """A statement that is a time and nothing else ('two weeks ago.', 'since New Year's')."""
+    letters = re.sub(r"[^a-z]", "", statement.lower())
+    said = "".join(re.sub(r"[^a-z]", "", s.text.lower()) for s in resolve(statement, _ANCHOR))
+    return bool(letters) and len(said) >= 0.7 * len(letters)
 
 
 def _tense(text: str) -> int:
@@ -117,8 +155,6 @@ def _tense(text: str) -> int:
 def _mood(text: str, question: bool) -> Mood:
     if question and _QUESTION.match(text):
         return "asked"
-    if REPORTED.search(text):
-        return "reported"
     if HYPOTHETICAL.search(text):
         return "hypothetical"
     if ENDED.search(text):
@@ -132,10 +168,16 @@ def read(
     sentence: str, speaker: str, last_person: str | None
 ) -> Iterator[Clause]:
     """The clauses of one sentence, in order."""
-    question = sentence.rstrip().endswith("?")
+    for statement in split(sentence):
+        yield from _statement(statement, speaker, last_person)
+
+
+def _statement(parts: list[str], speaker: str, last_person: str | None) -> Iterator[Clause]:
+    """A clause with no subject of its own is about the one before it in the same
+    statement ("Tobenna, my manager, just quit"), or about the speaker."""
+    question = parts[-1].rstrip().endswith("?")
     subject: str | None = speaker
-    reported = False
-    for raw in split(sentence):
+    for raw in parts:
         text = _LEAD.sub("", raw).strip()
         if not text:
             continue
@@ -150,14 +192,9 @@ def read(
             subject = last_person
         elif _THEY.match(text):
             subject = "they"
-        elif _UNNAMED.match(text):
+        elif _UNNAMED.match(text) or _POSSESSOR.match(text):
             subject = None
         elif (named := _NAMED.match(text)) is not None:
             subject = named.group(1)
             last_person = subject
-        mood = _mood(text, question)
-        if reported:
-            mood = "reported"  # everything after "she said" is hers
-        if mood == "reported" and REPORTED.search(text):
-            reported = True
-        yield Clause(text, subject, mood, _tense(text), partner)
+        yield Clause(text, subject, _mood(text, question), _tense(text), partner)

@@ -81,12 +81,12 @@ FRAMES: tuple[Frame, ...] = (
     _f("lives_in", "hold", "place", r"\b(?:live|lives|living|lived\s+here|based|residing|reside)\s+(?:here\s+)?in\s+"),
     _f("lives_in", "hold", "place", rf"\b{_OWN}(?:flat|apartment|landlord|landlady|house|place|neighbou?rs?|street|neighbou?rhood|commute|balcony)\s+(?:here\s+)?in\s+"),
     _f("lives_in", "hold", "place", r"\b(?:here|home|back\s+home)\s+in\s+"),
-    _f("lives_in", "hold", "place", r"\b(?:years?|months?|weeks?|yrs?|wks?)\s+in\s+(?=[A-Z])"),
+    _f("lives_in", "hold", "place", r"\b(?:years?|months?|weeks?|yrs?|wks?)\s+in\s+(?=(?-i:[A-Z]))"),
     _f("lives_in", "end", "place", r"\b(?:moved|movd|moving)\s+(?:away\s+)?(?:out\s+of|from|away\s+from)\s+"),
     # work
     _f("works_at", "hold", "organization", r"\b(?:work|works|working|worked|wrk)\s+(?:full[\s-]time\s+|part[\s-]time\s+)?(?:at|for|with)\s+"),
     _f("works_at", "hold", "organization", r"\b(?:job|role|position|shifts?|office|team|boss|manager|payroll|colleagues?|coworkers?|co-workers?|contract|desk|crunch|salary|probation)\s+(?:at|with)\s+"),
-    _f("works_at", "hold", "organization", r"\b(?:i'm|i’m|im|i\s+am|been|still|currently|now)\s+(?:\w+\s+)?(?:at|with)\s+(?=[A-Z])"),
+    _f("works_at", "hold", "organization", r"\b(?:i'm|i’m|im|i\s+am|been|still|currently|now)\s+(?:\w+\s+)?(?:at|with)\s+(?=(?-i:[A-Z]))"),
     _f("works_at", "hold", "organization", r"\b(?:teach|teaches|teaching|taught|drive|driving|drove|nursing|volunteer|volunteering|interning|intern|cooking|coding|consulting|freelancing|lecturing)\s+(?:\w+\s+)?(?:at|for)\s+"),
     _f("works_at", "start", "organization", r"\b(?:started|start|starting|begin|began|beginning)\s+(?:work\s+|working\s+|full[\s-]time\s+)?(?:at|with)\s+"),
     _f("works_at", "start", "organization", r"\b(?:joined|joining|join)\s+(?!us\b|them\b|in\b)"),
@@ -107,7 +107,10 @@ FRAMES: tuple[Frame, ...] = (
     _f("job", "start", "title", r"\b(?:promoted\s+to|became|become|becoming|starting\s+as|start\s+as|started\s+as|hired\s+as|joined\s+as|took\s+a\s+job\s+as)\s+(?:an?\s+)?"),
     _f("job", "hold", "title", r"\bas\s+(?:an?\s+)"),
     # partners
-    _f("dating", "hold", "person", rf"\b{_OWN}(?:boyfriend|girlfriend|partner|bf|gf|gf's|bf's)\s*,?\s*"),
+    _f("dating", "hold", "person", rf"\b{_OWN}(?:boyfriend|girlfriend|partner|bf|gf)\s*,?\s*"),
+    _f("dating", "hold", "none", rf"\b{_OWN}(?:boyfriend|girlfriend|partner|bf|gf)(?:['’]s)?\b(?!\s*,?\s*(?-i:[A-Z]))"),
+    _f("married_to", "hold", "none", rf"\b{_OWN}(?:husband|wife|spouse|hubby)(?:['’]s)?\b(?!\s*,?\s*(?-i:[A-Z]))"),
+    _f("engaged_to", "hold", "none", rf"\b{_OWN}(?:fianc[ée]e?|fiance|fiancee)(?:['’]s)?\b(?!\s*,?\s*(?-i:[A-Z]))"),
     _f("married_to", "hold", "person", rf"\b{_OWN}(?:husband|wife|spouse|hubby)\s*,?\s*"),
     _f("engaged_to", "hold", "person", rf"\b{_OWN}(?:fianc[ée]e?|fiance|fiancee)\s*,?\s*"),
     _f("dating", "hold", "person", r"\b(?:dating|seeing)\s+(?!each\b|someone\b|anyone\b)"),
@@ -115,13 +118,13 @@ FRAMES: tuple[Frame, ...] = (
     _f("engaged_to", "start", "person", r"\b(?:got\s+engaged|engaged)\s+to\s+"),
     _f("engaged_to", "start", "none", r"\b(?:got\s+engaged|are\s+engaged|we're\s+engaged|proposed)\b"),
     _f("engaged_to", "start", "none", r"\b(?:she|he)\s+said\s+yes\b", speaker=True),
-    _f("married_to", "start", "person", r"\b(?:got\s+married\s+to|married\s+to|marrying|married)\s+(?=[A-Z])"),
+    _f("married_to", "start", "person", r"\b(?:got\s+married\s+to|married\s+to|marrying|married)\s+(?=(?-i:[A-Z]))"),
     _f("married_to", "start", "none", r"\b(?:got\s+married|we\s+married|tied\s+the\s+knot|wife\s+and\s+wife|husband\s+and\s+husband|are\s+married)\b"),
     _f("dating", "end", "person", r"\b(?:broke\s+up|split\s+up|broken\s+up|split|separated|divorced|divorcing)\s+(?:with|from)\s+"),
     _f("dating", "end", "person", r"\bmy\s+ex(?:[\s-](?:boyfriend|girlfriend|husband|wife|partner))?\s*,?\s*"),
     _f("dating", "end", "none", r"\b(?:broke\s+up|split\s+up|broken\s+up|we\s+split|separated|divorced|ended\s+it|not\s+together|divorce\s+(?:papers\s+)?(?:was\s+|were\s+|came\s+|went\s+|is\s+)?(?:final|finali[sz]ed|through)|finali[sz]ed\s+(?:our|the|my)\s+divorce)\b"),
     # tastes and habits
-    _f("likes", "hold", "taste", r"\b(?:love|loves|loving|like|likes|adore|adores|enjoy|enjoys|really\s+into|into|obsessed\s+with|hooked\s+on|addicted\s+to|a\s+(?:huge\s+|big\s+)?fan\s+of|prefer|prefers)\s+"),
+    _f("likes", "hold", "taste", r"(?:\b(?:i|we|i\s+really|i\s+still|i\s+also|i\s+do|really|also|still|totally|absolutely|actually|now)\s+(?:love|like)|\b(?:loves|loving|likes|adore|adores|enjoy|enjoys|(?:really|so|totally|super|very|big|i'm|im|been|getting|got)\s+into|obsessed\s+with|hooked\s+on|addicted\s+to|a\s+(?:huge\s+|big\s+)?fan\s+of|prefer|prefers))\s+"),
     _f("likes", "hold", "taste", r"\b(?:my\s+)?(?:new\s+)?(?:favou?rite|fave|fav|go-to)\s+(?:\w+\s+)?(?:is|are|now|these\s+days)\s+"),
     _f("likes", "hold", "taste", r"\s+(?:is|are|has\s+become|became)\s+(?:now\s+)?my\s+(?:new\s+|absolute\s+)?(?:favou?rite|fave|go-to|thing|jam)\b", before=True),
     _f("likes", "start", "taste", r"\b(?:switched|swtiched|switching|switch|changed|converted|moved\s+over)\s+(?:over\s+)?to\s+(?:an?\s+|the\s+)?"),
@@ -129,7 +132,7 @@ FRAMES: tuple[Frame, ...] = (
     _f("likes", "start", "taste", r"\b(?:took\s+up|taking\s+up|got\s+into|learning)\s+(?!at\b|with\b|on\b|as\b|the\s+new\b)"),
     _f("likes", "hold", "taste", r"\b(?:i|we)\s+(?:\w+\s+)?(?:drink|eat|take|ride|use|play|support|run|swim|cycle|bike|walk)\s+(?=[\w\s\-]{2,30}?\s+(?:now|these\s+days|every\s+\w+|daily|again|anymore|any\s+more|at\s+all)\b)"),
     _f("dislikes", "hold", "taste", r"\b(?:hate|hates|dislike|dislikes|detest|loathe|can't\s+stand|cant\s+stand|can’t\s+stand|cannot\s+stand|not\s+a\s+fan\s+of|allergic\s+to)\s+"),
-    _f("likes", "end", "taste", r"\b(?:quit|quitting|gave\s+up|give\s+up|giving\s+up|stopped|stop|so\s+over|done\s+with|cut\s+out|ditched|dropped)\s+(?:on\s+)?(?:an?\s+|the\s+|my\s+)?"),
+    _f("likes", "end", "taste", r"\b(?:quit|quitting|gave\s+up|give\s+up|giving\s+up|stopped|stop|so\s+over|done\s+with|cut\s+out|ditched)\s+(?:on\s+)?(?:an?\s+|the\s+|my\s+)?"),
     _f("likes", "end", "taste", r"\bused\s+to\s+(?:\w+\s+)?"),
 )
 # fmt: on
@@ -235,7 +238,7 @@ def name(rest: str, kind: ObjectKind = "place") -> str | None:
         inner = _capitalised(rest[apposition.end() :]) or _uncommon(rest[apposition.end() :])
         if inner is not None:
             return inner
-    bare = re.sub(r"^(?:the|a|an)\s+(?=[A-Z])", "", rest)
+    bare = rest if kind == "person" else re.sub(r"^(?:the|a|an)\s+(?=[A-Z])", "", rest)
     capital = _capitalised(bare)
     if capital is not None:
         return capital

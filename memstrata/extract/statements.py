@@ -56,6 +56,7 @@ def drafts(said: Said, context: Context) -> list[FactDraft]:
     """The fact drafts of one sentence."""
     out: list[FactDraft] = []
     correction = CORRECTION.search(said.sentence) is not None
+    _note_names(said.sentence, context)
     for clause in read(said.sentence, context.speaker, context.last.get("person")):
         if clause.partner is not None:
             context.note("partner", clause.partner)
@@ -64,6 +65,36 @@ def drafts(said: Said, context: Context) -> list[FactDraft]:
             if draft is not None:
                 out.append(draft)
     return out
+
+
+_NAME_IN = re.compile(
+    r"(?:\b(?P<prep>with|and|named|called|met|told|saw|remember|in|to|from|at|for|joined)\s+)?"
+    r"(?<![\w'’])(?P<name>[A-Z][a-z][\w\-]*(?:\s+[A-Z][\w\-]+){0,3})(?P<own>['’]s)?"
+)
+_PREP_KINDS = {
+    **dict.fromkeys(("with", "and", "named", "called", "met", "told", "saw", "remember"), "person"),
+    **dict.fromkeys(("in", "to", "from"), "place"),
+    **dict.fromkeys(("at", "for", "joined"), "organization"),
+}
+
+
+def _note_names(sentence: str, context: Context) -> None:
+    """Remember the names a sentence uses, by the word before them ('with Leon',
+    'in Ankara', 'at Kestrel'); a possessive one ('Cathal's mam') is a person."""
+    for match in _NAME_IN.finditer(sentence):
+        name = match.group("name")
+        if name.split()[0] in _NOT_NAMES:
+            continue
+        kind = "person" if match.group("own") else _PREP_KINDS.get(match.group("prep") or "", "")
+        context.note(kind or "other", name)
+
+
+_NOT_NAMES = frozenset(
+    "I I'm I've The A An My Our Your He She They It This That There Here What Who Why How When "
+    "Where Yes No Oh Ok Okay Lol And But So Then Also Just Still Now Well Hi Hey Thanks Sorry "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May "
+    "June July August September October November December Easter Christmas".split()
+)
 
 
 def _kept(clause: Clause) -> list[Found]:
@@ -96,7 +127,7 @@ def _mood_of(clause: Clause, item: Found) -> str:
     """How the frame is meant: a question or reported speech holds for the whole
     clause; a negation only just before the frame's words ('I've never lived in',
     not '..., still no cat'); a hypothetical anywhere before them ('if I moved to')."""
-    if clause.mood in ("asked", "reported"):
+    if clause.mood == "asked":
         return clause.mood
     end = _trigger_end(clause.text, item)
     before = clause.text[: item.start]
@@ -179,6 +210,8 @@ def _value(found: Found, clause: Clause, context: Context) -> tuple[str | None, 
         kind = "person"
         if value is None:
             value = clause.partner or context.last.get("partner")
+            if value is None and found.effect == "hold":
+                value = context.last.get("person")
         elif found.effect != "end":
             context.note("partner", value)
     if value is None and found.effect != "end":

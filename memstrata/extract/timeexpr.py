@@ -165,6 +165,10 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b((?:at\s+|by\s+)?the\s+end\s+of\s+({_MONTH}|the month|the year))\b"), "end_of"),
     (re.compile(r"\b((?:on\s+|since\s+)?the\s+(\d{1,2})(?:st|nd|rd|th))\b(?!\s+(?:of\s+)?[a-z]{3})"), "ordinal_day"),
     (re.compile(r"\b((?:since\s+)?new\s+year['’]?s?(?:\s+eve|\s+day)?)\b"), "new_year"),
+    (re.compile(r"\b((?:over|at|on|since|after|before|around)\s+easter)\b"), "easter"),
+    (re.compile(r"\b((?:over|at|on|since|after|before|around)\s+christmas)\b"), "christmas"),
+    (re.compile(rf"\b((?:on\s+)?({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?)\b(?!\s*,?\s*\d)"), "month_day"),
+    (re.compile(rf"\b((?:on\s+)?(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH}))\b(?!\s*,?\s*\d)"), "day_month"),
 ]
 
 
@@ -272,11 +276,58 @@ def _undirected(
         return _end_of(anchor, m.group(2), tense)
     if kind == "ordinal_day":
         return _ordinal_day(anchor, int(m.group(2)), -1 if "since" in m.group(1) else tense)
+    if kind in ("easter", "christmas"):
+        return _feast(anchor, kind, tense)
+    if kind in ("month_day", "day_month"):
+        month, day = (m.group(3), m.group(4)) if kind == "month_day" else (m.group(4), m.group(3))
+        return _month_day(anchor, MONTHS[month], int(day), tense)
     if kind == "new_year":
         year = anchor.year + (1 if tense > 0 and anchor.month > 1 else 0)
         start = datetime(year, 1, 1, tzinfo=UTC)
         return start, start + timedelta(days=1)
     return None
+
+
+def easter(year: int) -> datetime:
+    """Easter Sunday of a year (the Gregorian computus)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    slack = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * slack) // 433
+    month = (h + slack - 7 * m + 90) // 25
+    day = (h + slack - 7 * m + 33 * month + 19) % 32
+    return datetime(year, month, day, tzinfo=UTC)
+
+
+def _feast(anchor: datetime, kind: str, tense: int) -> tuple[datetime, datetime]:
+    """The Easter or Christmas nearest before the anchor (after it, in the future tense)."""
+    def on(year: int) -> datetime:
+        return easter(year) if kind == "easter" else datetime(year, 12, 25, tzinfo=UTC)
+
+    day = on(anchor.year)
+    if tense > 0 and day < _day(anchor):
+        day = on(anchor.year + 1)
+    elif tense <= 0 and day > anchor:
+        day = on(anchor.year - 1)
+    return day, day + timedelta(days=1)
+
+
+def _month_day(anchor: datetime, month: int, day: int, tense: int) -> tuple[datetime, datetime] | None:
+    """'on June 1st': this year's, or the nearest year's the tense allows."""
+    try:
+        candidates = [datetime(anchor.year + k, month, day, tzinfo=UTC) for k in (-1, 0, 1)]
+    except ValueError:
+        return None
+    today = _day(anchor)
+    if tense < 0:
+        candidates = [c for c in candidates if c <= today]
+    elif tense > 0:
+        candidates = [c for c in candidates if c >= today]
+    best = min(candidates, key=lambda c: abs((c - today).days))
+    return best, best + timedelta(days=1)
 
 
 def _this_weekday(anchor: datetime, weekday: int) -> tuple[datetime, datetime]:
