@@ -18,6 +18,7 @@ SINGLE_VALUED = frozenset(
         "job",
         "age",
         "relationship_status",
+        "has_partner",  # as an LLM extractor names it
         "studies_at",
     }
 )

@@ -20,11 +20,12 @@ from memstrata.resolve.entities import EntityResolver, normalise
 from memstrata.store.base import ChangeSet, StructureStore
 
 # A new value of one predicate also ends the open facts of others.
+_ALL_PARTNERS = (*PARTNER_PREDICATES, "has_partner")
 ENDS = {
-    ("relationship_status", "single"): PARTNER_PREDICATES,
-    ("relationship_status", "divorced"): PARTNER_PREDICATES,
-    ("relationship_status", "separated"): PARTNER_PREDICATES,
-    ("relationship_status", "widowed"): PARTNER_PREDICATES,
+    ("relationship_status", "single"): _ALL_PARTNERS,
+    ("relationship_status", "divorced"): _ALL_PARTNERS,
+    ("relationship_status", "separated"): _ALL_PARTNERS,
+    ("relationship_status", "widowed"): _ALL_PARTNERS,
 }
 # Predicates that hold one value at a time together: being engaged to someone
 # ends when marrying them, and a new partner ends the old one.

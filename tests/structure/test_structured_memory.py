@@ -132,8 +132,8 @@ def test_multi_valued_predicates_accumulate(memory: Memory) -> None:
 def test_a_break_up_ends_the_partner_fact(memory: Memory) -> None:
     memory.add("I'm dating Leo.", speaker="Ana", occurred_at=T0)
     memory.add("I broke up with Leo.", speaker="Ana", occurred_at=T1)
-    (partner,) = memory.facts("Ana", "has_partner")
-    assert partner.invalid_at == T1
+    (partner,) = memory.facts("Ana", "dating")
+    assert partner.object == "Leo" and partner.invalid_at == T1
     (status,) = memory.facts("Ana", "relationship_status", as_of=T2)
     assert status.object == "single"
 
