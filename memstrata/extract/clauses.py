@@ -41,7 +41,7 @@ _HARD = re.compile(
     r"|(?<=[^\w\s,;:'’\"()\[\]&.!?-])\s+(?=[A-Z])"
 )
 _LEAD = re.compile(
-    r"^(?:(?:and|but|so|then|because|cause|cuz|plus|though|although|while|whereas|also|well|"
+    r"^(?:[\w ]{1,30}:\s+(?=\w))?(?:(?:and|but|so|then|because|cause|cuz|plus|though|although|while|whereas|also|well|"
     r"oh|ok|okay|lol|haha|honestly|anyway|anyways|btw|ugh|omg|yes|yeah|yep|nope|no|wow|"
     r"guess what|update|news|plot twist|finally|officially|basically|actually|apparently|"
     r"sooo?|soo+|now|still)\b[\s,:!.]*)+",

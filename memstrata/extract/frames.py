@@ -88,6 +88,7 @@ FRAMES: tuple[Frame, ...] = (
     _f("works_at", "hold", "organization", r"\b(?:job|role|position|shifts?|office|team|boss|manager|payroll|colleagues?|coworkers?|co-workers?|contract|desk|crunch|salary|probation)\s+(?:at|with)\s+"),
     _f("works_at", "hold", "organization", r"\b(?:i'm|i’m|im|i\s+am|been|still|currently|now)\s+(?:\w+\s+)?(?:at|with)\s+(?=(?-i:[A-Z]))"),
     _f("works_at", "hold", "organization", r"\b(?:teach|teaches|teaching|taught|drive|driving|drove|nursing|volunteer|volunteering|interning|intern|cooking|coding|consulting|freelancing|lecturing)\s+(?:\w+\s+)?(?:at|for)\s+"),
+    _f("works_at", "hold", "organization", r"\b(?:first|second|third|last|\w+)\s+(?:day|week|month|year)s?\s+(?:at|with)\s+(?=(?-i:[A-Z]))"),
     _f("works_at", "start", "organization", r"\b(?:started|start|starting|begin|began|beginning)\s+(?:work\s+|working\s+|full[\s-]time\s+)?(?:at|with)\s+"),
     _f("works_at", "start", "organization", r"\b(?:joined|joining|join)\s+(?!us\b|them\b|in\b)"),
     _f("works_at", "start", "organization", r"\b(?:got|accepted|took|landed|started|start|starting|signed)\s+(?:a\s+|the\s+|my\s+|an\s+)?(?:new\s+|permanent\s+|full[\s-]time\s+)?(?:job|position|role|internship|offer|contract)\s+(?:at|with|from)\s+"),
@@ -138,7 +139,7 @@ FRAMES: tuple[Frame, ...] = (
 # fmt: on
 
 # Words that make a capitalised run a name no longer (it has ended).
-_CONNECTORS = frozenset({"&", "and", "of", "de", "del", "da", "do", "la", "le", "di", "van", "von", "der", "den", "y", "e", "upon", "on", "the", "du", "des"})
+_CONNECTORS = frozenset({"&", "and", "of", "de", "del", "da", "do", "la", "le", "di", "van", "von", "der", "den", "y", "e", "upon", "the", "du", "des"})
 _WORD = re.compile(r"[^\s,.;:!?()\"“”]+")
 _TAIL_PUNCT = "'’.,;:!?)\"”"
 _APPOSITION = re.compile(
@@ -270,6 +271,8 @@ def _capitalised(text: str) -> str | None:
         if text[words_end(words, text) : match.start()].strip(" "):
             break  # punctuation between: the name has ended
         word = match.group(0)
+        if word.rstrip(_TAIL_PUNCT) in _CALENDAR:
+            break
         if word[:1].isupper() or word[:1].isdigit() and words:
             words.append(word)
         elif words and word.lower() in _CONNECTORS:

@@ -25,6 +25,7 @@ from memstrata.extract.lexicon import common_words
 from memstrata.extract.patterns import (
     CORRECTED_VALUE,
     CORRECTION,
+    EXPLICIT_CORRECTION,
     PATTERNS,
     PETS,
     RELATIONS,
@@ -381,6 +382,21 @@ def _clean_literal(raw: str) -> str | None:
     return None if value in _LITERAL_JUNK or len(value) < 2 else value
 
 
+def _right_time(sentence: str, spans: Sequence[TimeSpan]) -> datetime:
+    """The time a correction gives as right: 'it was Tuesday, not Monday' -> Tuesday
+    (the one after 'was' or 'is', never the one after 'not')."""
+    lowered = sentence.lower()
+    scored: list[tuple[int, datetime]] = []
+    for span in spans:
+        at = lowered.find(span.text.lower())
+        before = lowered[max(0, at - 12) : at] if at >= 0 else ""
+        if re.search(r"\bnot\s+(?:on\s+|in\s+)?$", before):
+            continue
+        rank = 0 if re.search(r"\b(?:was|is|it['’]s|in|actually)\s+(?:on\s+)?$", before) else 1
+        scored.append((rank, span.start))
+    return min(scored, key=lambda item: item[0])[1] if scored else spans[0].start
+
+
 class OfflineExtractor:
     """Rule-based extraction; every feature works without a network."""
 
@@ -413,7 +429,9 @@ class OfflineExtractor:
             )
             before = len(out.facts)
             named = self._facts(sentence, episode, speaker, valid_at, out, context)
-            if len(out.facts) == before and CORRECTION.search(sentence):
+            if (
+                len(out.facts) == before or EXPLICIT_CORRECTION.search(sentence)
+            ) and CORRECTION.search(sentence):
                 self._correction(sentence, spans, episode, speaker, out)
             mentioned = [n for n in named if n != speaker]
             skipped = [(m.start(), m.end()) for m in _QUOTED.finditer(sentence)]
@@ -473,7 +491,7 @@ class OfflineExtractor:
         if spans:
             out.corrections.append(
                 CorrectionDraft(
-                    speaker, statement, episode.id, episode.occurred_at, when=spans[0].start
+                    speaker, statement, episode.id, episode.occurred_at, when=_right_time(sentence, spans)
                 )
             )
             return
@@ -481,7 +499,8 @@ class OfflineExtractor:
             (
                 name
                 for m in CORRECTED_VALUE.finditer(sentence)
-                if (name := _clean_subject(m.group("value"), None)) and name != speaker
+                if (name := _clean_subject(m.group("value") or m.group("said"), None))
+                and name != speaker
             ),
             None,
         )

@@ -55,6 +55,7 @@ RELATIONS = {
     "friend": "friend",
     "best friend": "friend",
     "boss": "boss",
+    "manager": "boss",
     "cousin": "cousin",
     "aunt": "aunt",
     "uncle": "uncle",
@@ -130,11 +131,19 @@ PATTERNS: tuple[Pattern, ...] = (
 EVENTS = frozenset({"visited", "met"})
 
 CORRECTION = re.compile(
-    r"\b(?:actually|correction|i meant|i mean|sorry,? i|to be clear|no wait|scratch that|i misspoke)\b",
+    r"\b(?:actually|correction|i meant|i mean|sorry,? i|to be clear|no wait|scratch that|"
+    r"i misspoke|wait,? sorry|sorry,? wait|typo|my bad|oops|i mixed (?:them|it) up|mix them up)\b",
     re.IGNORECASE,
 )
-# What a correction that names no whole fact says instead ("I meant Clara, not Anna").
+# What a correction that names no whole fact says instead ("I meant Clara, not Anna",
+# "it's actually Vantage Peak", "wait sorry, Stavanger!!").
 CORRECTED_VALUE = re.compile(
-    rf"\b(?:was|meant|mean|is|it['’]s)\s+(?:in\s+|at\s+|with\s+|to\s+)?(?P<value>{NAME})"
+    rf"\b(?:was|meant|mean|is|it['’]s)\s+(?:actually\s+)?(?:in\s+|at\s+|with\s+|to\s+)?(?P<value>{NAME})"
+    rf"|\b(?:sorry|wait|oops)[,!\s]+(?:I\s+meant\s+)?(?P<said>{NAME})(?=\s*[!.,]|\s*$)"
+)
+# A correction of a whole statement, whatever else the sentence says ("..., not Hamilton").
+EXPLICIT_CORRECTION = re.compile(
+    rf"\b(?:meant|it['’]s actually|is actually)\b|,\s*not\s+(?:in\s+|at\s+)?{NAME}|"
+    rf"^\W*(?:wait\s+)?sorry[,!\s]+{NAME}\s*[!.]",
 )
 WRONG_VALUE = re.compile(rf"\bnot\s+(?:in\s+|at\s+|with\s+|to\s+)?(?P<wrong>{NAME})")

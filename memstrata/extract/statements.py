@@ -55,11 +55,11 @@ class Said:
 def drafts(said: Said, context: Context) -> list[FactDraft]:
     """The fact drafts of one sentence."""
     out: list[FactDraft] = []
-    correction = CORRECTION.search(said.sentence) is not None
     _note_names(said.sentence, context)
     for clause in read(said.sentence, context.speaker, context.last.get("person")):
         if clause.partner is not None:
             context.note("partner", clause.partner)
+        correction = CORRECTION.search(clause.text) is not None
         for found in _kept(clause):
             draft = _draft(found, clause, said, context, correction)
             if draft is not None:

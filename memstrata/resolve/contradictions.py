@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from memstrata.extract.base import CorrectionDraft, FactDraft
 from memstrata.extract.frames import PARTNER_PREDICATES
-from memstrata.extract.patterns import EVENTS, SINGLE_VALUED
+from memstrata.extract.patterns import SINGLE_VALUED
 from memstrata.model import Entity, Fact
 from memstrata.resolve.entities import EntityResolver, normalise
 from memstrata.store.base import ChangeSet, StructureStore
@@ -266,8 +266,6 @@ class FactResolver:
         expired = {old for old, _ in self._expired}
         for fact in reversed([*stored, *made]):
             if fact.subject_id != subject_id or fact.expired_at is not None or fact.id in expired:
-                continue
-            if draft.when is not None and fact.predicate not in EVENTS:
                 continue
             if draft.wrong is not None and normalise(fact.object) != normalise(draft.wrong):
                 continue
