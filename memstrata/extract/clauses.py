@@ -127,6 +127,7 @@ def split(sentence: str) -> list[list[str]]:
     return out
 
 
+_APPOSITIVE = re.compile(r"^(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er|[Tt]heir)\s+(?:[a-z]+\s+)?[a-z]+$")
 _LONE_NAME = re.compile(r"^[A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?$")
 _PAIRED = re.compile(r"^(?:and|&)\s+I\b")
 _ANCHOR = datetime(2000, 6, 15, tzinfo=UTC)
@@ -181,6 +182,11 @@ def _statement(parts: list[str], speaker: str, last_person: str | None) -> Itera
         text = _LEAD.sub("", raw).strip()
         if not text:
             continue
+        if _LONE_NAME.match(text.rstrip(" ,.!")):
+            subject = last_person = text.rstrip(" ,.!")  # "Tobenna — my manager — just quit"
+            continue
+        if _APPOSITIVE.match(text):
+            continue  # "my manager" between dashes: the subject stays
         partner = None
         if (pair := _PAIR.match(text)) is not None:
             subject, partner = speaker, pair.group(1) or pair.group(2)

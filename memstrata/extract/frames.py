@@ -88,7 +88,7 @@ FRAMES: tuple[Frame, ...] = (
     _f("works_at", "hold", "organization", r"\b(?:job|role|position|shifts?|office|team|boss|manager|payroll|colleagues?|coworkers?|co-workers?|contract|desk|crunch|salary|probation)\s+(?:at|with)\s+"),
     _f("works_at", "hold", "organization", r"\b(?:i'm|i’m|im|i\s+am|been|still|currently|now)\s+(?:\w+\s+)?(?:at|with)\s+(?=(?-i:[A-Z]))"),
     _f("works_at", "hold", "organization", r"\b(?:teach|teaches|teaching|taught|drive|driving|drove|nursing|volunteer|volunteering|interning|intern|cooking|coding|consulting|freelancing|lecturing)\s+(?:\w+\s+)?(?:at|for)\s+"),
-    _f("works_at", "hold", "organization", r"\b(?:first|second|third|last|\w+)\s+(?:day|week|month|year)s?\s+(?:at|with)\s+(?=(?-i:[A-Z]))"),
+    _f("works_at", "hold", "organization", r"\b(?!last\b)\w+\s+(?:day|week|month|year)s?\s+(?:at|with)\s+(?=(?-i:[A-Z]))"),
     _f("works_at", "start", "organization", r"\b(?:started|start|starting|begin|began|beginning)\s+(?:work\s+|working\s+|full[\s-]time\s+)?(?:at|with)\s+"),
     _f("works_at", "start", "organization", r"\b(?:joined|joining|join)\s+(?!us\b|them\b|in\b)"),
     _f("works_at", "start", "organization", r"\b(?:got|accepted|took|landed|started|start|starting|signed)\s+(?:a\s+|the\s+|my\s+|an\s+)?(?:new\s+|permanent\s+|full[\s-]time\s+)?(?:job|position|role|internship|offer|contract)\s+(?:at|with|from)\s+"),
@@ -127,7 +127,12 @@ FRAMES: tuple[Frame, ...] = (
     # tastes and habits
     _f("likes", "hold", "taste", r"(?:\b(?:i|we|i\s+really|i\s+still|i\s+also|i\s+do|really|also|still|totally|absolutely|actually|now)\s+(?:love|like)|\b(?:loves|loving|likes|adore|adores|enjoy|enjoys|(?:really|so|totally|super|very|big|i'm|im|been|getting|got)\s+into|obsessed\s+with|hooked\s+on|addicted\s+to|a\s+(?:huge\s+|big\s+)?fan\s+of|prefer|prefers))\s+"),
     _f("likes", "hold", "taste", r"\b(?:my\s+)?(?:new\s+)?(?:favou?rite|fave|fav|go-to)\s+(?:\w+\s+)?(?:is|are|now|these\s+days)\s+"),
-    _f("likes", "hold", "taste", r"\s+(?:is|are|has\s+become|became)\s+(?:now\s+)?my\s+(?:new\s+|absolute\s+)?(?:favou?rite|fave|go-to|thing|jam)\b", before=True),
+    _f("likes", "hold", "taste", r"\s+(?:is|are|has\s+become|became)\s+(?:now\s+)?my\s+(?:new\s+|absolute\s+)?(?:\w+\s+)?(?:favou?rite|fave|go-to|thing|jam|team|club|band|drink|poison)\b", before=True),
+    _f("likes", "start", "taste", r"^(?:an?\s+)?(?=[\w\-]+(?:\s+[\w\-]+)?\s+(?:person|guy|girl|gal|convert)\s+(?:now|these\s+days)\b)"),
+    _f("likes", "start", "taste", r"\bgot\s+(?:me|us)\s+(?:into|hooked\s+on)\s+", speaker=True),
+    _f("likes", "start", "taste", r"\b(?:switched|swtiched|swapped|moved|changed|went)\s+(?:[\w\-]+\s+){0,3}?from\s+[^,;.]{2,40}?\s+to\s+"),
+    _f("likes", "end", "taste", r"\b(?:switched|swtiched|swapped|moved|changed)\s+(?:[\w\-]+\s+){0,3}?from\s+"),
+    _f("diet", "hold", "taste", r"\b(?:i'm|i’m|im|i\s+am|we're|we\s+are|been|went|gone|going|turned|now)\s+(?:\w+\s+)?(?=(?:vegetarian|vegan|pescatarian|pescetarian|keto|gluten[\s-]free|dairy[\s-]free|teetotal|sober|flexitarian|carnivore|paleo)\b)"),
     _f("likes", "start", "taste", r"\b(?:switched|swtiched|switching|switch|changed|converted|moved\s+over)\s+(?:over\s+)?to\s+(?:an?\s+|the\s+)?"),
     _f("likes", "start", "taste", r"\b(?:i'm|i’m|im|i\s+am)\s+(?:now\s+|officially\s+|basically\s+)?(?:an?\s+)?(?=[\w\s\-]{2,30}?\s(?:person|guy|girl|gal|fan|lover|drinker|eater|convert)\b)"),
     _f("likes", "start", "taste", r"\b(?:took\s+up|taking\s+up|got\s+into|learning)\s+(?!at\b|with\b|on\b|as\b|the\s+new\b)"),
@@ -143,7 +148,7 @@ _CONNECTORS = frozenset({"&", "and", "of", "de", "del", "da", "do", "la", "le", 
 _WORD = re.compile(r"[^\s,.;:!?()\"“”]+")
 _TAIL_PUNCT = "'’.,;:!?)\"”"
 _APPOSITION = re.compile(
-    r"^(?:(?:a|an|the|this|my|our|that)\s+)?(?:[a-z][\w\-]*\s+){0,3}?"
+    r"^(?:(?:a|an|the|this|my|our|that)\s+)?(?:[a-z][\w\-]*\s*){0,4}?"
     r"(?:(?:called|named)\s+|\(\s*|,\s+)(?=[A-Za-z])"
 )
 ROLE_WORDS = frozenset(
@@ -172,6 +177,8 @@ _NOT_TASTE = frozenset(
 )
 _TASTE_STOP = frozenset(
     """
+    one two three four five six seven eight nine ten eleven twelve few couple several
+    days weeks months years ago times
     now anymore again these every daily because cause since when while but and or so if
     though at in on for with from to until till after before today yesterday tonight
     tomorrow lately recently already still just really though honestly lol haha
@@ -333,7 +340,12 @@ def taste(rest: str) -> str | None:
     for match in _WORD.finditer(rest):
         word = match.group(0)
         bare = word.lower().strip(_TAIL_PUNCT)
-        if not bare or bare in _TASTE_STOP or not bare.replace("-", "").replace("'", "").isalnum():
+        if (
+            not bare
+            or bare in _TASTE_STOP
+            or bare[:1].isdigit()
+            or not bare.replace("-", "").replace("'", "").isalnum()
+        ):
             break
         if bare in ("person", "guy", "girl", "gal", "fan", "lover", "drinker", "eater", "convert"):
             break
@@ -346,6 +358,8 @@ def taste(rest: str) -> str | None:
         words.pop(0)
     while words and words[-1].lower() in STOP_WORDS:
         words.pop()
+    if words and words[0].lower() in ("it", "them", "that") and len(words) == 1:
+        return "it"  # the taste named last
     if not words or " ".join(words).lower() in _NOT_TASTE or words[0].lower() in _NOT_TASTE:
         return None
     return " ".join(words)

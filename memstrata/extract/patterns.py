@@ -19,6 +19,7 @@ SINGLE_VALUED = frozenset(
         "age",
         "relationship_status",
         "has_partner",  # as an LLM extractor names it
+        "diet",
         "studies_at",
     }
 )
@@ -131,7 +132,8 @@ PATTERNS: tuple[Pattern, ...] = (
 EVENTS = frozenset({"visited", "met"})
 
 CORRECTION = re.compile(
-    r"\b(?:actually|correction|i meant|i mean|sorry,? i|to be clear|no wait|scratch that|"
+    r"(?:^|[.!?,;:]\s*|\b(?:it['’]s|is|was|no|oh)\s+)actually\b|\bactually,|"
+    r"\b(?:correction|i meant|i mean|sorry,? i|to be clear|no wait|scratch that|"
     r"i misspoke|wait,? sorry|sorry,? wait|typo|my bad|oops|i mixed (?:them|it) up|mix them up)\b",
     re.IGNORECASE,
 )

@@ -56,7 +56,8 @@ def drafts(said: Said, context: Context) -> list[FactDraft]:
     """The fact drafts of one sentence."""
     out: list[FactDraft] = []
     _note_names(said.sentence, context)
-    for clause in read(said.sentence, context.speaker, context.last.get("person")):
+    own = _QUOTE.sub(" … ", said.sentence)  # a quoted line or lyric is not the speaker's
+    for clause in read(own, context.speaker, context.last.get("person")):
         if clause.partner is not None:
             context.note("partner", clause.partner)
         correction = CORRECTION.search(clause.text) is not None
@@ -132,13 +133,18 @@ def _mood_of(clause: Clause, item: Found) -> str:
     end = _trigger_end(clause.text, item)
     before = clause.text[: item.start]
     around = before[-40:] + " " + clause.text[end : end + 40]
-    if REPORTED.search(before) or HYPOTHETICAL.search(before):
+    rest = before + " " + clause.text[end:]
+    if REPORTED.search(before) or HYPOTHETICAL.search(rest) or _WOULD.search(before):
         return "hypothetical"
     if ENDED.search(around):
         return "ended"
     if NEGATED.search(before[-25:]):
         return "negated"
     return "asserted"
+
+
+_WOULD = re.compile(r"\b(?:i|we|you|he|she|they)['’]d\b|\b(?:id|wed)\s+(?:move|go|live|take|love)\b", re.IGNORECASE)
+_QUOTE = re.compile(r"(?:^|(?<=[\s(]))['‘\"“][^'’\"”]{3,240}['’\"”](?=[\s.,!?;:)]|$)")
 
 
 def _trigger_end(text: str, item: Found) -> int:
@@ -174,7 +180,7 @@ def _draft(
     predicate = found.predicate
     if predicate == "works_at" and found.effect != "end" and _SIDE.search(clause.text):
         predicate = "also_works_at"
-    if value is not None and kind in _KINDS:
+    if value is not None and (kind in _KINDS or kind == "taste"):
         context.note(kind, value)
     news = found.effect != "hold" and _NEWS.search(clause.text) is not None
     return FactDraft(
@@ -206,6 +212,8 @@ def _value(found: Found, clause: Clause, context: Context) -> tuple[str | None, 
         value, kind = clause.subject, "organization"  # "Mochibyte laid off ... me included"
     if value == "there":
         value = context.last.get("place")
+    if value == "it":
+        value = context.last.get("taste")
     if found.predicate in _PARTNERS:
         kind = "person"
         if value is None:

@@ -32,6 +32,8 @@ ENDS = {
 GROUPS = {predicate: PARTNER_PREDICATES for predicate in PARTNER_PREDICATES}
 # What an ending with no object closes besides the predicate's own facts.
 ALSO_ENDED = {"works_at": ("job",)}
+# What an ending of something named closes when its own predicate holds no such value.
+_ENDABLE = ("lives_in", "works_at", "also_works_at", "likes", *PARTNER_PREDICATES)
 # A liking and a dislike of the same thing cannot both hold.
 OPPOSITES = {"likes": "dislikes", "dislikes": "likes"}
 
@@ -163,8 +165,17 @@ class FactResolver:
         for old in targets:
             at = max(draft.valid_at, old.valid_at)
             self._close(old, at, f"an ending: {draft.statement}", draft.episode_id, changes)
+        if not targets and draft.object:
+            targets = [f for p in _ENDABLE for f in self._current(subject.id, p)
+                       if _same_name(normalise(f.object), wanted)]  # "left Beit Shemesh"
+            for old in targets:
+                at = max(draft.valid_at, old.valid_at)
+                self._close(old, at, f"an ending: {draft.statement}", draft.episode_id, changes)
         if targets or not draft.object:
             return
+        began = draft.valid_at
+        if draft.stated_at is not None and draft.stated_at < began:
+            began = draft.stated_at  # "my last day at X is Friday": it holds until then
         fact = Fact(
             id=uuid.uuid4().hex,
             namespace=self._namespace,
@@ -174,7 +185,7 @@ class FactResolver:
             object=obj.name if obj is not None else draft.object,
             object_id=None if obj is None else obj.id,
             statement=draft.statement,
-            valid_at=draft.valid_at,
+            valid_at=began,
             invalid_at=draft.valid_at,
             created_at=self._now,
             expired_at=None,
