@@ -161,7 +161,13 @@ def passes(check: Mapping[str, Any], facts: Sequence[KeptFact], now: datetime) -
     return True
 
 
-_FILTERS = ("object_contains", "subject_any", "predicate_any", "filter_valid_on", "filter_valid_year")
+_FILTERS = (
+    "object_contains",
+    "subject_any",
+    "predicate_any",
+    "filter_valid_on",
+    "filter_valid_year",
+)
 
 
 def _dated(
@@ -169,7 +175,11 @@ def _dated(
 ) -> list[KeptFact] | None:
     """The matching facts, not retracted, that begin where the check says (None: no such
     assertion)."""
-    after, before, year = check.get("valid_after"), check.get("valid_before"), check.get("valid_year")
+    after, before, year = (
+        check.get("valid_after"),
+        check.get("valid_before"),
+        check.get("valid_year"),
+    )
     if after is None and before is None and year is None:
         return None
     found = [

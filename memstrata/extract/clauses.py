@@ -41,7 +41,8 @@ _HARD = re.compile(
     r"|(?<=[^\w\s,;:'’\"()\[\]&.!?-])\s+(?=[A-Z])"
 )
 _LEAD = re.compile(
-    r"^(?:[\w ]{1,30}:\s+(?=\w))?(?:(?:and|but|so|then|because|cause|cuz|plus|though|although|while|whereas|also|well|"
+    r"^(?:[\w ]{1,30}:\s+(?=\w))?"
+    r"(?:(?:and|but|so|then|because|cause|cuz|plus|though|although|while|whereas|also|well|"
     r"oh|ok|okay|lol|haha|honestly|anyway|anyways|btw|ugh|omg|yes|yeah|yep|nope|no|wow|"
     r"guess what|update|news|plot twist|finally|officially|basically|actually|apparently|"
     r"sooo?|soo+|now|still)\b[\s,:!.]*)+",
@@ -98,13 +99,23 @@ _PAST = re.compile(
     r"\w{3,}ed)\b",
     re.IGNORECASE,
 )
+
+
 @dataclass(frozen=True, slots=True)
 class Clause:
     text: str
     subject: str | None  # a name, the speaker's included; None: nobody the facts may name
-    mood: Mood
-    tense: int
+    question: bool  # the statement it is in ends with a question mark
     partner: str | None = None  # "Tal and I ...": the other of the pair
+
+    @property
+    def mood(self) -> Mood:
+        """Read only for clauses that hold a frame: most hold none."""
+        return _mood(self.text, self.question)
+
+    @property
+    def tense(self) -> int:
+        return _tense(self.text)
 
 
 def split(sentence: str) -> list[list[str]]:
@@ -135,6 +146,8 @@ _ANCHOR = datetime(2000, 6, 15, tzinfo=UTC)
 
 def _only_time(statement: str) -> bool:
     """A statement that is a time and nothing else ('two weeks ago.', 'since New Year's')."""
+    if len(statement) > 40:
+        return False
     letters = re.sub(r"[^a-z]", "", statement.lower())
     said = "".join(re.sub(r"[^a-z]", "", s.text.lower()) for s in resolve(statement, _ANCHOR))
     return bool(letters) and len(said) >= 0.7 * len(letters)
@@ -165,9 +178,7 @@ def _mood(text: str, question: bool) -> Mood:
     return "asserted"
 
 
-def read(
-    sentence: str, speaker: str, last_person: str | None
-) -> Iterator[Clause]:
+def read(sentence: str, speaker: str, last_person: str | None) -> Iterator[Clause]:
     """The clauses of one sentence, in order."""
     for statement in split(sentence):
         yield from _statement(statement, speaker, last_person)
@@ -203,4 +214,4 @@ def _statement(parts: list[str], speaker: str, last_person: str | None) -> Itera
         elif (named := _NAMED.match(text)) is not None:
             subject = named.group(1)
             last_person = subject
-        yield Clause(text, subject, _mood(text, question), _tense(text), partner)
+        yield Clause(text, subject, question, partner)

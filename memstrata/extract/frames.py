@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from memstrata.extract.gates import Gate
 from memstrata.extract.lexicon import common_words
 from memstrata.index.analyzer import STOP_WORDS
 
@@ -128,7 +129,7 @@ FRAMES: tuple[Frame, ...] = (
     _f("likes", "hold", "taste", r"(?:\b(?:i|we|i\s+really|i\s+still|i\s+also|i\s+do|really|also|still|totally|absolutely|actually|now)\s+(?:love|like)|\b(?:loves|loving|likes|adore|adores|enjoy|enjoys|(?:really|so|totally|super|very|big|i'm|im|been|getting|got)\s+into|obsessed\s+with|hooked\s+on|addicted\s+to|a\s+(?:huge\s+|big\s+)?fan\s+of|prefer|prefers))\s+"),
     _f("likes", "hold", "taste", r"\b(?:my\s+)?(?:new\s+)?(?:favou?rite|fave|fav|go-to)\s+(?:\w+\s+)?(?:is|are|now|these\s+days)\s+"),
     _f("likes", "hold", "taste", r"\s+(?:is|are|has\s+become|became)\s+(?:now\s+)?my\s+(?:new\s+|absolute\s+)?(?:\w+\s+)?(?:favou?rite|fave|go-to|thing|jam|team|club|band|drink|poison)\b", before=True),
-    _f("likes", "start", "taste", r"^(?:an?\s+)?(?=[\w\-]+(?:\s+[\w\-]+)?\s+(?:person|guy|girl|gal|convert)\s+(?:now|these\s+days)\b)"),
+    _f("likes", "start", "taste", r"(?:^|(?<=[.!?,;:—–]\s))(?:an?\s+)?(?=[\w\-]+(?:\s+[\w\-]+)?\s+(?:person|guy|girl|gal|convert)\s+(?:now|these\s+days)\b)"),
     _f("likes", "start", "taste", r"\bgot\s+(?:me|us)\s+(?:into|hooked\s+on)\s+", speaker=True),
     _f("likes", "start", "taste", r"\b(?:switched|swtiched|swapped|moved|changed|went)\s+(?:[\w\-]+\s+){0,3}?from\s+[^,;.]{2,40}?\s+to\s+"),
     _f("likes", "end", "taste", r"\b(?:switched|swtiched|swapped|moved|changed)\s+(?:[\w\-]+\s+){0,3}?from\s+"),
@@ -144,7 +145,30 @@ FRAMES: tuple[Frame, ...] = (
 # fmt: on
 
 # Words that make a capitalised run a name no longer (it has ended).
-_CONNECTORS = frozenset({"&", "and", "of", "de", "del", "da", "do", "la", "le", "di", "van", "von", "der", "den", "y", "e", "upon", "the", "du", "des"})
+_CONNECTORS = frozenset(
+    {
+        "&",
+        "and",
+        "of",
+        "de",
+        "del",
+        "da",
+        "do",
+        "la",
+        "le",
+        "di",
+        "van",
+        "von",
+        "der",
+        "den",
+        "y",
+        "e",
+        "upon",
+        "the",
+        "du",
+        "des",
+    }
+)
 _WORD = re.compile(r"[^\s,.;:!?()\"“”]+")
 _TAIL_PUNCT = "'’.,;:!?)\"”"
 _APPOSITION = re.compile(
@@ -191,10 +215,15 @@ _TITLE_STOP = frozenset(
 _NOT_TITLES = frozenset("person guy girl fan lover mess wreck bit lot way".split())
 
 
+_GATE = Gate([frame.trigger for frame in FRAMES])
+
+
 def find(clause: str) -> list[Found]:
     """Every frame the clause holds, with its object where the words name one."""
     found: list[Found] = []
-    for frame in FRAMES:
+    for frame, possible in zip(FRAMES, _GATE.open(clause.lower()), strict=True):
+        if not possible:
+            continue  # none of the trigger's letters is here: it cannot match
         for match in frame.trigger.finditer(clause):
             if frame.before:
                 value = _taste_before(clause[: match.start()])
@@ -203,7 +232,9 @@ def find(clause: str) -> list[Found]:
             if value is None and frame.kind != "none":
                 continue
             found.append(
-                Found(frame.predicate, frame.effect, frame.kind, value, match.start(), frame.speaker)
+                Found(
+                    frame.predicate, frame.effect, frame.kind, value, match.start(), frame.speaker
+                )
             )
             if frame.kind == "title" and value is not None:
                 found.extend(_employer(frame.effect, clause, match.end() + len(value)))
@@ -280,9 +311,8 @@ def _capitalised(text: str) -> str | None:
         word = match.group(0)
         if word.rstrip(_TAIL_PUNCT) in _CALENDAR:
             break
-        if word[:1].isupper() or word[:1].isdigit() and words:
-            words.append(word)
-        elif words and word.lower() in _CONNECTORS:
+        capital = word[:1].isupper() or (word[:1].isdigit() and bool(words))
+        if capital or (words and word.lower() in _CONNECTORS):
             words.append(word)
         else:
             break

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from memstrata.extract.base import (
@@ -414,9 +415,7 @@ class OfflineExtractor:
             self._episode(episode, speaker, out, Context(speaker, named))
         return out
 
-    def _episode(
-        self, episode: Episode, speaker: str, out: Extraction, context: Context
-    ) -> None:
+    def _episode(self, episode: Episode, speaker: str, out: Extraction, context: Context) -> None:
         if episode.role in CITING_ROLES:
             self._citations(episode, out)
             return
@@ -491,7 +490,11 @@ class OfflineExtractor:
         if spans:
             out.corrections.append(
                 CorrectionDraft(
-                    speaker, statement, episode.id, episode.occurred_at, when=_right_time(sentence, spans)
+                    speaker,
+                    statement,
+                    episode.id,
+                    episode.occurred_at,
+                    when=_right_time(sentence, spans),
                 )
             )
             return
@@ -531,8 +534,11 @@ class OfflineExtractor:
         in the order used (a set's order would vary from process to process)."""
         named: dict[str, None] = {}
         correction = bool(CORRECTION.search(sentence))
-        said = Said(sentence, first_person_to(speaker, sentence), episode.id, episode.occurred_at)
+        said = Said(sentence, "", episode.id, episode.occurred_at)
         facts = drafts(said, context)
+        if facts:
+            statement = first_person_to(speaker, sentence)
+            facts = [replace(f, statement=statement) for f in facts]
         words = set(TRIGGER_WORDS.findall(sentence.lower()))
         for pattern in PATTERNS:
             if words.isdisjoint(pattern.triggers):

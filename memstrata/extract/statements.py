@@ -55,12 +55,14 @@ class Said:
 def drafts(said: Said, context: Context) -> list[FactDraft]:
     """The fact drafts of one sentence."""
     out: list[FactDraft] = []
+    correction = CORRECTION.search(said.sentence) is not None
     _note_names(said.sentence, context)
     own = _QUOTE.sub(" … ", said.sentence)  # a quoted line or lyric is not the speaker's
+    if not find(own):
+        return out  # no frame anywhere: no clause can hold one
     for clause in read(own, context.speaker, context.last.get("person")):
         if clause.partner is not None:
             context.note("partner", clause.partner)
-        correction = CORRECTION.search(clause.text) is not None
         for found in _kept(clause):
             draft = _draft(found, clause, said, context, correction)
             if draft is not None:
@@ -143,7 +145,9 @@ def _mood_of(clause: Clause, item: Found) -> str:
     return "asserted"
 
 
-_WOULD = re.compile(r"\b(?:i|we|you|he|she|they)['’]d\b|\b(?:id|wed)\s+(?:move|go|live|take|love)\b", re.IGNORECASE)
+_WOULD = re.compile(
+    r"\b(?:i|we|you|he|she|they)['’]d\b|\b(?:id|wed)\s+(?:move|go|live|take|love)\b", re.IGNORECASE
+)
 _QUOTE = re.compile(r"(?:^|(?<=[\s(]))['‘\"“][^'’\"”]{3,240}['’\"”](?=[\s.,!?;:)]|$)")
 
 
@@ -204,10 +208,15 @@ _PARTNERS = frozenset({"dating", "engaged_to", "married_to"})
 def _value(found: Found, clause: Clause, context: Context) -> tuple[str | None, str]:
     kind: str = found.kind
     value = found.object
-    if found.speaker and found.predicate == "works_at" and clause.subject not in (
-        None,
-        "they",
-        context.speaker,
+    if (
+        found.speaker
+        and found.predicate == "works_at"
+        and clause.subject
+        not in (
+            None,
+            "they",
+            context.speaker,
+        )
     ):
         value, kind = clause.subject, "organization"  # "Mochibyte laid off ... me included"
     if value == "there":

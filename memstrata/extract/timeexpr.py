@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from memstrata.extract.gates import Gate
+
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
@@ -161,15 +163,37 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b((in|since|during|of|back in)\s+((?:19|20)\d{2}))\b"), "year"),
     (re.compile(r"\b((?:a\s+)?fortnight\s+ago)\b"), "fortnight_ago"),
     (re.compile(rf"\b(in\s+{_NUM}\s+{_UNIT})\b"), "from_now"),
-    (re.compile(rf"\b((last|next|this|since last|since|in the|in|over the)\s+{_SEASON})\b"), "season"),
-    (re.compile(rf"\b((?:at\s+|by\s+)?the\s+end\s+of\s+({_MONTH}|the month|the year))\b"), "end_of"),
-    (re.compile(r"\b((?:on\s+|since\s+)?the\s+(\d{1,2})(?:st|nd|rd|th))\b(?!\s+(?:of\s+)?[a-z]{3})"), "ordinal_day"),
+    (
+        re.compile(rf"\b((last|next|this|since last|since|in the|in|over the)\s+{_SEASON})\b"),
+        "season",
+    ),
+    (
+        re.compile(rf"\b((?:at\s+|by\s+)?the\s+end\s+of\s+({_MONTH}|the month|the year))\b"),
+        "end_of",
+    ),
+    (
+        re.compile(
+            r"\b((?:on\s+|since\s+)?the\s+(\d{1,2})(?:st|nd|rd|th))\b(?!\s+(?:of\s+)?[a-z]{3})"
+        ),
+        "ordinal_day",
+    ),
     (re.compile(r"\b((?:since\s+)?new\s+year['’]?s?(?:\s+eve|\s+day)?)\b"), "new_year"),
     (re.compile(r"\b((?:over|at|on|since|after|before|around)\s+easter)\b"), "easter"),
     (re.compile(r"\b((?:over|at|on|since|after|before|around)\s+christmas)\b"), "christmas"),
-    (re.compile(rf"\b((?:on\s+)?({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?)\b(?!\s*,?\s*\d)"), "month_day"),
-    (re.compile(rf"\b((?:on\s+)?(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH}))\b(?!\s*,?\s*\d)"), "day_month"),
+    (
+        re.compile(rf"\b((?:on\s+)?({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?)\b(?!\s*,?\s*\d)"),
+        "month_day",
+    ),
+    (
+        re.compile(
+            rf"\b((?:on\s+)?(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH}))\b(?!\s*,?\s*\d)"
+        ),
+        "day_month",
+    ),
 ]
+
+
+_RULE_GATE = Gate([pattern for pattern, _ in _RULES])
 
 
 def resolve(text: str, anchor: datetime, tense: int = 0) -> list[TimeSpan]:
@@ -188,7 +212,9 @@ def resolve(text: str, anchor: datetime, tense: int = 0) -> list[TimeSpan]:
     lowered = text.lower()
     taken: list[tuple[int, int]] = []
     spans: list[tuple[int, TimeSpan]] = []
-    for pattern, kind in _RULES:
+    for (pattern, kind), possible in zip(_RULES, _RULE_GATE.open(lowered), strict=True):
+        if not possible:
+            continue
         for match in pattern.finditer(lowered):
             begin, end = match.span(1)
             if any(begin < t_end and t_begin < end for t_begin, t_end in taken):
@@ -231,8 +257,8 @@ def _fixed(kind: str, m: re.Match[str], anchor: datetime) -> tuple[datetime, dat
         if m.group(2) == "this":
             return _this_weekday(anchor, WEEKDAYS[m.group(3)])
         if m.group(2) == "next":  # the one of next week
-            day = _week_start(anchor) + timedelta(weeks=1, days=WEEKDAYS[m.group(3)])
-            return day, day + timedelta(days=1)
+            following = _week_start(anchor) + timedelta(weeks=1, days=WEEKDAYS[m.group(3)])
+            return following, following + timedelta(days=1)
         direction = {"last": -1, "coming": 1}[m.group(2)]
         return _weekday(anchor, WEEKDAYS[m.group(3)], direction)
     if kind in ("month_day_year", "day_month_year"):
@@ -304,6 +330,7 @@ def easter(year: int) -> datetime:
 
 def _feast(anchor: datetime, kind: str, tense: int) -> tuple[datetime, datetime]:
     """The Easter or Christmas nearest before the anchor (after it, in the future tense)."""
+
     def on(year: int) -> datetime:
         return easter(year) if kind == "easter" else datetime(year, 12, 25, tzinfo=UTC)
 
@@ -315,7 +342,9 @@ def _feast(anchor: datetime, kind: str, tense: int) -> tuple[datetime, datetime]
     return day, day + timedelta(days=1)
 
 
-def _month_day(anchor: datetime, month: int, day: int, tense: int) -> tuple[datetime, datetime] | None:
+def _month_day(
+    anchor: datetime, month: int, day: int, tense: int
+) -> tuple[datetime, datetime] | None:
     """'on June 1st': this year's, or the nearest year's the tense allows."""
     try:
         candidates = [datetime(anchor.year + k, month, day, tzinfo=UTC) for k in (-1, 0, 1)]

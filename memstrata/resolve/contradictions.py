@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 
 from memstrata.extract.base import CorrectionDraft, FactDraft
 from memstrata.extract.frames import PARTNER_PREDICATES
-from memstrata.extract.patterns import SINGLE_VALUED
+from memstrata.extract.patterns import EVENTS, SINGLE_VALUED
+from memstrata.extract.timeexpr import resolve as resolve_times
 from memstrata.model import Entity, Fact
 from memstrata.resolve.entities import EntityResolver, normalise
 from memstrata.store.base import ChangeSet, StructureStore
@@ -50,6 +51,11 @@ def _news(draft: FactDraft, old: Fact) -> bool:
         and draft.stated_at > old.valid_at
         and old.valid_at - draft.valid_at <= NEWS_TOLERANCE
     )
+
+
+def _dated(fact: Fact) -> bool:
+    """Whether the statement of a fact said when it happened ('started on Monday')."""
+    return bool(resolve_times(fact.statement, fact.created_at))
 
 
 def _same_name(held: str, said: str) -> bool:
@@ -116,7 +122,7 @@ class FactResolver:
                     invalid_at = (
                         old.valid_at if invalid_at is None else min(invalid_at, old.valid_at)
                     )
-        ended = ENDS.get((draft.predicate, draft.object), ())
+        ended: tuple[str, ...] = ENDS.get((draft.predicate, draft.object), ())
         if draft.predicate in OPPOSITES:
             ended = (OPPOSITES[draft.predicate],)
         for predicate in ended:
@@ -166,8 +172,12 @@ class FactResolver:
             at = max(draft.valid_at, old.valid_at)
             self._close(old, at, f"an ending: {draft.statement}", draft.episode_id, changes)
         if not targets and draft.object:
-            targets = [f for p in _ENDABLE for f in self._current(subject.id, p)
-                       if _same_name(normalise(f.object), wanted)]  # "left Beit Shemesh"
+            targets = [
+                f
+                for p in _ENDABLE
+                for f in self._current(subject.id, p)
+                if _same_name(normalise(f.object), wanted)
+            ]  # "left Beit Shemesh"
             for old in targets:
                 at = max(draft.valid_at, old.valid_at)
                 self._close(old, at, f"an ending: {draft.statement}", draft.episode_id, changes)
@@ -275,9 +285,15 @@ class FactResolver:
             key=lambda f: (f.created_at, f.valid_at),
         )
         expired = {old for old, _ in self._expired}
-        for fact in reversed([*stored, *made]):
-            if fact.subject_id != subject_id or fact.expired_at is not None or fact.id in expired:
-                continue
+        candidates = [
+            f
+            for f in reversed([*stored, *made])
+            if f.subject_id == subject_id and f.expired_at is None and f.id not in expired
+        ]
+        if draft.when is not None:  # a re-dating amends a happening, else a dated statement
+            events = [f for f in candidates if f.predicate in EVENTS]
+            candidates = events or [f for f in candidates if _dated(f)]
+        for fact in candidates:
             if draft.wrong is not None and normalise(fact.object) != normalise(draft.wrong):
                 continue
             if draft.value is not None and draft.wrong is None and fact.object_id is None:
