@@ -43,6 +43,7 @@ from memstrata.index.analyzer import analyze
 from memstrata.index.catalog import AnnPolicy, NamespaceIndex
 from memstrata.messages import MessageLike, index_text, to_episodes
 from memstrata.model import (
+    Added,
     Answer,
     Episode,
     Hit,
@@ -117,6 +118,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         self.store = open_store(self.settings.path)
         self._matchers: list[NameMatcher] = []
         self._names = NameCache()  # entity names of the namespaces written lately
+        self._failed: dict[str, set[str]] = {}  # episodes whose extraction failed, per namespace
         self._indexes: dict[str, NamespaceIndex] = {}
         self._indexes_lock = threading.Lock()
         self.timings = StageTimings()
@@ -158,10 +160,12 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         role: str | None = None,
         occurred_at: datetime | str | None = None,
         metadata: Metadata | None = None,
-    ) -> list[Episode]:
+    ) -> Added:
         """Store a text, or a list of messages (texts, Message or dicts), as episodes.
 
-        Returns the stored episodes in order.
+        Returns the stored episodes in order (a list; its ``extraction_failed``
+        names those whose extraction failed: they stay queued and are counted in
+        ``stats()``).
 
         Keyword values are defaults for messages that do not set their own.
         Durable when it returns, and searchable by words and vectors (vectors
@@ -182,9 +186,11 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             occurred_at=occurred_at,
             metadata=metadata,
         )
-        stored = self._persist(ns, episodes)
+        added = Added(self._persist(ns, episodes))
         self._extract(ns)
-        return stored
+        failed = self._failed.get(ns, set())
+        added.extraction_failed = tuple(e.id for e in added if e.id in failed)
+        return added
 
     def _extract(self, ns: str) -> None:
         if self.extractor is not None and self.settings.extract_on_add and not self._defers():
@@ -196,8 +202,16 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
     def _extract_namespace(self, ns: str) -> int:
         """Extract the namespace's queued episodes; returns how many failed."""
         assert self.extractor is not None
+        failures = self._failed.setdefault(ns, set())
         return extract_queued(
-            self.store, self.extractor, ns, self.timings, self._matchers, self._names, self._keys
+            self.store,
+            self.extractor,
+            ns,
+            self.timings,
+            self._matchers,
+            self._names,
+            self._keys,
+            failures,
         )
 
     def _extract_queued(self, shard: Shard | None = None) -> int:
@@ -587,6 +601,10 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         """Counts per namespace (all, or the one named), size on disk, embedder."""
         names = self.namespaces() if namespace is None else [self._namespace(namespace)]
         per = [self.store.namespaces.stats(n, self.embedder.name) for n in names]
+        per = [
+            s if s is None else replace(s, extraction_failed=len(self._failed.get(n, ())))
+            for n, s in zip(names, per, strict=True)
+        ]
         return StoreStats(
             path=self.store.path,
             schema_version=self.store.schema_version,

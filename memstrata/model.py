@@ -112,6 +112,15 @@ class NamespaceStats:
     facts: int = 0
     notes: int = 0
     queued_for_extraction: int = 0
+    extraction_failed: int = 0  # queued episodes whose extraction failed in this process
+
+
+class Added(list[Episode]):
+    """The episodes ``add()`` stored, in order. ``extraction_failed`` holds the ids
+    of those whose extraction failed: they are stored and searchable, and stay
+    queued for the next attempt (the worker's or ``flush()``)."""
+
+    extraction_failed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

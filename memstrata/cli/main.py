@@ -21,7 +21,7 @@ from memstrata.cli.render import episode_table, facts_text, hits_text, print_jso
 from memstrata.config import Settings
 from memstrata.errors import InvalidInput, MemstrataError, NotFound, StoreError
 from memstrata.memory import Memory
-from memstrata.model import JSONValue
+from memstrata.model import Episode, JSONValue
 from memstrata.providers.registry import AUTO, default_embedder
 from memstrata.timeutil import now
 
@@ -135,19 +135,23 @@ def add(
             "metadata": _metadata(meta),
         }
         started = now()  # an episode recorded before this was already there
+        failed: list[str] = []
+        episodes: list[Episode] = []
         if text is not None:
-            episodes = memory.add(text, **kwargs)
+            added = memory.add(text, **kwargs)
+            episodes, failed = added, list(added.extraction_failed)
         else:
             assert file is not None
             messages = _read_messages(file)
-            episodes = []
             with (
                 _loading(memory, len(messages), workers),
                 Progress(console=err, transient=True) as progress,
             ):
                 task = progress.add_task("adding", total=len(messages))
                 for start in range(0, len(messages), 500):
-                    episodes += memory.add(messages[start : start + 500], **kwargs)
+                    chunk = memory.add(messages[start : start + 500], **kwargs)
+                    episodes += chunk
+                    failed += chunk.extraction_failed
                     progress.advance(task, min(500, len(messages) - start))
     if as_json:
         print_json(out, episodes)
@@ -156,6 +160,8 @@ def add(
         out.print(f"added {len(episodes) - present} episode(s)")
         if present:
             out.print(f"already present: {present} episode(s)")
+        if failed:
+            out.print(f"extraction failed: {len(failed)} episode(s), kept and queued for a retry")
         for e in episodes:
             out.print(e.id)
 

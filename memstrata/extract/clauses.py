@@ -61,7 +61,11 @@ _UNNAMED = re.compile(
     r"daughter|kid|kids|parents|family|grandma|grandpa|ex|landlord|landlady|team|company)\b(?!\s+(?:and\s+i|&\s+i))",
     re.IGNORECASE,
 )
-_NAMED = re.compile(r"^([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)\s+(?!and\s+I\b)(?=[a-z])")
+_NAMED = re.compile(
+    r"^([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)"
+    r"(?:,\s+(?:my|our|his|her|their|the|a|an)\s+[^,]{1,40},)?"  # "Jonas, my flatmate, ..."
+    r"\s+(?!and\s+I\b)(?=[a-z])"
+)
 _POSSESSOR = re.compile(r"^[A-Z][\w\-]+['’]s\b")
 _PAIR = re.compile(
     r"^(?:([A-Z][\w'’\-]+)\s+(?:and|&)\s+(?:I|me)|(?:me|I)\s+(?:and|&)\s+([A-Z][\w'’\-]+))\b"

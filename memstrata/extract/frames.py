@@ -86,7 +86,7 @@ FRAMES: tuple[Frame, ...] = (
     _f("lives_in", "end", "place", r"\b(?:moved|movd|moving)\s+(?:away\s+)?(?:out\s+of|from|away\s+from)\s+"),
     # work
     _f("works_at", "hold", "organization", r"\b(?:work|works|working|worked|wrk)\s+(?:full[\s-]time\s+|part[\s-]time\s+)?(?:at|for|with)\s+"),
-    _f("works_at", "hold", "organization", r"\b(?:job|role|position|shifts?|office|team|boss|manager|payroll|colleagues?|coworkers?|co-workers?|contract|desk|crunch|salary|probation)\s+(?:at|with)\s+"),
+    _f("works_at", "hold", "organization", r"\b(?:job|role|position|shifts?|office|team|boss|manager|payroll|colleagues?|coworkers?|co-workers?|contract|desk|crunch|salary|probation|invoicing|billing|overtime|rota|onboarding|appraisal|standups?|deadlines?|hr|management|workload|commute\s+to\s+work)\s+(?:at|with)\s+"),
     _f("works_at", "hold", "organization", r"\b(?:i'm|i’m|im|i\s+am|been|still|currently|now)\s+(?:\w+\s+)?(?:at|with)\s+(?=(?-i:[A-Z]))"),
     _f("works_at", "hold", "organization", r"\b(?:teach|teaches|teaching|taught|drive|driving|drove|nursing|volunteer|volunteering|interning|intern|cooking|coding|consulting|freelancing|lecturing)\s+(?:\w+\s+)?(?:at|for)\s+"),
     _f("works_at", "hold", "organization", r"\b(?!last\b)\w+\s+(?:day|week|month|year)s?\s+(?:at|with)\s+(?=(?-i:[A-Z]))"),
@@ -137,7 +137,7 @@ FRAMES: tuple[Frame, ...] = (
     _f("likes", "start", "taste", r"\b(?:switched|swtiched|switching|switch|changed|converted|moved\s+over)\s+(?:over\s+)?to\s+(?:an?\s+|the\s+)?"),
     _f("likes", "start", "taste", r"\b(?:i'm|i’m|im|i\s+am)\s+(?:now\s+|officially\s+|basically\s+)?(?:an?\s+)?(?=[\w\s\-]{2,30}?\s(?:person|guy|girl|gal|fan|lover|drinker|eater|convert)\b)"),
     _f("likes", "start", "taste", r"\b(?:took\s+up|taking\s+up|got\s+into|learning)\s+(?!at\b|with\b|on\b|as\b|the\s+new\b)"),
-    _f("likes", "hold", "taste", r"\b(?:i|we)\s+(?:\w+\s+)?(?:drink|eat|take|ride|use|play|support|run|swim|cycle|bike|walk)\s+(?=[\w\s\-]{2,30}?\s+(?:now|these\s+days|every\s+\w+|daily|again|anymore|any\s+more|at\s+all)\b)"),
+    _f("likes", "hold", "taste", r"\b(?:i|we)\s+(?:[\w'’]+\s+)?(?:drink|eat|take|ride|use|play|support|run|swim|cycle|bike|walk)\s+(?=[\w\s\-]{2,30}?\s+(?:now|these\s+days|every\s+\w+|daily|again|anymore|any\s+more|at\s+all)\b)"),
     _f("dislikes", "hold", "taste", r"\b(?:hate|hates|dislike|dislikes|detest|loathe|can't\s+stand|cant\s+stand|can’t\s+stand|cannot\s+stand|not\s+a\s+fan\s+of|allergic\s+to)\s+"),
     _f("likes", "end", "taste", r"\b(?:quit|quitting|gave\s+up|give\s+up|giving\s+up|stopped|stop|so\s+over|done\s+with|cut\s+out|ditched)\s+(?:on\s+)?(?:an?\s+|the\s+|my\s+)?"),
     _f("likes", "end", "taste", r"\bused\s+to\s+(?:\w+\s+)?"),

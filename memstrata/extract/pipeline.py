@@ -113,8 +113,12 @@ def extract_queued(
     matchers: Sequence[NameMatcher] = (),
     cache: NameCache | None = None,
     keys: KeyEmbedding | None = None,
+    failures: set[str] | None = None,
 ) -> int:
-    """Extract every queued episode of a namespace; returns how many failed."""
+    """Extract every queued episode of a namespace; returns how many failed.
+    ``failures`` gathers the ids of episodes whose extraction failed (they stay
+    queued) and loses those that later succeed."""
+    failures = set() if failures is None else failures
     timings = timings or StageTimings()
     failed: set[int] = set()
     while True:
@@ -128,16 +132,21 @@ def extract_queued(
         try:
             episodes = [episode for _, episode in batch]
             _process(store, extractor, namespace, episodes, timings, matchers, cache, keys)
+            failures.difference_update(e.id for e in episodes)
             continue
         except AlreadyExtracted:  # another process stored them first: read the queue again
             continue
         except Exception:  # the episodes are safe; isolate the culprit below
-            log.warning("extraction of a batch in %s failed; retrying one by one", namespace)
+            log.warning(
+                "extraction of a batch in %s failed; retrying one by one", namespace, exc_info=True
+            )
         for seq, episode in batch:
             try:
                 _process(store, extractor, namespace, [episode], timings, matchers, cache, keys)
+                failures.discard(episode.id)
             except AlreadyExtracted:
                 continue
             except Exception:  # the episode stays queued for flush()
                 log.exception("extraction failed for episode %s; it stays queued", episode.id)
                 failed.add(seq)
+                failures.add(episode.id)

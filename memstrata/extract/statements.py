@@ -104,26 +104,30 @@ def _kept(clause: Clause) -> list[Found]:
     """The clause's frames that say something holds or changed; one frame per
     place, the name's over the taste's when the object is capitalised ('quit
     Kowhai' is a job, 'quit coffee' a habit)."""
-    kept: dict[int, Found] = {}
+    kept: dict[tuple[int, str], Found] = {}
     for item in find(clause.text):
         mood = _mood_of(clause, item)
         if mood == "ended":
             item = Found(item.predicate, "end", item.kind, item.object, item.start)
         elif mood != "asserted":
             continue
-        other = kept.get(item.start)
+        other = kept.get((item.start, item.effect))
         if other is None or _better(item, other):
-            kept[item.start] = item
-    return list(kept.values())
+            kept[item.start, item.effect] = item
+    named = {(f.predicate, f.effect) for f in kept.values() if f.object is not None}
+    return [
+        f for f in kept.values() if f.object is not None or (f.predicate, f.effect) not in named
+    ]
 
 
 def _better(item: Found, other: Found) -> bool:
-    named = item.object is not None and item.object[:1].isupper()
-    if item.kind == "taste" and other.kind != "taste":
-        return not named
-    if other.kind == "taste" and item.kind != "taste":
-        return named
-    return False
+    """Of two frames read at one place, a taste gives way to a name or to a frame
+    whose own words say what ends ('quit my job'), not to a lower-case word."""
+    if (item.kind == "taste") == (other.kind == "taste"):
+        return False
+    rival = other if item.kind == "taste" else item
+    wins = rival.object is None or rival.object[:1].isupper()
+    return wins if rival is item else not wins
 
 
 def _mood_of(clause: Clause, item: Found) -> str:
@@ -208,17 +212,12 @@ _PARTNERS = frozenset({"dating", "engaged_to", "married_to"})
 def _value(found: Found, clause: Clause, context: Context) -> tuple[str | None, str]:
     kind: str = found.kind
     value = found.object
-    if (
-        found.speaker
-        and found.predicate == "works_at"
-        and clause.subject
-        not in (
-            None,
-            "they",
-            context.speaker,
-        )
-    ):
-        value, kind = clause.subject, "organization"  # "Mochibyte laid off ... me included"
+    if found.speaker and found.predicate == "works_at" and value is None:
+        if clause.subject not in (None, "they", context.speaker):
+            value = clause.subject  # "Mochibyte laid off ... me included"
+        else:
+            value = context.last.get("organization") or context.last.get("other")
+        kind = "organization"
     if value == "there":
         value = context.last.get("place")
     if value == "it":

@@ -147,7 +147,13 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(today|tonight|this morning|this afternoon|this evening)\b"), "today"),
     (re.compile(r"\b(tomorrow)\b"), "tomorrow"),
     (re.compile(rf"\b({_NUM}\s+{_UNIT}\s+ago)\b"), "ago"),
-    (re.compile(rf"\b((last|next|this|past|coming)\s+{_UNIT})\b"), "relative_unit"),
+    # "my last day at", "last week at X done": a last one, not a time
+    (
+        re.compile(
+            rf"(?<!my\s)(?<!our\s)(?<!the\s)(?<!his\s)(?<!her\s)\b((last|next|this|past|coming)\s+{_UNIT})\b(?!\s+(?:at|with|of|on\s+the)\b)"
+        ),
+        "relative_unit",
+    ),
     (re.compile(rf"\b((last|next|this|on|coming)\s+{_WEEKDAY})\b"), "weekday"),
     (re.compile(rf"\b((was|were)\s+{_WEEKDAY})\b"), "weekday"),
     (

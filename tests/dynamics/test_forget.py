@@ -104,7 +104,7 @@ def test_buffered_recalls_are_written_by_close(tmp_path: Path) -> None:
 
 def test_a_note_behind_a_fact_starts_more_important_than_small_talk(memory: Memory) -> None:
     memory.add("I moved to Lyon with my sister Maya.", speaker="Ana")
-    memory.add("I really enjoy jazz concerts on Fridays.", speaker="Ana")
+    memory.add("I went to a loud jazz concert on Friday.", speaker="Ana")
     moved = next(n for n in memory.notes() if "Lyon" in n.text)
     jazz = next(n for n in memory.notes() if "jazz" in n.text)
     assert memory.facts("Ana", "lives_in")

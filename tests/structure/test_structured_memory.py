@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from memstrata import Memory, NotFound
-from memstrata.extract.base import Extraction
+from memstrata.extract.base import Extraction, Extractor
 from memstrata.model import Episode, Fact
 from memstrata.resolve.notes import NoteResolver
 from memstrata.store.base import ChangeSet
@@ -222,6 +222,39 @@ def test_a_failing_extractor_never_loses_the_episode(memory: Memory) -> None:
     memory.extractor = working
     memory.flush()
     assert [f.object for f in memory.facts("Ana")] == ["Paris"]
+
+
+class PickyExtractor:
+    """Fails on one message, works on the others."""
+
+    name = "picky"
+
+    def __init__(self, working: Extractor) -> None:
+        self.working = working
+
+    def extract(self, episodes: Sequence[Episode]) -> Extraction:
+        if any("poison" in e.content for e in episodes):
+            raise RuntimeError("extractor bug")
+        return self.working.extract(episodes)
+
+
+def test_extraction_failures_are_reported_counted_and_logged(
+    memory: Memory, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert memory.extractor is not None
+    working = memory.extractor
+    memory.extractor = PickyExtractor(working)
+    added = memory.add(["I live in Paris", "poison pill"], speaker="Ana")
+    assert added.extraction_failed == (added[1].id,)
+    assert [f.object for f in memory.facts("Ana")] == ["Paris"]  # the rest was extracted
+    (stats,) = memory.stats().namespaces
+    assert stats.extraction_failed == 1 and stats.queued_for_extraction == 1
+    assert any(r.exc_info and "extractor bug" in str(r.exc_info[1]) for r in caplog.records)
+    assert memory.add("I moved to Lyon", speaker="Ana").extraction_failed == ()
+    memory.extractor = working
+    memory.flush()
+    (stats,) = memory.stats().namespaces
+    assert stats.extraction_failed == 0 and stats.queued_for_extraction == 0
 
 
 def test_extraction_can_be_turned_off(tmp_path: Path) -> None:

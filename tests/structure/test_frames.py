@@ -1,0 +1,180 @@
+"""Clauses and verb frames: natural phrasings of moves, jobs, partners and tastes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from memstrata.extract.clauses import read
+from memstrata.extract.frames import FRAMES, name, taste, title
+from memstrata.extract.gates import required_runs
+from memstrata.extract.offline import OfflineExtractor
+from memstrata.model import Episode
+
+# A Wednesday.
+T = datetime(2024, 3, 13, 12, 0, tzinfo=UTC)
+
+
+def episode(text: str, speaker: str = "Maya", at: datetime = T, role: str = "user") -> Episode:
+    return Episode(
+        id=f"e{hash(text) & 0xFFFF}",
+        namespace="n",
+        content=text,
+        occurred_at=at,
+        recorded_at=at,
+        speaker=speaker,
+        role=role,
+    )
+
+
+def facts(*texts: str, speaker: str = "Maya") -> list[tuple[str, str, str, str, str]]:
+    """(subject, predicate, object, effect, day of valid_at) of every draft."""
+    out = OfflineExtractor().extract([episode(t, speaker) for t in texts])
+    return [
+        (f.subject, f.predicate, f.object, f.effect, f.valid_at.date().isoformat())
+        for f in out.facts
+    ]
+
+
+def triples(*texts: str) -> set[tuple[str, str, str]]:
+    return {(s, p, o) for s, p, o, _, _ in facts(*texts)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the heating in my flat in Tromsø broke again", ("Maya", "lives_in", "Tromsø")),
+        (
+            "invoicing at Pellworth Dairy is a mess this month",
+            ("Maya", "works_at", "Pellworth Dairy"),
+        ),
+        ("been with Harlan & Moss almost three years now", ("Maya", "works_at", "Harlan & Moss")),
+        ("I'm a staff nurse at Greyfield Clinic", ("Maya", "works_at", "Greyfield Clinic")),
+        ("I'm a staff nurse at Greyfield Clinic", ("Maya", "job", "staff nurse")),
+        ("we finally bought a little house in Ghent!!", ("Maya", "lives_in", "Ghent")),
+        ("joined a tiny studio called Quillfox in May", ("Maya", "works_at", "Quillfox")),
+        ("I do freelance work for a bakery app, crumbly, for now", ("Maya", "works_at", "crumbly")),
+        ("I'm vegan these days", ("Maya", "diet", "vegan")),
+        ("oat flat whites are my go-to now", ("Maya", "likes", "oat flat whites")),
+    ],
+)
+def test_indirect_statements_are_read(text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in triples(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If I moved to Cork I'd need a car",
+        "I'd move to Lisbon tomorrow if I could",
+        "I've never lived in Oslo",
+        "did you move to Leeds in the end?",
+        "my dad keeps saying I'll end up living in Perth",
+        "she sings 'we were living in Tangier' all day",
+        "thinking about a job at Corvane, not sure yet",
+        "you work at Brightline, right?",
+    ],
+)
+def test_what_is_not_asserted_makes_no_state(text: str) -> None:
+    assert [f for f in facts(text) if f[3] != "end"] == []
+
+
+def test_a_negation_belongs_to_its_own_words() -> None:
+    """'no dog' later in the clause does not negate 'living in'."""
+    assert ("Maya", "lives_in", "Turin") in triples("still living in Turin, still no dog")
+
+
+def test_another_persons_news_is_theirs() -> None:
+    found = triples("Jonas, my old flatmate, just moved to Graz")
+    assert found == {("Jonas", "lives_in", "Graz")}
+
+
+def test_endings_close_with_or_without_an_object() -> None:
+    found = facts("handed in my notice at Pinegrove on Monday", "they let me go last Friday")
+    assert ("Maya", "works_at", "Pinegrove", "end", "2024-03-11") in found
+    # "they" is the employer the conversation named last
+    assert ("Maya", "works_at", "Pinegrove", "end", "2024-03-08") in found
+    assert ("Maya", "works_at", "", "end", "2024-03-13") in facts("I quit my job")
+
+
+def test_an_employer_that_acts_on_the_speaker() -> None:
+    (found,) = [
+        f for f in facts("Tillbury Press laid off the whole team. me included") if f[3] == "end"
+    ]
+    assert found[:3] == ("Maya", "works_at", "Tillbury Press")
+
+
+def test_a_partner_named_by_the_conversation() -> None:
+    found = triples("dinner with Ravi tonight, my boyfriend insists on cooking")
+    assert ("Maya", "dating", "Ravi") in found
+
+
+def test_a_pair_and_a_time_said_after_it() -> None:
+    found = facts("Lena and I broke up. three weeks ago.")
+    assert ("Maya", "dating", "Lena", "end", "2024-02-19") in found
+
+
+def test_a_habit_that_stopped_and_a_switch() -> None:
+    found = facts("I don't drink cola at all anymore", "switched from Safari to Firefox last week")
+    assert ("Maya", "likes", "cola", "end", "2024-03-13") in found
+    assert ("Maya", "likes", "Firefox", "start", "2024-03-04") in found
+    assert ("Maya", "likes", "Safari", "end", "2024-03-04") in found
+
+
+@pytest.mark.parametrize(
+    ("text", "effect", "day"),
+    [
+        ("I start at Norrow Labs on the 18th", "start", "2024-03-18"),
+        ("my last day at Norrow Labs was the 1st", "end", "2024-03-01"),
+        ("moved to Varna last spring", "start", "2023-03-01"),
+        ("moved to Varna a fortnight ago", "start", "2024-02-28"),
+        ("left Dunmore Bank at the end of January", "end", "2024-01-31"),
+        ("been teaching at Hollins Academy for six years", "hold", "2018-03-13"),
+        ("I start at Norrow Labs next Friday", "start", "2024-03-22"),
+        ("I start at Norrow Labs this Friday", "start", "2024-03-15"),
+    ],
+)
+def test_times_are_read_in_the_clauses_tense(text: str, effect: str, day: str) -> None:
+    assert any(f[3] == effect and f[4] == day for f in facts(text)), facts(text)
+
+
+def test_an_assistant_turn_makes_no_facts() -> None:
+    turn = episode("## Options\n\n- **Move to Porto**: cheaper rent", role="assistant")
+    assert OfflineExtractor().extract([turn]).facts == []
+
+
+def test_clauses_carry_the_subject_within_a_statement_only() -> None:
+    clauses = list(read("Ines moved to Rome and started at Vela. I stayed", "Maya", None))
+    assert [c.subject for c in clauses] == ["Ines", "Ines", "Maya"]
+
+
+def test_object_readers() -> None:
+    assert name("Kestrel Rail on Monday") == "Kestrel Rail"
+    assert name("the bank (Orsolo Trust) in May", "organization") == "Orsolo Trust"
+    assert name("a shop called Tin & Thread, near me", "organization") == "Tin & Thread"
+    assert name("my parents' house", "person") is None
+    assert title("senior data engineer at Quillfox") == "senior data engineer"
+    assert title("flat white person now") is None
+    assert taste("black tea at all anymore") == "black tea"
+    assert taste("coffee three weeks ago") == "coffee"
+
+
+SAMPLES = [
+    "I moved to Lyon last month and my boyfriend's family came",
+    "payroll at Hexa messed up again, I'm a nurse there",
+    "I don't eat meat anymore, pescatarian now",
+    "matcha guy now, quit coffee",
+    "my ex, Tom, still has my bike",
+    "we got married on the 4th and we're engaged no more",
+    "first week at Orbit done, they let me go from Acme",
+    "I've been in Pune almost six years now",
+]
+
+
+def test_the_gate_never_skips_a_frame_that_matches() -> None:
+    for frame in FRAMES:
+        runs = required_runs(frame.trigger)
+        for text in SAMPLES:
+            if frame.trigger.search(text) and runs:
+                assert any(run in text.lower() for run in runs), (frame.trigger.pattern, text)
