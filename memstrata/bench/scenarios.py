@@ -166,7 +166,7 @@ def breakup(rng: random.Random, s: Scenario, tick: Callable[[], datetime]) -> No
     text = f"I broke up with {partner} last night." if last_night else "We broke up, I'm sad."
     t2 = _say(s, rng, tick, text)
     ended = _day(t2) - timedelta(days=1) if last_night else t2
-    s.closed.append((s.speaker, "has_partner", partner, ended))
+    s.closed.append((s.speaker, "dating", partner, ended))
     s.current.append((s.speaker, "relationship_status", "single"))
 
 
@@ -265,7 +265,7 @@ FAMILIES = [
 TOUCHES = {
     move: {"lives_in"},
     job: {"works_at"},
-    breakup: {"has_partner", "relationship_status"},
+    breakup: {"dating", "relationship_status"},
     birthday: {"age"},
     preferences: {"likes"},
     correction: {"lives_in"},

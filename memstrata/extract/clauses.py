@@ -40,9 +40,9 @@ _HARD = re.compile(
     r"(?<!Co\.)(?<!Mr\.)(?<!Dr\.)(?<!St\.)(?<!Ms\.)(?<!Jr\.)(?<!vs\.)(?<=[.!?])\s+"
     r"|(?<=[^\w\s,;:'’\"()\[\]&.!?-])\s+(?=[A-Z])"
 )
+_LABEL = re.compile(r"^[\w ]{1,30}:\s+(?=\w)")  # "big news: ", "update: "
 _LEAD = re.compile(
-    r"^(?:[\w ]{1,30}:\s+(?=\w))?"
-    r"(?:(?:and|but|so|then|because|cause|cuz|plus|though|although|while|whereas|also|well|"
+    r"^(?:(?:and|but|so|then|because|cause|cuz|plus|though|although|while|whereas|also|well|"
     r"oh|ok|okay|lol|haha|honestly|anyway|anyways|btw|ugh|omg|yes|yeah|yep|nope|no|wow|"
     r"guess what|update|news|plot twist|finally|officially|basically|actually|apparently|"
     r"sooo?|soo+|now|still)\b[\s,:!.]*)+",
@@ -194,7 +194,7 @@ def _statement(parts: list[str], speaker: str, last_person: str | None) -> Itera
     question = parts[-1].rstrip().endswith("?")
     subject: str | None = speaker
     for raw in parts:
-        text = _LEAD.sub("", raw).strip()
+        text = _LEAD.sub("", _LABEL.sub("", raw)).strip()
         if not text:
             continue
         if _LONE_NAME.match(text.rstrip(" ,.!")):

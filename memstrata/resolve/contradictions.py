@@ -148,7 +148,7 @@ class FactResolver:
         )
         self._add(fact, draft.stated_at or draft.valid_at, "extracted", draft.episode_id, changes)
         if invalid_at is None:
-            current.append(fact)
+            self._current(subject.id, draft.predicate).append(fact)  # _drop rebinds the list
 
     def _end(
         self, draft: FactDraft, subject: Entity, obj: Entity | None, changes: ChangeSet
