@@ -75,7 +75,11 @@ def evaluate(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]
             speaker=row["speaker"],
         )
         result = extractor.extract([episode])
-        got = {(normalise(f.subject), f.predicate, normalise(f.object)) for f in result.facts}
+        got = {  # an empty object refers back to the latest value ("we got engaged")
+            (normalise(f.subject), f.predicate, normalise(f.object))
+            for f in result.facts
+            if f.object
+        }
         gold = {(normalise(s), p, normalise(o)) for s, p, o in row["facts"]}
         tp, fp, fn = counts["facts"]
         for triple in got | gold:

@@ -140,7 +140,7 @@ def move(rng: random.Random, s: Scenario, tick: Callable[[], datetime]) -> None:
         s, rng, tick, rng.choice([f"I moved to {b}!", f"I just moved to {b}, boxes everywhere."])
     )
     if rng.random() < 0.5:
-        t3 = _say(s, rng, tick, f"Big news: I'm relocating to {c} for good.")
+        t3 = _say(s, rng, tick, f"Big news: I relocated to {c} for good.")
         s.closed += [(s.speaker, "lives_in", a, t2), (s.speaker, "lives_in", b, t3)]
         s.current.append((s.speaker, "lives_in", c))
     else:

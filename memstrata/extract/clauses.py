@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from memstrata.extract.patterns import RELATIONS
 from memstrata.extract.timeexpr import resolve
 
 Mood = Literal["asserted", "negated", "ended", "hypothetical", "asked", "reported"]
@@ -58,8 +59,15 @@ _THEY = re.compile(r"^(?:they|they're|they’ve|they've)\b", re.IGNORECASE)
 _UNNAMED = re.compile(
     r"^(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:mum|mom|mother|dad|father|sister|brother|friend|"
     r"boss|manager|colleague|coworker|cousin|aunt|uncle|neighbou?r|roommate|flatmate|son|"
-    r"daughter|kid|kids|parents|family|grandma|grandpa|ex|landlord|landlady|team|company)\b(?!\s+(?:and\s+i|&\s+i))",
+    r"daughter|kid|kids|parents|family|grandma|grandpa|grandmother|grandfather|landlord|"
+    r"landlady|team|company|dog|cat|puppy|kitten|parrot|wife|husband|boyfriend|girlfriend|"
+    r"partner|fianc\w*)s?\b(?!\s+(?:and\s+i|&\s+i))",
     re.IGNORECASE,
+)
+_RELATIVE = re.compile(
+    r"^(?:[Mm]y|[Oo]ur)\s+(?:[a-z]+\s+)?(?:"
+    + "|".join(sorted(RELATIONS, key=len, reverse=True))
+    + r"|manager|flatmate|housemate|mate|buddy|pal)s?\s*,?\s+([A-Z][\w\-]+)\b"
 )
 _NAMED = re.compile(
     r"^([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)"
@@ -161,7 +169,8 @@ def _tense(text: str) -> int:
     past = _PAST.search(text) is not None
     future = re.search(
         r"\b(?:will|'ll|’ll|going\s+to|gonna|next|tomorrow|tmrw|soon|in\s+\w+\s+(?:days?|weeks?|months?)|"
-        r"(?:i|we)\s+(?:start|begin|move|leave|retire|finish|join|fly)|(?:is|are)\s+(?:this|next|on))\b",
+        r"(?:i|we)\s+(?:start|begin|move|leave|retire|finish|join|fly)|(?:is|are)\s+(?:this|next|on)|"
+        r"(?:am|is|are|['’]m|['’]re)\s+(?:\w+\s+)?(?:moving|relocating|leaving|starting|joining|quitting))\b",
         text,
         re.IGNORECASE,
     )
@@ -205,6 +214,10 @@ def _statement(parts: list[str], speaker: str, last_person: str | None) -> Itera
         partner = None
         if (pair := _PAIR.match(text)) is not None:
             subject, partner = speaker, pair.group(1) or pair.group(2)
+        elif (relative := _RELATIVE.match(text)) is not None:
+            subject = last_person = relative.group(1)  # "my brother Jonas lives in ..."
+        elif _UNNAMED.match(text):
+            subject = None  # "my family lives in ...": nobody the facts may name
         elif _FIRST.match(text):
             subject = speaker
         elif _LISTENER.match(text):
@@ -213,7 +226,7 @@ def _statement(parts: list[str], speaker: str, last_person: str | None) -> Itera
             subject = last_person
         elif _THEY.match(text):
             subject = "they"
-        elif _UNNAMED.match(text) or _POSSESSOR.match(text):
+        elif _POSSESSOR.match(text):
             subject = None
         elif (named := _NAMED.match(text)) is not None:
             subject = named.group(1)

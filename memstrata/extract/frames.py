@@ -60,7 +60,11 @@ def _f(
     *,
     speaker: bool = False,
 ) -> Frame:
-    return Frame(predicate, effect, kind, re.compile(trigger, re.IGNORECASE), before, speaker)
+    # "my flat in", "my boyfriend", "my ex": the speaker's, whoever the clause is about
+    own = trigger.startswith((r"\b(?:my|our)", r"\bmy\s"))
+    return Frame(
+        predicate, effect, kind, re.compile(trigger, re.IGNORECASE), before, speaker or own
+    )
 
 
 _NOTICE = r"(?:handed\s+in|hand\s+in|gave|give|put\s+in)\s+(?:my|our|her|his)\s+notice"
@@ -80,9 +84,10 @@ FRAMES: tuple[Frame, ...] = (
     _f("lives_in", "start", "place", rf"\b(?:bought|buying|got|rented|renting|found|signed\s+(?:the\s+)?lease\s+on)\s+(?:a|the|our|my)\s+(?:[\w\-]+\s+){{0,2}}?{_HOME}\s+in\s+"),
     _f("lives_in", "start", "none", r"\b(?:moved|movd)\s+in\b(?!\s+with)"),
     _f("lives_in", "hold", "place", r"\b(?:live|lives|living|lived\s+here|based|residing|reside)\s+(?:here\s+)?in\s+"),
+    _f("lives_in", "hold", "place", r"\b(?:live|lives|living)\s+(?:near|by|close\s+to|next\s+to)\s+(?:[\w\-]+\s+){1,4}?in\s+(?=(?-i:[A-Z]))"),
     _f("lives_in", "hold", "place", rf"\b{_OWN}(?:flat|apartment|landlord|landlady|house|place|neighbou?rs?|street|neighbou?rhood|commute|balcony)\s+(?:here\s+)?in\s+"),
     _f("lives_in", "hold", "place", r"\b(?:here|home|back\s+home)\s+in\s+"),
-    _f("lives_in", "hold", "place", r"\b(?:years?|months?|weeks?|yrs?|wks?)\s+in\s+(?=(?-i:[A-Z]))"),
+    _f("lives_in", "hold", "place", r"\b(?:years?|months?|weeks?|yrs?|wks?)\s+in\s+(?=(?-i:[A-Z])[^.;!?]{0,40}\b(?:now|done|already|so\s+far)\b)"),
     _f("lives_in", "end", "place", r"\b(?:moved|movd|moving)\s+(?:away\s+)?(?:out\s+of|from|away\s+from)\s+"),
     # work
     _f("works_at", "hold", "organization", r"\b(?:work|works|working|worked|wrk)\s+(?:full[\s-]time\s+|part[\s-]time\s+)?(?:at|for|with)\s+"),
@@ -138,7 +143,7 @@ FRAMES: tuple[Frame, ...] = (
     _f("likes", "start", "taste", r"\b(?:i'm|i’m|im|i\s+am)\s+(?:now\s+|officially\s+|basically\s+)?(?:an?\s+)?(?=[\w\s\-]{2,30}?\s(?:person|guy|girl|gal|fan|lover|drinker|eater|convert)\b)"),
     _f("likes", "start", "taste", r"\b(?:took\s+up|taking\s+up|got\s+into|learning)\s+(?!at\b|with\b|on\b|as\b|the\s+new\b)"),
     _f("likes", "hold", "taste", r"\b(?:i|we)\s+(?:[\w'’]+\s+)?(?:drink|eat|take|ride|use|play|support|run|swim|cycle|bike|walk)\s+(?=[\w\s\-]{2,30}?\s+(?:now|these\s+days|every\s+\w+|daily|again|anymore|any\s+more|at\s+all)\b)"),
-    _f("dislikes", "hold", "taste", r"\b(?:hate|hates|dislike|dislikes|detest|loathe|can't\s+stand|cant\s+stand|can’t\s+stand|cannot\s+stand|not\s+a\s+fan\s+of|allergic\s+to)\s+"),
+    _f("dislikes", "hold", "taste", r"\b(?:hate|hates|dislike|dislikes|detest|loathe|can't\s+stand|cant\s+stand|can’t\s+stand|cannot\s+stand|not\s+a\s+fan\s+of)\s+"),
     _f("likes", "end", "taste", r"\b(?:quit|quitting|gave\s+up|give\s+up|giving\s+up|stopped|stop|so\s+over|done\s+with|cut\s+out|ditched)\s+(?:on\s+)?(?:an?\s+|the\s+|my\s+)?"),
     _f("likes", "end", "taste", r"\bused\s+to\s+(?:\w+\s+)?"),
 )
@@ -206,7 +211,7 @@ _TASTE_STOP = frozenset(
     now anymore again these every daily because cause since when while but and or so if
     though at in on for with from to until till after before today yesterday tonight
     tomorrow lately recently already still just really though honestly lol haha
-    instead which who that than then this last next ago all
+    instead which who that than then this last next ago all over versus vs
     """.split()
 )
 _TITLE_STOP = frozenset(
@@ -367,6 +372,7 @@ def title(rest: str) -> str | None:
 def taste(rest: str) -> str | None:
     """What a taste or habit is about: 'black tea at all anymore' -> 'black tea'."""
     words: list[str] = []
+    rest = re.sub(r"^\s*to\s+(?=[a-z])", "", rest)  # "like to run"
     for match in _WORD.finditer(rest):
         word = match.group(0)
         bare = word.lower().strip(_TAIL_PUNCT)
@@ -384,7 +390,7 @@ def taste(rest: str) -> str | None:
             break
         if len(words) >= 4:
             break
-    while words and words[0].lower() in ("a", "an", "the", "my", "our", "some", "to", "being"):
+    while words and words[0].lower() in ("a", "an", "the", "my", "our", "some", "being"):
         words.pop(0)
     while words and words[-1].lower() in STOP_WORDS:
         words.pop()

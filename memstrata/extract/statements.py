@@ -114,10 +114,24 @@ def _kept(clause: Clause) -> list[Found]:
         other = kept.get((item.start, item.effect))
         if other is None or _better(item, other):
             kept[item.start, item.effect] = item
+    _merge_endings(kept)
     named = {(f.predicate, f.effect) for f in kept.values() if f.object is not None}
     return [
         f for f in kept.values() if f.object is not None or (f.predicate, f.effect) not in named
     ]
+
+
+def _merge_endings(kept: dict[tuple[int, str], Found]) -> None:
+    """'I quit my job at Vandelay': the ending takes the object the clause names
+    for the same predicate, and that mention is no state of its own."""
+    for key, end in list(kept.items()):
+        if end.effect != "end" or end.object is not None:
+            continue
+        for other_key, other in list(kept.items()):
+            if other.predicate == end.predicate and other.effect != "end" and other.object:
+                kept[key] = Found(end.predicate, "end", other.kind, other.object, end.start)
+                del kept[other_key]
+                break
 
 
 def _better(item: Found, other: Found) -> bool:
@@ -142,6 +156,8 @@ def _mood_of(clause: Clause, item: Found) -> str:
     rest = before + " " + clause.text[end:]
     if REPORTED.search(before) or HYPOTHETICAL.search(rest) or _WOULD.search(before):
         return "hypothetical"
+    if item.predicate == "lives_in" and _TRIP.search(rest):
+        return "hypothetical"  # "a house in Porto for the summer": a stay, not a home
     if ENDED.search(around):
         return "ended"
     if NEGATED.search(before[-25:]):
@@ -149,6 +165,11 @@ def _mood_of(clause: Clause, item: Found) -> str:
     return "asserted"
 
 
+_TRIP = re.compile(
+    r"\bfor\s+(?:the|a|two|three|a\s+few|a\s+couple\s+of)\s+(?:summer|winter|weekend|week|weeks|"
+    r"days|night|nights|holidays?|vacation|trip|conference|wedding)\b|\bon\s+(?:holiday|vacation)\b",
+    re.IGNORECASE,
+)
 _WOULD = re.compile(
     r"\b(?:i|we|you|he|she|they)['’]d\b|\b(?:id|wed)\s+(?:move|go|live|take|love)\b", re.IGNORECASE
 )
