@@ -103,6 +103,22 @@ def bench_facts(
     run_fact_scenarios(data, output, out)
 
 
+@bench_app.command("user-facts")
+def bench_user_facts(
+    data: Annotated[Path, typer.Option(help="the longmemeval-dev folder")] = Path(
+        "../shared/data/longmemeval-dev"
+    ),
+    labels: Annotated[Path, typer.Option(help="labelled sentences (JSONL)")] = Path(
+        "bench/labels/longmemeval-user-facts.jsonl"
+    ),
+    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
+) -> None:
+    """Offline extraction on 200 labelled sentences of LongMemEval's user turns."""
+    from memstrata.bench.userfacts import run_user_facts
+
+    run_user_facts(labels, data, output, out)
+
+
 @bench_app.command("dynamics")
 def bench_dynamics(
     data: Annotated[Path, typer.Option(help="path to locomo10.json")],

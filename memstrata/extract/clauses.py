@@ -29,6 +29,7 @@ Mood = Literal["asserted", "negated", "ended", "hypothetical", "asked", "reporte
 
 _SPLIT = re.compile(
     r"\s*(?:;|\s[—–-]\s|—|–|\.\.\.|…)\s*"
+    r"|,?\s+(?=(?:since|when|after|before|until|where)\s+(?:i|i'm|i've|we|we're|he|she|they)\b)"
     r"|,?\s+(?=(?:and|but|so|then|because|cause|cuz|plus|though|although|while|whereas)\s+"
     r"(?:i|i'm|im|i've|ive|i'll|we|we're|we've|he|she|they|my|our|now|then|since|last|in|on|"
     r"at|after|before|this|next|started|moved|left|quit|got|handed|finally|also|still)\b)"
@@ -73,6 +74,12 @@ _NAMED = re.compile(
     r"^([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)"
     r"(?:,\s+(?:my|our|his|her|their|the|a|an)\s+[^,]{1,40},)?"  # "Jonas, my flatmate, ..."
     r"\s+(?!and\s+I\b)(?=[a-z])"
+)
+# Capitalised words that begin sentences and name nobody.
+_CAPS = frozenset(
+    "The This That These Those There Here It Its What Who Why How When Where Which A An "
+    "My Our Your His Her Their Some Any Every Each All Most Many Also Just Still Then So "
+    "Yes No Oh Ok Okay Well Hi Hey Thanks Sorry Please Maybe Now Today Yesterday Tomorrow".split()
 )
 _POSSESSOR = re.compile(r"^[A-Z][\w\-]+['’]s\b")
 _PAIR = re.compile(
@@ -228,7 +235,7 @@ def _statement(parts: list[str], speaker: str, last_person: str | None) -> Itera
             subject = "they"
         elif _POSSESSOR.match(text):
             subject = None
-        elif (named := _NAMED.match(text)) is not None:
+        elif (named := _NAMED.match(text)) is not None and named.group(1).split()[0] not in _CAPS:
             subject = named.group(1)
             last_person = subject
         yield Clause(text, subject, question, partner)

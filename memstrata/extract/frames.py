@@ -37,6 +37,9 @@ class Frame:
     # The speaker is the one it happens to, whoever the clause is about ("they let
     # me go", "she said yes"); the clause's own subject, if named, is the object.
     speaker: bool = False
+    # "my flat in", "my partner Alex": a presupposition, true whatever the clause
+    # asks or supposes ("can you help me surprise my partner Alex?")
+    own: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,7 @@ class Found:
     object: str | None  # None: the frame names no object ("handed in my notice")
     start: int  # where the trigger begins in the clause
     speaker: bool = False  # about the speaker, whoever the clause's subject is
+    own: bool = False  # said of something the speaker calls theirs: holds in any mood
 
 
 def _f(
@@ -63,7 +67,7 @@ def _f(
     # "my flat in", "my boyfriend", "my ex": the speaker's, whoever the clause is about
     own = trigger.startswith((r"\b(?:my|our)", r"\bmy\s"))
     return Frame(
-        predicate, effect, kind, re.compile(trigger, re.IGNORECASE), before, speaker or own
+        predicate, effect, kind, re.compile(trigger, re.IGNORECASE), before, speaker or own, own
     )
 
 
@@ -113,6 +117,7 @@ FRAMES: tuple[Frame, ...] = (
     _f("job", "hold", "title", r"\b(?:i'm|i’m|im|i\s+am|i've\s+been|ive\s+been|i’ve\s+been|been|still|work|works|working|worked)\s+(?:as\s+)?(?:an?\s+)"),
     _f("job", "start", "title", r"\b(?:promoted\s+to|became|become|becoming|starting\s+as|start\s+as|started\s+as|hired\s+as|joined\s+as|took\s+a\s+job\s+as)\s+(?:an?\s+)?"),
     _f("job", "hold", "title", r"\bas\s+(?:an?\s+)"),
+    _f("job", "hold", "title", r"\bmy\s+(?:job|work|role|position|career)\s+as\s+(?:an?\s+)?"),
     # partners
     _f("dating", "hold", "person", rf"\b{_OWN}(?:boyfriend|girlfriend|partner|bf|gf)\s*,?\s*"),
     _f("dating", "hold", "none", rf"\b{_OWN}(?:boyfriend|girlfriend|partner|bf|gf)(?:['’]s)?\b(?!\s*,?\s*(?-i:[A-Z]))"),
@@ -131,7 +136,7 @@ FRAMES: tuple[Frame, ...] = (
     _f("dating", "end", "person", r"\bmy\s+ex(?:[\s-](?:boyfriend|girlfriend|husband|wife|partner))?\s*,?\s*"),
     _f("dating", "end", "none", r"\b(?:broke\s+up|split\s+up|broken\s+up|we\s+split|separated|divorced|ended\s+it|not\s+together|divorce\s+(?:papers\s+)?(?:was\s+|were\s+|came\s+|went\s+|is\s+)?(?:final|finali[sz]ed|through)|finali[sz]ed\s+(?:our|the|my)\s+divorce)\b"),
     # tastes and habits
-    _f("likes", "hold", "taste", r"(?:\b(?:i|we|i\s+really|i\s+still|i\s+also|i\s+do|really|also|still|totally|absolutely|actually|now)\s+(?:love|like)|\b(?:loves|loving|likes|adore|adores|enjoy|enjoys|(?:really|so|totally|super|very|big|i'm|im|been|getting|got)\s+into|obsessed\s+with|hooked\s+on|addicted\s+to|a\s+(?:huge\s+|big\s+)?fan\s+of|prefer|prefers))\s+"),
+    _f("likes", "hold", "taste", r"(?:\b(?:i|we|i\s+really|i\s+still|i\s+also|i\s+do|really|also|still|totally|absolutely|actually|now)\s+(?:love|like)|\b(?:loves|loving|likes|adore|adores|enjoy|enjoys|(?:really|so|totally|super|very|big|i'm|im|been|getting|got)\s+into|obsessed\s+with|hooked\s+on|addicted\s+to|(?:more\s+)?drawn\s+to|a\s+(?:huge\s+|big\s+)?fan\s+of|prefer|prefers))\s+"),
     _f("likes", "hold", "taste", r"\b(?:my\s+)?(?:new\s+)?(?:favou?rite|fave|fav|go-to)\s+(?:\w+\s+)?(?:is|are|now|these\s+days)\s+"),
     _f("likes", "hold", "taste", r"\s+(?:is|are|has\s+become|became)\s+(?:now\s+)?my\s+(?:new\s+|absolute\s+)?(?:\w+\s+)?(?:favou?rite|fave|go-to|thing|jam|team|club|band|drink|poison)\b", before=True),
     _f("likes", "start", "taste", r"(?:^|(?<=[.!?,;:—–]\s))(?:an?\s+)?(?=[\w\-]+(?:\s+[\w\-]+)?\s+(?:person|guy|girl|gal|convert)\s+(?:now|these\s+days)\b)"),
@@ -177,7 +182,7 @@ _CONNECTORS = frozenset(
 _WORD = re.compile(r"[^\s,.;:!?()\"“”]+")
 _TAIL_PUNCT = "'’.,;:!?)\"”"
 _APPOSITION = re.compile(
-    r"^(?:(?:a|an|the|this|my|our|that)\s+)?(?:[a-z][\w\-]*\s*){0,4}?"
+    r"^(?:a|an|the|this|my|our|that)\s+(?:[a-z][\w\-]*\s*){0,3}?"
     r"(?:(?:called|named)\s+|\(\s*|,\s+)(?=[A-Za-z])"
 )
 ROLE_WORDS = frozenset(
@@ -202,16 +207,17 @@ ROLE_WORDS = frozenset(
 )
 _NOT_TASTE = frozenset(
     "it that this them him her you me us one ones lot so too very much more most bit all "
+    "how what when where why which who whatever "
     "thing things stuff everything something anything nothing way time day idea".split()
 )
 _TASTE_STOP = frozenset(
     """
     one two three four five six seven eight nine ten eleven twelve few couple several
     days weeks months years ago times
-    now anymore again these every daily because cause since when while but and or so if
+    now anymore again these every daily because cause since when while but so if
     though at in on for with from to until till after before today yesterday tonight
     tomorrow lately recently already still just really though honestly lol haha
-    instead which who that than then this last next ago all over versus vs
+    instead which who that than then this last next ago all over versus vs like such
     """.split()
 )
 _TITLE_STOP = frozenset(
@@ -238,7 +244,13 @@ def find(clause: str) -> list[Found]:
                 continue
             found.append(
                 Found(
-                    frame.predicate, frame.effect, frame.kind, value, match.start(), frame.speaker
+                    frame.predicate,
+                    frame.effect,
+                    frame.kind,
+                    value,
+                    match.start(),
+                    frame.speaker,
+                    frame.own,
                 )
             )
             if frame.kind == "title" and value is not None:
@@ -388,7 +400,7 @@ def taste(rest: str) -> str | None:
         words.append(word.strip(_TAIL_PUNCT))
         if rest[match.end() : match.end() + 1] in ",.;:!?)":
             break
-        if len(words) >= 4:
+        if len(words) >= 5:
             break
     while words and words[0].lower() in ("a", "an", "the", "my", "our", "some", "being"):
         words.pop(0)

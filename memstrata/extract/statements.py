@@ -96,7 +96,8 @@ _NOT_NAMES = frozenset(
     "I I'm I've The A An My Our Your He She They It This That There Here What Who Why How When "
     "Where Yes No Oh Ok Okay Lol And But So Then Also Just Still Now Well Hi Hey Thanks Sorry "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May "
-    "June July August September October November December Easter Christmas".split()
+    "June July August September October November December Easter Christmas Valentine "
+    "Thanksgiving Halloween Mother Father New".split()
 )
 
 
@@ -148,13 +149,19 @@ def _mood_of(clause: Clause, item: Found) -> str:
     """How the frame is meant: a question or reported speech holds for the whole
     clause; a negation only just before the frame's words ('I've never lived in',
     not '..., still no cat'); a hypothetical anywhere before them ('if I moved to')."""
-    if clause.mood == "asked":
-        return clause.mood
     end = _trigger_end(clause.text, item)
     before = clause.text[: item.start]
     around = before[-40:] + " " + clause.text[end : end + 40]
-    rest = before + " " + clause.text[end:]
-    if REPORTED.search(before) or HYPOTHETICAL.search(rest) or _WOULD.search(before):
+    if item.own and item.effect == "hold":  # "my partner, Mike" holds in a question too
+        return "ended" if ENDED.search(around) else "asserted"
+    if clause.mood == "asked":
+        return clause.mood
+    rest = _HEDGE.sub(" ", before + " " + clause.text[end:])
+    if (
+        REPORTED.search(before)
+        or HYPOTHETICAL.search(rest)
+        or _WOULD.search(_HEDGE.sub(" ", before))
+    ):
         return "hypothetical"
     if item.predicate == "lives_in" and _TRIP.search(rest):
         return "hypothetical"  # "a house in Porto for the summer": a stay, not a home
@@ -170,6 +177,7 @@ _TRIP = re.compile(
     r"days|night|nights|holidays?|vacation|trip|conference|wedding)\b|\bon\s+(?:holiday|vacation)\b",
     re.IGNORECASE,
 )
+_HEDGE = re.compile(r"\b(?:i['’]d|i\s+would)\s+(?:say|rather|guess|think)\b", re.IGNORECASE)
 _WOULD = re.compile(
     r"\b(?:i|we|you|he|she|they)['’]d\b|\b(?:id|wed)\s+(?:move|go|live|take|love)\b", re.IGNORECASE
 )
