@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from memstrata.extract.lexicon import NOT_NAMES
 from memstrata.extract.patterns import RELATIONS
 from memstrata.extract.timeexpr import resolve
 
@@ -74,12 +75,6 @@ _NAMED = re.compile(
     r"^([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)"
     r"(?:,\s+(?:my|our|his|her|their|the|a|an)\s+[^,]{1,40},)?"  # "Jonas, my flatmate, ..."
     r"\s+(?!and\s+I\b)(?=[a-z])"
-)
-# Capitalised words that begin sentences and name nobody.
-_CAPS = frozenset(
-    "The This That These Those There Here It Its What Who Why How When Where Which A An "
-    "My Our Your His Her Their Some Any Every Each All Most Many Also Just Still Then So "
-    "Yes No Oh Ok Okay Well Hi Hey Thanks Sorry Please Maybe Now Today Yesterday Tomorrow".split()
 )
 _POSSESSOR = re.compile(r"^[A-Z][\w\-]+['’]s\b")
 _PAIR = re.compile(
@@ -235,7 +230,9 @@ def _statement(parts: list[str], speaker: str, last_person: str | None) -> Itera
             subject = "they"
         elif _POSSESSOR.match(text):
             subject = None
-        elif (named := _NAMED.match(text)) is not None and named.group(1).split()[0] not in _CAPS:
+        elif (named := _NAMED.match(text)) is not None and named.group(1).split()[
+            0
+        ] not in NOT_NAMES:
             subject = named.group(1)
             last_person = subject
         yield Clause(text, subject, question, partner)

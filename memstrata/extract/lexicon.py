@@ -18,6 +18,23 @@ from memstrata.providers.embed.static import MODEL_DIR
 
 COMMON = 5000  # how many of the most frequent whole words count as common
 
+# Capitalised words that start sentences but name nobody.
+NOT_NAMES = frozenset(
+    """
+    I I'm I've I'd I'll We We're You He She They It It's That This These Those There Here
+    The A An My Our Your His Her Their Its Yesterday Today Tomorrow Tonight Then So Well Also
+    And But Or Oh Yes No Yeah Yep Nope Actually Now Last Next Since After Before When While
+    Finally Recently Anyway Hey Hi Hello Wow Honestly Plus Because If What Who Where Why How
+    Thanks Thank Sure Okay Ok OK Great Good Nice Cool Awesome Sorry Please Maybe Just Still
+    Lol Haha Congrats Congratulations Absolutely Definitely Totally Really Anyways Sounds
+    In On At For From With By To Of As Into About Did Does Do Was Were Is Are Has Have Had
+    Can Could Would Should Will Shall Might Must Any Some Every Each Many Most More Other
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
+    June July August September October November December Christmas Easter Halloween
+    Valentine Thanksgiving
+""".split()
+)
+
 
 @cache
 def common_words(count: int = COMMON) -> frozenset[str]:

@@ -22,7 +22,7 @@ from memstrata.extract.base import (
     FactDraft,
     NoteDraft,
 )
-from memstrata.extract.lexicon import common_words
+from memstrata.extract.lexicon import NOT_NAMES, common_words
 from memstrata.extract.patterns import (
     CORRECTED_VALUE,
     CORRECTION,
@@ -56,21 +56,6 @@ _PROPER = re.compile(r"(?<![\w'’])[A-Z][a-z][\w'’\-]*(?:\s+[A-Z][a-z][\w'’
 _MAX_SENTENCES = 200
 _MAX_SENTENCE_CHARS = 1_000
 
-# Capitalised words that start sentences but name nobody.
-NOT_NAMES = frozenset(
-    """
-    I I'm I've I'd I'll We We're You He She They It It's That This These Those There Here
-    The A An My Our Your His Her Their Its Yesterday Today Tomorrow Tonight Then So Well Also
-    And But Or Oh Yes No Yeah Yep Nope Actually Now Last Next Since After Before When While
-    Finally Recently Anyway Hey Hi Hello Wow Honestly Plus Because If What Who Where Why How
-    Thanks Thank Sure Okay Ok OK Great Good Nice Cool Awesome Sorry Please Maybe Just Still
-    Lol Haha Congrats Congratulations Absolutely Definitely Totally Really Anyways Sounds
-    In On At For From With By To Of As Into About Did Does Do Was Were Is Are Has Have Had
-    Can Could Would Should Will Shall Might Must Any Some Every Each Many Most More Other
-    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
-    June July August September October November December Christmas Easter Halloween
-""".split()
-)
 _LITERAL_JUNK = frozenset(
     {
         "it",

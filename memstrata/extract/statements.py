@@ -12,12 +12,13 @@ in ... now") began that long before the message.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from memstrata.extract.base import FactDraft
 from memstrata.extract.clauses import ENDED, HYPOTHETICAL, NEGATED, REPORTED, Clause, read
-from memstrata.extract.frames import FRAMES, Found, find
+from memstrata.extract.frames import Found, find
+from memstrata.extract.lexicon import NOT_NAMES
 from memstrata.extract.patterns import CORRECTION
 from memstrata.extract.timeexpr import duration_start, resolve
 
@@ -27,7 +28,7 @@ _SIDE = re.compile(
     re.IGNORECASE,
 )
 _NEWS = re.compile(r"\b(?:ago|last|since|yesterday|this|on|in)\b", re.IGNORECASE)
-_KINDS = {"place": "place", "organization": "organization", "person": "person"}
+_NAMED_KINDS = frozenset({"place", "organization", "person"})
 
 
 @dataclass(slots=True)
@@ -86,19 +87,10 @@ def _note_names(sentence: str, context: Context) -> None:
     'in Ankara', 'at Kestrel'); a possessive one ('Cathal's mam') is a person."""
     for match in _NAME_IN.finditer(sentence):
         name = match.group("name")
-        if name.split()[0] in _NOT_NAMES:
+        if name.split()[0] in NOT_NAMES:
             continue
         kind = "person" if match.group("own") else _PREP_KINDS.get(match.group("prep") or "", "")
         context.note(kind or "other", name)
-
-
-_NOT_NAMES = frozenset(
-    "I I'm I've The A An My Our Your He She They It This That There Here What Who Why How When "
-    "Where Yes No Oh Ok Okay Lol And But So Then Also Just Still Now Well Hi Hey Thanks Sorry "
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May "
-    "June July August September October November December Easter Christmas Valentine "
-    "Thanksgiving Halloween Mother Father New".split()
-)
 
 
 def _kept(clause: Clause) -> list[Found]:
@@ -109,7 +101,7 @@ def _kept(clause: Clause) -> list[Found]:
     for item in find(clause.text):
         mood = _mood_of(clause, item)
         if mood == "ended":
-            item = Found(item.predicate, "end", item.kind, item.object, item.start)
+            item = replace(item, effect="end")
         elif mood != "asserted":
             continue
         other = kept.get((item.start, item.effect))
@@ -130,7 +122,7 @@ def _merge_endings(kept: dict[tuple[int, str], Found]) -> None:
             continue
         for other_key, other in list(kept.items()):
             if other.predicate == end.predicate and other.effect != "end" and other.object:
-                kept[key] = Found(end.predicate, "end", other.kind, other.object, end.start)
+                kept[key] = replace(end, kind=other.kind, object=other.object)
                 del kept[other_key]
                 break
 
@@ -146,10 +138,12 @@ def _better(item: Found, other: Found) -> bool:
 
 
 def _mood_of(clause: Clause, item: Found) -> str:
-    """How the frame is meant: a question or reported speech holds for the whole
-    clause; a negation only just before the frame's words ('I've never lived in',
-    not '..., still no cat'); a hypothetical anywhere before them ('if I moved to')."""
-    end = _trigger_end(clause.text, item)
+    """How the frame is meant. What the speaker calls theirs holds in any mood; a
+    question holds for the whole clause; reported speech and a supposition
+    anywhere in it ('if I moved to', 'my mum keeps saying'); a negation only
+    just before the frame's words ('I've never lived in', not '..., still no
+    cat'); a stay 'for the summer' is no home."""
+    end = item.end if item.end >= 0 else item.start
     before = clause.text[: item.start]
     around = before[-40:] + " " + clause.text[end : end + 40]
     if item.own and item.effect == "hold":  # "my partner, Mike" holds in a question too
@@ -184,15 +178,6 @@ _WOULD = re.compile(
 _QUOTE = re.compile(r"(?:^|(?<=[\s(]))['‘\"“][^'’\"”]{3,240}['’\"”](?=[\s.,!?;:)]|$)")
 
 
-def _trigger_end(text: str, item: Found) -> int:
-    for frame in FRAMES:
-        if frame.predicate == item.predicate and frame.effect == item.effect:
-            match = frame.trigger.match(text, item.start)
-            if match is not None:
-                return match.end()
-    return item.start
-
-
 def _subject(clause: Clause, found: Found, context: Context) -> str | None:
     if found.speaker:
         return context.speaker
@@ -217,7 +202,7 @@ def _draft(
     predicate = found.predicate
     if predicate == "works_at" and found.effect != "end" and _SIDE.search(clause.text):
         predicate = "also_works_at"
-    if value is not None and (kind in _KINDS or kind == "taste"):
+    if value is not None and (kind in _NAMED_KINDS or kind == "taste"):
         context.note(kind, value)
     news = found.effect != "hold" and _NEWS.search(clause.text) is not None
     return FactDraft(
@@ -225,7 +210,7 @@ def _draft(
         "person",
         predicate,
         value or "",
-        _KINDS.get(kind) if value else None,
+        kind if value and kind in _NAMED_KINDS else None,
         when,
         said.statement,
         said.episode_id,

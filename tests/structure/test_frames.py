@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from memstrata.extract.clauses import read
-from memstrata.extract.frames import FRAMES, name, taste, title
+from memstrata.extract.frames import FRAMES
 from memstrata.extract.gates import required_runs
+from memstrata.extract.objects import name, taste, title
 from memstrata.extract.offline import OfflineExtractor
 from memstrata.model import Episode
 
