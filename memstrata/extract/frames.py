@@ -92,6 +92,7 @@ FRAMES: tuple[Frame, ...] = (
     _f("lives_in", "hold", "place", r"\b(?:here|home|back\s+home)\s+in\s+"),
     _f("lives_in", "hold", "place", r"\b(?:years?|months?|weeks?|yrs?|wks?)\s+in\s+(?=(?-i:[A-Z])[^.;!?]{0,40}\b(?:now|done|already|so\s+far)\b)"),
     _f("lives_in", "end", "place", r"\b(?:moved|movd|moving)\s+(?:away\s+)?(?:out\s+of|from|away\s+from)\s+"),
+    _f("lives_in", "start", "place", r"\b(?:relocating|relocated|moving|moved|sending|sent|transferring|transferred|posting|posted)\s+(?:me|us)\s+(?:back\s+|over\s+)?to\s+", speaker=True),
     # work
     _f("works_at", "hold", "organization", r"\b(?:work|works|working|worked|wrk)\s+(?:full[\s-]time\s+|part[\s-]time\s+)?(?:at|for|with)\s+"),
     _f("works_at", "hold", "organization", r"\b(?:job|role|position|shifts?|office|team|boss|manager|payroll|colleagues?|coworkers?|co-workers?|contract|desk|crunch|salary|probation|invoicing|billing|overtime|rota|onboarding|appraisal|standups?|deadlines?|hr|management|workload|commute\s+to\s+work)\s+(?:at|with)\s+"),
@@ -150,6 +151,8 @@ FRAMES: tuple[Frame, ...] = (
     _f("dislikes", "hold", "taste", r"\b(?:hate|hates|dislike|dislikes|detest|loathe|can't\s+stand|cant\s+stand|can’t\s+stand|cannot\s+stand|not\s+a\s+fan\s+of)\s+"),
     _f("likes", "end", "taste", r"\b(?:quit|quitting|gave\s+up|give\s+up|giving\s+up|stopped|stop|so\s+over|done\s+with|cut\s+out|ditched)\s+(?:on\s+)?(?:an?\s+|the\s+|my\s+)?"),
     _f("likes", "end", "taste", r"\bused\s+to\s+(?:\w+\s+)?"),
+    _f("likes", "end", "taste", r"\b(?:days?|weeks?|months?|years?)\s+(?:without|off|free\s+of|clean\s+of)\s+(?:an?\s+|any\s+)?"),
+    _f("likes", "hold", "taste", r"\b(?:it['’]s|its|it\s+is)\s+(?=[\w\s\-]{2,30}?\s+(?:all\s+day|every\s+day|every\s+morning|from\s+now\s+on|these\s+days)\b)"),
 )
 # fmt: on
 
@@ -190,11 +193,19 @@ _AT = re.compile(r"\s*(?:at|for|with)\s+", re.IGNORECASE)
 
 
 def _employer(effect: Effect, clause: str, after: int) -> list[Found]:
-    """'a junior analyst at Ferrantis': the title's employer, said with it."""
+    """'a junior analyst at Ferrantis': the title's employer, said with it; 'a nurse
+    in Bodø': where the one who works there lives."""
     at = _AT.match(clause, after)
-    if at is None:
-        return []
-    value = name(clause[at.end() :], "organization")
-    if value is None or value == "there":
-        return []
-    return [Found("works_at", effect, "organization", value, after, end=at.end())]
+    if at is not None:
+        value = name(clause[at.end() :], "organization")
+        if value is not None and value != "there":
+            return [Found("works_at", effect, "organization", value, after, end=at.end())]
+    where = _IN.match(clause, after)
+    if where is not None:
+        place = name(clause[where.end() :], "place")
+        if place is not None and place != "there" and place[:1].isupper():
+            return [Found("lives_in", "hold", "place", place, after, end=where.end())]
+    return []
+
+
+_IN = re.compile(r"\s*in\s+(?=[A-Z])")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from memstrata import Memory
 from memstrata.extract.clauses import read
 from memstrata.extract.frames import FRAMES
 from memstrata.extract.gates import required_runs
@@ -79,6 +80,43 @@ def test_indirect_statements_are_read(text: str, expected: tuple[str, str, str])
 )
 def test_what_is_not_asserted_makes_no_state(text: str) -> None:
     assert [f for f in facts(text) if f[3] != "end"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Payroll at Halvorsen Freight messed up my overtime again",
+            ("works_at", "Halvorsen Freight"),
+        ),
+        ("I've been at Halvorsen almost four years", ("works_at", "Halvorsen")),
+        (
+            "handed in my notice and started at Marrowline Rail on Monday",
+            ("works_at", "Marrowline Rail"),
+        ),
+        ("I don't drink black tea at all anymore, it's rooibos all day", ("likes", "rooibos")),
+        ("I live in Porto and I have a parrot called Kiwi", ("lives_in", "Porto")),
+        ("I live in Porto and I have a parrot called Kiwi", ("has_pet", "Kiwi")),
+        ("my firm is relocating me to Aarhus in May", ("lives_in", "Aarhus")),
+        ("I'm a midwife in Tampere, mostly night shifts", ("lives_in", "Tampere")),
+    ],
+)
+def test_phrasings_a_pattern_per_sentence_missed(text: str, expected: tuple[str, str]) -> None:
+    assert ("Maya", *expected) in triples(text)
+
+
+def test_news_said_with_actually_closes_rather_than_retracts(memory: Memory) -> None:
+    memory.add("I live in Berlin", speaker="Ana", occurred_at=T)
+    later = T.replace(month=6)
+    memory.add("Actually I moved to Munich last month", speaker="Ana", occurred_at=later)
+    berlin, munich = memory.facts("Ana", "lives_in")
+    assert berlin.expired_at is None and berlin.invalid_at == datetime(2024, 5, 1, tzinfo=UTC)
+    assert munich.valid_at == datetime(2024, 5, 1, tzinfo=UTC) and munich.invalid_at is None
+
+
+def test_a_habit_given_up_days_ago() -> None:
+    found = facts("40 days without a cigarette today")
+    assert ("Maya", "likes", "cigarette", "end", "2024-03-13") in found
 
 
 def test_a_negation_belongs_to_its_own_words() -> None:
