@@ -74,7 +74,7 @@ _RELATIVE = re.compile(
 _NAMED = re.compile(
     r"^([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)"
     r"(?:,\s+(?:my|our|his|her|their|the|a|an)\s+[^,]{1,40},)?"  # "Jonas, my flatmate, ..."
-    r"\s+(?!and\s+I\b)(?!(?:at|in|on|for|with|of|from|to|by|near|or)\b)(?=[a-z])"
+    r"\s+(?!and\s+I\b)(?=[a-z])"
 )
 _POSSESSOR = re.compile(r"^[A-Z][\w\-]+['’]s\b")
 _PAIR = re.compile(

@@ -181,6 +181,8 @@ _QUOTE = re.compile(r"(?:^|(?<=[\s(]))['‘\"“][^'’\"”]{3,240}['’\"”](
 def _subject(clause: Clause, found: Found, context: Context) -> str | None:
     if found.speaker:
         return context.speaker
+    if found.start == 0 and clause.subject not in (None, "they", context.speaker):
+        return context.speaker  # "Payroll at X messed up": the frame's own first word
     if clause.subject == "they":
         # "they let me go": the speaker's employer acted on the speaker
         return context.speaker if found.predicate == "works_at" and found.kind == "none" else None
