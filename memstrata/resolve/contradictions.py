@@ -170,7 +170,7 @@ class FactResolver:
         ]
         for old in targets:
             at = max(draft.valid_at, old.valid_at)
-            self._close(old, at, f"an ending: {draft.statement}", draft.episode_id, changes)
+            self._close(old, at, f"ended: {draft.statement}", draft.episode_id, changes)
         if not targets and draft.object:
             targets = [
                 f
@@ -180,7 +180,7 @@ class FactResolver:
             ]  # "left Beit Shemesh"
             for old in targets:
                 at = max(draft.valid_at, old.valid_at)
-                self._close(old, at, f"an ending: {draft.statement}", draft.episode_id, changes)
+                self._close(old, at, f"ended: {draft.statement}", draft.episode_id, changes)
         if targets or not draft.object:
             return
         began = draft.valid_at
@@ -302,8 +302,10 @@ class FactResolver:
         return None
 
     def _close(self, old: Fact, at: datetime, by: str, episode_id: str, changes: ChangeSet) -> None:
+        """Close ``old`` at ``at``; ``by`` is the new fact's id, or why it ended."""
+        reason = by if " " in by else f"superseded by fact {by}"
         changes.closed.append((old.id, at))
-        changes.history.append(("fact", old.id, "close", f"superseded by fact {by}", (episode_id,)))
+        changes.history.append(("fact", old.id, "close", reason, (episode_id,)))
         self._drop(old)
 
     def _expire(self, old: Fact, by: str, episode_id: str, changes: ChangeSet) -> None:

@@ -217,3 +217,26 @@ def test_the_gate_never_skips_a_frame_that_matches() -> None:
         for text in SAMPLES:
             if frame.trigger.search(text) and runs:
                 assert any(run in text.lower() for run in runs), (frame.trigger.pattern, text)
+
+
+def test_an_ending_closes_the_job_and_says_why(memory: Memory) -> None:
+    memory.add("I work at Pinegrove as a data analyst", speaker="Ana", occurred_at=T)
+    memory.add("they let me go last Friday", speaker="Ana", occurred_at=T.replace(day=20))
+    (job,) = memory.facts("Ana", "works_at")
+    assert job.invalid_at == datetime(2024, 3, 15, tzinfo=UTC) and job.expired_at is None
+    (title,) = memory.facts("Ana", "job")
+    assert title.invalid_at == job.invalid_at
+    (closed,) = [h for h in memory.history("fact", job.id) if h.action == "close"]
+    assert closed.reason.startswith("ended: ")
+
+
+def test_a_second_job_closes_nothing(memory: Memory) -> None:
+    memory.add("I work at Pinegrove", speaker="Ana", occurred_at=T)
+    memory.add(
+        "picked up weekend shifts at a cafe, Bean There, on the side",
+        speaker="Ana",
+        occurred_at=T.replace(day=20),
+    )
+    (main,) = memory.facts("Ana", "works_at")
+    (side,) = memory.facts("Ana", "also_works_at")
+    assert main.invalid_at is None and side.object == "Bean There"
