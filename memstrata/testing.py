@@ -31,6 +31,7 @@ class ScriptedLLM:
         messages: Sequence[Mapping[str, str]],
         schema: Mapping[str, Any] | None = None,
         accept: Callable[[str], bool] | None = None,
+        max_tokens: int | None = None,
     ) -> Completion:
         self.questions.append(messages[-1]["content"])
         return Completion(self.answers.pop(0), "stop", 0, 0)

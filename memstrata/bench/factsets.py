@@ -67,11 +67,19 @@ def score_scenario(memory: Memory, scenario: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_fact_scenarios(data: Path, out_dir: Path, console: Console) -> dict[str, Any]:
+def run_fact_scenarios(
+    data: Path, out_dir: Path, console: Console, per_kind: int | None = None
+) -> dict[str, Any]:
+    """Score every scenario (or the first ``per_kind`` of each kind) in one store."""
     start = time.perf_counter()
     scored: list[dict[str, Any]] = []
+    taken: dict[str, int] = defaultdict(int)
     with tempfile.TemporaryDirectory() as tmp, Memory(Path(tmp) / "facts.db") as memory:
+        extractor = memory.settings.extractor
         for scenario in load(data):
+            if per_kind is not None and taken[scenario["kind"]] >= per_kind:
+                continue
+            taken[scenario["kind"]] += 1
             scored.append(score_scenario(memory, scenario))
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for result in scored:
@@ -84,8 +92,18 @@ def run_fact_scenarios(data: Path, out_dir: Path, console: Console) -> dict[str,
         rows.append([kind, len(results), full, checks, passed, 100.0 * passed / max(checks, 1)])
     table = markdown_table(["kind", "scenarios", "all pass", "checks", "passed", "%"], rows)
     seconds = time.perf_counter() - start
-    summary = {"data": data.name, "seconds": round(seconds, 1), "table": rows, "scenarios": scored}
-    write_results(out_dir, "facts", summary, f"# Fact scenarios: {data.name}\n\n{table}\n")
+    messages = sum(len(s["messages"]) for s in load(data) if s["id"] in {r["id"] for r in scored})
+    summary = {
+        "data": data.name,
+        "extractor": extractor,
+        "seconds": round(seconds, 1),
+        "messages": messages,
+        "table": rows,
+        "scenarios": scored,
+    }
+    title = f"# Fact scenarios: {data.name} (extractor: {extractor})"
+    note = f"{len(scored)} scenarios, {messages} messages in {seconds:.1f} s"
+    write_results(out_dir, "facts", summary, f"{title}\n\n{table}\n\n{note}\n")
     console.print(table)
-    console.print(f"{len(scored)} scenarios in {seconds:.1f} s")
+    console.print(note)
     return summary

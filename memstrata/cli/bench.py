@@ -96,11 +96,14 @@ def bench_scenarios(
 def bench_facts(
     data: Annotated[Path, typer.Option(help="a fact-scenario set (JSONL)")],
     output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
+    per_kind: Annotated[
+        int | None, typer.Option(help="only the first N scenarios of each kind")
+    ] = None,
 ) -> None:
     """Facts and their times after natural conversations: checks passed per kind."""
     from memstrata.bench.factsets import run_fact_scenarios
 
-    run_fact_scenarios(data, output, out)
+    run_fact_scenarios(data, output, out, per_kind)
 
 
 @bench_app.command("user-facts")

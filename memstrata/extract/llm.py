@@ -39,7 +39,9 @@ class LlmExtractor:
     def extract(self, episodes: Sequence[Episode]) -> Extraction:
         messages, schema = extraction_prompt(episodes)
         try:
-            completion = self._llm.complete(messages, schema, parses(LlmExtraction))
+            completion = self._llm.complete(
+                messages, schema, parses(LlmExtraction), max_tokens=answer_budget(episodes)
+            )
             if completion.finish_reason == "length":
                 raise BadProviderOutput(f"truncated answer: {completion.text[:2000]!r}")
             try:
@@ -56,6 +58,12 @@ class LlmExtractor:
             out = self._fallback.extract(episodes)
             out.source = f"{self._fallback.name} (fallback from {self.name})"
             return out
+
+
+def answer_budget(episodes: Sequence[Episode]) -> int:
+    """Tokens an extraction may answer with: a little per message, so that a model
+    that loops on stops (and the batch falls back) instead of running for minutes."""
+    return min(4096, 512 + 128 * len(episodes))
 
 
 def _drafts(parsed: LlmExtraction, episodes: Sequence[Episode], source: str) -> Extraction:

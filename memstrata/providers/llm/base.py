@@ -29,8 +29,10 @@ class LLM(Protocol):
         messages: Sequence[Mapping[str, str]],
         schema: Mapping[str, Any] | None = None,
         accept: Callable[[str], bool] | None = None,
+        max_tokens: int | None = None,
     ) -> Completion:
-        """``accept`` tells a caching client whether the answer's text is usable."""
+        """``accept`` tells a caching client whether the answer's text is usable;
+        ``max_tokens`` bounds the answer's length."""
         ...
 
 

@@ -58,15 +58,19 @@ class ChatClient:
         messages: Sequence[Mapping[str, str]],
         schema: Mapping[str, Any] | None = None,
         accept: Callable[[str], bool] | None = None,
+        max_tokens: int | None = None,
     ) -> Completion:
         """One chat completion at temperature 0. A finished answer is cached on disk,
         unless ``accept`` says its text is unusable (so the question is asked again
-        next time instead of replaying a bad answer forever)."""
+        next time instead of replaying a bad answer forever). ``max_tokens`` bounds
+        the answer: a model that runs on ends with finish reason "length"."""
         payload: dict[str, Any] = {
             "model": self._model,
             "messages": [dict(m) for m in messages],
             "temperature": 0,
         }
+        if max_tokens is not None:
+            payload["max_tokens"] = max_tokens
         if schema is not None:
             payload["response_format"] = {
                 "type": "json_schema",
