@@ -131,21 +131,7 @@ class FactResolver:
                     continue
                 if old.valid_at <= draft.valid_at:
                     self._close(old, draft.valid_at, new_id, draft.episode_id, changes)
-        fact = Fact(
-            id=new_id,
-            namespace=self._namespace,
-            subject_id=subject.id,
-            subject=subject.name,
-            predicate=draft.predicate,
-            object=obj.name if obj is not None else draft.object,
-            object_id=None if obj is None else obj.id,
-            statement=draft.statement,
-            valid_at=valid_at,
-            invalid_at=invalid_at,
-            created_at=self._now,
-            expired_at=None,
-            episode_ids=(draft.episode_id,),
-        )
+        fact = self._fact(new_id, draft, subject, obj, valid_at, invalid_at)
         self._add(fact, draft.stated_at or draft.valid_at, "extracted", draft.episode_id, changes)
         if invalid_at is None:
             self._current(subject.id, draft.predicate).append(fact)  # _drop rebinds the list
@@ -168,26 +154,36 @@ class FactResolver:
             or (obj is not None and f.object_id == obj.id)
             or _same_name(normalise(f.object), wanted)
         ]
-        for old in targets:
-            at = max(draft.valid_at, old.valid_at)
-            self._close(old, at, f"ended: {draft.statement}", draft.episode_id, changes)
-        if not targets and draft.object:
+        if not targets and draft.object:  # "left Beit Shemesh": whatever held that value
             targets = [
                 f
                 for p in _ENDABLE
                 for f in self._current(subject.id, p)
                 if _same_name(normalise(f.object), wanted)
-            ]  # "left Beit Shemesh"
-            for old in targets:
-                at = max(draft.valid_at, old.valid_at)
-                self._close(old, at, f"ended: {draft.statement}", draft.episode_id, changes)
+            ]
+        for old in targets:
+            at = max(draft.valid_at, old.valid_at)
+            self._close(old, at, f"ended: {draft.statement}", draft.episode_id, changes)
         if targets or not draft.object:
             return
         began = draft.valid_at
         if draft.stated_at is not None and draft.stated_at < began:
             began = draft.stated_at  # "my last day at X is Friday": it holds until then
-        fact = Fact(
-            id=uuid.uuid4().hex,
+        fact = self._fact(uuid.uuid4().hex, draft, subject, obj, began, draft.valid_at)
+        self._add(fact, draft.stated_at or draft.valid_at, "extracted", draft.episode_id, changes)
+
+    def _fact(
+        self,
+        fact_id: str,
+        draft: FactDraft,
+        subject: Entity,
+        obj: Entity | None,
+        valid_at: datetime,
+        invalid_at: datetime | None,
+    ) -> Fact:
+        """The fact a draft states, true from ``valid_at`` until ``invalid_at``."""
+        return Fact(
+            id=fact_id,
             namespace=self._namespace,
             subject_id=subject.id,
             subject=subject.name,
@@ -195,13 +191,12 @@ class FactResolver:
             object=obj.name if obj is not None else draft.object,
             object_id=None if obj is None else obj.id,
             statement=draft.statement,
-            valid_at=began,
-            invalid_at=draft.valid_at,
+            valid_at=valid_at,
+            invalid_at=invalid_at,
             created_at=self._now,
             expired_at=None,
             episode_ids=(draft.episode_id,),
         )
-        self._add(fact, draft.stated_at or draft.valid_at, "extracted", draft.episode_id, changes)
 
     def _last_object(self, draft: FactDraft, subject: Entity) -> FactDraft:
         """A state named by no object ("we got married", "back together") is about the
