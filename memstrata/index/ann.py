@@ -32,9 +32,7 @@ class Watermark:
 
 
 class AnnIndex:
-    def __init__(
-        self, dimensions: int, threads: int = 0, ef_search: int = EXPANSION_SEARCH
-    ) -> None:
+    def __init__(self, dimensions: int, ef_search: int = EXPANSION_SEARCH) -> None:
         try:
             from usearch.index import Index
         except ImportError as exc:  # pragma: no cover - a core dependency
@@ -47,7 +45,6 @@ class AnnIndex:
             expansion_add=EXPANSION_ADD,
             expansion_search=ef_search,
         )
-        self._threads = threads
 
     def __len__(self) -> int:
         return len(self._index)
@@ -60,7 +57,10 @@ class AnnIndex:
         present = [int(k) for k in keys if int(k) in self._index]
         for key in present:
             self._index.remove(key)
-        self._index.add(keys, np.asarray(vectors, dtype=np.float32), threads=self._threads)
+        # One thread: usearch's concurrent insertion can leave a node stored
+        # but unreachable from the entry point (unum-cloud/USearch#735), a
+        # memory dense search would never return again.
+        self._index.add(keys, np.asarray(vectors, dtype=np.float32), threads=1)
 
     def remove(self, seq: int) -> None:
         if seq in self._index:

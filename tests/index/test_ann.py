@@ -65,6 +65,15 @@ def test_ann_index_round_trip(tmp_path: Path) -> None:
     assert AnnIndex.load(tmp_path / "missing.usearch", 16, Watermark(7, "m", 0)) is None
 
 
+def test_every_vector_of_a_build_is_reachable(tmp_path: Path) -> None:
+    vectors = HashEmbedder(dimensions=32).embed_array(texts(400))
+    for _ in range(5):
+        ann = AnnIndex(32)
+        ann.add(np.arange(1, 401), vectors)
+        found = [int(ann.search(vector, 1)[0][0]) for vector in vectors]
+        assert found == list(range(1, 401))
+
+
 def test_dense_search_uses_the_graph_and_agrees_with_exact(tmp_path: Path) -> None:
     with memory(tmp_path / "m.db") as mem:
         mem.add(texts(400))
