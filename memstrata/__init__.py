@@ -10,6 +10,7 @@ from memstrata.async_memory import AsyncMemory
 from memstrata.config import Settings
 from memstrata.errors import (
     BadProviderOutput,
+    Conflict,
     EmbedderMismatch,
     InvalidInput,
     MemstrataError,
@@ -51,6 +52,7 @@ __all__ = [
     "Answer",
     "AsyncMemory",
     "BadProviderOutput",
+    "Conflict",
     "EmbedderMismatch",
     "Entity",
     "Episode",

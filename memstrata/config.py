@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from memstrata.errors import InvalidInput
 
 ENV_PREFIX = "MEMSTRATA_"
+MAX_ROUNDS = 3  # iterative recall rounds a search may ask for
 
 
 class Settings(BaseModel):
@@ -61,7 +62,10 @@ class Settings(BaseModel):
     max_limit: int = Field(1_000, gt=0)
     candidate_depth: int = Field(100, gt=0, description="hits each retriever hands to the ranker")
     recall_rounds: int = Field(
-        0, ge=0, le=3, description="extra recall rounds for a weak first pass (iterative recall)"
+        0,
+        ge=0,
+        le=MAX_ROUNDS,
+        description="extra recall rounds for a weak first pass (iterative recall)",
     )
     ranker: Path | None = Field(
         None, description="a ranker model (JSON) to use instead of the shipped one"

@@ -4,15 +4,18 @@ MemstrataError
 ├── NotFound            (also LookupError)
 ├── InvalidInput        (also ValueError)
 │   └── EmbedderMismatch
+├── Conflict            an id already stored with other content
 ├── StoreError
+│   ├── AlreadyExtracted
 │   └── SchemaVersionError
 ├── ProviderError
 │   ├── ProviderUnavailable
 │   └── BadProviderOutput
 └── MissingDependency   (also ImportError)
 
-Every error carries a stable ``code`` (used by the CLI exit codes and, later,
-JSON error bodies) and the fields that explain it.
+Every error carries a stable ``code`` (the REST service's JSON error bodies
+and the MCP tools' errors carry it; the CLI maps it to an exit code) and the
+fields that explain it.
 """
 
 from __future__ import annotations
@@ -63,6 +66,23 @@ class EmbedderMismatch(InvalidInput):
             f"open it with {use}, or re-embed explicitly "
             "(Memory(..., on_model_change='reembed') or `memstrata --embedder NAME reembed`)",
             field="embedder",
+        )
+
+
+class Conflict(MemstrataError):
+    """A record id is already stored with other content: adding is idempotent by
+    id, so the new content is refused rather than dropped (nothing is stored)."""
+
+    code = "conflict"
+
+    def __init__(self, kind: str, id: str, namespace: str, field: str | None = None) -> None:
+        self.kind = kind
+        self.id = id
+        self.namespace = namespace
+        self.field = field
+        super().__init__(
+            f"{kind} {id!r} is already stored in namespace {namespace!r} with other "
+            "content; give the new content another id"
         )
 
 

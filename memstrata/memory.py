@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -23,11 +23,12 @@ import numpy as np
 
 from memstrata import validate
 from memstrata.bulk import BulkWorkers, Shard, owned
-from memstrata.config import Settings
+from memstrata.config import MAX_ROUNDS, Settings
 from memstrata.dynamics.tasks import WorkingVerbs
 from memstrata.dynamics.verbs import DynamicsVerbs
 from memstrata.errors import (
     BadProviderOutput,
+    Conflict,
     EmbedderMismatch,
     InvalidInput,
     NotFound,
@@ -186,7 +187,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             occurred_at=occurred_at,
             metadata=metadata,
         )
-        added = Added(self._persist(ns, episodes))
+        added = self._persist(ns, episodes)
         self._extract(ns)
         failed = self._failed.get(ns, set())
         added.extraction_failed = tuple(e.id for e in added if e.id in failed)
@@ -310,15 +311,31 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         """Whether a bulk load is running (its workers embed and extract)."""
         return self._bulk_loads > 0
 
-    def _persist(self, ns: str, episodes: Sequence[Episode]) -> list[Episode]:
+    def _persist(self, ns: str, episodes: Sequence[Episode]) -> Added:
         """Analyze, embed (a failure leaves vectors pending) and store in one transaction.
 
-        Episodes whose ids are already stored are returned as stored, and neither
-        analyzed nor embedded again (a re-run import costs a lookup)."""
+        Episodes whose ids are already stored (or repeated in the batch) with the
+        same message are returned as stored, neither analyzed nor embedded again
+        (a re-run import costs a lookup), and listed in ``already_present``; one
+        under a stored id with other content raises Conflict, storing nothing."""
         present = {e.id: e for e in self.store.episodes.get(ns, [e.id for e in episodes])}
-        fresh = [e for e in episodes if e.id not in present]
-        stored = {e.id: e for e in self._persist_fresh(ns, fresh)} if fresh else {}
-        return [present.get(e.id) or stored[e.id] for e in episodes]
+        fresh: dict[str, Episode] = {}
+        for i, e in enumerate(episodes):
+            earlier = present.get(e.id) or fresh.get(e.id)
+            if earlier is None:
+                fresh[e.id] = e
+            elif not earlier.says_the_same(e):
+                raise Conflict("episode", e.id, ns, field=f"messages[{i}].id")
+        stored = {e.id: e for e in self._persist_fresh(ns, list(fresh.values()))} if fresh else {}
+        added = Added(present.get(e.id) or stored[e.id] for e in episodes)
+        seen: set[str] = set()
+        repeated = []
+        for e in episodes:
+            if e.id in present or e.id in seen:
+                repeated.append(e.id)
+            seen.add(e.id)
+        added.already_present = tuple(repeated)
+        return added
 
     def _persist_fresh(self, ns: str, episodes: Sequence[Episode]) -> list[Episode]:
         texts = [index_text(e.speaker, e.content) for e in episodes]
@@ -363,14 +380,24 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
                 self._indexes.pop(ns, None)  # a graph still building there is discarded
             self._names.drop(ns)
             count = self.store.episodes.purge_namespace(ns)
-            self.store.remove_side_files([f"ann/{ns}.usearch", f"ann/{ns}.json", f"index/{ns}.npz"])
+            self._remove_derived_files(ns)
             return count
         if episode_ids is None:
             raise InvalidInput("give episode ids, or everything=True", field="purge")
-        ids = [episode_ids] if isinstance(episode_ids, str) else list(episode_ids)
+        raw = [episode_ids] if isinstance(episode_ids, str) else list(episode_ids)
+        ids = [validate.identifier(i, f"episode_ids[{n}]") for n, i in enumerate(raw)]
         count = self.store.episodes.purge(ns, ids)
-        self.store.remove_side_files([f"index/{ns}.npz"])  # it holds the purged words
+        self._remove_derived_files(ns)
         return count
+
+    def _remove_derived_files(self, ns: str) -> None:
+        """Side files that may hold purged text or what was derived from it: the
+        namespace's index snapshot and graph (rebuilt from the store when needed)
+        and the LLM answer cache (shared by namespaces, so all of it: a cache
+        miss only costs asking again)."""
+        self.store.remove_side_files(
+            [f"ann/{ns}.usearch", f"ann/{ns}.json", f"index/{ns}.npz", "llm-cache/"]
+        )
 
     # -- reading -------------------------------------------------------------
 
@@ -405,10 +432,11 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         """
         ns = self._namespace(namespace)
         count = validate.limit(limit, self.settings.max_limit)
+        if rounds is not None:
+            validate.count(rounds, 0, MAX_ROUNDS, "rounds")
         under = None
         if within is not None:
-            key = validate.label(within, "within")
-            assert key is not None
+            key = validate.identifier(within, "within")
             under = self.store.episodes.seqs_of(ns, self._episodes_under(ns, key))
         ask = make_ask(
             self.store,
@@ -589,9 +617,10 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
     def get(self, episode_id: str, *, namespace: str | None = None) -> Episode:
         """One episode by id (deleted ones too); NotFound otherwise."""
         ns = self._namespace(namespace)
-        found = self.store.episodes.get(ns, [episode_id])
+        key = validate.identifier(episode_id, "episode_id")
+        found = self.store.episodes.get(ns, [key])
         if not found:
-            raise NotFound("episode", episode_id, ns)
+            raise NotFound("episode", key, ns)
         return found[0]
 
     def namespaces(self) -> list[str]:
@@ -624,17 +653,24 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
 
     def import_(
         self,
-        source: TextIO,
+        source: Iterable[str],
         *,
         batch: int = 1000,
         progress: Callable[[int, int], None] | None = None,
+        namespace: str | None = None,
     ) -> ImportReport:
-        """Read JSONL written by export; ids already present are skipped (idempotent).
+        """Read JSONL written by export; ids already present are skipped (idempotent),
+        an id present with other content raises Conflict.
 
         The whole file is validated before anything is written. ``progress``
-        is called with (episodes done, total) after each batch.
+        is called with (episodes done, total) after each batch. ``namespace``
+        puts every episode there instead of in the namespace it was exported
+        from.
         """
         episodes = list(read_jsonl(source, self.settings.max_content_chars))
+        if namespace is not None:
+            target = self._namespace(namespace)
+            episodes = [replace(e, namespace=target) for e in episodes]
         added = skipped = 0
         for start in range(0, len(episodes), batch):
             added_now, skipped_now = self._import_batch(episodes[start : start + batch])
@@ -651,15 +687,13 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             by_namespace.setdefault(e.namespace, []).append(e)
         for ns, group in by_namespace.items():
             present = {e.id for e in self.store.episodes.get(ns, [e.id for e in group])}
-            fresh = [e for e in group if e.id not in present]
-            skipped += len(group) - len(fresh)
-            if not fresh:
-                continue
-            self._persist(ns, fresh)
+            self._persist(ns, group)  # a stored id with other content: Conflict
             self._extract(ns)
+            fresh = list({e.id: e for e in reversed(group) if e.id not in present}.values())
             for e in fresh:
                 if e.deleted_at is not None:
                     self.store.episodes.set_deleted(ns, e.id, e.deleted_at)
+            skipped += len(group) - len(fresh)
             added += len(fresh)
         return added, skipped
 

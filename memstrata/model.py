@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, get_args
 
 from typing_extensions import TypeAliasType
 
@@ -16,6 +16,18 @@ JSONValue = TypeAliasType(
 Metadata: TypeAlias = Mapping[str, JSONValue]
 RecordKind: TypeAlias = Literal["episode"]
 NoteKind: TypeAlias = Literal["fact", "preference", "plan", "event", "opinion"]
+NOTE_KINDS: tuple[str, ...] = get_args(NoteKind)
+# what an entity can be ("thing": what someone calls theirs, "Maya's pottery class")
+ENTITY_KINDS: tuple[str, ...] = (
+    "person",
+    "place",
+    "organization",
+    "pet",
+    "thing",
+    "date",
+    "quantity",
+    "other",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +53,20 @@ class Episode:
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    def says_the_same(self, other: Episode) -> bool:
+        """Whether ``other`` (under the same id) is the same message: the same
+        content, and the same speaker, role and session where ``other`` sets
+        them. Adding it again is then a no-op."""
+        given = [(mine, theirs) for mine, theirs in self._labels(other) if theirs is not None]
+        return self.content == other.content and all(a == b for a, b in given)
+
+    def _labels(self, other: Episode) -> list[tuple[str | None, str | None]]:
+        return [
+            (self.speaker, other.speaker),
+            (self.role, other.role),
+            (self.session_id, other.session_id),
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +142,13 @@ class NamespaceStats:
 
 
 class Added(list[Episode]):
-    """The episodes ``add()`` stored, in order. ``extraction_failed`` holds the ids
-    of those whose extraction failed: they are stored and searchable, and stay
-    queued for the next attempt (the worker's or ``flush()``)."""
+    """The episodes ``add()`` stored, in order. ``already_present`` holds the ids
+    that were stored before (the same message under the same id: nothing new was
+    written for them). ``extraction_failed`` holds the ids of those whose
+    extraction failed: they are stored and searchable, and stay queued for the
+    next attempt (the worker's or ``flush()``)."""
 
+    already_present: tuple[str, ...] = ()
     extraction_failed: tuple[str, ...] = ()
 
 

@@ -9,7 +9,7 @@ from memstrata import validate
 from memstrata.config import Settings
 from memstrata.errors import InvalidInput, NotFound
 from memstrata.events.service import segment_dirty
-from memstrata.model import Entity, Event, Fact, HistoryEntry, Note
+from memstrata.model import ENTITY_KINDS, NOTE_KINDS, Entity, Event, Fact, HistoryEntry, Note
 from memstrata.providers.embed.base import Embedder
 from memstrata.resolve.entities import normalise
 from memstrata.retrieve.facts import select_facts, walk_facts
@@ -30,8 +30,10 @@ class StructureVerbs:
         raise NotImplementedError
 
     def entities(self, *, namespace: str | None = None, kind: str | None = None) -> list[Entity]:
-        """Entities of the namespace (people, places, organizations, pets ...)."""
-        return self.store.structure.entities(self._namespace(namespace), kind=kind)
+        """Entities of the namespace, of one kind (ENTITY_KINDS) when ``kind`` is given."""
+        ns = self._namespace(namespace)
+        checked = None if kind is None else validate.choice(kind, ENTITY_KINDS, "kind")
+        return self.store.structure.entities(ns, kind=checked)
 
     def facts(
         self,
@@ -99,11 +101,12 @@ class StructureVerbs:
         include_archived: bool = False,
         namespace: str | None = None,
     ) -> list[Note]:
-        """Distilled notes, oldest first (archived ones only with ``include_archived``)."""
+        """Distilled notes, oldest first (archived ones only with ``include_archived``);
+        ``kind`` is one of NOTE_KINDS."""
         return self.store.structure.notes(
             self._namespace(namespace),
-            kind=kind,
-            speaker=speaker,
+            kind=None if kind is None else validate.choice(kind, NOTE_KINDS, "kind"),
+            speaker=validate.label(speaker, "speaker"),
             limit=validate.limit(limit, self.settings.max_limit),
             include_archived=include_archived,
         )

@@ -69,7 +69,8 @@ def write_jsonl(episodes: Iterable[Episode], out: TextIO) -> int:
     return count
 
 
-def read_jsonl(source: TextIO, max_chars: int) -> Iterator[Episode]:
+def read_jsonl(source: Iterable[str], max_chars: int) -> Iterator[Episode]:
+    """Episodes of JSONL lines (a text file or a list of lines)."""
     for number, line in enumerate(source, start=1):
         if line.strip():
             yield episode_from_json(line, number, max_chars)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 
 from memstrata.errors import InvalidInput
@@ -14,6 +15,8 @@ from memstrata.model import JSONValue, Metadata
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@\-]{0,127}$")
 _MAX_LABEL = 256
 _MAX_METADATA_BYTES = 64 * 1024
+_MAX_METADATA_DEPTH = 32
+_INVISIBLE = frozenset(("Cc", "Cf", "Cn", "Cs", "Zs", "Zl", "Zp"))
 
 
 def namespace(value: object, field: str = "namespace") -> str:
@@ -28,14 +31,12 @@ def namespace(value: object, field: str = "namespace") -> str:
 
 
 def text(value: object, field: str, max_chars: int) -> str:
-    """Non-empty, valid Unicode text (bytes must be UTF-8) of at most max_chars."""
-    if isinstance(value, bytes | bytearray):
-        try:
-            value = bytes(value).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(f"is not valid UTF-8 ({exc.reason})", field=field) from exc
+    """Non-empty Unicode text of at most max_chars, with at least one visible
+    character and no NUL. Other control characters inside visible text are kept
+    verbatim (real conversations hold a few)."""
     if not isinstance(value, str):
-        raise InvalidInput(f"must be a string, not {type(value).__name__}", field=field)
+        hint = " (decode bytes first)" if isinstance(value, bytes | bytearray) else ""
+        raise InvalidInput(f"must be a string, not {type(value).__name__}{hint}", field=field)
     if not value.strip():
         raise InvalidInput("must not be empty or whitespace", field=field)
     if len(value) > max_chars:
@@ -45,6 +46,7 @@ def text(value: object, field: str, max_chars: int) -> str:
             field=field,
         )
     _require_encodable(value, field)
+    _require_visible(value, field)
     return value
 
 
@@ -57,6 +59,30 @@ def label(value: object, field: str) -> str | None:
     if not value.strip() or len(value) > _MAX_LABEL:
         raise InvalidInput(f"must be 1-{_MAX_LABEL} non-blank characters", field=field)
     _require_encodable(value, field)
+    _require_visible(value, field)
+    return value
+
+
+def identifier(value: object, field: str) -> str:
+    """A required id (episode, note, summary, key ...): a short non-blank string."""
+    if value is None:
+        raise InvalidInput("is required", field=field)
+    checked = label(value, field)
+    assert checked is not None  # label() returns None only for None
+    return checked
+
+
+def choice(value: object, allowed: Collection[str], field: str) -> str:
+    """One of a fixed set of words."""
+    if not isinstance(value, str) or value not in allowed:
+        raise InvalidInput(f"must be one of {', '.join(sorted(allowed))}", field=field)
+    return value
+
+
+def count(value: object, low: int, high: int, field: str) -> int:
+    """An integer from low to high (a bool or a numeric string is refused)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise InvalidInput(f"must be an integer from {low} to {high}", field=field)
     return value
 
 
@@ -84,11 +110,13 @@ def aware_utc(value: object, field: str) -> datetime:
 
 
 def metadata(value: object, field: str = "metadata") -> dict[str, JSONValue]:
-    """A JSON object with string keys and finite numbers, at most 64 KiB encoded."""
+    """A JSON object with string keys, finite numbers, no NUL, nested at most 32
+    deep, at most 64 KiB encoded."""
     if value is None:
         return {}
     if not isinstance(value, Mapping):
         raise InvalidInput(f"must be an object, not {type(value).__name__}", field=field)
+    _require_json(value, field)
     try:
         encoded = json.dumps(dict(value), ensure_ascii=False, allow_nan=False, sort_keys=True)
     except (TypeError, ValueError) as exc:
@@ -98,6 +126,33 @@ def metadata(value: object, field: str = "metadata") -> dict[str, JSONValue]:
         raise InvalidInput(f"is larger than {_MAX_METADATA_BYTES} bytes", field=field)
     decoded: dict[str, JSONValue] = json.loads(encoded)
     return decoded
+
+
+def _require_json(value: Mapping[object, object], field: str) -> None:
+    """Walk a metadata value without recursion: string keys, no NUL, bounded depth
+    and size (a 5,000-deep nest must be an error, not a RecursionError)."""
+    stack: list[tuple[object, str, int]] = [(value, field, 1)]
+    seen = 0
+    while stack:
+        item, where, depth = stack.pop()
+        seen += 1
+        if seen > _MAX_METADATA_BYTES:
+            raise InvalidInput(f"is larger than {_MAX_METADATA_BYTES} bytes", field=field)
+        if isinstance(item, Mapping | list | tuple) and depth > _MAX_METADATA_DEPTH:
+            raise InvalidInput(f"nests deeper than {_MAX_METADATA_DEPTH} levels", field=where)
+        if isinstance(item, Mapping):
+            for key, inner in item.items():
+                if not isinstance(key, str):
+                    raise InvalidInput(
+                        f"keys must be strings, not {type(key).__name__} ({key!r})", field=where
+                    )
+                if "\x00" in key:
+                    raise InvalidInput("keys must not hold NUL characters", field=where)
+                stack.append((inner, f"{where}.{key}", depth + 1))
+        elif isinstance(item, list | tuple):
+            stack.extend((inner, f"{where}[{i}]", depth + 1) for i, inner in enumerate(item))
+        elif isinstance(item, str) and "\x00" in item:
+            raise InvalidInput("must not hold NUL characters", field=where)
 
 
 def metadata_filter(value: Metadata | None) -> dict[str, JSONValue]:
@@ -112,9 +167,7 @@ def metadata_filter(value: Metadata | None) -> dict[str, JSONValue]:
 
 
 def limit(value: object, max_limit: int, field: str = "limit") -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= max_limit:
-        raise InvalidInput(f"must be an integer from 1 to {max_limit}", field=field)
-    return value
+    return count(value, 1, max_limit, field)
 
 
 def _require_encodable(value: str, field: str) -> None:
@@ -124,3 +177,13 @@ def _require_encodable(value: str, field: str) -> None:
         raise InvalidInput(
             "contains a lone surrogate or other text that is not valid Unicode", field=field
         ) from exc
+
+
+def _require_visible(value: str, field: str) -> None:
+    if "\x00" in value:
+        raise InvalidInput(f"holds a NUL character (at {value.index(chr(0))})", field=field)
+    if all(unicodedata.category(ch) in _INVISIBLE for ch in value):
+        raise InvalidInput(
+            "has no visible character (only spaces, zero-width or control characters)",
+            field=field,
+        )

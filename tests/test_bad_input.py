@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from memstrata import InvalidInput, Memory
+from memstrata import Conflict, InvalidInput, Memory
 
 FTS_AND_SQL = [
     '"unbalanced quote',
@@ -36,14 +36,54 @@ def test_ten_megabyte_message_is_refused_with_the_limit(memory: Memory) -> None:
     assert memory.namespaces() == []
 
 
-def test_invalid_utf8_bytes_are_refused(memory: Memory) -> None:
-    with pytest.raises(InvalidInput, match="UTF-8"):
+def test_bytes_are_refused_even_when_valid_utf8(memory: Memory) -> None:
+    with pytest.raises(InvalidInput, match="decode bytes first"):
+        memory.add("café".encode())  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="decode bytes first"):
         memory.add(b"caf\xc3(")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match=r"messages\[0\]\.content: must be a string"):
+        memory.add([{"content": b"cafe"}])
+    assert memory.namespaces() == []
 
 
-def test_valid_utf8_bytes_are_decoded(memory: Memory) -> None:
-    (episode,) = memory.add("café".encode())  # type: ignore[arg-type]
-    assert episode.content == "café"
+@pytest.mark.parametrize(
+    "content", ["\u200b", "\ufeff", "\u200b\u200d \ufeff", "\x07", "\x1b\x00", "a\x00b"]
+)
+def test_invisible_or_nul_text_is_refused(memory: Memory, content: str) -> None:
+    with pytest.raises(InvalidInput, match="visible|NUL"):
+        memory.add(content)
+    with pytest.raises(InvalidInput, match="speaker"):
+        memory.add("hello", speaker=content if content.strip() else "\u200b")
+    assert memory.namespaces() == []
+
+
+def test_control_characters_inside_visible_text_are_kept(memory: Memory) -> None:
+    (episode,) = memory.add("price\x02 list \u200b and more\x90")
+    assert memory.get(episode.id).content == "price\x02 list \u200b and more\x90"
+
+
+def test_same_id_other_content_is_a_conflict_and_same_content_is_present(
+    memory: Memory,
+) -> None:
+    first = memory.add([{"id": "d1", "content": "first"}])
+    assert first.already_present == ()
+    again = memory.add([{"id": "d1", "content": "first"}, {"id": "d2", "content": "more"}])
+    assert again.already_present == ("d1",) and [e.id for e in again] == ["d1", "d2"]
+    with pytest.raises(Conflict, match="'d1' is already stored") as caught:
+        memory.add([{"id": "d3", "content": "new"}, {"id": "d1", "content": "second different"}])
+    assert caught.value.field == "messages[1].id"
+    with pytest.raises(Conflict):
+        memory.add([{"id": "d1", "content": "first", "speaker": "Someone Else"}])
+    assert memory.get("d1").content == "first"
+    assert memory.stats().namespaces[0].episodes == 2  # d3 was not stored either
+
+
+def test_a_batch_repeating_an_id_stores_it_once_or_conflicts(memory: Memory) -> None:
+    added = memory.add([{"id": "x", "content": "one"}, {"id": "x", "content": "one"}])
+    assert added.already_present == ("x",) and len(added) == 2
+    with pytest.raises(Conflict):
+        memory.add([{"id": "y", "content": "one"}, {"id": "y", "content": "two"}])
+    assert memory.stats().namespaces[0].episodes == 1
 
 
 def test_lone_surrogates_are_refused(memory: Memory) -> None:
@@ -117,6 +157,25 @@ def test_bad_metadata_is_refused(memory: Memory) -> None:
         memory.add("hello", metadata=["not", "a", "dict"])  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="metadata"):
         memory.add("hello", metadata={"big": "x" * 70_000})
+    with pytest.raises(InvalidInput, match="keys must be strings"):
+        memory.add("hello", metadata={1: "a"})  # type: ignore[dict-item]
+    with pytest.raises(InvalidInput, match="NUL"):
+        memory.add("hello", metadata={"k": ["fine", "nul\x00"]})
+    assert memory.namespaces() == []
+
+
+@pytest.mark.parametrize("depth", [33, 5_000, 100_000])
+def test_deeply_nested_metadata_is_refused(memory: Memory, depth: int) -> None:
+    nested: dict[str, object] = {}
+    inner = nested
+    for _ in range(depth):
+        inner["a"] = {}
+        inner = inner["a"]  # type: ignore[assignment]
+    with pytest.raises(InvalidInput, match="deeper than 32"):
+        memory.add("hello", metadata=nested)  # type: ignore[arg-type]
+    assert memory.namespaces() == []
+    (episode,) = memory.add("hello", metadata={"a": {"b": [{"c": 1}]}})
+    assert episode.metadata == {"a": {"b": [{"c": 1}]}}
 
 
 def test_bad_batch_is_refused_whole(memory: Memory) -> None:
@@ -154,3 +213,20 @@ def test_emoji_code_and_mixed_scripts_are_stored_and_searchable(memory: Memory) 
         contents
     )
     assert memory.search("ramen", retrievers=["bm25"])[0].text == contents[2]
+
+
+def test_ids_and_choices_are_validated_before_lookup(memory: Memory) -> None:
+    memory.add("hello")
+    with pytest.raises(InvalidInput, match="record_id: is required"):
+        memory.strength(None)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="episode_id: is required"):
+        memory.get(None)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="kind: must be one of"):
+        memory.notes(kind="bogus")
+    with pytest.raises(InvalidInput, match="kind: must be one of"):
+        memory.entities(kind="bogus")
+    assert memory.notes(kind="fact") == memory.notes(kind="fact")
+    for rounds in (-1, 4, 99, True, "2"):
+        with pytest.raises(InvalidInput, match="rounds"):
+            memory.search("hello", rounds=rounds)  # type: ignore[arg-type]
+    assert memory.search("hello", rounds=3)

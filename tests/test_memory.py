@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memstrata import EmbedderMismatch, Hit, InvalidInput, Memory, Message, NotFound
+from memstrata import Conflict, EmbedderMismatch, Hit, InvalidInput, Memory, Message, NotFound
 from memstrata.testing import HashEmbedder
 from tests.conftest import T0, T1, T2
 
@@ -73,7 +73,10 @@ def test_message_objects_and_dicts_mix_and_keyword_defaults_apply(memory: Memory
 
 def test_caller_ids_make_add_idempotent(memory: Memory) -> None:
     memory.add([{"id": "m1", "content": "first"}])
-    memory.add([{"id": "m1", "content": "first again"}])
+    again = memory.add([{"id": "m1", "content": "first"}])
+    assert again.already_present == ("m1",)
+    with pytest.raises(Conflict):
+        memory.add([{"id": "m1", "content": "first again"}])
     assert memory.stats().namespaces[0].episodes == 1
     assert memory.get("m1").content == "first"
 

@@ -14,6 +14,7 @@ from memstrata import Memory
 from memstrata.testing import HashEmbedder
 
 names = st.sampled_from(["a", "b", "c"])
+NO_NUL = st.characters(codec="utf-8", exclude_characters="\x00")  # NUL is refused
 words = st.text(
     alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "Zs", "So"]),
     min_size=1,
@@ -24,9 +25,9 @@ json_scalars = st.one_of(
     st.booleans(),
     st.integers(-(2**53), 2**53),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=20),
+    st.text(alphabet=NO_NUL, max_size=20),
 )
-metadata = st.dictionaries(st.text(min_size=1, max_size=10), json_scalars, max_size=4)
+metadata = st.dictionaries(st.text(NO_NUL, min_size=1, max_size=10), json_scalars, max_size=4)
 times = st.datetimes(
     min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
 )

@@ -82,16 +82,21 @@ def jobs(
 ) -> None:
     """Background jobs, newest first (of the namespace, or --all)."""
     with _memory(ctx) as memory:
+        ran = []
         if run:
             with Progress(console=err, transient=True) as progress:
                 memory.schedule_due()
-                memory.run_jobs(progress=_Bars(progress))
+                ran = memory.run_jobs(progress=_Bars(progress))
         found = memory.jobs(namespace=None if every else memory.settings.namespace, limit=limit)
     if as_json:
         print_json(out, found)
-    else:
-        for job in found:
-            out.print(_job_line(job), markup=False)
+        return
+    if run:
+        out.print(f"ran {len(ran)} job(s)" if ran else "no job was waiting")
+    for job in found:
+        out.print(_job_line(job), markup=False)
+    if not found and not run:
+        out.print("(no jobs)")
 
 
 @app.command()
@@ -267,7 +272,7 @@ def task_open(
     as_json: JsonFlag = False,
 ) -> None:
     """Open a task; prints its id."""
-    with _memory(ctx) as memory:
+    with _memory(ctx, create=True) as memory:
         _print_task(memory.open_task(title), as_json)
 
 
@@ -336,6 +341,8 @@ def task_show(
         return
     for task in found:
         _print_task(task, False)
+    if not found:
+        out.print("(no open tasks; `memstrata task open TITLE` opens one)")
 
 
 @task_app.command("context")

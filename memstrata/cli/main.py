@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from contextlib import AbstractContextManager, nullcontext
 from importlib import resources
 from pathlib import Path
@@ -17,21 +18,28 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from memstrata.cli.render import episode_table, facts_text, hits_text, print_json
+from memstrata.cli.files import open_for_writing, read_messages, read_text
+from memstrata.cli.render import episode_table, facts_text, hits_text, print_json, stats_table
 from memstrata.config import Settings
-from memstrata.errors import InvalidInput, MemstrataError, NotFound, StoreError
+from memstrata.errors import Conflict, InvalidInput, MemstrataError, NotFound, StoreError
 from memstrata.memory import Memory
-from memstrata.model import Episode, JSONValue
+from memstrata.model import Added, Episode, JSONValue
 from memstrata.providers.registry import AUTO, default_embedder
 from memstrata.timeutil import now
 
 app = typer.Typer(help="memstrata: structured long-term memory.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks (need the 'bench' extra).", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
-out = Console()
-err = Console(stderr=True)
+# piped output is not wrapped at 80 columns (ids and lines stay whole)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 4096)
+err = Console(stderr=True, soft_wrap=True)
 
-EXIT_CODES: dict[type[MemstrataError], int] = {InvalidInput: 2, NotFound: 3, StoreError: 4}
+EXIT_CODES: dict[type[MemstrataError], int] = {
+    InvalidInput: 2,
+    NotFound: 3,
+    StoreError: 4,
+    Conflict: 5,
+}
 
 DbOption = Annotated[str | None, typer.Option("--db", help="store file (MEMSTRATA_PATH)")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
@@ -51,6 +59,7 @@ WorkersOption = Annotated[
     ),
 ]
 BULK_MIN = 2000  # messages from which add --file and import load on every core
+ADD_BATCH = 500  # messages per add() of add --file: each one durable on return
 
 
 def _loading(memory: Memory, count: int, workers: int | None) -> AbstractContextManager[None]:
@@ -74,8 +83,16 @@ def _settings(ctx: typer.Context) -> Settings:
     return Settings.load(**{k: v for k, v in ctx.obj.items() if v is not None})
 
 
-def _memory(ctx: typer.Context) -> Memory:
-    return Memory(settings=_settings(ctx))
+def _memory(ctx: typer.Context, *, create: bool = False) -> Memory:
+    """The store the options name. Only commands that write new data (``create``)
+    make a new file; the others name the missing one rather than answer from an
+    empty store a typo created."""
+    settings = _settings(ctx)
+    target = settings.path
+    is_file = not target.startswith(("postgresql://", "postgres://")) and target != ":memory:"
+    if is_file and not create and not Path(target).exists():
+        raise NotFound("store", target)
+    return Memory(settings=settings)
 
 
 def _metadata(pairs: list[str] | None) -> dict[str, JSONValue]:
@@ -89,25 +106,6 @@ def _metadata(pairs: list[str] | None) -> dict[str, JSONValue]:
         except json.JSONDecodeError:
             result[key] = raw
     return result
-
-
-def _read_messages(path: Path) -> list[dict[str, Any]]:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read {path}: {exc}", field="--file") from exc
-    try:
-        if path.suffix == ".jsonl":
-            data: Any = [json.loads(line) for line in raw.splitlines() if line.strip()]
-        else:
-            data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{path} is not valid JSON: {exc}", field="--file") from exc
-    if isinstance(data, dict):
-        data = data.get("messages")
-    if not isinstance(data, list):
-        raise InvalidInput("expected a list of messages (or {'messages': [...]})", field="--file")
-    return data
 
 
 @app.command()
@@ -124,9 +122,12 @@ def add(
     as_json: JsonFlag = False,
 ) -> None:
     """Remember a text, or every message of a JSON/JSONL file."""
-    if (text is None) == (file is None):
+    if text is None and file is None:
+        raise InvalidInput("give the TEXT to remember, or --file with messages", field="add")
+    if text is not None and file is not None:
         raise InvalidInput("give a TEXT or --file, not both", field="add")
-    with _memory(ctx) as memory:
+    messages = [] if file is None else read_messages(file)  # a broken file creates nothing
+    with _memory(ctx, create=True) as memory:
         kwargs: dict[str, Any] = {
             "session_id": session,
             "speaker": speaker,
@@ -134,36 +135,69 @@ def add(
             "occurred_at": occurred_at,
             "metadata": _metadata(meta),
         }
-        started = now()  # an episode recorded before this was already there
-        failed: list[str] = []
-        episodes: list[Episode] = []
         if text is not None:
             added = memory.add(text, **kwargs)
-            episodes, failed = added, list(added.extraction_failed)
+            episodes, present, failed = list(added), len(added.already_present), added
         else:
-            assert file is not None
-            messages = _read_messages(file)
-            with (
-                _loading(memory, len(messages), workers),
-                Progress(console=err, transient=True) as progress,
-            ):
-                task = progress.add_task("adding", total=len(messages))
-                for start in range(0, len(messages), 500):
-                    chunk = memory.add(messages[start : start + 500], **kwargs)
-                    episodes += chunk
-                    failed += chunk.extraction_failed
-                    progress.advance(task, min(500, len(messages) - start))
+            stored_before = _stored_already(memory, messages)
+            if stored_before:
+                err.print(
+                    f"{stored_before:,} of {len(messages):,} messages are already stored "
+                    "(by id); they are checked, not added again",
+                    markup=False,
+                )
+            with _loading(memory, len(messages), workers):
+                episodes, present, failed = _add_in_batches(memory, messages, kwargs)
     if as_json:
         print_json(out, episodes)
     else:
-        present = sum(1 for e in episodes if e.recorded_at < started)
         out.print(f"added {len(episodes) - present} episode(s)")
         if present:
             out.print(f"already present: {present} episode(s)")
-        if failed:
-            out.print(f"extraction failed: {len(failed)} episode(s), kept and queued for a retry")
+        if failed.extraction_failed:
+            out.print(
+                f"extraction failed: {len(failed.extraction_failed)} episode(s), "
+                "kept and queued for a retry"
+            )
         for e in episodes:
             out.print(e.id)
+
+
+def _stored_already(memory: Memory, messages: list[dict[str, Any]]) -> int:
+    """How many of the messages carry an id the namespace already holds (a re-run)."""
+    ids = [m["id"] for m in messages if isinstance(m, dict) and isinstance(m.get("id"), str)]
+    namespace = memory.settings.namespace
+    return sum(
+        len(memory.store.episodes.get(namespace, ids[i : i + 1000]))
+        for i in range(0, len(ids), 1000)
+    )
+
+
+def _add_in_batches(
+    memory: Memory, messages: list[dict[str, Any]], kwargs: dict[str, Any]
+) -> tuple[list[Episode], int, Added]:
+    """Add a file's messages 500 at a time, saying on stderr, at most every two
+    seconds and at the end, how many are durable so far and how fast."""
+    episodes: list[Episode] = []
+    present = 0
+    failed = Added()
+    started = shown = time.monotonic()
+    for start in range(0, len(messages), ADD_BATCH):
+        chunk = memory.add(messages[start : start + ADD_BATCH], **kwargs)
+        episodes += chunk
+        present += len(chunk.already_present)
+        failed.extraction_failed += chunk.extraction_failed
+        done, moment = len(episodes), time.monotonic()
+        if moment - shown >= 2 or done == len(messages):
+            shown = moment
+            rate = done / max(moment - started, 1e-9)
+            err.print(
+                f"messages 1-{done:,} of {len(messages):,} stored and durable "
+                f"({done - present:,} new, {present:,} already present; {rate:,.0f} msg/s)",
+                markup=False,
+                highlight=False,
+            )
+    return episodes, present, failed
 
 
 @app.command()
@@ -282,7 +316,7 @@ def export_(
         if output is None:
             count = memory.export(sys.stdout, namespace=namespace)
         else:
-            with output.open("w", encoding="utf-8") as handle:
+            with open_for_writing(output) as handle:
                 count = memory.export(handle, namespace=namespace)
     err.print(f"exported {count} episode(s)")
 
@@ -290,20 +324,22 @@ def export_(
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    source: Annotated[Path, typer.Argument(help="JSONL file")],
+    source: Annotated[Path, typer.Argument(help="JSONL file (- for stdin)")],
     workers: WorkersOption = None,
 ) -> None:
-    """Read a JSONL export; ids already present are skipped."""
+    """Read a JSONL export; ids already present are skipped. With --namespace, every
+    episode goes to that namespace instead of the one it was exported from."""
+    lines = read_text(source, "SOURCE").splitlines()
     with (
-        _memory(ctx) as memory,
-        source.open(encoding="utf-8") as handle,
-        _loading(memory, sum(1 for line in handle if line.strip()), workers),
+        _memory(ctx, create=True) as memory,
+        _loading(memory, sum(1 for line in lines if line.strip()), workers),
         Progress(console=err, transient=True) as bar,
     ):
-        handle.seek(0)
         task = bar.add_task("importing", total=None)
         report = memory.import_(
-            handle, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            lines,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            namespace=ctx.obj["namespace"],
         )
     out.print(f"added {report.added}, skipped {report.skipped} already present")
 
@@ -313,7 +349,7 @@ def stats(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Counts per namespace, size on disk, embedder."""
     with _memory(ctx) as memory:
         result = memory.stats()
-    print_json(out, result) if as_json else out.print(result)
+    print_json(out, result) if as_json else out.print(stats_table(result))
 
 
 @app.command()
@@ -434,6 +470,8 @@ def history(
     """Every change to an entity, fact or note, with the reason."""
     with _memory(ctx) as memory:
         found = memory.history(record_kind, record_id)
+        if not found:
+            raise NotFound(record_kind, record_id, memory.settings.namespace)
     if as_json:
         print_json(out, found)
     else:
@@ -452,12 +490,16 @@ def demo(ctx: typer.Context) -> None:
     messages = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines()]
     ctx.obj["path"] = ctx.obj["path"] or "memstrata-demo.db"
     ctx.obj["namespace"] = ctx.obj["namespace"] or "demo"
-    with _memory(ctx) as memory:
+    with _memory(ctx, create=True) as memory:
         memory.add(messages)
         count = memory.stats(memory.settings.namespace).namespaces[0].episodes
         out.print(
             f"[bold]{count} episodes[/bold] in namespace {memory.settings.namespace!r} "
-            f"of {memory.settings.path}"
+            f"of {memory.settings.path}, embedded with {memory.embedder.name}"
+        )
+        out.print(
+            "Scores are the ranker's: higher is better, only their order counts "
+            "(they may be negative)."
         )
         for question in (
             "Which city did Maya move to?",

@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from memstrata.model import Episode, Fact, Hit
+from memstrata.model import Episode, Fact, Hit, StoreStats
 
 
 def to_jsonable(value: Any) -> Any:
@@ -53,6 +53,29 @@ def facts_text(facts: Sequence[Fact]) -> str:
             f"({f.valid_at:%Y-%m-%d} .. {until}){state}  id {f.id}"
         )
     return "\n".join(lines) if lines else "(no facts)"
+
+
+def stats_table(stats: StoreStats) -> Table:
+    """The store's counts: one row per namespace, the store itself in the title."""
+    size = f"{stats.bytes_on_disk / 1e6:,.1f} MB" if stats.bytes_on_disk else "-"
+    table = Table(
+        title=f"{stats.path} · schema {stats.schema_version} · "
+        f"embedder {stats.embedder or '(none yet)'} · {size}",
+        title_justify="left",
+    )
+    columns = ("namespace", "episodes", "deleted", "sessions", "vectors", "pending vectors")
+    more = ("entities", "facts", "notes", "queued", "failed", "first", "last")
+    for column in (*columns, *more):
+        table.add_column(column, justify="left" if column == "namespace" else "right")
+    for n in stats.namespaces:
+        counts = (n.episodes, n.deleted, n.sessions, n.vectors, n.pending_vectors)
+        structure = (n.entities, n.facts, n.notes, n.queued_for_extraction, n.extraction_failed)
+        table.add_row(
+            n.namespace,
+            *(f"{c:,}" for c in (*counts, *structure)),
+            *(f"{t:%Y-%m-%d}" if t else "-" for t in (n.first_occurred_at, n.last_occurred_at)),
+        )
+    return table
 
 
 def episode_table(episodes: Sequence[Episode]) -> Table:

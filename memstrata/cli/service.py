@@ -56,7 +56,7 @@ def mcp_server(
 
     if transport not in ("stdio", "http"):
         raise InvalidInput("must be stdio or http", field="--transport")
-    with _memory(ctx) as memory:
+    with _memory(ctx, create=True) as memory:
         server = build_server(memory)
         if transport == "stdio":
             server.run("stdio")
@@ -78,7 +78,7 @@ def keys_create(
     """Create a key; its token is printed once (only its hash is stored)."""
     from memstrata.server.keys import create_key
 
-    with _memory(ctx) as memory:
+    with _memory(ctx, create=True) as memory:
         key, token = create_key(memory.store, name, namespace, is_admin=admin, rate_per_minute=rate)
     if as_json:
         print_json(out, {"key": key, "token": token})

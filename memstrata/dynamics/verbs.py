@@ -178,8 +178,7 @@ class DynamicsVerbs:
     def _state(self, ns: str, record_kind: str, record_id: str) -> Strength:
         if record_kind not in RECORD_KINDS:
             raise InvalidInput("must be note or summary", field="record_kind")
-        key = validate.label(record_id, "record_id")
-        assert key is not None
+        key = validate.identifier(record_id, "record_id")
         self._flush_recalls()
         if record_kind == "note":
             notes = self.store.structure.notes(ns, limit=1, ids=[key])

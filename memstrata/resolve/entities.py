@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from memstrata.model import Entity
+from memstrata.model import ENTITY_KINDS, Entity
 from memstrata.resolve.names import EXACT_KINDS, NameIndex
 from memstrata.store.base import ChangeSet, StructureStore
 
@@ -59,6 +59,7 @@ class EntityResolver:
         self._cited: set[tuple[str, str]] = set()
 
     def resolve(self, name: str, kind: str, episode_id: str, changes: ChangeSet) -> Entity | None:
+        kind = kind if kind in ENTITY_KINDS else "other"  # an extractor's own word
         norm = normalise(name)
         if not norm:
             return None

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from memstrata.errors import (
+    Conflict,
     EmbedderMismatch,
     InvalidInput,
     MemstrataError,
@@ -38,7 +39,7 @@ from memstrata.server import schemas
 from memstrata.server.inspector import add_inspector
 from memstrata.server.keys import Principal, authenticate, create_key
 from memstrata.server.limits import Guard, RateLimiter
-from memstrata.server.routes import namespace_router
+from memstrata.server.routes import Limit, Offset, namespace_router, page
 from memstrata.store.base import ApiKey
 from memstrata.timeutil import now
 
@@ -46,6 +47,7 @@ log = logging.getLogger("memstrata.server")
 STATUS: tuple[tuple[type[MemstrataError], int], ...] = (
     (NotFound, 404),
     (EmbedderMismatch, 409),
+    (Conflict, 409),
     (InvalidInput, 400),
     (StoreError, 503),
     (ProviderError, 502),
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None, memory: Memory | None = None) -
         responses={k: {"model": schemas.ErrorBody} for k in (400, 401, 403, 404, 413, 422, 429)},
     )
     app.state.service = service
+    app.add_middleware(Guard, max_bytes=config.max_request_bytes)
     _handlers(app)
 
     def principal(
@@ -147,9 +150,11 @@ def create_app(settings: Settings | None = None, memory: Memory | None = None) -
         return {"status": "ready"}
 
     @app.get("/v1/namespaces", tags=["namespaces"])
-    def namespaces(who: Annotated[Principal, Depends(principal)]) -> list[str]:
+    def namespaces(
+        who: Annotated[Principal, Depends(principal)], limit: Limit = 100, offset: Offset = 0
+    ) -> schemas.Page[str]:
         """The namespaces this key may touch that hold anything."""
-        return [n for n in service.memory.namespaces() if who.may(n)]
+        return page([n for n in service.memory.namespaces() if who.may(n)], offset, limit)
 
     @app.post("/v1/keys", tags=["keys"], status_code=201)
     def make_key(
@@ -168,8 +173,10 @@ def create_app(settings: Settings | None = None, memory: Memory | None = None) -
         return schemas.NewKey(key=_key_out(key), token=token)
 
     @app.get("/v1/keys", tags=["keys"])
-    def list_keys(_: Annotated[Principal, Depends(admin)]) -> list[schemas.KeyOut]:
-        return [_key_out(k) for k in service.memory.store.keys.list()]
+    def list_keys(
+        _: Annotated[Principal, Depends(admin)], limit: Limit = 100, offset: Offset = 0
+    ) -> schemas.Page[schemas.KeyOut]:
+        return page([_key_out(k) for k in service.memory.store.keys.list()], offset, limit)
 
     @app.delete("/v1/keys/{key_id}", tags=["keys"])
     def revoke_key(key_id: str, _: Annotated[Principal, Depends(admin)]) -> schemas.Count:
@@ -211,16 +218,24 @@ def _handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
+        if first.get("type") == "json_invalid":  # its loc is a character offset
+            message = f"the body is not valid JSON ({first.get('ctx', {}).get('error', '?')})"
+            return error_body(400, "invalid_input", message, request, "body")
+        if isinstance(first.get("input"), bytes):  # left undecoded: not UTF-8 text
+            message = "the body is not valid UTF-8 JSON"
+            return error_body(400, "invalid_input", message, request, "body")
         where = list(first.get("loc", ()))
-        if where and where[0] in ("body", "query", "path", "header"):
-            where = where[1:]  # the part of the request, not the field
-        field = ".".join(str(p) for p in where)
+        part = where.pop(0) if where and where[0] in ("body", "query", "path", "header") else None
+        field = ".".join(str(p) for p in where) or part  # the field, else the part at fault
         return error_body(
             422, "invalid_input", str(first.get("msg", "invalid")), request, field or None
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # a body that could not be read as JSON text
+            message = "the body is not valid UTF-8 JSON"
+            return error_body(400, "invalid_input", message, request, "body")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_body(exc.status_code, code, str(exc.detail), request)
 
@@ -234,14 +249,14 @@ def _handlers(app: FastAPI) -> None:
 
 def factory() -> Any:
     """``uvicorn memstrata.server.app:factory --factory``: the app from MEMSTRATA_*,
-    wrapped in the size limit and request ids."""
+    logging one JSON line per request on stderr."""
     settings = Settings.load()
     if not log.handlers:  # one JSON line per request, on stderr of each worker process
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
-    return Guard(create_app(settings), settings.max_request_bytes)
+    return create_app(settings)
 
 
 __all__ = ["create_app", "factory"]

@@ -49,7 +49,8 @@ def _error(status: int, code: str, message: str, request_id: str) -> tuple[int, 
 class Guard:
     """ASGI middleware: a request id for every request (``X-Request-ID``, taken from
     the caller when it sends a sane one), a 413 for bodies over ``max_bytes``
-    (declared or streamed), and one JSON log line per request."""
+    (declared or streamed), a JSON 500 for an unexpected error (logged with its
+    traceback and request id), and one JSON log line per request, errors too."""
 
     def __init__(self, app: App, max_bytes: int) -> None:
         self.app = app
@@ -65,10 +66,12 @@ class Guard:
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status_seen = [500]
+        answered = [False]
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_seen[0] = message["status"]
+                answered[0] = True
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
@@ -80,19 +83,31 @@ class Guard:
             await self._reject(send_with_id, request_id)
         else:
             received = [0]
+            rejected = [False]
 
             async def counted() -> Message:
+                if rejected[0]:
+                    return {"type": "http.disconnect"}
                 message = await receive()
                 if message["type"] == "http.request":
                     received[0] += len(message.get("body", b""))
-                    if received[0] > self.max_bytes:
-                        raise _TooLarge
+                    if received[0] > self.max_bytes:  # a streamed body over the limit
+                        rejected[0] = True
+                        await self._reject(send_with_id, request_id)
+                        return {"type": "http.disconnect"}
                 return message
 
+            async def unless_rejected(message: Message) -> None:
+                if not rejected[0]:  # the 413 is the answer; the app's own is dropped
+                    await send_with_id(message)
+
             try:
-                await self.app(scope, counted, send_with_id)
-            except _TooLarge:
-                await self._reject(send_with_id, request_id)
+                await self.app(scope, counted, unless_rejected)
+            except Exception:
+                log.exception("unexpected error, request %s", request_id)
+                if not answered[0]:
+                    await _send_json(send_with_id, *_error(500, "internal", _INTERNAL, request_id))
+                status_seen[0] = 500
         log.info(
             json.dumps(
                 {
@@ -107,18 +122,19 @@ class Guard:
         )
 
     async def _reject(self, send: Send, request_id: str) -> None:
-        status, body = _error(
-            413, "too_large", f"the request body is over {self.max_bytes} bytes", request_id
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        message = f"the request body is over {self.max_bytes} bytes"
+        await _send_json(send, *_error(413, "too_large", message, request_id))
 
 
-class _TooLarge(Exception):
-    pass
+_INTERNAL = "an unexpected error (logged with the request id)"
+
+
+async def _send_json(send: Send, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -40,10 +40,16 @@ Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
-def _page(items: Sequence[T], offset: int, limit: int) -> schemas.Page[T]:
+def page(items: Sequence[T], offset: int, limit: int) -> schemas.Page[T]:
     chunk = list(items[offset : offset + limit])
     more = len(items) > offset + limit
     return schemas.Page[T](items=chunk, next_offset=offset + limit if more else None)
+
+
+def _reach(offset: int, limit: int) -> int:
+    """How many records to read for a page: through it, plus one that says more
+    follow; the engine reads at most MAX_PAGE (so do notes)."""
+    return min(offset + limit + 1, MAX_PAGE)
 
 
 def namespace_router(service: Any, principal: Callable[..., Principal]) -> APIRouter:
@@ -148,17 +154,17 @@ def namespace_router(service: Any, principal: Callable[..., Principal]) -> APIRo
         offset: Offset = 0,
     ) -> schemas.Page[Fact]:
         found = memory.facts(subject, predicate, as_of=as_of, known_at=known_at, namespace=ns)
-        return _page(found, offset, limit)
+        return page(found, offset, limit)
 
     @router.get("/entities", tags=["structure"])
     def entities(
         ns: Ns, kind: str | None = None, limit: Limit = 100, offset: Offset = 0
     ) -> schemas.Page[Entity]:
-        return _page(memory.entities(namespace=ns, kind=kind), offset, limit)
+        return page(memory.entities(namespace=ns, kind=kind), offset, limit)
 
     @router.get("/entities/{name}/timeline", tags=["structure"])
-    def timeline(ns: Ns, name: str) -> list[Fact]:
-        return memory.timeline(name, namespace=ns)  # type: ignore[no-any-return]
+    def timeline(ns: Ns, name: str, limit: Limit = 100, offset: Offset = 0) -> schemas.Page[Fact]:
+        return page(memory.timeline(name, namespace=ns), offset, limit)
 
     @router.get("/notes", tags=["structure"])
     def notes(
@@ -176,13 +182,13 @@ def namespace_router(service: Any, principal: Callable[..., Principal]) -> APIRo
             include_archived=include_archived,
             namespace=ns,
         )
-        return _page(found, offset, limit)
+        return page(found, offset, limit)
 
     @router.get("/events", tags=["structure"])
     def events(
         ns: Ns, session_id: str | None = None, limit: Limit = 100, offset: Offset = 0
     ) -> schemas.Page[Event]:
-        return _page(memory.events(session_id=session_id, namespace=ns), offset, limit)
+        return page(memory.events(session_id=session_id, namespace=ns), offset, limit)
 
     @router.get("/entities/{name}/neighbors", tags=["structure"])
     def neighbors(
@@ -190,8 +196,11 @@ def namespace_router(service: Any, principal: Callable[..., Principal]) -> APIRo
         name: str,
         depth: Annotated[int, Query(ge=1, le=5)] = 1,
         as_of: datetime | None = None,
-    ) -> list[Fact]:
-        return memory.neighbors(name, depth=depth, as_of=as_of, namespace=ns)  # type: ignore[no-any-return]
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> schemas.Page[Fact]:
+        found = memory.neighbors(name, depth=depth, as_of=as_of, namespace=ns)
+        return page(found, offset, limit)
 
     @router.get(
         "/export",
@@ -220,14 +229,18 @@ def namespace_router(service: Any, principal: Callable[..., Principal]) -> APIRo
         return await run_in_threadpool(service.write, lambda: memory.import_(io.StringIO(text)))
 
     @router.get("/history/{record_kind}/{record_id}", tags=["structure"])
-    def history(ns: Ns, record_kind: str, record_id: str) -> list[HistoryEntry]:
-        return memory.history(record_kind, record_id, namespace=ns)  # type: ignore[no-any-return]
+    def history(
+        ns: Ns, record_kind: str, record_id: str, limit: Limit = 100, offset: Offset = 0
+    ) -> schemas.Page[HistoryEntry]:
+        return page(memory.history(record_kind, record_id, namespace=ns), offset, limit)
 
     @router.get("/stats", tags=["structure"])
     def stats(ns: Ns) -> NamespaceStats:
+        """Counts of the namespace (zeros for one that holds nothing yet, as every
+        other route answers empty for it)."""
         found = memory.stats(ns).namespaces
         if not found:
-            raise NotFound("namespace", ns)
+            return NamespaceStats(ns, 0, 0, 0, 0, 0, None, None)
         return found[0]  # type: ignore[no-any-return]
 
     _dynamics_routes(router, service, Ns)
@@ -240,9 +253,14 @@ def _dynamics_routes(router: APIRouter, service: Any, Ns: Any) -> None:
 
     @router.get("/summaries", tags=["dynamics"])
     def summaries(
-        ns: Ns, query: str | None = None, level: SummaryLevel | None = None, limit: Limit = 20
-    ) -> list[Summary]:
-        return memory.summaries(query, level=level, limit=limit, namespace=ns)  # type: ignore[no-any-return]
+        ns: Ns,
+        query: str | None = None,
+        level: SummaryLevel | None = None,
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> schemas.Page[Summary]:
+        found = memory.summaries(query, level=level, limit=_reach(offset, limit), namespace=ns)
+        return page(found, offset, limit)
 
     @router.get("/profile", tags=["dynamics"])
     def profile(ns: Ns, as_of: datetime | None = None) -> Profile:
@@ -291,8 +309,8 @@ def _dynamics_routes(router: APIRouter, service: Any, Ns: Any) -> None:
         )
 
     @router.get("/jobs", tags=["dynamics"])
-    def jobs(ns: Ns, limit: Limit = 20) -> list[Job]:
-        return memory.jobs(namespace=ns, limit=limit)  # type: ignore[no-any-return]
+    def jobs(ns: Ns, limit: Limit = 20, offset: Offset = 0) -> schemas.Page[Job]:
+        return page(memory.jobs(namespace=ns, limit=_reach(offset, limit)), offset, limit)
 
     @router.get("/policy", tags=["dynamics"])
     def get_policy(ns: Ns) -> Policy:
@@ -318,8 +336,11 @@ def _task_routes(router: APIRouter, service: Any, Ns: Any) -> None:
         return service.write(lambda: memory.open_task(body.title, namespace=ns))  # type: ignore[no-any-return]
 
     @router.get("/tasks", tags=["working memory"])
-    def tasks(ns: Ns, open_only: bool = True, limit: Limit = 20) -> list[Task]:
-        return memory.tasks(open_only=open_only, limit=limit, namespace=ns)  # type: ignore[no-any-return]
+    def tasks(
+        ns: Ns, open_only: bool = True, limit: Limit = 20, offset: Offset = 0
+    ) -> schemas.Page[Task]:
+        found = memory.tasks(open_only=open_only, limit=_reach(offset, limit), namespace=ns)
+        return page(found, offset, limit)
 
     @router.get("/tasks/{task_id}", tags=["working memory"])
     def task(ns: Ns, task_id: str) -> Task:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from memstrata.model import JSONValue
 
@@ -13,6 +13,9 @@ T = TypeVar("T")
 
 
 class Body(BaseModel):
+    """A request body: unknown fields are refused, and numbers and booleans must be
+    JSON numbers and booleans ("5" is refused, as the Python API refuses it)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -37,7 +40,7 @@ class AddRequest(Body):
 
 class PurgeRequest(Body):
     episode_ids: list[str] | None = None
-    everything: bool = False
+    everything: StrictBool = False
 
 
 class Filters(Body):
@@ -50,19 +53,19 @@ class Filters(Body):
 
 class SearchRequest(Filters):
     query: str = Field(min_length=1)
-    limit: int = 10
+    limit: StrictInt = 10
     metadata: dict[str, JSONValue] | None = None
     within: str | None = None
 
 
 class ContextRequest(Filters):
     query: str = Field(min_length=1)
-    token_budget: int = 1000
+    token_budget: StrictInt = 1000
 
 
 class AnswerRequest(Body):
     query: str = Field(min_length=1)
-    token_budget: int = 2000
+    token_budget: StrictInt = 2000
     now: datetime | None = None
 
 
@@ -70,7 +73,7 @@ class ForgetRequest(Body):
     threshold: float | None = None
     ids: list[str] | None = None
     record_kind: Literal["note", "summary"] = "note"
-    dry_run: bool = False
+    dry_run: StrictBool = False
     now: datetime | None = None
 
 
@@ -80,18 +83,18 @@ class RecordRequest(Body):
 
 
 class PinRequest(RecordRequest):
-    is_pinned: bool = True
+    is_pinned: StrictBool = True
 
 
 class ConsolidateRequest(Body):
     now: datetime | None = None
-    background: bool = True
+    background: StrictBool = True
 
 
 class PolicyRequest(Body):
     forget_below: float | None = None
-    forget_every_s: int | None = None
-    consolidate_every_s: int | None = None
+    forget_every_s: StrictInt | None = None
+    consolidate_every_s: StrictInt | None = None
 
 
 class TitleRequest(Body):
@@ -110,8 +113,8 @@ class SummaryRequest(Body):
 class KeyRequest(Body):
     name: str = Field(min_length=1, max_length=200)
     namespaces: list[str] = Field(min_length=1)
-    is_admin: bool = False
-    rate_per_minute: int | None = None
+    is_admin: StrictBool = False
+    rate_per_minute: StrictInt | None = None
 
 
 class KeyOut(BaseModel):

@@ -21,6 +21,7 @@ class Cli:
         embedder: str | None = "hash",
     ):
         self.db = db
+        self.err = ""  # what the last call printed on stderr
         self.embedder = embedder
         self.capsys = capsys
         self.monkeypatch = monkeypatch
@@ -32,6 +33,7 @@ class Cli:
         with pytest.raises(SystemExit) as info:
             main()
         captured = self.capsys.readouterr()
+        self.err = captured.err
         assert info.value.code == code, captured.err
         return captured.out if code == 0 else captured.err
 
@@ -154,7 +156,8 @@ def test_bad_input_gives_a_message_and_exit_code_2(cli: Cli) -> None:
     assert "invalid_input" in err and "timezone-aware" in err
     assert "empty" in cli("add", "   ", code=2)
     assert "key=value" in cli("add", "x", "--meta", "novalue", code=2)
-    assert "TEXT or --file" in cli("add", code=2)
+    assert "give the TEXT to remember" in cli("add", code=2)
+    assert "not both" in cli("add", "x", "--file", "f.json", code=2)
 
 
 def test_flush_and_reembed(cli: Cli) -> None:
@@ -178,6 +181,7 @@ def test_reembed_with_the_auto_embedder_moves_a_store_to_the_default(
 def test_demo_ingests_the_sample_and_answers(cli: Cli) -> None:
     out = cli("demo")
     assert "21 episodes" in out
+    assert "embedded with hash-64" in out and "only their order counts" in out
     assert "[2025-03-02 18:10] Maya: By the way, I'm allergic to peanuts" in out
     assert "id sample-s1-06" in out
     assert "Maya works_at Boulangerie Martin" in out and "Events" in out

@@ -7,7 +7,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from memstrata.errors import NotFound, StoreError
+from memstrata.errors import Conflict, NotFound, StoreError
 from memstrata.model import Episode
 from memstrata.store.base import NewEpisode, Store
 from tests.conftest import T0, T1
@@ -54,9 +54,18 @@ def test_add_then_get_round_trips_every_field(store: Store) -> None:
 
 def test_add_is_idempotent_by_id(store: Store) -> None:
     add(store, episode("e1", content="first"))
-    again = add(store, episode("e1", content="second"))
+    again = add(store, episode("e1", content="first"))
     assert again[0].content == "first"
     assert len(list(store.episodes.iterate("ns", include_deleted=True))) == 1
+
+
+def test_other_content_under_a_stored_id_is_a_conflict_and_stores_nothing(
+    store: Store,
+) -> None:
+    add(store, episode("e1", content="first"))
+    with pytest.raises(Conflict):
+        add(store, episode("e2", content="new"), episode("e1", content="second"))
+    assert [e.id for e in store.episodes.iterate("ns", include_deleted=True)] == ["e1"]
 
 
 def test_same_id_in_two_namespaces_are_two_episodes(store: Store) -> None:

@@ -64,3 +64,16 @@ def test_answer_needs_a_reader(tmp_path: Path) -> None:
         with pytest.raises(InvalidInput) as info:
             memory.answer("Where does Ana live?")
     assert info.value.field == "llm_url"
+
+
+def test_a_purge_leaves_no_cached_answer_behind(tmp_path: Path, server: ReplayServer) -> None:
+    server.script.append((200, (FIXTURES / "chat_reader_ok.json").read_text()))
+    side = tmp_path / "m.db.side"
+    with reader_memory(tmp_path, server) as memory:
+        memory.answer("Where does Ana live now?", now=T2)
+        cache = side / "llm-cache"
+        assert any("Lyon" in p.read_text() for p in cache.glob("*.json"))
+        memory.purge(everything=True)
+        assert not cache.exists() or not any(cache.iterdir())
+        left = [p for p in side.rglob("*") if p.is_file()]
+        assert not any(b"Lyon" in p.read_bytes() for p in left)

@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from memstrata.bench.pg import new_database
 from memstrata.config import Settings
 from memstrata.server.app import create_app
-from memstrata.server.limits import Guard
 from tests.conftest import BACKENDS
 
 ADMIN = "admin-key-for-tests-0123456789"
@@ -46,5 +45,5 @@ def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
     if request.param == "postgres":
         path = new_database(request.getfixturevalue("pg_server"))
     settings = make_settings(tmp_path, path, max_request_bytes=200_000)
-    with TestClient(Guard(create_app(settings), settings.max_request_bytes)) as client:
+    with TestClient(create_app(settings)) as client:
         yield Api(client, {"Authorization": f"Bearer {ADMIN}"})

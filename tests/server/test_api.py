@@ -32,7 +32,7 @@ def test_a_request_without_a_valid_key_gets_a_json_401_with_its_request_id(api: 
 def test_keys_are_made_listed_and_revoked_by_the_admin_only(api: Api) -> None:
     user = api.key("ana")
     assert api.client.get("/v1/keys", headers=user).status_code == 403
-    (listed,) = api.client.get("/v1/keys", headers=api.admin).json()
+    (listed,) = api.client.get("/v1/keys", headers=api.admin).json()["items"]
     assert listed["namespaces"] == ["ana"] and "token" not in listed and "secret" not in str(listed)
     assert api.client.post(f"{NS}/search", json={"query": "x"}, headers=user).status_code == 200
     revoked = api.client.delete(f"/v1/keys/{listed['id']}", headers=api.admin)
@@ -87,7 +87,8 @@ def test_bodies_over_the_limit_are_refused_with_413(api: Api) -> None:
     big = {"messages": [{"content": "x" * 300_000}]}
     answer = api.client.post(f"{NS}/episodes", json=big, headers=key)
     assert answer.status_code == 413 and answer.json()["error"]["code"] == "too_large"
-    assert api.client.get(f"{NS}/stats", headers=key).status_code == 404  # nothing was stored
+    stats = api.client.get(f"{NS}/stats", headers=key)
+    assert stats.status_code == 200 and stats.json()["episodes"] == 0  # nothing was stored
 
 
 def test_each_key_has_its_rate_limit(api: Api) -> None:
@@ -193,5 +194,5 @@ def test_export_import_and_neighbors(api: Api) -> None:
     assert elsewhere.status_code == 400 and elsewhere.json()["error"]["field"] == "namespace"
     garbage = api.client.post(f"{NS}/import", content=b"\xff\xfe not json", headers=key)
     assert garbage.status_code == 400
-    facts = api.client.get(f"{NS}/entities/Ana/neighbors", headers=key).json()
+    facts = api.client.get(f"{NS}/entities/Ana/neighbors", headers=key).json()["items"]
     assert any(f["object"] == "Lyon" for f in facts)

@@ -10,7 +10,6 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from memstrata.server.app import create_app
-from memstrata.server.limits import Guard
 from tests.server.conftest import ADMIN, make_settings
 
 EXAMPLES = 6  # per operation: bounded, so CI stays fast
@@ -18,7 +17,7 @@ EXAMPLES = 6  # per operation: bounded, so CI stays fast
 
 def test_no_operation_answers_a_server_error(tmp_path: Path) -> None:
     config = make_settings(tmp_path)
-    app = Guard(create_app(config), config.max_request_bytes)
+    app = create_app(config)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     headers = {"Authorization": f"Bearer {ADMIN}"}
     failures: list[str] = []

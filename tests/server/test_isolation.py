@@ -104,7 +104,7 @@ def test_a_tenants_own_namespace_shows_nothing_of_another(api: Api) -> None:
         api.client.get(f"{base}/history/note/{ids['record_id']}", headers=key_b),
     ]
     assert [a.status_code for a in by_id][:3] == [404, 404, 404]
-    assert by_id[3].json() == []
+    assert by_id[3].json()["items"] == []
     assert (
         api.client.post(
             f"{base}/forget", json={"ids": [ids["record_id"]]}, headers=key_b
@@ -118,7 +118,7 @@ def test_a_tenants_own_namespace_shows_nothing_of_another(api: Api) -> None:
         api.client.get(f"/v1/namespaces/a/episodes/{ids['episode_id']}", headers=key_a).status_code
         == 200
     )
-    assert api.client.get("/v1/namespaces", headers=key_b).json() == ["b"]
+    assert api.client.get("/v1/namespaces", headers=key_b).json()["items"] == ["b"]
 
 
 def test_a_key_for_a_does_not_open_a_namespace_that_starts_with_a(api: Api) -> None:

@@ -47,7 +47,7 @@ async function connect() {
   state.key = $("key").value.trim();
   sessionStorage.setItem("memstrata-key", state.key);
   try {
-    const names = await api("/v1/namespaces");
+    const names = (await api("/v1/namespaces?limit=1000")).items;
     const select = $("namespace");
     select.replaceChildren(...names.map((n) => el("option", { value: n }, n)));
     status(names.length + " namespace(s)");
@@ -160,7 +160,7 @@ async function loadGraph() {
 }
 
 async function showEntity(name) {
-  const facts = await api(nsPath("/entities/" + encodeURIComponent(name) + "/timeline"));
+  const facts = (await api(nsPath("/entities/" + encodeURIComponent(name) + "/timeline?limit=1000"))).items;
   const list = el("ol", {}, ...facts.map((f) => el("li", { class: f.invalid_at ? "closed" : "" },
     el("span", { class: "meta" }, day(f.valid_at) + (f.invalid_at ? " - " + day(f.invalid_at) : "")),
     f.statement)));

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from memstrata.errors import NotFound
+from memstrata.errors import Conflict, NotFound
 from memstrata.model import Episode, JSONValue, NamespaceStats
 from memstrata.store.base import ChangeOp, IndexEntry, NewEpisode, PendingVector, VectorBlob
 from memstrata.store.sqlite.connection import Connections, translate_errors
@@ -141,11 +141,16 @@ class SqliteEpisodes:
             ),
         ).fetchone()
         if row is None:  # already stored: adding is idempotent by id
-            existing = conn.execute(
-                f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE namespace = ? AND episode_id = ?",
-                (namespace, e.id),
-            ).fetchone()
-            return _episode(existing)
+            existing = _episode(
+                conn.execute(
+                    f"SELECT {_EPISODE_COLUMNS} FROM episodes "
+                    "WHERE namespace = ? AND episode_id = ?",
+                    (namespace, e.id),
+                ).fetchone()
+            )
+            if not existing.says_the_same(e):  # a concurrent writer stored other content
+                raise Conflict("episode", e.id, namespace)
+            return existing
         seq = int(row[0])
         if item.vector is not None and model is not None:
             dims = len(item.vector) // 4
