@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from memstrata.errors import InvalidInput, NotFound
+from memstrata.errors import InvalidInput
 from memstrata.model import (
     Answer,
     Entity,

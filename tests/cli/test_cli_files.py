@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.
     return Cli(tmp_path / "cli.db", capsys, monkeypatch)
 
 
-def lines(*messages: dict[str, object]) -> str:
+def lines(*messages: Mapping[str, object]) -> str:
     return "\n".join(json.dumps(m) for m in messages) + "\n"
 
 
