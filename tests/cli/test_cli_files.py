@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
