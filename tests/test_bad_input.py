@@ -50,7 +50,7 @@ def test_bytes_are_refused_even_when_valid_utf8(memory: Memory) -> None:
     "content", ["\u200b", "\ufeff", "\u200b\u200d \ufeff", "\x07", "\x1b\x00", "a\x00b"]
 )
 def test_invisible_or_nul_text_is_refused(memory: Memory, content: str) -> None:
-    with pytest.raises(InvalidInput, match="visible|NUL"):
+    with pytest.raises(InvalidInput, match=r"visible|NUL"):
         memory.add(content)
     with pytest.raises(InvalidInput, match="speaker"):
         memory.add("hello", speaker=content if content.strip() else "\u200b")
