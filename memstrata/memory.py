@@ -320,20 +320,17 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         under a stored id with other content raises Conflict, storing nothing."""
         present = {e.id: e for e in self.store.episodes.get(ns, [e.id for e in episodes])}
         fresh: dict[str, Episode] = {}
+        repeated: list[str] = []
         for i, e in enumerate(episodes):
             earlier = present.get(e.id) or fresh.get(e.id)
             if earlier is None:
                 fresh[e.id] = e
-            elif not earlier.says_the_same(e):
+            elif earlier.says_the_same(e):
+                repeated.append(e.id)
+            else:
                 raise Conflict("episode", e.id, ns, field=f"messages[{i}].id")
         stored = {e.id: e for e in self._persist_fresh(ns, list(fresh.values()))} if fresh else {}
         added = Added(present.get(e.id) or stored[e.id] for e in episodes)
-        seen: set[str] = set()
-        repeated = []
-        for e in episodes:
-            if e.id in present or e.id in seen:
-                repeated.append(e.id)
-            seen.add(e.id)
         added.already_present = tuple(repeated)
         return added
 

@@ -58,15 +58,12 @@ class Episode:
         """Whether ``other`` (under the same id) is the same message: the same
         content, and the same speaker, role and session where ``other`` sets
         them. Adding it again is then a no-op."""
-        given = [(mine, theirs) for mine, theirs in self._labels(other) if theirs is not None]
-        return self.content == other.content and all(a == b for a, b in given)
-
-    def _labels(self, other: Episode) -> list[tuple[str | None, str | None]]:
-        return [
+        labels = (
             (self.speaker, other.speaker),
             (self.role, other.role),
             (self.session_id, other.session_id),
-        ]
+        )
+        return self.content == other.content and all(t is None or m == t for m, t in labels)
 
 
 @dataclass(frozen=True, slots=True)

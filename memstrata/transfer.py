@@ -41,7 +41,7 @@ def episode_from_json(line: str, line_number: int, max_chars: int) -> Episode:
         raise InvalidInput(f"is not a {FORMAT} record", field=where)
     deleted = record.get("deleted_at")
     return Episode(
-        id=_required_label(record.get("id"), f"{where}.id"),
+        id=validate.identifier(record.get("id"), f"{where}.id"),
         namespace=validate.namespace(record.get("namespace"), f"{where}.namespace"),
         content=validate.text(record.get("content"), f"{where}.content", max_chars),
         occurred_at=validate.aware_utc(record.get("occurred_at"), f"{where}.occurred_at"),
@@ -52,13 +52,6 @@ def episode_from_json(line: str, line_number: int, max_chars: int) -> Episode:
         metadata=validate.metadata(record.get("metadata"), f"{where}.metadata"),
         deleted_at=None if deleted is None else validate.aware_utc(deleted, f"{where}.deleted_at"),
     )
-
-
-def _required_label(value: object, field: str) -> str:
-    checked = validate.label(value, field)
-    if checked is None:
-        raise InvalidInput("is required", field=field)
-    return checked
 
 
 def write_jsonl(episodes: Iterable[Episode], out: TextIO) -> int:

@@ -52,8 +52,14 @@ def text(value: object, field: str, max_chars: int) -> str:
 
 def label(value: object, field: str) -> str | None:
     """An optional short label (session id, speaker, role, record id)."""
+    return None if value is None else identifier(value, field)
+
+
+def identifier(value: object, field: str) -> str:
+    """A required id (episode, note, summary, key ...) or label: a short non-blank
+    string with a visible character."""
     if value is None:
-        return None
+        raise InvalidInput("is required", field=field)
     if not isinstance(value, str):
         raise InvalidInput(f"must be a string, not {type(value).__name__}", field=field)
     if not value.strip() or len(value) > _MAX_LABEL:
@@ -61,15 +67,6 @@ def label(value: object, field: str) -> str | None:
     _require_encodable(value, field)
     _require_visible(value, field)
     return value
-
-
-def identifier(value: object, field: str) -> str:
-    """A required id (episode, note, summary, key ...): a short non-blank string."""
-    if value is None:
-        raise InvalidInput("is required", field=field)
-    checked = label(value, field)
-    assert checked is not None  # label() returns None only for None
-    return checked
 
 
 def choice(value: object, allowed: Collection[str], field: str) -> str:
@@ -130,14 +127,11 @@ def metadata(value: object, field: str = "metadata") -> dict[str, JSONValue]:
 
 def _require_json(value: Mapping[object, object], field: str) -> None:
     """Walk a metadata value without recursion: string keys, no NUL, bounded depth
-    and size (a 5,000-deep nest must be an error, not a RecursionError)."""
+    (a 5,000-deep nest must be an error, not a RecursionError); the size is
+    checked on its encoding."""
     stack: list[tuple[object, str, int]] = [(value, field, 1)]
-    seen = 0
     while stack:
         item, where, depth = stack.pop()
-        seen += 1
-        if seen > _MAX_METADATA_BYTES:
-            raise InvalidInput(f"is larger than {_MAX_METADATA_BYTES} bytes", field=field)
         if isinstance(item, Mapping | list | tuple) and depth > _MAX_METADATA_DEPTH:
             raise InvalidInput(f"nests deeper than {_MAX_METADATA_DEPTH} levels", field=where)
         if isinstance(item, Mapping):

@@ -23,8 +23,9 @@ from memstrata.cli.render import episode_table, facts_text, hits_text, print_jso
 from memstrata.config import Settings
 from memstrata.errors import Conflict, InvalidInput, MemstrataError, NotFound, StoreError
 from memstrata.memory import Memory
-from memstrata.model import Added, Episode, JSONValue
+from memstrata.model import Added, JSONValue
 from memstrata.providers.registry import AUTO, default_embedder
+from memstrata.store import store_file
 from memstrata.timeutil import now
 
 app = typer.Typer(help="memstrata: structured long-term memory.", no_args_is_help=True)
@@ -88,10 +89,9 @@ def _memory(ctx: typer.Context, *, create: bool = False) -> Memory:
     make a new file; the others name the missing one rather than answer from an
     empty store a typo created."""
     settings = _settings(ctx)
-    target = settings.path
-    is_file = not target.startswith(("postgresql://", "postgres://")) and target != ":memory:"
-    if is_file and not create and not Path(target).exists():
-        raise NotFound("store", target)
+    path = store_file(settings.path)
+    if path is not None and path != ":memory:" and not create and not Path(path).exists():
+        raise NotFound("store", path)
     return Memory(settings=settings)
 
 
@@ -137,7 +137,6 @@ def add(
         }
         if text is not None:
             added = memory.add(text, **kwargs)
-            episodes, present, failed = list(added), len(added.already_present), added
         else:
             stored_before = _stored_already(memory, messages)
             if stored_before:
@@ -147,19 +146,17 @@ def add(
                     markup=False,
                 )
             with _loading(memory, len(messages), workers):
-                episodes, present, failed = _add_in_batches(memory, messages, kwargs)
+                added = _add_in_batches(memory, messages, kwargs)
     if as_json:
-        print_json(out, episodes)
+        print_json(out, list(added))
     else:
-        out.print(f"added {len(episodes) - present} episode(s)")
+        present, failed = len(added.already_present), len(added.extraction_failed)
+        out.print(f"added {len(added) - present} episode(s)")
         if present:
             out.print(f"already present: {present} episode(s)")
-        if failed.extraction_failed:
-            out.print(
-                f"extraction failed: {len(failed.extraction_failed)} episode(s), "
-                "kept and queued for a retry"
-            )
-        for e in episodes:
+        if failed:
+            out.print(f"extraction failed: {failed} episode(s), kept and queued for a retry")
+        for e in added:
             out.print(e.id)
 
 
@@ -175,29 +172,27 @@ def _stored_already(memory: Memory, messages: list[dict[str, Any]]) -> int:
 
 def _add_in_batches(
     memory: Memory, messages: list[dict[str, Any]], kwargs: dict[str, Any]
-) -> tuple[list[Episode], int, Added]:
+) -> Added:
     """Add a file's messages 500 at a time, saying on stderr, at most every two
     seconds and at the end, how many are durable so far and how fast."""
-    episodes: list[Episode] = []
-    present = 0
-    failed = Added()
+    added = Added()
     started = shown = time.monotonic()
     for start in range(0, len(messages), ADD_BATCH):
         chunk = memory.add(messages[start : start + ADD_BATCH], **kwargs)
-        episodes += chunk
-        present += len(chunk.already_present)
-        failed.extraction_failed += chunk.extraction_failed
-        done, moment = len(episodes), time.monotonic()
+        added += chunk
+        added.already_present += chunk.already_present
+        added.extraction_failed += chunk.extraction_failed
+        done, moment = len(added), time.monotonic()
         if moment - shown >= 2 or done == len(messages):
             shown = moment
-            rate = done / max(moment - started, 1e-9)
+            present, rate = len(added.already_present), done / max(moment - started, 1e-9)
             err.print(
                 f"messages 1-{done:,} of {len(messages):,} stored and durable "
                 f"({done - present:,} new, {present:,} already present; {rate:,.0f} msg/s)",
                 markup=False,
                 highlight=False,
             )
-    return episodes, present, failed
+    return added
 
 
 @app.command()
