@@ -22,7 +22,7 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(help="server processes")] = 1,
 ) -> None:
-    """The REST API (/v1, OpenAPI at /docs and /openapi.json) over the store; needs the
+    """The REST API (/v1, OpenAPI at /openapi.json) over the store; needs the
     'server' extra. Keys: MEMSTRATA_ADMIN_KEY, then `memstrata keys create`."""
     import os
 

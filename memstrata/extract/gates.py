@@ -3,10 +3,14 @@ patterns a text cannot match (most sentences match none of the extractor's)."""
 
 from __future__ import annotations
 
+import importlib
 import re
-from re import _constants as sre_constants
-from re import _parser as sre_parse
 from typing import Any
+
+# The regular-expression parser is private to ``re`` (and has no stubs); it is read,
+# never changed, and ``re`` has carried it under these names since Python 3.11.
+sre_parse: Any = importlib.import_module("re._parser")
+sre_constants: Any = importlib.import_module("re._constants")
 
 
 def required_runs(pattern: re.Pattern[str]) -> frozenset[str]:

@@ -105,6 +105,10 @@ def create_app(settings: Settings | None = None, memory: Memory | None = None) -
         version="1",
         description="Structured long-term memory: episodes, notes, facts, recall, dynamics.",
         lifespan=lifespan,
+        # Swagger UI and ReDoc load their scripts from a CDN and stay blank offline;
+        # the spec itself is served at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
         responses={k: {"model": schemas.ErrorBody} for k in (400, 401, 403, 404, 413, 422, 429)},
     )
     app.state.service = service

@@ -3,10 +3,14 @@ only as text, and calling routes that exist with the fields it reads."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from importlib import resources
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from memstrata.server.app import create_app
@@ -83,3 +87,56 @@ def test_the_fields_the_page_reads_are_in_the_answers(api: Api) -> None:
     assert {"occurred_at", "session_id", "speaker", "text", "score", "ranks"} <= hit.keys()
     every = event.keys() | episode.json().keys() | facts[0].keys() | hit.keys() | {"name"}
     assert used <= every, used - every
+
+
+def test_no_viewer_page_loads_scripts_from_elsewhere(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        assert client.get("/docs").status_code == 404
+        assert client.get("/redoc").status_code == 404
+        assert client.get("/openapi.json").status_code == 200
+        for name in ("/inspector", "/inspector.js", "/inspector.css"):
+            text = client.get(name).text.replace("http://www.w3.org/2000/svg", "")
+            assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", text), name
+
+
+def test_a_long_word_wraps_instead_of_widening_the_page() -> None:
+    css = (resources.files("memstrata.server") / "static" / "inspector.css").read_text()
+    assert re.search(r"main\s*\{[^}]*overflow-wrap:\s*anywhere", css)
+
+
+GRAPH_CHECK = """
+const names = [];
+for (let i = 0; i < 60; i++) names.push("Entity " + i + " with a long name " + "x".repeat(i));
+const links = names.slice(1).map((n, i) => [names[i % 7], n]);
+const at = layout(names, links, 900, 600);
+const degree = new Map();
+for (const [a, b] of links) for (const n of [a, b]) degree.set(n, (degree.get(n) || 0) + 1);
+const placed = placeLabels(names, at, degree, 900, 600);
+const boxes = [];
+for (const [name, spot] of placed) {
+  const w = shortName(name).length * LABEL.charWidth;
+  const x = spot.anchor === "start" ? spot.x : spot.anchor === "end" ? spot.x - w : spot.x - w / 2;
+  boxes.push({ x, y: spot.y - LABEL.height + 2, w, h: LABEL.height });
+}
+const dots = names.map((n) => ({ x: at.get(n).x - 5, y: at.get(n).y - 5, w: 10, h: 10, owner: n }));
+console.log(JSON.stringify({
+  placed: placed.size,
+  longest: Math.max(...[...placed.keys()].map((n) => shortName(n).length)),
+  outside: boxes.filter((b) => b.x < 0 || b.y < 0 || b.x + b.w > 900 || b.y + b.h > 600).length,
+  overlapping: boxes.filter((a, i) => boxes.some((b, j) => i !== j && overlaps(a, b))).length,
+  onDots: [...placed.keys()].filter(
+    (n, i) => dots.some((d) => d.owner !== n && overlaps(boxes[i], d))).length,
+}));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the page's script")
+def test_graph_labels_stay_inside_the_canvas_and_never_overlap(tmp_path: Path) -> None:
+    start = SCRIPT.index("// -- graph")
+    graph = SCRIPT[start : SCRIPT.index("async function loadGraph")]
+    script = tmp_path / "graph.js"
+    script.write_text(graph + GRAPH_CHECK)
+    run = subprocess.run(["node", str(script)], capture_output=True, text=True, check=True)
+    result = json.loads(run.stdout)
+    assert result["placed"] >= 10 and result["longest"] <= 24
+    assert result["outside"] == 0 and result["overlapping"] == 0 and result["onDots"] == 0

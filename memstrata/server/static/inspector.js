@@ -128,6 +128,46 @@ function layout(names, links, width, height) {
   return at;
 }
 
+// Labels are placed hubs first, each at the first of four spots beside its dot
+// (right, left, above, below) that stays inside the canvas and clear of every
+// label and dot placed so far; a label with no free spot is left out (its dot
+// still names the entity on hover). Widths are estimated from the character
+// count, since a hidden tab cannot measure text.
+const LABEL = { chars: 24, charWidth: 6.2, height: 12, gap: 7 };
+
+function shortName(name) {
+  return name.length > LABEL.chars ? name.slice(0, LABEL.chars - 1) + "\u2026" : name;
+}
+
+function overlaps(a, b) {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+function placeLabels(names, at, degree, width, height) {
+  const order = [...names].sort((a, b) => (degree.get(b) || 0) - (degree.get(a) || 0));
+  const taken = names.map((n) => ({ x: at.get(n).x - 5, y: at.get(n).y - 5, w: 10, h: 10, owner: n }));
+  const placed = new Map();
+  for (const name of order) {
+    const p = at.get(name), w = shortName(name).length * LABEL.charWidth, h = LABEL.height;
+    const spots = [
+      { x: p.x + LABEL.gap, y: p.y - h / 2, anchor: "start" },
+      { x: p.x - LABEL.gap - w, y: p.y - h / 2, anchor: "end" },
+      { x: p.x - w / 2, y: p.y - LABEL.gap - h, anchor: "middle" },
+      { x: p.x - w / 2, y: p.y + LABEL.gap, anchor: "middle" },
+    ];
+    for (const spot of spots) {
+      const box = { x: spot.x, y: spot.y, w, h };
+      const inside = box.x >= 0 && box.y >= 0 && box.x + w <= width && box.y + h <= height;
+      if (!inside || taken.some((other) => other.owner !== name && overlaps(box, other))) continue;
+      taken.push(box);
+      const x = spot.anchor === "start" ? box.x : spot.anchor === "end" ? box.x + w : box.x + w / 2;
+      placed.set(name, { x, y: box.y + h - 2, anchor: spot.anchor });
+      break;
+    }
+  }
+  return placed;
+}
+
 async function loadGraph() {
   const generation = state.generation;
   const [entities, facts] = await Promise.all([
@@ -138,7 +178,11 @@ async function loadGraph() {
   const names = entities.items.map((entity) => entity.name);
   const known = new Set(names);
   const edges = facts.items.filter((f) => known.has(f.subject) && known.has(f.object));
-  const at = layout(names, edges.map((f) => [f.subject, f.object]), 900, 600);
+  const links = edges.map((f) => [f.subject, f.object]);
+  const at = layout(names, links, 900, 600);
+  const degree = new Map();
+  for (const [a, b] of links) for (const n of [a, b]) degree.set(n, (degree.get(n) || 0) + 1);
+  const labels = placeLabels(names, at, degree, 900, 600);
   const canvas = $("canvas");
   canvas.replaceChildren();
   for (const fact of edges) {
@@ -152,10 +196,17 @@ async function loadGraph() {
   for (const name of names) {
     const p = at.get(name);
     const dot = svg("circle", { cx: p.x, cy: p.y, r: 5 });
-    const label = svg("text", { x: p.x + 7, y: p.y + 4 });
-    label.textContent = name;
-    for (const node of [dot, label]) node.addEventListener("click", () => showEntity(name));
-    canvas.append(dot, label);
+    const title = svg("title", {});
+    title.textContent = name;
+    dot.append(title);
+    dot.addEventListener("click", () => showEntity(name));
+    canvas.append(dot);
+    const spot = labels.get(name);
+    if (!spot) continue;
+    const label = svg("text", { x: spot.x, y: spot.y, "text-anchor": spot.anchor });
+    label.textContent = shortName(name);
+    label.addEventListener("click", () => showEntity(name));
+    canvas.append(label);
   }
 }
 
