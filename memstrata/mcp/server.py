@@ -11,15 +11,17 @@ import json
 from collections.abc import Callable
 from typing import Any, Literal
 
-from memstrata import validate
+from memstrata import __version__, validate
 from memstrata.cli.render import to_jsonable
 from memstrata.errors import MemstrataError, MissingDependency
 from memstrata.memory import Memory
 from memstrata.timeutil import now
 
 try:
-    from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver import Context, MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
+    from mcp.types import CallToolResult, InputRequiredResult
+    from mcp.types import Tool as ToolInfo
 except ImportError as exc:  # pragma: no cover - depends on the extra
     raise MissingDependency("mcp", "mcp") from exc
 
@@ -46,10 +48,37 @@ def _guarded(call: Callable[[], Any]) -> str:
         raise ToolError(f"{exc.code}: {exc}{where}") from exc
 
 
+class StrictServer(MCPServer[Any]):
+    """An MCPServer whose tools refuse arguments they do not declare (the SDK drops
+    them silently, so a misspelt ``limt`` would run with the default) and publish
+    that rule in their input schemas."""
+
+    async def list_tools(self) -> list[ToolInfo]:
+        closed = {"additionalProperties": False}
+        return [
+            tool.model_copy(update={"input_schema": {**tool.input_schema, **closed}})
+            for tool in await super().list_tools()
+        ]
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        for tool in await super().list_tools():
+            declared = set(tool.input_schema.get("properties", {}))
+            unknown = sorted(set(arguments) - declared) if tool.name == name else []
+            if unknown:
+                takes = ", ".join(sorted(declared)) or "no arguments"
+                raise ToolError(
+                    f"invalid_input: {name} takes {takes}; unknown argument "
+                    f"{unknown[0]!r} (field {unknown[0]})"
+                )
+        return await super().call_tool(name, arguments, context)
+
+
 def build_server(memory: Memory, namespace: str | None = None) -> MCPServer:
     """An MCPServer whose tools act on ``namespace`` (default the memory's)."""
     ns = validate.namespace(namespace or memory.settings.namespace)
-    server = MCPServer("memstrata", instructions=INSTRUCTIONS)
+    server = StrictServer("memstrata", instructions=INSTRUCTIONS, version=__version__)
 
     @server.tool()
     def remember(

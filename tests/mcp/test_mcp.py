@@ -14,6 +14,7 @@ from typing import Any
 
 from mcp import Client, StdioServerParameters
 
+import memstrata
 from memstrata import Memory
 from memstrata.mcp.server import build_server
 from memstrata.testing import HashEmbedder
@@ -131,3 +132,28 @@ def test_an_agent_keeps_its_working_memory_through_the_task_tools(tmp_path: Path
                 assert bad.is_error and "invalid_input" in str(getattr(bad.content[0], "text", ""))
 
         asyncio.run(session())
+
+
+def test_tools_refuse_arguments_they_do_not_take_and_the_server_names_its_version(
+    tmp_path: Path,
+) -> None:
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder(), namespace="agent-3") as memory:
+        server = build_server(memory)
+
+        async def session() -> None:
+            async with Client(server) as client:
+                assert client.server_info is not None
+                assert client.server_info.version == memstrata.__version__
+                listed = (await client.list_tools()).tools
+                assert all(t.input_schema["additionalProperties"] is False for t in listed)
+                await client.call_tool("remember", {"content": "Ana plays the cello."})
+                typo = await client.call_tool("recall", {"query": "cello", "limt": 1})
+                message = str(getattr(typo.content[0], "text", ""))
+                assert typo.is_error and "invalid_input" in message and "limt" in message
+                extra = await client.call_tool("get_profile", {"namespace": "other"})
+                assert extra.is_error and "namespace" in str(getattr(extra.content[0], "text", ""))
+                fine = json.loads(text_of(await client.call_tool("recall", {"query": "cello"})))
+                assert "cello" in fine[0]["text"]
+
+        asyncio.run(session())
+        assert memory.namespaces() == ["agent-3"]
