@@ -45,6 +45,7 @@ from memstrata.model import (
     Summary,
     Task,
 )
+from memstrata.providers.llm.chat import TokenUsage
 
 __version__ = "0.1.0"
 
@@ -84,4 +85,5 @@ __all__ = [
     "Subgoal",
     "Summary",
     "Task",
+    "TokenUsage",
 ]

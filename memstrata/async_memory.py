@@ -27,6 +27,7 @@ from memstrata.model import (
     Summary,
     Task,
 )
+from memstrata.providers.llm.chat import TokenUsage
 
 
 class AsyncMemory:
@@ -96,6 +97,9 @@ class AsyncMemory:
 
     async def stats(self, *args: Any, **kwargs: Any) -> StoreStats:
         return await asyncio.to_thread(self.sync.stats, *args, **kwargs)
+
+    async def llm_usage(self) -> TokenUsage:
+        return await asyncio.to_thread(self.sync.llm_usage)
 
     async def export(self, *args: Any, **kwargs: Any) -> int:
         return await asyncio.to_thread(self.sync.export, *args, **kwargs)

@@ -55,7 +55,7 @@ from memstrata.model import (
 from memstrata.providers.embed.base import Embedder, embed_normalised
 from memstrata.providers.embed.static import bundled
 from memstrata.providers.llm.base import parses
-from memstrata.providers.llm.chat import ChatClient
+from memstrata.providers.llm.chat import ChatClient, TokenUsage
 from memstrata.providers.registry import create_embedder, embedder_for, resolve_embedder
 from memstrata.resolve.matchers import EmbeddingNameMatcher, LlmNameMatcher, NameMatcher
 from memstrata.resolve.names import NameCache
@@ -638,6 +638,14 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             bytes_on_disk=self.store.bytes_on_disk(),
             namespaces=tuple(s for s in per if s is not None),
         )
+
+    def llm_usage(self) -> TokenUsage:
+        """What the LLM endpoint has cost this Memory so far (extraction, entity
+        matching, summaries and answer() together): calls made, answers served
+        from the on-disk cache, prompt and completion tokens. All zero when no
+        LLM is configured or none was called."""
+        client = self._chat_client
+        return TokenUsage() if client is None else replace(client.usage)
 
     # -- moving data ---------------------------------------------------------
 

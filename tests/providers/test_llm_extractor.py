@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from memstrata import Memory, Settings
+from memstrata import Memory, Settings, TokenUsage
 from memstrata.testing import HashEmbedder
 from tests.replay_server import ReplayServer
 
@@ -75,8 +75,10 @@ def test_one_call_per_batch_and_the_answer_becomes_structure(
             "Maya moved to Lyon in June 2023.",
             "Maya's sister Anna works at a bakery.",
         }
-        usage = memory.extractor._llm.usage  # type: ignore[union-attr]
+        usage = memory.llm_usage()
         assert (usage.calls, usage.prompt_tokens, usage.completion_tokens) == (1, 412, 168)
+        usage.calls = 99  # a copy: the running count is not the caller's to change
+        assert memory.llm_usage().calls == 1
     assert extracted_by(tmp_path / "m.db") == {"llm:llama-3.1-8b-instruct"}
 
 
@@ -87,7 +89,7 @@ def test_answers_are_cached_by_prompt(tmp_path: Path, server: ReplayServer) -> N
         memory.add(BATCH, namespace="b")  # same prompt: served from the cache
         assert len(server.requests) == 1
         assert [f.object for f in memory.facts("Maya", "lives_in", namespace="b")] == ["Lyon"]
-        assert memory.extractor._llm.usage.cached == 1  # type: ignore[union-attr]
+        assert (memory.llm_usage().calls, memory.llm_usage().cached) == (1, 1)
 
 
 @pytest.mark.parametrize(
@@ -147,3 +149,9 @@ def test_llm_extraction_needs_an_endpoint(tmp_path: Path) -> None:
             settings=Settings.load({}, path=str(tmp_path / "m.db"), extractor="llm"),
             embedder=HashEmbedder(),
         )
+
+
+def test_usage_is_zero_without_an_llm(tmp_path: Path) -> None:
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as memory:
+        memory.add("Maya moved to Lyon.")
+        assert memory.llm_usage() == TokenUsage()

@@ -5,6 +5,9 @@ WordPieces, anything else through the Rust tokenizer)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -57,3 +60,30 @@ def test_other_tokenizers_get_no_fast_path(tmp_path: Path) -> None:
     cased = tmp_path / "tokenizer.json"
     cased.write_text(json.dumps(spec), encoding="utf-8")
     assert WordPieces.of(cased) is None
+
+
+OFFLINE_LOAD = """
+import json, os, socket, sys
+def refuse(*args, **kwargs):
+    raise RuntimeError("the bundled model reached for the network")
+socket.socket.connect = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+before = dict(os.environ)
+from memstrata.providers.embed.static import StaticEmbedder
+vector = StaticEmbedder().embed_batch(["a cat named Tom"])[0]
+changed = sorted(k for k in before.keys() | os.environ.keys() if before.get(k) != os.environ.get(k))
+print(json.dumps({"dimensions": len(vector), "changed": changed}))
+"""
+
+
+def test_the_bundled_model_loads_with_no_network_and_leaves_the_environment_alone() -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    run = subprocess.run(
+        [sys.executable, "-c", OFFLINE_LOAD],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=environment,
+    )
+    assert json.loads(run.stdout) == {"dimensions": 256, "changed": []}

@@ -8,7 +8,6 @@ so it loads offline, without PyTorch, in about a second.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from functools import cache
 from itertools import chain
@@ -37,7 +36,6 @@ class StaticEmbedder:
     dimensions = 256
 
     def __init__(self, settings: Settings | None = None, model_dir: Path = MODEL_DIR) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
             from model2vec import StaticModel
         except ImportError as exc:  # pragma: no cover - a core dependency

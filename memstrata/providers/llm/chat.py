@@ -20,6 +20,9 @@ from memstrata.providers.llm.base import Completion
 
 @dataclass(slots=True)
 class TokenUsage:
+    """Calls sent to the endpoint, answers read from the cache instead, and the
+    tokens the endpoint reported for the calls sent."""
+
     calls: int = 0
     cached: int = 0
     prompt_tokens: int = 0
