@@ -4,7 +4,8 @@ local socket), a fresh database per test; the hash embedder for speed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,19 @@ def where(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url = backend.path
     backend.close()
     return url
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_store(request: pytest.FixtureRequest) -> Iterator[Callable[[], str]]:
+    """Makes an empty store location each call (a SQLite file in a new folder, or
+    a new PostgreSQL database): for property tests, one store per example."""
+    with tempfile.TemporaryDirectory() as folder:
+        made = iter(range(1_000_000))
+        if request.param == "sqlite":
+            yield lambda: str(Path(folder) / f"m{next(made)}.db")
+        else:
+            server = request.getfixturevalue("pg_server")
+            yield lambda: new_database(server)
 
 
 @pytest.fixture(params=BACKENDS)

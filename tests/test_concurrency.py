@@ -4,7 +4,6 @@ does): no reader fails while the index grows under it, nothing written is lost."
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 from memstrata import Memory
 from memstrata.bench.synthetic import ChatGenerator
@@ -13,12 +12,12 @@ from memstrata.testing import HashEmbedder
 WRITERS, READERS, BATCHES = 3, 4, 40
 
 
-def test_reads_during_writes_neither_fail_nor_lose_anything(tmp_path: Path) -> None:
+def test_reads_during_writes_neither_fail_nor_lose_anything(where: str) -> None:
     errors: list[BaseException] = []
     acked: list[str] = []
     writer_lock = threading.Lock()
     done = threading.Event()
-    with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as memory:
+    with Memory(where, embedder=HashEmbedder()) as memory:
         memory.add("a first message so every namespace exists", namespace="shared")
 
         def write(number: int) -> None:

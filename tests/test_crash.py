@@ -1,4 +1,5 @@
-"""SIGKILL a writer at random moments; nothing acknowledged may be lost."""
+"""SIGKILL a writer at random moments (on a SQLite file, and as a PostgreSQL
+client); nothing acknowledged may be lost."""
 
 from __future__ import annotations
 
@@ -24,10 +25,10 @@ WRITER = Path(__file__).resolve().parent / "crash_writer.py"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_round(db: Path, round_id: int, rng: random.Random) -> tuple[dict[str, str], set[str]]:
+def run_round(db: str, round_id: int, rng: random.Random) -> tuple[dict[str, str], set[str]]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, str(WRITER), str(db), str(round_id), str(rng.randint(0, 10**9))],
+        [sys.executable, str(WRITER), db, str(round_id), str(rng.randint(0, 10**9))],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
@@ -49,8 +50,8 @@ def run_round(db: Path, round_id: int, rng: random.Random) -> tuple[dict[str, st
 
 
 @pytest.mark.slow
-def test_sigkill_loses_no_acknowledged_episode(tmp_path: Path) -> None:
-    db = tmp_path / "crash.db"
+def test_sigkill_loses_no_acknowledged_episode(where: str) -> None:
+    db = where
     rng = random.Random(20261127)
     acknowledged: dict[str, str] = {}
     deleted: set[str] = set()

@@ -184,8 +184,8 @@ def test_import_validates_everything_before_writing(memory: Memory, tmp_path: Pa
         assert copy.namespaces() == []
 
 
-def test_two_instances_on_one_file_see_each_others_writes(tmp_path: Path) -> None:
-    path = tmp_path / "shared.db"
+def test_two_instances_on_one_store_see_each_others_writes(where: str) -> None:
+    path = where
     with Memory(path, embedder=HashEmbedder()) as one, Memory(path, embedder=HashEmbedder()) as two:
         one.add("written by the first instance")
         assert texts(two.search("first instance")) == ["written by the first instance"]
@@ -194,8 +194,8 @@ def test_two_instances_on_one_file_see_each_others_writes(tmp_path: Path) -> Non
         assert one.search("first instance") == []
 
 
-def test_changing_the_embedder_is_an_error_until_reembedded(tmp_path: Path) -> None:
-    path = tmp_path / "m.db"
+def test_changing_the_embedder_is_an_error_until_reembedded(where: str) -> None:
+    path = where
     with Memory(path, embedder=HashEmbedder(dimensions=64)) as mem:
         mem.add("tea with lemon")
     with pytest.raises(EmbedderMismatch):
@@ -221,16 +221,16 @@ def test_default_embedder_finds_paraphrases(default_memory_path: Path) -> None:
         assert (mem.embedder.name, mem.embedder.dimensions) == ("minilm-static-256", 256)
 
 
-def test_large_namespaces_replay_in_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_large_namespaces_replay_in_pages(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("memstrata.memory._REPLAY_PAGE", 3)
-    with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as mem:
+    with Memory(where, embedder=HashEmbedder()) as mem:
         stored = mem.add([f"paged message {i}" for i in range(10)])
         mem.delete(stored[4].id)
         hits = mem.search("paged message", limit=20)
         assert sorted(h.id for h in hits) == sorted(e.id for i, e in enumerate(stored) if i != 4)
 
 
-def test_stored_ids_are_not_embedded_again(tmp_path: Path) -> None:
+def test_stored_ids_are_not_embedded_again(where: str) -> None:
     class Counting(HashEmbedder):
         def __init__(self) -> None:
             super().__init__()
@@ -242,7 +242,7 @@ def test_stored_ids_are_not_embedded_again(tmp_path: Path) -> None:
 
     embedder = Counting()
     batch = [{"id": f"e{i}", "content": f"turn number {i}"} for i in range(4)]
-    with Memory(tmp_path / "m.db", embedder=embedder) as mem:
+    with Memory(where, embedder=embedder) as mem:
         first = mem.add(batch[:3])
         embedder.embedded.clear()
         again = mem.add(batch)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import io
-import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -51,12 +50,9 @@ SETTINGS = settings(
 @SETTINGS
 @given(writes=writes, query=words)
 def test_search_and_get_never_cross_namespaces(
-    writes: list[tuple[str, list[dict[str, object]]]], query: str
+    fresh_store: Callable[[], str], writes: list[tuple[str, list[dict[str, object]]]], query: str
 ) -> None:
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        Memory(Path(tmp) / "m.db", embedder=HashEmbedder()) as memory,
-    ):
+    with Memory(fresh_store(), embedder=HashEmbedder()) as memory:
         owner: dict[str, str] = {}
         for namespace, batch in writes:
             for episode in memory.add(batch, namespace=namespace):
@@ -71,21 +67,20 @@ def test_search_and_get_never_cross_namespaces(
 @SETTINGS
 @given(writes=writes)
 def test_export_then_import_reproduces_every_episode(
-    writes: list[tuple[str, list[dict[str, object]]]],
+    fresh_store: Callable[[], str], writes: list[tuple[str, list[dict[str, object]]]]
 ) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        with Memory(Path(tmp) / "a.db", embedder=HashEmbedder()) as source:
-            for namespace, batch in writes:
-                source.add(batch, namespace=namespace)
-            dump = io.StringIO()
-            count = source.export(dump)
-            originals = {
-                ns: list(source.store.episodes.iterate(ns, True)) for ns in source.namespaces()
-            }
-        with Memory(Path(tmp) / "b.db", embedder=HashEmbedder()) as target:
-            report = target.import_(io.StringIO(dump.getvalue()))
-            assert (report.added, report.skipped) == (count, 0)
-            copies = {
-                ns: list(target.store.episodes.iterate(ns, True)) for ns in target.namespaces()
-            }
-        assert copies == originals
+    with Memory(fresh_store(), embedder=HashEmbedder()) as source:
+        for namespace, batch in writes:
+            source.add(batch, namespace=namespace)
+        dump = io.StringIO()
+        count = source.export(dump)
+        originals = {
+            ns: list(source.store.episodes.iterate(ns, True)) for ns in source.namespaces()
+        }
+    with Memory(fresh_store(), embedder=HashEmbedder()) as target:
+        report = target.import_(io.StringIO(dump.getvalue()))
+        assert (report.added, report.skipped) == (count, 0)
+        copies = {
+            ns: list(target.store.episodes.iterate(ns, True)) for ns in target.namespaces()
+        }
+    assert copies == originals
