@@ -80,7 +80,5 @@ def test_export_then_import_reproduces_every_episode(
     with Memory(fresh_store(), embedder=HashEmbedder()) as target:
         report = target.import_(io.StringIO(dump.getvalue()))
         assert (report.added, report.skipped) == (count, 0)
-        copies = {
-            ns: list(target.store.episodes.iterate(ns, True)) for ns in target.namespaces()
-        }
+        copies = {ns: list(target.store.episodes.iterate(ns, True)) for ns in target.namespaces()}
     assert copies == originals
