@@ -75,14 +75,27 @@ class Conflict(MemstrataError):
 
     code = "conflict"
 
-    def __init__(self, kind: str, id: str, namespace: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        id: str,
+        namespace: str,
+        field: str | None = None,
+        *,
+        in_batch: bool = False,
+    ) -> None:
         self.kind = kind
         self.id = id
         self.namespace = namespace
         self.field = field
+        where = (
+            "comes twice in one batch"
+            if in_batch
+            else f"is already stored in namespace {namespace!r}"
+        )
         super().__init__(
-            f"{kind} {id!r} is already stored in namespace {namespace!r} with other "
-            "content; give the new content another id"
+            f"{kind} {id!r} {where} with other content; nothing was stored: give "
+            "the new content another id"
         )
 
 

@@ -328,7 +328,9 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             elif earlier.says_the_same(e):
                 repeated.append(e.id)
             else:
-                raise Conflict("episode", e.id, ns, field=f"messages[{i}].id")
+                raise Conflict(
+                    "episode", e.id, ns, field=f"messages[{i}].id", in_batch=e.id not in present
+                )
         stored = {e.id: e for e in self._persist_fresh(ns, list(fresh.values()))} if fresh else {}
         added = Added(present.get(e.id) or stored[e.id] for e in episodes)
         added.already_present = tuple(repeated)

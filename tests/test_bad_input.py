@@ -81,8 +81,9 @@ def test_same_id_other_content_is_a_conflict_and_same_content_is_present(
 def test_a_batch_repeating_an_id_stores_it_once_or_conflicts(memory: Memory) -> None:
     added = memory.add([{"id": "x", "content": "one"}, {"id": "x", "content": "one"}])
     assert added.already_present == ("x",) and len(added) == 2
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="'y' comes twice in one batch") as caught:
         memory.add([{"id": "y", "content": "one"}, {"id": "y", "content": "two"}])
+    assert caught.value.field == "messages[1].id"
     assert memory.stats().namespaces[0].episodes == 1
 
 
