@@ -173,10 +173,16 @@ def _require_encodable(value: str, field: str) -> None:
         ) from exc
 
 
+def visible(value: str) -> bool:
+    """Whether a text holds a character that shows (not only spaces, zero-width
+    or control characters): what a stored text must hold."""
+    return not all(unicodedata.category(ch) in _INVISIBLE for ch in value)
+
+
 def _require_visible(value: str, field: str) -> None:
     if "\x00" in value:
         raise InvalidInput(f"holds a NUL character (at {value.index(chr(0))})", field=field)
-    if all(unicodedata.category(ch) in _INVISIBLE for ch in value):
+    if not visible(value):
         raise InvalidInput(
             "has no visible character (only spaces, zero-width or control characters)",
             field=field,

@@ -44,6 +44,7 @@ from memstrata.config import Settings
 from memstrata.memory import Memory
 from memstrata.messages import index_text
 from memstrata.providers.embed.base import embed_normalised
+from memstrata.validate import visible
 
 LAYOUTS = ("haystacks", "one", "many", "deferred", "bulk")
 SEARCHES = 1000
@@ -199,7 +200,7 @@ def _rows(
     dates: list[datetime] = []
     total = 0
     for namespace, session_id, when in chosen.adds:
-        turns = [t for t in sessions[session_id] if t.content.strip()]
+        turns = [t for t in sessions[session_id] if visible(t.content)]
         if limit is not None and total + len(turns) > limit:
             break
         rows.append((namespace, session_id, turns))

@@ -42,6 +42,7 @@ from memstrata.bench.report import markdown_table, write_results
 from memstrata.memory import Memory
 from memstrata.messages import index_text
 from memstrata.providers.embed.base import embed_normalised
+from memstrata.validate import visible
 
 MODES = ("all roles", "user turns")
 SYSTEMS = ("memstrata", "memstrata held-out", "bm25", "dense", "rrf")
@@ -89,7 +90,7 @@ def haystack(number: int, q: Question, sessions: dict[str, list[Turn]]) -> Hayst
     keys, roles, texts, evidence = [], [], [], set()
     for session_id, _ in q.haystack:
         for n, turn in enumerate(sessions[session_id]):
-            if not turn.content.strip():
+            if not visible(turn.content):
                 continue
             key = f"{session_id}:{n}"
             keys.append(key)
@@ -118,7 +119,7 @@ def session_messages(h: Haystack, sessions: dict[str, list[Turn]]) -> list[list[
                     "metadata": {KEY: f"{session_id}:{n}"},
                 }
                 for n, t in enumerate(sessions[session_id])
-                if t.content.strip()
+                if visible(t.content)
             ]
         )
     return out

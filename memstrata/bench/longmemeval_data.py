@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from memstrata.validate import visible
+
 
 @dataclass(frozen=True, slots=True)
 class Turn:
@@ -95,5 +97,5 @@ def messages(turns: Iterable[Turn], when: datetime) -> list[dict[str, object]]:
     return [
         {"content": t.content, "role": t.role, "speaker": t.role, "occurred_at": when}
         for t in turns
-        if t.content.strip()
+        if visible(t.content)
     ]

@@ -28,6 +28,7 @@ def write_folder(
                     "has_answer": s == 0,
                 },
                 {"role": "assistant", "content": f"## {topic.title()}\n\n1. **Start**: slowly."},
+                {"role": "user", "content": "\u200b"},  # the data holds turns with nothing to show
             ]
             rows.append({"session_id": session_id, "turns": turns})
         questions_out.append(
