@@ -86,6 +86,13 @@ def _lme_scores(stacks: Sequence[lme.Haystack], ranked: Sequence[list[str]]) -> 
     return {name: mean(name) for name in ("R@10", "NDCG@10", "MRR", "any@5", "all@5")}
 
 
+def in_pool(rows: Sequence[QuestionRows]) -> float:
+    """The share (%) of evidence turns that reach the pool a ranker orders: the
+    most any ranker could recall. Questions with no evidence are left out."""
+    shares = [len(set(q.ids) & q.evidence) / len(q.evidence) for q in rows if q.evidence]
+    return 100 * sum(shares) / max(len(shares), 1)
+
+
 def _fitted(rows: Sequence[QuestionRows]) -> Ranker:
     return fit_rows([q for q in rows if q.category != 5])
 
@@ -129,7 +136,15 @@ def run_joint(
         }
         for name, (a, b) in views.items()
     }
-    result = {"locomo_questions": len(lo), "longmemeval_questions": len(me), "views": table}
+    result = {
+        "locomo_questions": len(lo),
+        "longmemeval_questions": len(me),
+        "evidence_in_pool": {
+            "LoCoMo": in_pool([q for q in lo if q.category != 5]),
+            "LongMemEval": in_pool(me),
+        },
+        "views": table,
+    }
     if save_model is not None:
         _fitted([*lo, *me]).save(save_model)
         console.print(f"ranker fitted on every question of both: {save_model}")
@@ -140,12 +155,15 @@ def run_joint(
 
 
 def render(result: dict[str, Any]) -> str:
-    views = result["views"]
+    views, pooled = result["views"], result["evidence_in_pool"]
     columns = list(next(iter(views.values())))
     rows = [[name, *(f"{v[c]:.1f}" for c in columns)] for name, v in views.items()]
     return (
         "# One ranker for LoCoMo and LongMemEval\n\n"
         f"{result['locomo_questions']} LoCoMo questions, {result['longmemeval_questions']} "
         "LongMemEval questions (all roles). Every fitted figure is held out: ranked by a "
-        "ranker that never saw the question.\n\n" + markdown_table(["ranker", *columns], rows)
+        "ranker that never saw the question. Evidence turns in the pool the ranker "
+        f"orders (the most it could recall): LoCoMo {pooled['LoCoMo']:.1f} %, "
+        f"LongMemEval {pooled['LongMemEval']:.1f} %.\n\n"
+        + markdown_table(["ranker", *columns], rows)
     )
