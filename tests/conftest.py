@@ -4,6 +4,7 @@ local socket), a fresh database per test; the hash embedder for speed."""
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -54,7 +55,7 @@ def fresh_store(request: pytest.FixtureRequest) -> Iterator[Callable[[], str]]:
     """Makes an empty store location each call (a SQLite file in a new folder, or
     a new PostgreSQL database): for property tests, one store per example."""
     with tempfile.TemporaryDirectory() as folder:
-        made = iter(range(1_000_000))
+        made = itertools.count()
         if request.param == "sqlite":
             yield lambda: str(Path(folder) / f"m{next(made)}.db")
         else:

@@ -86,13 +86,16 @@ def stratified(questions: Sequence[Question], count: int | None) -> list[Questio
     return chosen
 
 
+def kept_turns(session_id: str, turns: list[Turn]) -> list[tuple[str, Turn]]:
+    """A session's turns that add() takes (a turn with nothing visible is left out),
+    each with its key: the session id and the turn's place in the data."""
+    return [(f"{session_id}:{n}", t) for n, t in enumerate(turns) if visible(t.content)]
+
+
 def haystack(number: int, q: Question, sessions: dict[str, list[Turn]]) -> Haystack:
     keys, roles, texts, evidence = [], [], [], set()
     for session_id, _ in q.haystack:
-        for n, turn in enumerate(sessions[session_id]):
-            if not visible(turn.content):
-                continue
-            key = f"{session_id}:{n}"
+        for key, turn in kept_turns(session_id, sessions[session_id]):
             keys.append(key)
             roles.append(turn.role)
             texts.append(turn.content)
@@ -110,16 +113,15 @@ def session_messages(h: Haystack, sessions: dict[str, list[Turn]]) -> list[list[
         out.append(
             [
                 {
-                    "id": f"{session_id}:{n}",
+                    "id": key,
                     "content": t.content,
                     "role": t.role,
                     "speaker": t.role,
                     "occurred_at": when,
                     "session_id": session_id,
-                    "metadata": {KEY: f"{session_id}:{n}"},
+                    "metadata": {KEY: key},
                 }
-                for n, t in enumerate(sessions[session_id])
-                if visible(t.content)
+                for key, t in kept_turns(session_id, sessions[session_id])
             ]
         )
     return out

@@ -63,15 +63,15 @@ class StrictServer(MCPServer[Any]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
-        for tool in await super().list_tools():
-            declared = set(tool.input_schema.get("properties", {}))
-            unknown = sorted(set(arguments) - declared) if tool.name == name else []
-            if unknown:
-                takes = ", ".join(sorted(declared)) or "no arguments"
-                raise ToolError(
-                    f"invalid_input: {name} takes {takes}; unknown argument "
-                    f"{unknown[0]!r} (field {unknown[0]})"
-                )
+        tool = next((t for t in await super().list_tools() if t.name == name), None)
+        declared = set(tool.input_schema.get("properties", {})) if tool is not None else set()
+        unknown = sorted(set(arguments) - declared) if tool is not None else []
+        if unknown:
+            takes = ", ".join(sorted(declared)) or "no arguments"
+            raise ToolError(
+                f"invalid_input: {name} takes {takes}; unknown argument "
+                f"{unknown[0]!r} (field {unknown[0]})"
+            )
         return await super().call_tool(name, arguments, context)
 
 
