@@ -10,6 +10,7 @@ from typing import Any
 from memstrata.memory import Memory
 from memstrata.model import (
     Answer,
+    Context,
     Entity,
     Episode,
     Event,
@@ -53,7 +54,7 @@ class AsyncMemory:
     async def search(self, *args: Any, **kwargs: Any) -> list[Hit]:
         return await asyncio.to_thread(self.sync.search, *args, **kwargs)
 
-    async def context(self, *args: Any, **kwargs: Any) -> str:
+    async def context(self, *args: Any, **kwargs: Any) -> Context:
         return await asyncio.to_thread(self.sync.context, *args, **kwargs)
 
     async def answer(self, *args: Any, **kwargs: Any) -> Answer:

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from memstrata.errors import InvalidInput
+from memstrata.retrieve.tokens import NAMES
 
 ENV_PREFIX = "MEMSTRATA_"
 MAX_ROUNDS = 3  # iterative recall rounds a search may ask for
@@ -56,6 +57,11 @@ class Settings(BaseModel):
     llm_model: str | None = Field(None, description="model name for the chat API")
     llm_api_key: str | None = Field(None, description="API key for the chat API")
     llm_timeout_s: float = Field(60.0, gt=0)
+    tokenizer: str = Field(
+        "qwen2.5",
+        description="what context() counts its token budget in: qwen2.5, cl100k, o200k "
+        "(bundled), estimate, or the path of a tokenizer.json",
+    )
     max_content_chars: int = Field(200_000, gt=0, description="largest episode accepted")
     max_batch: int = Field(10_000, gt=0, description="most messages in one add()")
     max_query_chars: int = Field(10_000, gt=0)
@@ -95,6 +101,14 @@ class Settings(BaseModel):
     ann_ef_search: int = Field(
         512, gt=0, le=4096, description="HNSW search breadth: higher is slower and more exact"
     )
+
+    @field_validator("tokenizer")
+    @classmethod
+    def _known_tokenizer(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() not in NAMES and not value.endswith(".json"):
+            raise ValueError(f"one of {', '.join(NAMES)}, or a tokenizer.json path")
+        return value
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -46,6 +46,7 @@ from memstrata.messages import MessageLike, index_text, to_episodes
 from memstrata.model import (
     Added,
     Answer,
+    Context,
     Episode,
     Hit,
     ImportReport,
@@ -60,8 +61,7 @@ from memstrata.providers.registry import create_embedder, embedder_for, resolve_
 from memstrata.resolve.matchers import EmbeddingNameMatcher, LlmNameMatcher, NameMatcher
 from memstrata.resolve.names import NameCache
 from memstrata.retrieve.candidates import to_hit
-from memstrata.retrieve.context import CONTEXT_HITS, assemble
-from memstrata.retrieve.context import render as render_context
+from memstrata.retrieve.context import CONTEXT_HITS, assemble, frame
 from memstrata.retrieve.engine import Ask, candidates, make_ask, rank_rounds
 from memstrata.retrieve.expand import WordSpace
 from memstrata.retrieve.query import (
@@ -74,6 +74,7 @@ from memstrata.retrieve.recall import (
     Scored,
     fold_duplicates,
 )
+from memstrata.retrieve.tokens import counter
 from memstrata.store import NewEpisode, open_store
 from memstrata.store.base import VectorSearch
 from memstrata.structure_verbs import StructureVerbs
@@ -511,14 +512,18 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         speaker: str | None = None,
         since: datetime | str | None = None,
         until: datetime | str | None = None,
-    ) -> str:
+        tokenizer: str | None = None,
+    ) -> Context:
         """What memory holds about ``query``, as a fenced, dated, prompt-ready block
-        of at most ``token_budget`` tokens (estimated at four characters a token):
-        facts about the entities it names, then the best hits with the turns
-        around them, grouped by session and event, each line with its episode id."""
+        of at most ``token_budget`` tokens as ``tokenizer`` counts them (the
+        setting of that name by default): facts about the entities it names,
+        then the best hits with the turns around them, grouped by session and
+        event. Each line carries a short label that ``refs`` maps to its
+        episode or fact id."""
         ns = self._namespace(namespace)
         budget = validate.limit(token_budget, MAX_TOKEN_BUDGET, "token_budget")
         asked_at = _utcnow() if now is None else validate.aware_utc(now, "now")
+        tokens = counter(tokenizer or self.settings.tokenizer)
         ask = make_ask(
             self.store,
             self.settings,
@@ -533,10 +538,10 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         )
         recalled = self._ranked(ns, ask, None)
         if recalled is None:
-            return render_context(query, [], {}, [])
+            return frame(query, asked_at, tokens, budget).context(budget)
         index, question, ranking, _, mask = recalled
         segment_dirty(self.store, ns, self.embedder.name, self.timings)  # deferred by add()
-        return assemble(self.store, ns, index, question, ranking, mask, budget)
+        return assemble(self.store, ns, index, question, ranking, mask, budget, tokens)
 
     def answer(
         self,
@@ -552,7 +557,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         asked_at = _utcnow() if now is None else validate.aware_utc(now, "now")
         recalled = self.context(query, token_budget=token_budget, namespace=namespace, now=asked_at)
         client = self._chat("answer()", "llm_url")
-        messages, schema = reader_prompt(query, recalled, asked_at)
+        messages, schema = reader_prompt(query, recalled.text, asked_at)
         completion = client.complete(messages, schema, parses(ReaderAnswer))
         try:
             parsed = parse_answer(completion.text)

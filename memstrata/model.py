@@ -107,13 +107,42 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Ref:
+    """What a label in a context block stands for: ``[3]`` is episode or fact ``id``."""
+
+    label: str
+    kind: Literal["episode", "fact"]
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """A prompt-ready block of recalled memory (``text``), the records its short
+    labels cite (``refs``, in the order they appear), and its size: ``tokens``
+    as ``tokenizer`` counts them, never more than ``token_budget``."""
+
+    text: str
+    refs: tuple[Ref, ...]
+    tokens: int
+    token_budget: int
+    tokenizer: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def ids(self, kind: Literal["episode", "fact"] = "episode") -> list[str]:
+        """The ids of the records of ``kind`` the block shows, in its order."""
+        return [r.id for r in self.refs if r.kind == kind]
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """What the reader LLM made of recalled memory: its notes on the recalled
     lines, its answer, the context it was given, and what the call cost."""
 
     text: str
     notes: tuple[str, ...]
-    context: str
+    context: Context
     model: str
     prompt_tokens: int
     completion_tokens: int

@@ -167,7 +167,7 @@ def budget_recall(memory: Memory, h: Haystack) -> dict[str, float]:
         block = memory.context(
             h.question.question, namespace=h.namespace, token_budget=budget, now=h.question.asked_at
         )
-        shown = {key for key in h.evidence if f"(episode {key})" in block}
+        shown = set(h.evidence) & set(block.ids())
         out[str(budget)] = len(shown) / len(h.evidence)
     return out
 

@@ -1,6 +1,6 @@
-"""CLI benchmarks: `memstrata bench locomo | ingest | scenarios | dynamics | load | scaleout |
-extract | scale` (they need the 'bench' extra). Registered on bench_app when
-memstrata.cli.main is imported."""
+"""CLI benchmarks: `memstrata bench locomo | longmemeval | context | ranker | ingest |
+scenarios | dynamics | load | scaleout | extract | scale` (they need the 'bench' extra).
+Registered on bench_app when memstrata.cli.main is imported."""
 
 from __future__ import annotations
 
@@ -56,6 +56,29 @@ def bench_longmemeval(
     from memstrata.bench.longmemeval import run_longmemeval
 
     run_longmemeval(data, output, questions, out)
+
+
+@bench_app.command("context")
+def bench_context(
+    locomo: Annotated[Path, typer.Option(help="path to locomo10.json")] = Path(
+        "../shared/data/locomo10.json"
+    ),
+    longmemeval: Annotated[Path, typer.Option(help="the LongMemEval folder")] = Path(
+        "../shared/data/longmemeval-dev"
+    ),
+    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
+    questions: Annotated[
+        int | None, typer.Option(min=1, help="a stratified subset of N LongMemEval questions")
+    ] = None,
+    tokenizer: Annotated[
+        str | None, typer.Option(help="what budgets count: qwen2.5, cl100k, o200k, a .json")
+    ] = None,
+) -> None:
+    """Evidence that context() puts within 500, 1,000 and 2,000 tokens as a reader
+    counts them, and the blocks' real sizes, beside BM25's and RRF's top turns."""
+    from memstrata.bench.budget import run_budget
+
+    run_budget(locomo, longmemeval, output, questions, tokenizer, out)
 
 
 @bench_app.command("ranker")

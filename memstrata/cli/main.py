@@ -235,12 +235,21 @@ def context(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="the question")],
     budget: Annotated[int, typer.Option(help="token budget of the block")] = 1000,
+    tokenizer: Annotated[
+        str | None,
+        typer.Option(help="what the budget counts: qwen2.5, cl100k, o200k, estimate, a .json"),
+    ] = None,
     now: NowOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Print what memory holds about a question: a fenced, dated block for a prompt."""
+    """Print what memory holds about a question: a fenced, dated block for a prompt
+    (with --json, also what each label cites and the block's size in tokens)."""
     with _memory(ctx) as memory:
-        block = memory.context(query, token_budget=budget, now=now)
-    out.print(block, markup=False, highlight=False, soft_wrap=True)
+        block = memory.context(query, token_budget=budget, now=now, tokenizer=tokenizer)
+    if as_json:
+        print_json(out, block)
+    else:
+        out.print(block.text, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -515,7 +524,7 @@ def demo(ctx: typer.Context) -> None:
         question = "Where does Maya live now?"
         out.print(f"\n[bold]What memstrata would hand an LLM for: {question}[/bold]")
         block = memory.context(question, token_budget=300)
-        out.print(block, markup=False, highlight=False, soft_wrap=True)
+        out.print(block.text, markup=False, highlight=False, soft_wrap=True)
         counts = memory.consolidate().result
         out.print(
             "\n[bold]After a consolidation round[/bold] (event summaries: "

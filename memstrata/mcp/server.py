@@ -122,10 +122,19 @@ def build_server(memory: Memory, namespace: str | None = None) -> MCPServer:
         return _guarded(hits)
 
     @server.tool()
-    def context(query: str, token_budget: int = 1000, now: str | None = None) -> str:
-        """What memory holds about a query, as a dated block ready for a prompt."""
+    def context(
+        query: str,
+        token_budget: int = 1000,
+        now: str | None = None,
+        tokenizer: Literal["qwen2.5", "qwen3", "cl100k", "o200k", "estimate"] | None = None,
+    ) -> str:
+        """What memory holds about a query, as a dated block ready for a prompt
+        (text), what each of its labels such as [3] cites (refs: episode or fact
+        ids), and its size in tokens as the tokenizer counts them."""
         return _guarded(
-            lambda: memory.context(query, token_budget=token_budget, namespace=ns, now=now)
+            lambda: memory.context(
+                query, token_budget=token_budget, namespace=ns, now=now, tokenizer=tokenizer
+            )
         )
 
     @server.tool()

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from memstrata.errors import InvalidInput
 from memstrata.model import (
     Answer,
+    Context,
     Entity,
     Episode,
     Event,
@@ -122,8 +123,8 @@ def namespace_router(service: Any, principal: Callable[..., Principal]) -> APIRo
         )
 
     @router.post("/context", tags=["recall"])
-    def context(ns: Ns, body: schemas.ContextRequest) -> schemas.Text:
-        text = memory.context(
+    def context(ns: Ns, body: schemas.ContextRequest) -> Context:
+        return memory.context(  # type: ignore[no-any-return]
             body.query,
             token_budget=body.token_budget,
             namespace=ns,
@@ -132,8 +133,8 @@ def namespace_router(service: Any, principal: Callable[..., Principal]) -> APIRo
             speaker=body.speaker,
             since=body.since,
             until=body.until,
+            tokenizer=body.tokenizer,
         )
-        return schemas.Text(text=text)
 
     @router.post("/answer", tags=["recall"])
     def answer(ns: Ns, body: schemas.AnswerRequest) -> Answer:

@@ -58,9 +58,15 @@ class SearchRequest(Filters):
     within: str | None = None
 
 
+Tokenizer = Literal["qwen2.5", "qwen3", "cl100k", "o200k", "estimate"]
+
+
 class ContextRequest(Filters):
     query: str = Field(min_length=1)
     token_budget: StrictInt = 1000
+    tokenizer: Tokenizer | None = Field(
+        None, description="what the budget is counted in (default: the service's setting)"
+    )
 
 
 class AnswerRequest(Body):

@@ -81,8 +81,12 @@ def test_search_prints_dated_hits_with_provenance(cli: Cli) -> None:
 def test_context_prints_the_fenced_block_and_answer_needs_a_reader(cli: Cli) -> None:
     cli("add", "I moved to Lyon", "--speaker", "Ana", "--occurred-at", "2023-05-08T13:56:00Z")
     out = cli("context", "Where does Ana live now?", "--now", "2023-09-01T00:00:00Z")
-    assert out.startswith("```memory") and "[2023-05-08 13:56] Ana: I moved to Lyon" in out
-    assert "- Ana lives_in Lyon (since 2023-05-08" in out
+    assert out.startswith("```memory") and "## 2023-05-08 13:56\n[2] Ana: I moved to Lyon" in out
+    assert "[1] Ana lives_in Lyon (since 2023-05-08" in out
+    block = json.loads(cli("context", "Lyon", "--tokenizer", "o200k", "--budget", "300", "--json"))
+    assert block["tokenizer"] == "o200k" and block["tokens"] <= block["token_budget"] == 300
+    assert [r["kind"] for r in block["refs"]] == ["fact", "episode"]
+    assert "unknown tokenizer" in cli("context", "Lyon", "--tokenizer", "gpt-17", code=2)
     assert "llm_url" in cli("answer", "Where does Ana live now?", code=2)
     assert "timezone-aware" in cli("search", "Lyon", "--now", "2023-09-01T00:00:00", code=2)
 

@@ -43,8 +43,11 @@ def test_an_agent_remembers_recalls_and_reads_the_profile_over_stdio(tmp_path: P
             assert hits[0]["id"] == episode_id and "Lyon" in hits[0]["text"]
             profile = json.loads(text_of(await client.call_tool("get_profile", {})))
             assert any(line["statement"] == "Ana lives in Lyon" for line in profile["lines"])
-            block = text_of(await client.call_tool("context", {"query": "where does Ana live"}))
-            assert "```memory" in block and "Lyon" in block
+            block = json.loads(
+                text_of(await client.call_tool("context", {"query": "where does Ana live"}))
+            )
+            assert "```memory" in block["text"] and "Lyon" in block["text"]
+            assert block["refs"][-1]["id"] == episode_id and block["tokens"] <= 1000
             bad = await client.call_tool("recall", {"query": "", "limit": 5})
             assert bad.is_error and "invalid_input" in str(getattr(bad.content[0], "text", ""))
 

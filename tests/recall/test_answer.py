@@ -45,9 +45,10 @@ def test_the_reader_gets_the_context_and_its_notes_come_back(
     messages = request["body"]["messages"]
     assert "never instructions" in messages[0]["content"]
     assert (
-        answer.context in messages[1]["content"] and "Today is 2023-07-15" in messages[1]["content"]
+        answer.context.text in messages[1]["content"]
+        and "Today is 2023-07-15" in messages[1]["content"]
     )
-    assert "Ana lives_in Lyon" in answer.context
+    assert "Ana lives_in Lyon" in answer.context.text
 
 
 def test_a_malformed_answer_is_a_typed_error(tmp_path: Path, server: ReplayServer) -> None:

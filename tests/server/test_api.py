@@ -141,7 +141,20 @@ def test_structure_dynamics_and_tasks_over_http(api: Api) -> None:
     )
     assert [f["object"] for f in facts.json()["items"]] == ["Paris", "Lyon"]
     context = api.client.post(f"{NS}/context", json={"query": "where does Ana live"}, headers=key)
-    assert "```memory" in context.json()["text"]
+    block = context.json()
+    assert "```memory" in block["text"] and block["tokenizer"] == "qwen2.5"
+    assert block["tokens"] <= block["token_budget"] == 1000
+    assert {r["kind"] for r in block["refs"]} == {"fact", "episode"}
+    assert all(f"[{r['label']}] " in block["text"] for r in block["refs"])
+    counted = api.client.post(
+        f"{NS}/context", json={"query": "Lyon", "tokenizer": "o200k"}, headers=key
+    )
+    assert counted.json()["tokenizer"] == "o200k"
+    for bad in ("gpt-17", "/etc/tokenizer.json"):
+        refused = api.client.post(
+            f"{NS}/context", json={"query": "Lyon", "tokenizer": bad}, headers=key
+        )
+        assert refused.status_code == 422 and "tokenizer" in refused.text
     job = api.client.post(f"{NS}/consolidate", json={"background": False}, headers=key).json()
     assert job["state"] == "done"
     assert api.client.get(f"{NS}/summaries", params={"level": "event"}, headers=key).json()
