@@ -16,6 +16,13 @@ BackendOption = Annotated[
     str, typer.Option(help="sqlite, or postgres (a throwaway embedded PostgreSQL)")
 ]
 
+LocomoOption = Annotated[Path, typer.Option(help="path to locomo10.json")]
+LongMemEvalOption = Annotated[Path, typer.Option(help="the LongMemEval folder")]
+OutOption = Annotated[Path, typer.Option("--out", help="results folder")]
+QuestionsOption = Annotated[
+    int | None, typer.Option(min=1, help="a stratified subset of N LongMemEval questions")
+]
+
 
 def _backend(value: str) -> str:
     if value not in ("sqlite", "postgres"):
@@ -60,16 +67,10 @@ def bench_longmemeval(
 
 @bench_app.command("context")
 def bench_context(
-    locomo: Annotated[Path, typer.Option(help="path to locomo10.json")] = Path(
-        "../shared/data/locomo10.json"
-    ),
-    longmemeval: Annotated[Path, typer.Option(help="the LongMemEval folder")] = Path(
-        "../shared/data/longmemeval-dev"
-    ),
-    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
-    questions: Annotated[
-        int | None, typer.Option(min=1, help="a stratified subset of N LongMemEval questions")
-    ] = None,
+    locomo: LocomoOption = Path("../shared/data/locomo10.json"),
+    longmemeval: LongMemEvalOption = Path("../shared/data/longmemeval-dev"),
+    output: OutOption = Path("bench/results"),
+    questions: QuestionsOption = None,
     tokenizer: Annotated[
         str | None, typer.Option(help="what budgets count: qwen2.5, cl100k, o200k, a .json")
     ] = None,
@@ -83,16 +84,10 @@ def bench_context(
 
 @bench_app.command("ranker")
 def bench_ranker(
-    locomo: Annotated[Path, typer.Option(help="path to locomo10.json")] = Path(
-        "../shared/data/locomo10.json"
-    ),
-    longmemeval: Annotated[Path, typer.Option(help="the LongMemEval folder")] = Path(
-        "../shared/data/longmemeval-dev"
-    ),
-    output: Annotated[Path, typer.Option("--out", help="results folder")] = Path("bench/results"),
-    questions: Annotated[
-        int | None, typer.Option(min=1, help="a stratified subset of N LongMemEval questions")
-    ] = None,
+    locomo: LocomoOption = Path("../shared/data/locomo10.json"),
+    longmemeval: LongMemEvalOption = Path("../shared/data/longmemeval-dev"),
+    output: OutOption = Path("bench/results"),
+    questions: QuestionsOption = None,
     save_model: Annotated[
         Path | None, typer.Option(help="write the ranker fitted on both benchmarks here")
     ] = None,
