@@ -524,6 +524,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         budget = validate.limit(token_budget, MAX_TOKEN_BUDGET, "token_budget")
         asked_at = _utcnow() if now is None else validate.aware_utc(now, "now")
         tokens = counter(tokenizer or self.settings.tokenizer)
+        empty = frame(query, asked_at, tokens, budget)  # refuses a budget too small, first
         ask = make_ask(
             self.store,
             self.settings,
@@ -538,7 +539,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         )
         recalled = self._ranked(ns, ask, None)
         if recalled is None:
-            return frame(query, asked_at, tokens, budget).context(budget)
+            return empty.context(budget)
         index, question, ranking, _, mask = recalled
         segment_dirty(self.store, ns, self.embedder.name, self.timings)  # deferred by add()
         return assemble(self.store, ns, index, question, ranking, mask, budget, tokens)
