@@ -60,8 +60,9 @@ from memstrata.providers.llm.chat import ChatClient, TokenUsage
 from memstrata.providers.registry import create_embedder, embedder_for, resolve_embedder
 from memstrata.resolve.matchers import EmbeddingNameMatcher, LlmNameMatcher, NameMatcher
 from memstrata.resolve.names import NameCache
+from memstrata.retrieve.block import frame
 from memstrata.retrieve.candidates import to_hit
-from memstrata.retrieve.context import CONTEXT_HITS, assemble, frame
+from memstrata.retrieve.context import CONTEXT_HITS, assemble
 from memstrata.retrieve.engine import Ask, candidates, make_ask, rank_rounds
 from memstrata.retrieve.expand import WordSpace
 from memstrata.retrieve.query import (

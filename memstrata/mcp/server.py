@@ -15,6 +15,7 @@ from memstrata import __version__, validate
 from memstrata.cli.render import to_jsonable
 from memstrata.errors import MemstrataError, MissingDependency
 from memstrata.memory import Memory
+from memstrata.retrieve.tokens import TokenizerName
 from memstrata.timeutil import now
 
 try:
@@ -126,7 +127,7 @@ def build_server(memory: Memory, namespace: str | None = None) -> MCPServer:
         query: str,
         token_budget: int = 1000,
         now: str | None = None,
-        tokenizer: Literal["qwen2.5", "qwen3", "cl100k", "o200k", "estimate"] | None = None,
+        tokenizer: TokenizerName | None = None,
     ) -> str:
         """What memory holds about a query, as a dated block ready for a prompt
         (text), what each of its labels such as [3] cites (refs: episode or fact

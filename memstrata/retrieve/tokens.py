@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 
 from memstrata.errors import InvalidInput
 
@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 DEFAULT = "qwen2.5"
 BUNDLED = {"qwen2.5": "qwen3", "qwen3": "qwen3", "cl100k": "cl100k_base", "o200k": "o200k_base"}
 ESTIMATE = "estimate"
-NAMES = (*BUNDLED, ESTIMATE)
+TokenizerName = Literal["qwen2.5", "qwen3", "cl100k", "o200k", "estimate"]  # names, not paths
+NAMES: tuple[str, ...] = get_args(TokenizerName)
 
 
 class TokenCounter(Protocol):

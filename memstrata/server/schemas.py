@@ -8,6 +8,7 @@ from typing import Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from memstrata.model import JSONValue
+from memstrata.retrieve.tokens import TokenizerName
 
 T = TypeVar("T")
 
@@ -58,13 +59,10 @@ class SearchRequest(Filters):
     within: str | None = None
 
 
-Tokenizer = Literal["qwen2.5", "qwen3", "cl100k", "o200k", "estimate"]
-
-
 class ContextRequest(Filters):
     query: str = Field(min_length=1)
     token_budget: StrictInt = 1000
-    tokenizer: Tokenizer | None = Field(
+    tokenizer: TokenizerName | None = Field(
         None, description="what the budget is counted in (default: the service's setting)"
     )
 
