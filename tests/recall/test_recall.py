@@ -10,7 +10,8 @@ import pytest
 
 from memstrata import InvalidInput, Memory, Settings
 from memstrata.index.analyzer import analyze
-from memstrata.retrieve.context import CUT, excerpt
+from memstrata.retrieve.block import CUT
+from memstrata.retrieve.context import excerpt
 from memstrata.retrieve.tokens import counter
 from memstrata.testing import HashEmbedder
 from tests.conftest import T0, T1, T2
