@@ -282,6 +282,28 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """One version of a JSON document kept under a key (``memstrata.documents``).
+
+    ``created_at`` is when the key's current life began (its first version, or
+    the first after a delete); ``updated_at`` when this version was stored;
+    ``ended_at`` when a newer version replaced it or it was deleted (None while
+    it is the current one). ``text`` is what search reads.
+    """
+
+    namespace: str
+    key: str
+    value: Mapping[str, JSONValue]
+    version: int
+    episode_id: str
+    text: str
+    created_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None = None
+    is_searchable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """One change to a derived record: what, when and why."""
 

@@ -117,6 +117,11 @@ class EpisodeStore(Protocol):
         """The session's newest ``limit`` live episodes, oldest first."""
         ...
 
+    def with_id_prefix(self, namespace: str, prefix: str) -> list[Episode]:
+        """The namespace's episodes whose id begins with ``prefix``, soft-deleted
+        ones too, in the order they were stored."""
+        ...
+
     def seqs_of(self, namespace: str, episode_ids: Sequence[str]) -> set[int]:
         """Seqs of these episodes (those that exist in the namespace)."""
         ...

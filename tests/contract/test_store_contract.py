@@ -134,6 +134,18 @@ def test_iterate_pages_in_insertion_order(store: Store) -> None:
     assert live == [e.id for e in eps if e.id != "e0003"]
 
 
+def test_with_id_prefix_is_exact_keeps_deleted_and_stays_in_its_namespace(store: Store) -> None:
+    ids = ["doc:ab:2", "doc:ab:1", "doc:abc:1", "DOC:AB:3", "doc:a", "x%doc:ab:"]
+    add(store, *(episode(i, content=f"c{n}") for n, i in enumerate(ids)), with_vectors=False)
+    add(store, episode("doc:ab:9", namespace="other"), with_vectors=False)
+    store.episodes.set_deleted("ns", "doc:ab:1", T1)
+    found = store.episodes.with_id_prefix("ns", "doc:ab:")
+    assert [e.id for e in found] == ["doc:ab:2", "doc:ab:1"]  # stored order, deleted too
+    assert found[1].is_deleted
+    assert [e.id for e in store.episodes.with_id_prefix("ns", "%")] == []
+    assert store.episodes.with_id_prefix("empty", "doc:") == []
+
+
 def test_matching_metadata_compares_values_and_types(store: Store) -> None:
     add(
         store,

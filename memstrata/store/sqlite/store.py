@@ -295,6 +295,19 @@ class SqliteEpisodes:
             )
         return [_episode(r) for r in reversed(rows)]
 
+    def with_id_prefix(self, namespace: str, prefix: str) -> list[Episode]:
+        with translate_errors("read episodes by id"):
+            rows = (
+                self._db.read()
+                .execute(
+                    f"SELECT {_EPISODE_COLUMNS} FROM episodes "
+                    "WHERE namespace = ? AND substr(episode_id, 1, ?) = ? ORDER BY seq",
+                    (namespace, len(prefix), prefix),
+                )
+                .fetchall()
+            )
+        return [_episode(r) for r in rows]
+
     def seqs_of(self, namespace: str, episode_ids: Sequence[str]) -> set[int]:
         found: set[int] = set()
         with translate_errors("find episodes"):
