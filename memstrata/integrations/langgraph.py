@@ -35,6 +35,7 @@ from typing import Any
 
 from memstrata.documents import Documents, check_key, render
 from memstrata.errors import MissingDependency
+from memstrata.integrations.names import KEPT, escape, unescape
 from memstrata.memory import Memory
 from memstrata.model import Document, JSONValue
 from memstrata.validate import metadata as json_object
@@ -59,7 +60,6 @@ try:
 except ImportError as exc:  # pragma: no cover - the extra is missing
     raise MissingDependency("langgraph") from exc
 
-_KEPT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-@")
 _MAX_NAME = 128
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "$eq": operator.eq,
@@ -78,8 +78,7 @@ def encode(prefix: str, namespace: tuple[str, ...]) -> str:
     or a tuple too long for memstrata's 128-character names."""
     if not namespace:
         raise InvalidNamespaceError("Namespace cannot be empty.")
-    labels = ["".join(c if c in _KEPT else _escape(c) for c in label) for label in namespace]
-    name = ".".join([prefix, *labels])
+    name = ".".join([prefix, *(escape(label) for label in namespace)])
     if len(name) > _MAX_NAME:
         raise InvalidNamespaceError(
             f"Namespace {namespace} is {len(name)} characters as a memstrata namespace "
@@ -88,32 +87,15 @@ def encode(prefix: str, namespace: tuple[str, ...]) -> str:
     return name
 
 
-def _escape(char: str) -> str:
-    return "".join(f":{b:02x}" for b in char.encode("utf-8"))
-
-
 def decode(prefix: str, name: str) -> tuple[str, ...] | None:
     """The namespace tuple a memstrata namespace stands for, or None if it is not one."""
     head, _, rest = name.partition(".")
     if head != prefix or not rest:
         return None
     try:
-        return tuple(_unescape(label) for label in rest.split("."))
+        return tuple(unescape(label) for label in rest.split("."))
     except ValueError:
         return None
-
-
-def _unescape(label: str) -> str:
-    out = bytearray()
-    i = 0
-    while i < len(label):
-        if label[i] == ":":
-            out.append(int(label[i + 1 : i + 3], 16))
-            i += 3
-        else:
-            out += label[i].encode("ascii")
-            i += 1
-    return out.decode("utf-8")
 
 
 def matches(condition: MatchCondition, namespace: tuple[str, ...]) -> bool:
@@ -174,7 +156,7 @@ class MemstrataStore(BaseStore):
                 f"index options {unsupported} are not supported: memstrata embeds with its "
                 "own model (MEMSTRATA_EMBEDDER); give index={'fields': [...]} or nothing"
             )
-        if not prefix or set(prefix) - _KEPT:
+        if not prefix or set(prefix) - KEPT:
             raise ValueError("prefix must be letters, digits, '_', '-' or '@'")
         self.memory = memory
         self.documents = Documents(memory)
