@@ -47,17 +47,25 @@ def mcp_server(
     transport: Annotated[str, typer.Option(help="stdio or http")] = "stdio",
     host: Annotated[str, typer.Option(help="interface (http)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port (http)")] = 8001,
+    tools: Annotated[
+        str, typer.Option(help="memory (memstrata's tools) or graph (the reference server's)")
+    ] = "memory",
 ) -> None:
-    """The MCP server (tools remember, recall, context, get_profile, facts, forget,
-    consolidate, and task_* for working memory) for the namespace, over stdio or
-    streamable HTTP at /mcp; needs the 'mcp' extra."""
+    """The MCP server for the namespace, over stdio or streamable HTTP at /mcp;
+    needs the 'mcp' extra. Tools: remember, recall, context, get_profile, facts,
+    forget, consolidate, and task_* for working memory; with --tools graph, the
+    reference memory server's instead (create_entities, create_relations,
+    add_observations, delete_entities, delete_observations, delete_relations,
+    read_graph, search_nodes, open_nodes), kept in memstrata."""
     from memstrata.errors import InvalidInput
-    from memstrata.mcp.server import build_server
+    from memstrata.mcp.server import TOOL_SETS, build_server
+    from memstrata.validate import choice
 
     if transport not in ("stdio", "http"):
         raise InvalidInput("must be stdio or http", field="--transport")
+    chosen = choice(tools, TOOL_SETS, "--tools")
     with _memory(ctx, create=True) as memory:
-        server = build_server(memory)
+        server = build_server(memory, tools="graph" if chosen == "graph" else "memory")
         if transport == "stdio":
             server.run("stdio")
         else:

@@ -38,7 +38,7 @@ def _json(value: Any) -> str:
     return json.dumps(to_jsonable(value), ensure_ascii=False)
 
 
-def _guarded(call: Callable[[], Any]) -> str:
+def guarded(call: Callable[[], Any]) -> str:
     """The result as JSON; a memstrata error becomes a tool error the agent reads:
     its code, message and field."""
     try:
@@ -76,9 +76,21 @@ class StrictServer(MCPServer[Any]):
         return await super().call_tool(name, arguments, context)
 
 
-def build_server(memory: Memory, namespace: str | None = None) -> MCPServer:
-    """An MCPServer whose tools act on ``namespace`` (default the memory's)."""
+ToolSet = Literal["memory", "graph"]
+TOOL_SETS: tuple[ToolSet, ...] = ("memory", "graph")
+
+
+def build_server(
+    memory: Memory, namespace: str | None = None, tools: ToolSet = "memory"
+) -> MCPServer:
+    """An MCPServer whose tools act on ``namespace`` (default the memory's):
+    memstrata's own tool set, or (``graph``) the reference memory server's
+    knowledge-graph tools over memstrata (``memstrata.mcp.graph``)."""
     ns = validate.namespace(namespace or memory.settings.namespace)
+    if validate.choice(tools, TOOL_SETS, "tools") == "graph":
+        from memstrata.mcp.graph_tools import graph_server
+
+        return graph_server(memory, ns)
     server = StrictServer("memstrata", instructions=INSTRUCTIONS, version=__version__)
 
     @server.tool()
@@ -90,7 +102,7 @@ def build_server(memory: Memory, namespace: str | None = None) -> MCPServer:
     ) -> str:
         """Store what was said or happened, verbatim (returns the episode ids).
         occurred_at: ISO 8601 with offset, default now."""
-        return _guarded(
+        return guarded(
             lambda: [
                 e.id
                 for e in memory.add(
@@ -120,7 +132,7 @@ def build_server(memory: Memory, namespace: str | None = None) -> MCPServer:
                 for h in found
             ]
 
-        return _guarded(hits)
+        return guarded(hits)
 
     @server.tool()
     def context(
@@ -132,7 +144,7 @@ def build_server(memory: Memory, namespace: str | None = None) -> MCPServer:
         """What memory holds about a query, as a dated block ready for a prompt
         (text), what each of its labels such as [3] cites (refs: episode or fact
         ids), and its size in tokens as the tokenizer counts them."""
-        return _guarded(
+        return guarded(
             lambda: memory.context(
                 query, token_budget=token_budget, namespace=ns, now=now, tokenizer=tokenizer
             )
@@ -141,12 +153,12 @@ def build_server(memory: Memory, namespace: str | None = None) -> MCPServer:
     @server.tool()
     def get_profile() -> str:
         """Who the user is now: current facts (with what changed) and preferences."""
-        return _guarded(lambda: memory.profile(namespace=ns))
+        return guarded(lambda: memory.profile(namespace=ns))
 
     @server.tool()
     def facts(subject: str | None = None, predicate: str | None = None) -> str:
         """Facts true now about a subject (all subjects when none is named)."""
-        return _guarded(
+        return guarded(
             lambda: [
                 {"statement": f.statement, "valid_at": f.valid_at, "id": f.id}
                 for f in memory.facts(subject, predicate, as_of=now(), namespace=ns)
@@ -161,14 +173,14 @@ def build_server(memory: Memory, namespace: str | None = None) -> MCPServer:
     ) -> str:
         """Archive notes or summaries: the ids given, or (none given) those that faded.
         Reversible; the conversation itself is never deleted."""
-        return _guarded(
+        return guarded(
             lambda: memory.forget(namespace=ns, ids=ids, record_kind=record_kind, dry_run=dry_run)
         )
 
     @server.tool()
     def consolidate() -> str:
         """Merge duplicate notes, summarise events and topics, rebuild the profile."""
-        return _guarded(lambda: memory.consolidate(namespace=ns))
+        return guarded(lambda: memory.consolidate(namespace=ns))
 
     _task_tools(server, memory, ns)
     return server
@@ -180,33 +192,33 @@ def _task_tools(server: MCPServer, memory: Memory, ns: str) -> None:
     @server.tool()
     def task_open(title: str) -> str:
         """Start a task; returns it with its id."""
-        return _guarded(lambda: memory.open_task(title, namespace=ns))
+        return guarded(lambda: memory.open_task(title, namespace=ns))
 
     @server.tool()
     def task_subgoal(task_id: str, title: str) -> str:
         """Start a subgoal (the active one is closed into a summary note first)."""
-        return _guarded(lambda: memory.open_subgoal(task_id, title, namespace=ns))
+        return guarded(lambda: memory.open_subgoal(task_id, title, namespace=ns))
 
     @server.tool()
     def task_step(
         task_id: str, content: str, kind: Literal["action", "observation", "thought"] = "action"
     ) -> str:
         """Record an action, observation or thought under the active subgoal."""
-        return _guarded(lambda: memory.step(task_id, content, kind=kind, namespace=ns).id)
+        return guarded(lambda: memory.step(task_id, content, kind=kind, namespace=ns).id)
 
     @server.tool()
     def task_close_subgoal(task_id: str, summary: str | None = None) -> str:
         """Close the active subgoal into one summary note (distilled unless given)."""
-        return _guarded(lambda: memory.close_subgoal(task_id, summary=summary, namespace=ns))
+        return guarded(lambda: memory.close_subgoal(task_id, summary=summary, namespace=ns))
 
     @server.tool()
     def task_context(task_id: str, token_budget: int = 1000) -> str:
         """The task as it stands: closed subgoals in a line each, the active one in full."""
-        return _guarded(
+        return guarded(
             lambda: memory.working_context(task_id, token_budget=token_budget, namespace=ns)
         )
 
     @server.tool()
     def task_close(task_id: str, summary: str | None = None) -> str:
         """Close the task into a summary note of what was done."""
-        return _guarded(lambda: memory.close_task(task_id, summary=summary, namespace=ns))
+        return guarded(lambda: memory.close_task(task_id, summary=summary, namespace=ns))

@@ -1,0 +1,240 @@
+"""The reference MCP memory server's knowledge graph (entities with observations,
+relations between them), kept in memstrata.
+
+Each entity and each relation is a ``memstrata.documents`` document of the
+server's namespace (``entity:<name>``, ``relation:<from>|<type>|<to>``), so
+every change is a version in its history and a delete is soft; their text is
+indexed and extracted like any message, so memstrata's own entities, facts and
+notes grow from the observations, and ``search_nodes`` is memstrata recall
+(any word in common, stemmed) besides the reference server's substring match.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from memstrata import validate
+from memstrata.documents import Documents
+from memstrata.errors import InvalidInput, NotFound
+from memstrata.memory import Memory
+from memstrata.model import Document, JSONValue
+
+_ENTITY = "entity:"
+_RELATION = "relation:"
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    name: str
+    entityType: str
+    observations: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, JSONValue]:
+        return {
+            "name": self.name,
+            "entityType": self.entityType,
+            "observations": [*self.observations],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    source: str
+    target: str
+    relationType: str
+
+    def as_json(self) -> dict[str, JSONValue]:
+        return {"from": self.source, "to": self.target, "relationType": self.relationType}
+
+    @property
+    def key(self) -> str:
+        return _RELATION + json.dumps([self.source, self.relationType, self.target])
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    entities: list[Entity] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, JSONValue]:
+        return {
+            "entities": [e.as_json() for e in self.entities],
+            "relations": [r.as_json() for r in self.relations],
+        }
+
+
+def _name(value: object, where: str) -> str:
+    return validate.identifier(value, where)
+
+
+def _observation(value: object, where: str) -> str:
+    return validate.text(value, where, 10_000)
+
+
+class KnowledgeGraph:
+    """The graph of one namespace; every method checks all its input before it writes."""
+
+    def __init__(self, memory: Memory, namespace: str) -> None:
+        self.documents = Documents(memory)
+        self.memory = memory
+        self.namespace = validate.namespace(namespace)
+
+    def create_entities(self, entities: Sequence[Entity]) -> list[Entity]:
+        """Store the entities whose names are new; returns those stored."""
+        checked = [
+            Entity(
+                _name(e.name, f"entities[{n}].name"),
+                _name(e.entityType, f"entities[{n}].entityType"),
+                tuple(
+                    _observation(o, f"entities[{n}].observations[{i}]")
+                    for i, o in enumerate(e.observations)
+                ),
+            )
+            for n, e in enumerate(entities)
+        ]
+        existing = {e.name for e in self._entities()}
+        made: list[Entity] = []
+        for entity in checked:
+            if entity.name not in existing:
+                existing.add(entity.name)
+                self._put_entity(entity)
+                made.append(entity)
+        return made
+
+    def create_relations(self, relations: Sequence[Relation]) -> list[Relation]:
+        """Store the relations not already there; returns those stored."""
+        checked = [
+            Relation(
+                _name(r.source, f"relations[{n}].from"),
+                _name(r.target, f"relations[{n}].to"),
+                _name(r.relationType, f"relations[{n}].relationType"),
+            )
+            for n, r in enumerate(relations)
+        ]
+        existing = {r.key for r in self._relations()}
+        made: list[Relation] = []
+        for relation in checked:
+            if relation.key not in existing:
+                existing.add(relation.key)
+                text = f"{relation.source} {relation.relationType} {relation.target}"
+                self.documents.put(self.namespace, relation.key, relation.as_json(), text=text)
+                made.append(relation)
+        return made
+
+    def add_observations(
+        self, additions: Sequence[tuple[str, Sequence[str]]]
+    ) -> list[tuple[str, list[str]]]:
+        """Add observations to existing entities; returns what each gained. Raises
+        NotFound (nothing is stored) when an entity does not exist."""
+        by_name = {e.name: e for e in self._entities()}
+        plan: list[tuple[Entity, list[str]]] = []
+        for n, (name, contents) in enumerate(additions):
+            entity = by_name.get(_name(name, f"observations[{n}].entityName"))
+            if entity is None:
+                raise NotFound("entity", name, self.namespace)
+            new = [_observation(c, f"observations[{n}].contents") for c in contents]
+            fresh = [c for c in dict.fromkeys(new) if c not in entity.observations]
+            by_name[entity.name] = Entity(
+                entity.name, entity.entityType, (*entity.observations, *fresh)
+            )
+            plan.append((by_name[entity.name], fresh))
+        for entity, fresh in plan:
+            if fresh:
+                self._put_entity(entity)
+        return [(entity.name, fresh) for entity, fresh in plan]
+
+    def delete_entities(self, names: Sequence[str]) -> None:
+        """Delete entities and every relation that touches them (softly)."""
+        gone = {_name(n, f"entityNames[{i}]") for i, n in enumerate(names)}
+        for name in gone:
+            self.documents.delete(self.namespace, _ENTITY + name)
+        for relation in self._relations():
+            if relation.source in gone or relation.target in gone:
+                self.documents.delete(self.namespace, relation.key)
+
+    def delete_observations(self, deletions: Sequence[tuple[str, Sequence[str]]]) -> None:
+        """Remove observations from entities; an unknown entity or observation is skipped."""
+        by_name = {e.name: e for e in self._entities()}
+        for n, (name, observations) in enumerate(deletions):
+            entity = by_name.get(_name(name, f"deletions[{n}].entityName"))
+            if entity is None:
+                continue
+            dropped = set(observations)
+            kept = tuple(o for o in entity.observations if o not in dropped)
+            if kept != entity.observations:
+                by_name[name] = Entity(entity.name, entity.entityType, kept)
+                self._put_entity(by_name[name])
+
+    def delete_relations(self, relations: Sequence[Relation]) -> None:
+        """Delete relations (softly); one that is not there is skipped."""
+        for relation in relations:
+            self.documents.delete(self.namespace, relation.key)
+
+    def read_graph(self) -> Graph:
+        """Every entity and relation."""
+        return Graph(self._entities(), self._relations())
+
+    def search_nodes(self, query: str) -> Graph:
+        """Entities whose name, type or observations hold the query (case aside),
+        or that recall finds sharing a word with it; with the relations among them."""
+        wanted = validate.text(query, "query", 10_000).strip()
+        lowered = wanted.casefold()
+        entities = self._entities()
+        found = {
+            e.name
+            for e in entities
+            if lowered in e.name.casefold()
+            or lowered in e.entityType.casefold()
+            or any(lowered in o.casefold() for o in e.observations)
+        }
+        found |= self._recalled(wanted)
+        return self._subgraph(entities, found)
+
+    def open_nodes(self, names: Sequence[str]) -> Graph:
+        """The entities named (unknown names skipped), with the relations among them."""
+        wanted = {_name(n, f"names[{i}]") for i, n in enumerate(names)}
+        return self._subgraph(self._entities(), wanted)
+
+    # -- inside ------------------------------------------------------------------
+
+    def _put_entity(self, entity: Entity) -> None:
+        text = "\n".join([f"{entity.name} ({entity.entityType})", *entity.observations])
+        self.documents.put(self.namespace, _ENTITY + entity.name, entity.as_json(), text=text)
+
+    def _docs(self, prefix: str) -> Iterable[Document]:
+        return (d for d in self.documents.current(self.namespace) if d.key.startswith(prefix))
+
+    def _entities(self) -> list[Entity]:
+        return [
+            Entity(
+                str(d.value["name"]),
+                str(d.value["entityType"]),
+                tuple(str(o) for o in _list(d.value.get("observations"))),
+            )
+            for d in self._docs(_ENTITY)
+        ]
+
+    def _relations(self) -> list[Relation]:
+        return [
+            Relation(str(d.value["from"]), str(d.value["to"]), str(d.value["relationType"]))
+            for d in self._docs(_RELATION)
+        ]
+
+    def _recalled(self, query: str) -> set[str]:
+        hits = self.memory.search(query, namespace=self.namespace, limit=20, retrievers=["bm25"])
+        docs = self.documents.of_episodes(self.namespace, [i for h in hits for i in h.episode_ids])
+        return {d.key[len(_ENTITY) :] for d in docs if d.key.startswith(_ENTITY)}
+
+    def _subgraph(self, entities: list[Entity], names: set[str]) -> Graph:
+        kept = [e for e in entities if e.name in names]
+        present = {e.name for e in kept}
+        relations = [r for r in self._relations() if r.source in present and r.target in present]
+        return Graph(kept, relations)
+
+
+def _list(value: object) -> list[object]:
+    if not isinstance(value, list):
+        raise InvalidInput("observations must be a list", field="observations")
+    return value
