@@ -24,6 +24,7 @@ from memstrata.errors import (
 from memstrata.memory import Memory
 from memstrata.model import (
     Answer,
+    Document,
     Entity,
     Episode,
     Event,
@@ -54,6 +55,7 @@ __all__ = [
     "AsyncMemory",
     "BadProviderOutput",
     "Conflict",
+    "Document",
     "EmbedderMismatch",
     "Entity",
     "Episode",

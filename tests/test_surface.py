@@ -54,6 +54,9 @@ def test_all_lists_exactly_the_public_names() -> None:
         "server",
         "mcp",
         "structure_verbs",
+        "documents",
+        "integrations",
+        "compat",
     }
     assert exported == set(memstrata.__all__)
 

@@ -253,8 +253,11 @@ class Memory:
             said = Message(content=_sentence(fact, shared), role="user")
             results.append(self._remember(namespace, ids, extra, said, slot(fact)))
         for closed in _ended_here(facts, new, {slot(f) for f in facts if _is_open(f)}):
-            if self.documents.delete(namespace, slot(closed)) is not None:
-                results.append({"id": slot(closed), "memory": closed.statement, "event": "DELETE"})
+            gone = self.documents.delete(namespace, slot(closed))
+            if gone is not None:
+                results.append(
+                    {"id": gone.key, "memory": gone.value.get("data"), "event": "DELETE"}
+                )
         quiet = [e.id for e in added if e.id not in stated and e.role != "assistant"]
         notes_of = self.memory.store.dynamics.note_ids_of(log_namespace, quiet)
         for note in self.memory.store.structure.notes(log_namespace, ids=notes_of):

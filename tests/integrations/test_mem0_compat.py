@@ -52,6 +52,16 @@ def test_a_contradiction_updates_the_memory_instead_of_keeping_both(m: Memory) -
     assert [h["event"] for h in m.history(lives["id"])] == ["ADD", "UPDATE"]
 
 
+def test_a_fact_that_ends_deletes_its_memory(m: Memory) -> None:
+    first = m.add([{"role": "user", "content": "I work at Acme Corp."}], user_id="u")
+    (works,) = [r for r in first["results"] if "Acme" in r["memory"]]
+    ended = m.add([{"role": "user", "content": "I quit my job at Acme Corp."}], user_id="u")
+    gone = [r for r in ended["results"] if r["event"] == "DELETE"]
+    assert gone == [{"id": works["id"], "memory": works["memory"], "event": "DELETE"}]
+    assert m.get(works["id"]) is None
+    assert [h["event"] for h in m.history(works["id"])] == ["ADD", "DELETE"]
+
+
 def test_infer_keeps_the_conversation_and_makes_one_memory_a_fact(
     m: Memory, memory: Engine
 ) -> None:
