@@ -182,8 +182,9 @@ class Documents:
 
     def current(self, namespace: str) -> Iterator[Document]:
         """The namespace's current documents, in the order their versions were stored."""
-        for episode in self.memory.store.episodes.iterate(validate.namespace(namespace), False):
-            made = document_of(episode)
+        episodes = self.memory.store.episodes.with_id_prefix(validate.namespace(namespace), _PREFIX)
+        for episode in episodes:
+            made = None if episode.is_deleted else document_of(episode)
             if made is not None:
                 yield made
 

@@ -248,3 +248,21 @@ def bench_ingest(
             f"unknown layout {unknown[0]!r}; known: {', '.join(LAYOUTS)}", field="--layout"
         )
     run_ingest(data, output, chosen, out, namespaces, small, messages)
+
+
+@bench_app.command("adapters")
+def bench_adapters(
+    data: LongMemEvalOption = Path("../shared/data/longmemeval-dev"),
+    output: OutOption = Path("bench/results"),
+    sizes: Annotated[str, typer.Option(help="items in the namespace, comma-separated")] = "1000",
+) -> None:
+    """What the framework adapters cost (LangGraph store, mem0 surface, Agents
+    session) on real user turns, beside LangGraph's InMemoryStore; needs the
+    langgraph and openai-agents extras."""
+    from memstrata.bench.adapters import run_adapters
+
+    try:
+        counts = [int(s) for s in sizes.split(",")]
+    except ValueError as exc:
+        raise InvalidInput("must be whole numbers, comma-separated", field="--sizes") from exc
+    run_adapters(data, output, counts, lambda line: out.print(line))

@@ -176,9 +176,14 @@ class Memory:
             raise InvalidInput("must be a number from 0 to 1", field="threshold")
         ids, conditions = _split(filters)
         namespace = scope(ids)
-        if namespace not in self.memory.namespaces():
+        if count == 0:
             return {"results": []}
-        hits = self.memory.search(query, namespace=namespace, limit=self.memory.settings.max_limit)
+        filtered = bool(conditions) or len(ids) > 1  # then filter what a search returns
+        most = self.memory.settings.max_limit
+        limit = most if filtered else min(most, 2 * count + 10)
+        hits = self.memory.search(
+            query, namespace=namespace, limit=limit, reinforce=False if filtered else None
+        )
         score = {i: _squash(h.score) for h in hits for i in h.episode_ids}
         found = []
         for doc in self.documents.of_episodes(namespace, list(score)):
@@ -266,10 +271,7 @@ class Memory:
         return results
 
     def _scoped(self, ids: dict[str, str], conditions: Mapping[str, Any]) -> list[Document]:
-        namespace = scope(ids)
-        if namespace not in self.memory.namespaces():
-            return []
-        return [d for d in self.documents.current(namespace) if _in_scope(d, ids, conditions)]
+        return [d for d in self.documents.current(scope(ids)) if _in_scope(d, ids, conditions)]
 
     def _namespace_of(self, memory_id: str) -> str | None:
         entry = self.documents.get(_DIRECTORY, memory_id)

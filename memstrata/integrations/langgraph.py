@@ -242,7 +242,7 @@ class MemstrataStore(BaseStore):
             if op.query is None:
                 docs = [(math.nan, d) for d in self.documents.current(name)]
             else:
-                docs = self._recalled(name, op.query)
+                docs = self._recalled(name, op.query, wanted, bool(op.filter))
             scored.extend(
                 (score, doc, namespace)
                 for score, doc in docs
@@ -257,11 +257,19 @@ class MemstrataStore(BaseStore):
             for score, doc, namespace in scored[op.offset : wanted]
         ]
 
-    def _recalled(self, name: str, query: str) -> list[tuple[float, Document]]:
-        """The namespace's searchable documents that recall finds for ``query``, best first."""
-        if not query.strip():
+    def _recalled(
+        self, name: str, query: str, wanted: int, filtered: bool
+    ) -> list[tuple[float, Document]]:
+        """The namespace's searchable documents that recall finds for ``query``, best
+        first: room for ``wanted`` of them, or (``filtered``) as many as a search
+        returns, then filtered (those are not reinforced: most are not shown)."""
+        if not query.strip() or wanted == 0:
             return []
-        hits = self.memory.search(query, namespace=name, limit=self.memory.settings.max_limit)
+        most = self.memory.settings.max_limit
+        limit = most if filtered else min(most, 2 * wanted + 10)
+        hits = self.memory.search(
+            query, namespace=name, limit=limit, reinforce=False if filtered else None
+        )
         score = {i: h.score for h in hits for i in h.episode_ids}
         docs = self.documents.of_episodes(name, list(score))
         return [(score[d.episode_id], d) for d in docs if d.is_searchable]
@@ -288,24 +296,20 @@ class _Write:
 
 
 def _item(doc: Document, namespace: tuple[str, ...]) -> Item:
-    return Item(
-        namespace=namespace,
-        key=doc.key,
-        value=dict(doc.value),
-        created_at=doc.created_at,
-        updated_at=doc.updated_at,
-    )
+    return Item(namespace=namespace, **_fields(doc))
 
 
 def _hit(doc: Document, namespace: tuple[str, ...], score: float | None) -> SearchItem:
-    return SearchItem(
-        namespace=namespace,
-        key=doc.key,
-        value=dict(doc.value),
-        created_at=doc.created_at,
-        updated_at=doc.updated_at,
-        score=score,
-    )
+    return SearchItem(namespace=namespace, score=score, **_fields(doc))
+
+
+def _fields(doc: Document) -> dict[str, Any]:
+    return {
+        "key": doc.key,
+        "value": dict(doc.value),
+        "created_at": doc.created_at,
+        "updated_at": doc.updated_at,
+    }
 
 
 __all__ = ["MemstrataStore", "decode", "encode", "matches", "passes"]
