@@ -36,20 +36,25 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from memstrata import validate
+from memstrata.compat.mem0_scope import (
+    IDS,
+    PROMOTED,
+    ROOT,
+    in_scope,
+    object_of,
+    scope,
+    scope_ids,
+    split,
+)
 from memstrata.documents import Documents
 from memstrata.errors import InvalidInput
 from memstrata.extract.patterns import SINGLE_VALUED
-from memstrata.integrations.names import escape
 from memstrata.memory import Memory as Engine
 from memstrata.model import Document, Fact, JSONValue, Message
 
 log = logging.getLogger(__name__)
 
-ROOT = "mem0"
 _DIRECTORY = f"{ROOT}.ids"  # memory id -> the namespace that holds it
-_IDS = ("user_id", "agent_id", "run_id")
-_PROMOTED = (*_IDS, "actor_id", "role")
-_OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "icontains")
 _SLOT = uuid.UUID("6f1c2b1e-7d4e-4a53-9a55-2d1f0b6c9e11")  # names fact-slot memory ids
 
 
@@ -112,7 +117,7 @@ class Memory:
         value["data"] = validate.text(data, "data", self.memory.settings.max_content_chars)
         value["hash"] = _hash(data)
         if metadata is not None:
-            value["metadata"] = {**_object(value.get("metadata")), **validate.metadata(metadata)}
+            value["metadata"] = {**object_of(value.get("metadata")), **validate.metadata(metadata)}
         self.documents.put(current.namespace, memory_id, value, text=data)
         return {"message": "Memory updated successfully!"}
 
@@ -152,7 +157,7 @@ class Memory:
         (``{"user_id": ...}``) and may filter on metadata."""
         _no_top_level_ids(kwargs, "get_all")
         count = _top_k(top_k)
-        docs = sorted(self._scoped(*_split(filters)), key=lambda d: d.updated_at, reverse=True)
+        docs = sorted(self._scoped(*split(filters)), key=lambda d: d.updated_at, reverse=True)
         return {"results": [_shape(d) for d in docs[:count]]}
 
     def search(
@@ -174,7 +179,7 @@ class Memory:
             isinstance(threshold, int | float) and 0 <= threshold <= 1
         ):
             raise InvalidInput("must be a number from 0 to 1", field="threshold")
-        ids, conditions = _split(filters)
+        ids, conditions = split(filters)
         namespace = scope(ids)
         if count == 0:
             return {"results": []}
@@ -187,7 +192,7 @@ class Memory:
         score = {i: _squash(h.score) for h in hits for i in h.episode_ids}
         found = []
         for doc in self.documents.of_episodes(namespace, list(score)):
-            if _in_scope(doc, ids, conditions) and score[doc.episode_id] >= (threshold or 0):
+            if in_scope(doc, ids, conditions) and score[doc.episode_id] >= (threshold or 0):
                 found.append({**_shape(doc), "score": score[doc.episode_id]})
         return {"results": found[:count]}
 
@@ -271,7 +276,7 @@ class Memory:
         return results
 
     def _scoped(self, ids: dict[str, str], conditions: Mapping[str, Any]) -> list[Document]:
-        return [d for d in self.documents.current(scope(ids)) if _in_scope(d, ids, conditions)]
+        return [d for d in self.documents.current(scope(ids)) if in_scope(d, ids, conditions)]
 
     def _namespace_of(self, memory_id: str) -> str | None:
         entry = self.documents.get(_DIRECTORY, memory_id)
@@ -301,37 +306,6 @@ def _value(
         **({"actor_id": turn.speaker} if turn.speaker else {}),
         **({"metadata": extra} if extra else {}),
     }
-
-
-def scope_ids(
-    *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
-) -> dict[str, str]:
-    """The ids given, checked as mem0 checks them (no blanks, no whitespace);
-    one at least. Raises InvalidInput."""
-    given = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
-    ids: dict[str, str] = {}
-    for name, value in given.items():
-        if value is None:
-            continue
-        if (
-            not isinstance(value, str)
-            or not value.strip()
-            or any(c.isspace() for c in value.strip())
-        ):
-            raise InvalidInput("must be a non-empty string without whitespace", field=name)
-        ids[name] = value.strip()
-    if not ids:
-        raise InvalidInput(
-            "at least one of user_id, agent_id or run_id is required", field="user_id"
-        )
-    return ids
-
-
-def scope(ids: Mapping[str, str]) -> str:
-    """The memstrata namespace of a scope: its user, else agent, else run."""
-    kind, value = next((k, ids[k]) for k in _IDS if k in ids)
-    name = f"{ROOT}.{kind[0]}.{escape(value)}"
-    return validate.namespace(name, kind)
 
 
 def slot(fact: Fact) -> str:
@@ -386,55 +360,6 @@ def _messages(messages: object) -> list[Message]:
     return turns
 
 
-def _split(filters: Mapping[str, Any] | None) -> tuple[dict[str, str], dict[str, Any]]:
-    given = dict(filters or {})
-    if any(k in given for k in ("AND", "OR", "NOT")):
-        raise InvalidInput("AND, OR and NOT filters are not supported", field="filters")
-    # an id given as a value scopes; one given with operators filters like metadata
-    ids = scope_ids(**{k: given.pop(k) for k in _IDS if isinstance(given.get(k), str)})
-    return ids, given
-
-
-def _in_scope(doc: Document, ids: Mapping[str, str], conditions: Mapping[str, Any]) -> bool:
-    value = doc.value
-    if any(value.get(k) != v for k, v in ids.items()):
-        return False
-    fields = {**_object(value.get("metadata")), **{k: value[k] for k in _PROMOTED if k in value}}
-    return all(_meets(fields.get(k), wanted) for k, wanted in conditions.items())
-
-
-def _meets(actual: Any, wanted: Any) -> bool:
-    if wanted == "*":
-        return actual is not None
-    if not isinstance(wanted, Mapping):
-        return bool(actual == wanted)
-    return all(_test(actual, op, operand) for op, operand in wanted.items())
-
-
-def _test(actual: Any, op: str, operand: Any) -> bool:
-    if op not in _OPERATORS:
-        raise InvalidInput(f"unsupported operator {op!r}", field="filters")
-    if op in ("eq", "ne"):
-        return bool(actual == operand) == (op == "eq")
-    if op in ("in", "nin"):
-        return (actual in operand) == (op == "in") if isinstance(operand, list) else False
-    if op in ("contains", "icontains"):
-        if not isinstance(actual, str) or not isinstance(operand, str):
-            return False
-        return operand.casefold() in actual.casefold() if op == "icontains" else operand in actual
-    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (actual, operand))
-    if not numbers:
-        return False
-    return bool(
-        {
-            "gt": actual > operand,
-            "gte": actual >= operand,
-            "lt": actual < operand,
-            "lte": actual <= operand,
-        }[op]
-    )
-
-
 def _shape(doc: Document) -> dict[str, Any]:
     value = doc.value
     item: dict[str, Any] = {
@@ -445,7 +370,7 @@ def _shape(doc: Document) -> dict[str, Any]:
         "created_at": doc.created_at.isoformat(),
         "updated_at": doc.updated_at.isoformat(),
     }
-    item.update({k: value[k] for k in _PROMOTED if k in value})
+    item.update({k: value[k] for k in PROMOTED if k in value})
     return item
 
 
@@ -466,10 +391,6 @@ def _change(
     }
 
 
-def _object(value: object) -> dict[str, Any]:
-    return dict(value) if isinstance(value, Mapping) else {}
-
-
 def _hash(text: str) -> str:
     return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
@@ -485,7 +406,7 @@ def _top_k(value: object) -> int:
 
 
 def _no_top_level_ids(kwargs: Mapping[str, Any], method: str) -> None:
-    if set(kwargs) & set(_IDS):
+    if set(kwargs) & set(IDS):
         raise InvalidInput(
             f"give the ids to {method}() in filters={{'user_id': '...'}}", field="filters"
         )
