@@ -42,6 +42,10 @@ class PgEpisodes(SqliteEpisodes):
         super().__init__(db)  # type: ignore[arg-type]
         self._pg = db
 
+    def _id_prefix(self, prefix: str) -> tuple[str, tuple[object, ...]]:
+        """The database's collation need not order ids bytewise: no range."""
+        return "substr(episode_id, 1, ?) = ?", (len(prefix), prefix)
+
     def purge_namespace(self, namespace: str) -> int:
         count = super().purge_namespace(namespace)
         drop_graphs(self._pg, namespace)

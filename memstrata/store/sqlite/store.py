@@ -296,17 +296,32 @@ class SqliteEpisodes:
         return [_episode(r) for r in reversed(rows)]
 
     def with_id_prefix(self, namespace: str, prefix: str) -> list[Episode]:
+        if not prefix:
+            return list(self.iterate(namespace, include_deleted=True))
+        where, params = self._id_prefix(prefix)
         with translate_errors("read episodes by id"):
             rows = (
                 self._db.read()
                 .execute(
-                    f"SELECT {_EPISODE_COLUMNS} FROM episodes "
-                    "WHERE namespace = ? AND substr(episode_id, 1, ?) = ? ORDER BY seq",
-                    (namespace, len(prefix), prefix),
+                    f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE namespace = ? AND {where} "
+                    "ORDER BY seq",
+                    (namespace, *params),
                 )
                 .fetchall()
             )
         return [_episode(r) for r in rows]
+
+    def _id_prefix(self, prefix: str) -> tuple[str, tuple[object, ...]]:
+        """Ids compare bytewise in SQLite, so those with a prefix are one range of
+        the (namespace, episode_id) index."""
+        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        exact = "substr(episode_id, 1, ?) = ?"
+        return f"episode_id >= ? AND episode_id < ? AND {exact}", (
+            prefix,
+            after,
+            len(prefix),
+            prefix,
+        )
 
     def seqs_of(self, namespace: str, episode_ids: Sequence[str]) -> set[int]:
         found: set[int] = set()
