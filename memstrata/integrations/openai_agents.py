@@ -150,7 +150,7 @@ class MemstrataSession:
         return self.memory.search(query, namespace=self.namespace, limit=limit)
 
     def _episodes(self, limit: int) -> list[Episode]:
-        return self.memory.store.episodes.session(self.namespace, self.session_id, limit)
+        return self.memory.store.episodes.latest(self.namespace, self.session_id, limit)
 
     def _pop(self) -> TResponseInputItem | None:
         latest = self._episodes(1)

@@ -117,6 +117,10 @@ class EpisodeStore(Protocol):
         """The session's newest ``limit`` live episodes, oldest first."""
         ...
 
+    def latest(self, namespace: str, session_id: str, limit: int) -> list[Episode]:
+        """The session's ``limit`` live episodes stored last, in the order stored."""
+        ...
+
     def with_id_prefix(self, namespace: str, prefix: str) -> list[Episode]:
         """The namespace's episodes whose id begins with ``prefix``, soft-deleted
         ones too, in the order they were stored."""

@@ -134,6 +134,15 @@ def test_iterate_pages_in_insertion_order(store: Store) -> None:
     assert live == [e.id for e in eps if e.id != "e0003"]
 
 
+def test_latest_is_the_session_tail_in_stored_order(store: Store) -> None:
+    late = [episode(f"e{i}", occurred_at=T0 - timedelta(minutes=i)) for i in range(5)]
+    add(store, *late, episode("other", session_id="s2"), with_vectors=False)
+    store.episodes.set_deleted("ns", "e4", T1)
+    assert [e.id for e in store.episodes.latest("ns", "s1", 3)] == ["e1", "e2", "e3"]
+    assert [e.id for e in store.episodes.latest("ns", "s1", 10)] == ["e0", "e1", "e2", "e3"]
+    assert store.episodes.latest("ns", "nope", 3) == []
+
+
 def test_with_id_prefix_is_exact_keeps_deleted_and_stays_in_its_namespace(store: Store) -> None:
     ids = ["doc:ab:2", "doc:ab:1", "doc:abc:1", "DOC:AB:3", "doc:a", "x%doc:ab:"]
     add(store, *(episode(i, content=f"c{n}") for n, i in enumerate(ids)), with_vectors=False)

@@ -295,6 +295,21 @@ class SqliteEpisodes:
             )
         return [_episode(r) for r in reversed(rows)]
 
+    def latest(self, namespace: str, session_id: str, limit: int) -> list[Episode]:
+        with translate_errors("read a session"):
+            rows = (
+                self._db.read()
+                .execute(
+                    # the session index holds seq (the rowid): read backwards, no sort
+                    f"SELECT {_EPISODE_COLUMNS} FROM episodes INDEXED BY episodes_by_session "
+                    "WHERE namespace = ? AND session_id = ? AND deleted_at IS NULL "
+                    "ORDER BY seq DESC LIMIT ?",
+                    (namespace, session_id, limit),
+                )
+                .fetchall()
+            )
+        return [_episode(r) for r in reversed(rows)]
+
     def with_id_prefix(self, namespace: str, prefix: str) -> list[Episode]:
         if not prefix:
             return list(self.iterate(namespace, include_deleted=True))
