@@ -17,6 +17,7 @@ from memstrata.bench.longmemeval_data import iter_sessions, load_questions
 from memstrata.bench.metrics import percentiles, timed_ms
 from memstrata.bench.report import markdown_table, write_results
 from memstrata.memory import Memory
+from memstrata.validate import visible
 
 _LOOKUPS = 200
 _QUERIES = 100
@@ -27,7 +28,9 @@ def user_turns(folder: Path, count: int, max_chars: int = 2_000) -> list[str]:
     found: list[str] = []
     for _, turns in iter_sessions(folder):
         found += [
-            t.content for t in turns if t.role == "user" and 0 < len(t.content.strip()) <= max_chars
+            t.content
+            for t in turns
+            if t.role == "user" and visible(t.content) and len(t.content) <= max_chars
         ]
         if len(found) >= count:
             return found[:count]
