@@ -282,28 +282,22 @@ class SqliteEpisodes:
         return count
 
     def session(self, namespace: str, session_id: str, limit: int) -> list[Episode]:
-        with translate_errors("read a session"):
-            rows = (
-                self._db.read()
-                .execute(
-                    f"SELECT {_EPISODE_COLUMNS} FROM episodes INDEXED BY episodes_by_session "
-                    "WHERE namespace = ? AND session_id = ? AND deleted_at IS NULL "
-                    "ORDER BY occurred_at DESC, seq DESC LIMIT ?",
-                    (namespace, session_id, limit),
-                )
-                .fetchall()
-            )
-        return [_episode(r) for r in reversed(rows)]
+        return self._session_tail(namespace, session_id, limit, "occurred_at DESC, seq DESC")
 
     def latest(self, namespace: str, session_id: str, limit: int) -> list[Episode]:
+        # the session index holds seq (the rowid): read backwards, no sort
+        return self._session_tail(namespace, session_id, limit, "seq DESC")
+
+    def _session_tail(
+        self, namespace: str, session_id: str, limit: int, order: str
+    ) -> list[Episode]:
         with translate_errors("read a session"):
             rows = (
                 self._db.read()
                 .execute(
-                    # the session index holds seq (the rowid): read backwards, no sort
                     f"SELECT {_EPISODE_COLUMNS} FROM episodes INDEXED BY episodes_by_session "
                     "WHERE namespace = ? AND session_id = ? AND deleted_at IS NULL "
-                    "ORDER BY seq DESC LIMIT ?",
+                    f"ORDER BY {order} LIMIT ?",
                     (namespace, session_id, limit),
                 )
                 .fetchall()
