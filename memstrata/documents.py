@@ -182,11 +182,17 @@ class Documents:
 
     def current(self, namespace: str) -> Iterator[Document]:
         """The namespace's current documents, in the order their versions were stored."""
-        episodes = self.memory.store.episodes.with_id_prefix(validate.namespace(namespace), _PREFIX)
-        for episode in episodes:
-            made = None if episode.is_deleted else document_of(episode)
+        where = validate.namespace(namespace)
+        for episode in self.memory.store.episodes.with_id_prefix(where, _PREFIX, live_only=True):
+            made = document_of(episode)
             if made is not None:
                 yield made
+
+    def has_any(self, namespace: str) -> bool:
+        """Whether the namespace holds a current document."""
+        where = validate.namespace(namespace)
+        found = self.memory.store.episodes.with_id_prefix(where, _PREFIX, live_only=True, limit=1)
+        return any(document_of(e) is not None for e in found)
 
     def of_episodes(self, namespace: str, episode_ids: Sequence[str]) -> list[Document]:
         """The live document versions among these episodes, in the order given."""

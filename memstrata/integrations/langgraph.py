@@ -279,7 +279,7 @@ class MemstrataStore(BaseStore):
             namespace
             for name, namespace in self._under(())
             if all(matches(c, namespace) for c in op.match_conditions or ())
-            and next(self.documents.current(name), None) is not None
+            and self.documents.has_any(name)
         }
         if op.max_depth is not None:
             found = {namespace[: op.max_depth] for namespace in found}

@@ -121,9 +121,12 @@ class EpisodeStore(Protocol):
         """The session's ``limit`` live episodes stored last, in the order stored."""
         ...
 
-    def with_id_prefix(self, namespace: str, prefix: str) -> list[Episode]:
-        """The namespace's episodes whose id begins with ``prefix``, soft-deleted
-        ones too, in the order they were stored."""
+    def with_id_prefix(
+        self, namespace: str, prefix: str, *, live_only: bool = False, limit: int | None = None
+    ) -> list[Episode]:
+        """The namespace's episodes whose id begins with ``prefix`` (not empty),
+        soft-deleted ones too unless ``live_only``, in the order they were stored;
+        the first ``limit`` of them when given."""
         ...
 
     def seqs_of(self, namespace: str, episode_ids: Sequence[str]) -> set[int]:

@@ -153,6 +153,12 @@ def test_with_id_prefix_is_exact_keeps_deleted_and_stays_in_its_namespace(store:
     assert found[1].is_deleted
     assert [e.id for e in store.episodes.with_id_prefix("ns", "%")] == []
     assert store.episodes.with_id_prefix("empty", "doc:") == []
+    live = store.episodes.with_id_prefix("ns", "doc:", live_only=True)
+    assert [e.id for e in live] == ["doc:ab:2", "doc:abc:1", "doc:a"]
+    assert [e.id for e in store.episodes.with_id_prefix("ns", "doc:", limit=2)] == [
+        "doc:ab:2",
+        "doc:ab:1",
+    ]
 
 
 def test_matching_metadata_compares_values_and_types(store: Store) -> None:

@@ -304,17 +304,21 @@ class SqliteEpisodes:
             )
         return [_episode(r) for r in reversed(rows)]
 
-    def with_id_prefix(self, namespace: str, prefix: str) -> list[Episode]:
+    def with_id_prefix(
+        self, namespace: str, prefix: str, *, live_only: bool = False, limit: int | None = None
+    ) -> list[Episode]:
         if not prefix:
-            return list(self.iterate(namespace, include_deleted=True))
+            raise ValueError("an id prefix is not empty")
         where, params = self._id_prefix(prefix)
+        live = " AND deleted_at IS NULL" if live_only else ""
+        cap, more = ("", ()) if limit is None else (" LIMIT ?", (limit,))
         with translate_errors("read episodes by id"):
             rows = (
                 self._db.read()
                 .execute(
-                    f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE namespace = ? AND {where} "
-                    "ORDER BY seq",
-                    (namespace, *params),
+                    f"SELECT {_EPISODE_COLUMNS} FROM episodes WHERE namespace = ? AND {where}"
+                    f"{live} ORDER BY seq{cap}",
+                    (namespace, *params, *more),
                 )
                 .fetchall()
             )
