@@ -4,11 +4,14 @@ against what memstrata does differently: contradictions update, nothing is lost.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+
 import pytest
 
 from memstrata import InvalidInput
 from memstrata import Memory as Engine
-from memstrata.compat.mem0 import Memory
+from memstrata.compat.mem0 import AsyncMemory, Memory
 
 ITEM_KEYS = {"id", "memory", "hash", "metadata", "created_at", "updated_at", "user_id"}
 
@@ -189,3 +192,22 @@ def test_from_config_opens_a_store_and_ignores_mem0_providers(tmp_path: object) 
         assert len(m.get_all(filters={"user_id": "u"})["results"]) == 1
     finally:
         m.memory.close()
+
+
+def test_async_memory_has_every_method_and_works(memory: Engine) -> None:
+    public = {n for n in dir(Memory) if not n.startswith("_") and callable(getattr(Memory, n))}
+    assert public <= {n for n in dir(AsyncMemory) if not n.startswith("_")}
+    for name in public - {"from_config"}:
+        assert inspect.iscoroutinefunction(getattr(AsyncMemory, name)), name
+    m = AsyncMemory(memory)
+
+    async def run() -> None:
+        (made,) = (await m.add("I keep bees", user_id="u", infer=False))["results"]
+        await m.update(made["id"], "I keep two hives of bees")
+        found = await m.search("bees", filters={"user_id": "u"})
+        assert [r["memory"] for r in found["results"]] == ["I keep two hives of bees"]
+        assert [h["event"] for h in await m.history(made["id"])] == ["ADD", "UPDATE"]
+        await m.delete_all(user_id="u")
+        assert (await m.get_all(filters={"user_id": "u"}))["results"] == []
+
+    asyncio.run(run())
