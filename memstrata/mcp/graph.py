@@ -7,62 +7,26 @@ every change is a version in its history and a delete is soft; their text is
 indexed and extracted like any message, so memstrata's own entities, facts and
 notes grow from the observations, and ``search_nodes`` is memstrata recall
 (any word in common, stemmed) besides the reference server's substring match.
+
+The graph the tools show also holds what memstrata learnt in the namespace from
+other episodes (what ``remember`` or ``add()`` stored): its entities, current
+facts between them as relations, its notes as observations
+(``memstrata.mcp.derived``). Deleting those hides them; nothing is lost.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from memstrata import validate
 from memstrata.documents import Documents
 from memstrata.errors import InvalidInput, NotFound
+from memstrata.mcp.derived import derived_graph, hidden, hide
+from memstrata.mcp.graph_records import RELATION, Entity, Graph, Relation
 from memstrata.memory import Memory
-from memstrata.model import Document, JSONValue
+from memstrata.model import Document
 
-_ENTITY = "entity:"
-_RELATION = "relation:"
-
-
-@dataclass(frozen=True, slots=True)
-class Entity:
-    name: str
-    entityType: str
-    observations: tuple[str, ...] = ()
-
-    def as_json(self) -> dict[str, JSONValue]:
-        return {
-            "name": self.name,
-            "entityType": self.entityType,
-            "observations": [*self.observations],
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Relation:
-    source: str
-    target: str
-    relationType: str
-
-    def as_json(self) -> dict[str, JSONValue]:
-        return {"from": self.source, "to": self.target, "relationType": self.relationType}
-
-    @property
-    def key(self) -> str:
-        return _RELATION + json.dumps([self.source, self.relationType, self.target])
-
-
-@dataclass(frozen=True, slots=True)
-class Graph:
-    entities: list[Entity] = field(default_factory=list)
-    relations: list[Relation] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, JSONValue]:
-        return {
-            "entities": [e.as_json() for e in self.entities],
-            "relations": [r.as_json() for r in self.relations],
-        }
+ENTITY = "entity:"
 
 
 def _name(value: object, where: str) -> str:
@@ -74,7 +38,9 @@ def _observation(value: object, where: str) -> str:
 
 
 class KnowledgeGraph:
-    """The graph of one namespace; every method checks all its input before it writes."""
+    """The graph of one namespace: the client's entities and relations, merged with
+    what memstrata learnt there from other episodes (``memstrata.mcp.derived``).
+    Every method checks all its input before it writes."""
 
     def __init__(self, memory: Memory, namespace: str) -> None:
         self.documents = Documents(memory)
@@ -94,7 +60,7 @@ class KnowledgeGraph:
             )
             for n, e in enumerate(entities)
         ]
-        existing = {e.name for e in self._entities()}
+        existing = {e.name for e in self.read_graph().entities}
         made: list[Entity] = []
         for entity in checked:
             if entity.name not in existing:
@@ -113,7 +79,7 @@ class KnowledgeGraph:
             )
             for n, r in enumerate(relations)
         ]
-        existing = {r.key for r in self._relations()}
+        existing = {r.key for r in self.read_graph().relations}
         made: list[Relation] = []
         for relation in checked:
             if relation.key not in existing:
@@ -128,80 +94,110 @@ class KnowledgeGraph:
     ) -> list[tuple[str, list[str]]]:
         """Add observations to existing entities; returns what each gained. Raises
         NotFound (nothing is stored) when an entity does not exist."""
-        by_name = {e.name: e for e in self._entities()}
+        shown = {e.name: e for e in self.read_graph().entities}
+        own = {e.name: e for e in self._entities()}
         plan: list[tuple[Entity, list[str]]] = []
         for n, (name, contents) in enumerate(additions):
-            entity = by_name.get(_name(name, f"observations[{n}].entityName"))
+            entity = shown.get(_name(name, f"observations[{n}].entityName"))
             if entity is None:
                 raise NotFound("entity", name, self.namespace)
             new = [_observation(c, f"observations[{n}].contents") for c in contents]
             fresh = [c for c in dict.fromkeys(new) if c not in entity.observations]
-            by_name[entity.name] = Entity(
-                entity.name, entity.entityType, (*entity.observations, *fresh)
-            )
-            plan.append((by_name[entity.name], fresh))
+            base = own.get(name, Entity(name, entity.entityType))
+            own[name] = Entity(name, base.entityType, (*base.observations, *fresh))
+            shown[name] = Entity(name, entity.entityType, (*entity.observations, *fresh))
+            plan.append((own[name], fresh))
         for entity, fresh in plan:
             if fresh:
                 self._put_entity(entity)
         return [(entity.name, fresh) for entity, fresh in plan]
 
     def delete_entities(self, names: Sequence[str]) -> None:
-        """Delete entities and every relation that touches them (softly)."""
+        """Delete entities and every relation that touches them (softly; what
+        memstrata learnt itself is hidden, not deleted)."""
         gone = {_name(n, f"entityNames[{i}]") for i, n in enumerate(names)}
+        learnt, _ = self._derived()
         for name in gone:
-            self.documents.delete(self.namespace, _ENTITY + name)
+            self.documents.delete(self.namespace, ENTITY + name)
+            if name in learnt:
+                hide(self.documents, self.namespace, "entity", [name])
         for relation in self._relations():
             if relation.source in gone or relation.target in gone:
                 self.documents.delete(self.namespace, relation.key)
 
     def delete_observations(self, deletions: Sequence[tuple[str, Sequence[str]]]) -> None:
         """Remove observations from entities; an unknown entity or observation is skipped."""
-        by_name = {e.name: e for e in self._entities()}
+        own = {e.name: e for e in self._entities()}
+        learnt, _ = self._derived()
         for n, (name, observations) in enumerate(deletions):
-            entity = by_name.get(_name(name, f"deletions[{n}].entityName"))
-            if entity is None:
-                continue
+            _name(name, f"deletions[{n}].entityName")
             dropped = set(observations)
-            kept = tuple(o for o in entity.observations if o not in dropped)
-            if kept != entity.observations:
-                by_name[name] = Entity(entity.name, entity.entityType, kept)
-                self._put_entity(by_name[name])
+            entity = own.get(name)
+            if entity is not None:
+                kept = tuple(o for o in entity.observations if o not in dropped)
+                if kept != entity.observations:
+                    own[name] = Entity(entity.name, entity.entityType, kept)
+                    self._put_entity(own[name])
+            derived = learnt.get(name)
+            for text in dropped & set(derived.observations if derived else ()):
+                hide(self.documents, self.namespace, "observation", [name, text])
 
     def delete_relations(self, relations: Sequence[Relation]) -> None:
         """Delete relations (softly); one that is not there is skipped."""
+        _, learnt = self._derived()
+        derived = {r.key for r in learnt}
         for relation in relations:
             self.documents.delete(self.namespace, relation.key)
+            if relation.key in derived:
+                parts = [relation.source, relation.relationType, relation.target]
+                hide(self.documents, self.namespace, "relation", parts)
 
     def read_graph(self) -> Graph:
-        """Every entity and relation."""
-        return Graph(self._entities(), self._relations())
+        """Every entity and relation: the client's first, then what memstrata learnt
+        (an entity both know shows the client's type and both's observations)."""
+        own, links = self._entities(), self._relations()
+        learnt, learnt_links = self._derived()
+        merged = []
+        for entity in own:
+            extra = learnt.pop(entity.name, None)
+            more = [
+                o for o in (extra.observations if extra else ()) if o not in entity.observations
+            ]
+            merged.append(Entity(entity.name, entity.entityType, (*entity.observations, *more)))
+        keys = {r.key for r in links}
+        return Graph(
+            [*merged, *learnt.values()], [*links, *(r for r in learnt_links if r.key not in keys)]
+        )
 
     def search_nodes(self, query: str) -> Graph:
         """Entities whose name, type or observations hold the query (case aside),
         or that recall finds sharing a word with it; with the relations among them."""
         wanted = validate.text(query, "query", 10_000).strip()
         lowered = wanted.casefold()
-        entities = self._entities()
+        graph = self.read_graph()
         found = {
             e.name
-            for e in entities
+            for e in graph.entities
             if lowered in e.name.casefold()
             or lowered in e.entityType.casefold()
             or any(lowered in o.casefold() for o in e.observations)
         }
         found |= self._recalled(wanted)
-        return self._subgraph(entities, found)
+        return _subgraph(graph, found)
 
     def open_nodes(self, names: Sequence[str]) -> Graph:
         """The entities named (unknown names skipped), with the relations among them."""
         wanted = {_name(n, f"names[{i}]") for i, n in enumerate(names)}
-        return self._subgraph(self._entities(), wanted)
+        return _subgraph(self.read_graph(), wanted)
 
     # -- inside ------------------------------------------------------------------
 
+    def _derived(self) -> tuple[dict[str, Entity], list[Relation]]:
+        return derived_graph(self.memory, self.namespace, hidden(self.documents, self.namespace))
+
     def _put_entity(self, entity: Entity) -> None:
         text = "\n".join([f"{entity.name} ({entity.entityType})", *entity.observations])
-        self.documents.put(self.namespace, _ENTITY + entity.name, entity.as_json(), text=text)
+        self.documents.put(self.namespace, ENTITY + entity.name, entity.as_json(), text=text)
 
     def _docs(self, prefix: str) -> Iterable[Document]:
         return (d for d in self.documents.current(self.namespace) if d.key.startswith(prefix))
@@ -213,25 +209,26 @@ class KnowledgeGraph:
                 str(d.value["entityType"]),
                 tuple(str(o) for o in _list(d.value.get("observations"))),
             )
-            for d in self._docs(_ENTITY)
+            for d in self._docs(ENTITY)
         ]
 
     def _relations(self) -> list[Relation]:
         return [
             Relation(str(d.value["from"]), str(d.value["to"]), str(d.value["relationType"]))
-            for d in self._docs(_RELATION)
+            for d in self._docs(RELATION)
         ]
 
     def _recalled(self, query: str) -> set[str]:
         hits = self.memory.search(query, namespace=self.namespace, limit=20, retrievers=["bm25"])
         docs = self.documents.of_episodes(self.namespace, [i for h in hits for i in h.episode_ids])
-        return {d.key[len(_ENTITY) :] for d in docs if d.key.startswith(_ENTITY)}
+        return {d.key[len(ENTITY) :] for d in docs if d.key.startswith(ENTITY)}
 
-    def _subgraph(self, entities: list[Entity], names: set[str]) -> Graph:
-        kept = [e for e in entities if e.name in names]
-        present = {e.name for e in kept}
-        relations = [r for r in self._relations() if r.source in present and r.target in present]
-        return Graph(kept, relations)
+
+def _subgraph(graph: Graph, names: set[str]) -> Graph:
+    kept = [e for e in graph.entities if e.name in names]
+    present = {e.name for e in kept}
+    relations = [r for r in graph.relations if r.source in present and r.target in present]
+    return Graph(kept, relations)
 
 
 def _list(value: object) -> list[object]:

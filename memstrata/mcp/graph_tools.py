@@ -10,7 +10,8 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, ConfigDict, Field
 
 from memstrata import __version__
-from memstrata.mcp.graph import Entity, KnowledgeGraph, Relation
+from memstrata.mcp.graph import KnowledgeGraph
+from memstrata.mcp.graph_records import Entity, Relation
 from memstrata.mcp.server import StrictServer, guarded
 from memstrata.memory import Memory
 

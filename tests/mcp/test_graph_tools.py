@@ -169,6 +169,54 @@ def test_two_namespaces_share_nothing(memory: Memory) -> None:
     assert Documents(memory).get("tenant-a", "entity:Ana") is not None
 
 
+def test_the_graph_shows_what_memstrata_learnt_and_deletes_hide_it(memory: Memory) -> None:
+    memory.add(
+        ["I moved to Lyon last spring.", "My sister Maya works at Acme."],
+        speaker="Ana",
+        namespace="learnt",
+    )
+    lives = {"from": "Ana", "to": "Lyon", "relationType": "lives_in"}
+    works = {"from": "Maya", "to": "Acme", "relationType": "works_at"}
+
+    async def body(call: Call) -> None:
+        graph = answer(await call("read_graph", {}))
+        names = {e["name"]: e for e in graph["entities"]}
+        assert {"Ana", "Lyon", "Maya", "Acme"} <= set(names)
+        assert names["Ana"]["entityType"] == "person"
+        assert any("Lyon" in o for o in names["Ana"]["observations"])
+        assert lives in graph["relations"] and works in graph["relations"]
+        assert answer(await call("create_entities", {"entities": [{**ANA, "name": "Ana"}]})) == []
+        added = answer(
+            await call(
+                "add_observations",
+                {"observations": [{"entityName": "Ana", "contents": ["Plays the cello"]}]},
+            )
+        )
+        assert added == [{"entityName": "Ana", "addedObservations": ["Plays the cello"]}]
+        ana = answer(await call("open_nodes", {"names": ["Ana", "Lyon"]}))
+        assert ana["relations"] == [lives]
+        assert ana["entities"][0]["observations"][0] == "Plays the cello"  # the client's first
+        await call("delete_relations", {"relations": [lives]})
+        await call("delete_entities", {"entityNames": ["Maya"]})
+        learnt_note = next(o for o in names["Ana"]["observations"] if "Lyon" in o)
+        await call(
+            "delete_observations",
+            {"deletions": [{"entityName": "Ana", "observations": [learnt_note]}]},
+        )
+        after = answer(await call("read_graph", {}))
+        assert lives not in after["relations"] and works not in after["relations"]
+        assert "Maya" not in {e["name"] for e in after["entities"]}
+        ana_after = next(e for e in after["entities"] if e["name"] == "Ana")
+        assert learnt_note not in ana_after["observations"]
+        assert "Plays the cello" in ana_after["observations"]
+        found = answer(await call("search_nodes", {"query": "Acme"}))  # Ana: "sister ... Acme"
+        assert {e["name"] for e in found["entities"]} == {"Ana", "Acme"}
+
+    with_client(memory, "learnt", body)
+    kept = {(f.subject, f.predicate, f.object) for f in memory.facts(namespace="learnt")}
+    assert ("Ana", "lives_in", "Lyon") in kept and ("Maya", "works_at", "Acme") in kept
+
+
 def test_an_unknown_tool_set_is_refused(memory: Memory) -> None:
     with pytest.raises(InvalidInput, match="tools"):
         build_server(memory, tools="neo4j")  # type: ignore[arg-type]
