@@ -24,7 +24,7 @@ from memstrata.timeutil import now
 
 HIDDEN = "hidden:"
 _LEFT_OUT = frozenset({"date", "quantity"})
-_NOTES = 5_000  # the newest notes of a namespace a view reads
+_NOTES = 5_000  # the notes a view reads, oldest first (the store's order)
 
 
 @dataclass(slots=True)
