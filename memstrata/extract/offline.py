@@ -472,6 +472,9 @@ class OfflineExtractor:
     ) -> None:
         """'Actually it was Tuesday' / 'sorry, I meant Clara, not Anna'."""
         statement = first_person_to(speaker, sentence)
+        # what happened is not re-dated to after the moment it is spoken of
+        # ("it's actually real, I'll send details tomorrow" re-dates nothing)
+        spans = [s for s in spans if s.start <= episode.occurred_at]
         if spans:
             out.corrections.append(
                 CorrectionDraft(

@@ -150,6 +150,15 @@ def test_a_correction_without_a_fact_becomes_a_correction_draft() -> None:
     assert OfflineExtractor().extract([said("Actually, I live in Rome.")]).corrections == []
 
 
+def test_a_correction_never_dates_a_happening_after_it_is_spoken_of() -> None:
+    later = OfflineExtractor().extract([said("yes, that one is actually real, more tomorrow")])
+    assert later.corrections == []
+    (earlier,) = (
+        OfflineExtractor().extract([said("Actually it was yesterday, not tomorrow.")]).corrections
+    )
+    assert earlier.when == datetime(2023, 6, 30, tzinfo=UTC)  # T is 1 July
+
+
 def test_a_time_beyond_the_calendar_is_left_out_not_raised() -> None:
     from memstrata.extract.timeexpr import resolve
 
