@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from memstrata.documents import Documents
 from memstrata.mcp.graph_records import Entity, Relation
 from memstrata.memory import Memory
-from memstrata.model import JSONValue
+from memstrata.model import Document, JSONValue
 from memstrata.timeutil import now
 
 HIDDEN = "hidden:"
@@ -46,9 +46,10 @@ def hide(documents: Documents, namespace: str, kind: str, parts: Sequence[str]) 
     documents.put(namespace, hidden_key(kind, parts), value, text=kind, searchable=False)
 
 
-def hidden(documents: Documents, namespace: str) -> Hidden:
+def hidden(documents: Iterable[Document]) -> Hidden:
+    """The hide markers among a namespace's current documents."""
     found = Hidden()
-    for doc in documents.current(namespace):
+    for doc in documents:
         if not doc.key.startswith(HIDDEN):
             continue
         kind, parts = doc.value.get("kind"), [str(p) for p in _parts(doc.value.get("parts"))]

@@ -16,12 +16,13 @@ facts between them as relations, its notes as observations
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from memstrata import validate
 from memstrata.documents import Documents
 from memstrata.errors import InvalidInput, NotFound
-from memstrata.mcp.derived import derived_graph, hidden, hide
+from memstrata.mcp.derived import Hidden, derived_graph, hidden, hide
 from memstrata.mcp.graph_records import RELATION, Entity, Graph, Relation
 from memstrata.memory import Memory
 from memstrata.model import Document
@@ -94,8 +95,9 @@ class KnowledgeGraph:
     ) -> list[tuple[str, list[str]]]:
         """Add observations to existing entities; returns what each gained. Raises
         NotFound (nothing is stored) when an entity does not exist."""
-        shown = {e.name: e for e in self.read_graph().entities}
-        own = {e.name: e for e in self._entities()}
+        state = self._own()
+        shown = {e.name: e for e in self._view(state).entities}
+        own = {e.name: e for e in state.entities}
         plan: list[tuple[Entity, list[str]]] = []
         for n, (name, contents) in enumerate(additions):
             entity = shown.get(_name(name, f"observations[{n}].entityName"))
@@ -116,19 +118,21 @@ class KnowledgeGraph:
         """Delete entities and every relation that touches them (softly; what
         memstrata learnt itself is hidden, not deleted)."""
         gone = {_name(n, f"entityNames[{i}]") for i, n in enumerate(names)}
-        learnt, _ = self._derived()
+        state = self._own()
+        learnt, _ = self._derived(state)
         for name in gone:
             self.documents.delete(self.namespace, ENTITY + name)
             if name in learnt:
                 hide(self.documents, self.namespace, "entity", [name])
-        for relation in self._relations():
+        for relation in state.relations:
             if relation.source in gone or relation.target in gone:
                 self.documents.delete(self.namespace, relation.key)
 
     def delete_observations(self, deletions: Sequence[tuple[str, Sequence[str]]]) -> None:
         """Remove observations from entities; an unknown entity or observation is skipped."""
-        own = {e.name: e for e in self._entities()}
-        learnt, _ = self._derived()
+        state = self._own()
+        own = {e.name: e for e in state.entities}
+        learnt, _ = self._derived(state)
         for n, (name, observations) in enumerate(deletions):
             _name(name, f"deletions[{n}].entityName")
             dropped = set(observations)
@@ -144,7 +148,7 @@ class KnowledgeGraph:
 
     def delete_relations(self, relations: Sequence[Relation]) -> None:
         """Delete relations (softly); one that is not there is skipped."""
-        _, learnt = self._derived()
+        _, learnt = self._derived(self._own())
         derived = {r.key for r in learnt}
         for relation in relations:
             self.documents.delete(self.namespace, relation.key)
@@ -155,19 +159,20 @@ class KnowledgeGraph:
     def read_graph(self) -> Graph:
         """Every entity and relation: the client's first, then what memstrata learnt
         (an entity both know shows the client's type and both's observations)."""
-        own, links = self._entities(), self._relations()
-        learnt, learnt_links = self._derived()
+        return self._view(self._own())
+
+    def _view(self, state: _Own) -> Graph:
+        learnt, learnt_links = self._derived(state)
         merged = []
-        for entity in own:
+        for entity in state.entities:
             extra = learnt.pop(entity.name, None)
             more = [
                 o for o in (extra.observations if extra else ()) if o not in entity.observations
             ]
             merged.append(Entity(entity.name, entity.entityType, (*entity.observations, *more)))
-        keys = {r.key for r in links}
-        return Graph(
-            [*merged, *learnt.values()], [*links, *(r for r in learnt_links if r.key not in keys)]
-        )
+        keys = {r.key for r in state.relations}
+        relations = [*state.relations, *(r for r in learnt_links if r.key not in keys)]
+        return Graph([*merged, *learnt.values()], relations)
 
     def search_nodes(self, query: str) -> Graph:
         """Entities whose name, type or observations hold the query (case aside),
@@ -192,36 +197,43 @@ class KnowledgeGraph:
 
     # -- inside ------------------------------------------------------------------
 
-    def _derived(self) -> tuple[dict[str, Entity], list[Relation]]:
-        return derived_graph(self.memory, self.namespace, hidden(self.documents, self.namespace))
+    def _own(self) -> _Own:
+        """The client's graph and its hide markers, from one read of the documents."""
+        docs = list(self.documents.current(self.namespace))
+        return _Own(
+            [_entity(d) for d in docs if d.key.startswith(ENTITY)],
+            [_relation(d) for d in docs if d.key.startswith(RELATION)],
+            hidden(docs),
+        )
+
+    def _derived(self, state: _Own) -> tuple[dict[str, Entity], list[Relation]]:
+        return derived_graph(self.memory, self.namespace, state.hidden)
 
     def _put_entity(self, entity: Entity) -> None:
         text = "\n".join([f"{entity.name} ({entity.entityType})", *entity.observations])
         self.documents.put(self.namespace, ENTITY + entity.name, entity.as_json(), text=text)
 
-    def _docs(self, prefix: str) -> Iterable[Document]:
-        return (d for d in self.documents.current(self.namespace) if d.key.startswith(prefix))
-
-    def _entities(self) -> list[Entity]:
-        return [
-            Entity(
-                str(d.value["name"]),
-                str(d.value["entityType"]),
-                tuple(str(o) for o in _list(d.value.get("observations"))),
-            )
-            for d in self._docs(ENTITY)
-        ]
-
-    def _relations(self) -> list[Relation]:
-        return [
-            Relation(str(d.value["from"]), str(d.value["to"]), str(d.value["relationType"]))
-            for d in self._docs(RELATION)
-        ]
-
     def _recalled(self, query: str) -> set[str]:
         hits = self.memory.search(query, namespace=self.namespace, limit=20, retrievers=["bm25"])
         docs = self.documents.of_episodes(self.namespace, [i for h in hits for i in h.episode_ids])
         return {d.key[len(ENTITY) :] for d in docs if d.key.startswith(ENTITY)}
+
+
+@dataclass(frozen=True, slots=True)
+class _Own:
+    entities: list[Entity]
+    relations: list[Relation]
+    hidden: Hidden
+
+
+def _entity(doc: Document) -> Entity:
+    observations = tuple(str(o) for o in _list(doc.value.get("observations")))
+    return Entity(str(doc.value["name"]), str(doc.value["entityType"]), observations)
+
+
+def _relation(doc: Document) -> Relation:
+    value = doc.value
+    return Relation(str(value["from"]), str(value["to"]), str(value["relationType"]))
 
 
 def _subgraph(graph: Graph, names: set[str]) -> Graph:

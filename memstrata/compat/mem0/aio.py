@@ -21,10 +21,7 @@ class AsyncMemory:
     @classmethod
     def from_config(cls, config_dict: Mapping[str, Any] | None = None) -> AsyncMemory:
         """As ``Memory.from_config``."""
-        made = cls.__new__(cls)
-        made.sync = Memory.from_config(config_dict)
-        made.memory = made.sync.memory
-        return made
+        return cls(Memory.from_config(config_dict).memory)
 
     async def add(
         self,

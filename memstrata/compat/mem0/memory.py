@@ -207,7 +207,8 @@ class Memory:
         if previous is not None and previous.value.get("data") == turn.content:
             return {"id": memory_id, "memory": turn.content, "event": "NONE"}
         self.documents.put(namespace, memory_id, value, text=turn.content)
-        if previous is None and self._namespace_of(memory_id) != namespace:
+        # a fresh id is new to the directory; a fact slot's may be there from before
+        if previous is None and (key is None or self._namespace_of(memory_id) != namespace):
             self.documents.put(_DIRECTORY, memory_id, {"namespace": namespace}, searchable=False)
         if previous is None:
             return {"id": memory_id, "memory": turn.content, "event": "ADD"}
