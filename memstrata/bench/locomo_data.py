@@ -31,6 +31,7 @@ class Question:
     text: str
     category: int
     evidence: frozenset[str]
+    answer: str = ""  # the gold answer (category 5 has none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,14 @@ def load_locomo(path: Path) -> list[Conversation]:
             if not evidence:
                 skipped += 1
                 continue
-            questions.append(Question(qa["question"], int(qa["category"]), frozenset(evidence)))
+            questions.append(
+                Question(
+                    qa["question"],
+                    int(qa["category"]),
+                    frozenset(evidence),
+                    str(qa.get("answer", "")),
+                )
+            )
         result.append(
             Conversation(sample["sample_id"], tuple(turns), tuple(questions), dropped, skipped)
         )

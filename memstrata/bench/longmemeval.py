@@ -27,10 +27,10 @@ from __future__ import annotations
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console
 
@@ -44,6 +44,7 @@ from memstrata.messages import index_text
 from memstrata.providers.embed.base import embed_normalised
 from memstrata.validate import visible
 
+T = TypeVar("T")
 MODES = ("all roles", "user turns")
 SYSTEMS = ("memstrata", "memstrata held-out", "bm25", "dense", "rrf")
 TURN_KS = (1, 3, 5, 10)
@@ -70,20 +71,27 @@ class Haystack:
         return key.rsplit(":", 1)[0]
 
 
+def deal(items: Sequence[T], kind: Callable[[T], str], count: int | None) -> list[T]:
+    """``count`` of ``items`` dealt round-robin by kind (each kind in its order),
+    or all of them."""
+    if count is None or count >= len(items):
+        return list(items)
+    by_kind: dict[str, list[T]] = defaultdict(list)
+    for item in items:
+        by_kind[kind(item)].append(item)
+    queues = [by_kind[k][::-1] for k in sorted(by_kind)]
+    chosen: list[T] = []
+    while len(chosen) < count:
+        for queue in queues:
+            if queue and len(chosen) < count:
+                chosen.append(queue.pop())
+    return chosen
+
+
 def stratified(questions: Sequence[Question], count: int | None) -> list[Question]:
     """The usable questions, or ``count`` of them dealt round-robin by type."""
     usable = [q for q in questions if not q.is_abstention]
-    if count is None or count >= len(usable):
-        return usable
-    by_type: dict[str, list[Question]] = defaultdict(list)
-    for q in usable:
-        by_type[q.question_type].append(q)
-    chosen: list[Question] = []
-    while len(chosen) < count:
-        for kind in sorted(by_type):
-            if by_type[kind] and len(chosen) < count:
-                chosen.append(by_type[kind].pop(0))
-    return chosen
+    return deal(usable, lambda q: q.question_type, count)
 
 
 def kept_turns(session_id: str, turns: list[Turn]) -> list[tuple[str, Turn]]:

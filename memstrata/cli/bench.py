@@ -1,5 +1,6 @@
 """CLI benchmarks: `memstrata bench locomo | longmemeval | context | ranker | ingest |
-scenarios | dynamics | load | scaleout | extract | scale` (they need the 'bench' extra).
+scenarios | dynamics | load | scaleout | extract | scale | adapters | qa` (they need
+the 'bench' extra).
 Registered on bench_app when memstrata.cli.main is imported."""
 
 from __future__ import annotations
@@ -266,3 +267,81 @@ def bench_adapters(
     except ValueError as exc:
         raise InvalidInput("must be whole numbers, comma-separated", field="--sizes") from exc
     run_adapters(data, output, counts, lambda line: out.print(line))
+
+
+def _numbers(text: str, field: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(s) for s in text.split(",") if s.strip())
+    except ValueError as exc:
+        raise InvalidInput("must be whole numbers, comma-separated", field=field) from exc
+    if not values or min(values) <= 0:
+        raise InvalidInput("must be positive whole numbers, comma-separated", field=field)
+    return values
+
+
+def _choices(text: str, known: tuple[str, ...], field: str) -> tuple[str, ...]:
+    chosen = tuple(s.strip() for s in text.split(",") if s.strip())
+    unknown = [c for c in chosen if c not in known]
+    if unknown or not chosen:
+        raise InvalidInput(f"choose among {', '.join(known)}", field=field)
+    return chosen
+
+
+@bench_app.command("qa")
+def bench_qa(
+    reader_url: Annotated[
+        str, typer.Option(envvar="MEMSTRATA_LLM_URL", help="OpenAI-compatible base URL")
+    ],
+    reader_model: Annotated[str, typer.Option(envvar="MEMSTRATA_LLM_MODEL")],
+    judge_url: Annotated[str | None, typer.Option(help="default: the reader's")] = None,
+    judge_model: Annotated[str | None, typer.Option(help="default: the reader")] = None,
+    api_key: Annotated[str | None, typer.Option(envvar="MEMSTRATA_LLM_API_KEY")] = None,
+    locomo: LocomoOption = Path("../shared/data/locomo10.json"),
+    longmemeval: LongMemEvalOption = Path("../shared/data/longmemeval-dev"),
+    benchmarks: Annotated[str, typer.Option(help="locomo, longmemeval or both")] = (
+        "locomo,longmemeval"
+    ),
+    questions: Annotated[
+        int | None, typer.Option(min=1, help="a stratified subset of N questions a benchmark")
+    ] = None,
+    budgets: Annotated[str, typer.Option(help="token budgets, comma-separated")] = "500,1000,2000",
+    contexts: Annotated[str, typer.Option(help="among memstrata, rrf, full, none")] = (
+        "memstrata,rrf,full,none"
+    ),
+    window: Annotated[int, typer.Option(min=512, help="the reader's context window")] = 4096,
+    answer_tokens: Annotated[int, typer.Option(min=1, help="longest answer")] = 128,
+    timeout: Annotated[float, typer.Option(min=1, help="seconds a call may take")] = 300.0,
+    cache: Annotated[Path, typer.Option(help="where answers are cached")] = Path("bench/cache/qa"),
+    tokenizer: Annotated[
+        str | None, typer.Option(help="the reader's tokenizer: qwen2.5, cl100k, o200k, a .json")
+    ] = None,
+    output: OutOption = Path("bench/results"),
+    name: Annotated[str, typer.Option(help="results file name")] = "qa",
+) -> None:
+    """Answer accuracy with a reader and a judge LLM: memstrata's context() against
+    RRF's top turns at the same budgets, the full history and no context."""
+    from memstrata.bench.qa import CONTEXTS, Endpoint, QaOptions, run_qa
+
+    chosen = _choices(benchmarks, ("locomo", "longmemeval"), "--benchmarks")
+    reader = Endpoint(reader_url, reader_model, api_key)
+    judge = Endpoint(judge_url or reader_url, judge_model or reader_model, api_key)
+    options = QaOptions(
+        reader,
+        judge,
+        cache,
+        budgets=_numbers(budgets, "--budgets"),
+        contexts=_choices(contexts, CONTEXTS, "--contexts"),
+        window=window,
+        answer_tokens=answer_tokens,
+        timeout_s=timeout,
+        questions=questions,
+        tokenizer=tokenizer,
+    )
+    run_qa(
+        locomo if "locomo" in chosen else None,
+        longmemeval if "longmemeval" in chosen else None,
+        output,
+        options,
+        out,
+        name,
+    )

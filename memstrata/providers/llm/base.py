@@ -11,13 +11,15 @@ from pydantic import BaseModel, ValidationError
 
 @dataclass(frozen=True, slots=True)
 class Completion:
-    """An answer: its text, why it stopped, its token counts, and whether it came from cache."""
+    """An answer: its text, why it stopped, its token counts, whether it came from
+    cache, and how long the endpoint took to give it (also when replayed)."""
 
     text: str
     finish_reason: str | None
     prompt_tokens: int
     completion_tokens: int
     cached: bool = False
+    seconds: float = 0.0
 
 
 class LLM(Protocol):

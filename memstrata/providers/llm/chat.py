@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from memstrata.config import Settings
 from memstrata.errors import BadProviderOutput, InvalidInput
 from memstrata.providers.http import make_client, post_json
 from memstrata.providers.llm.base import Completion
+
+SECONDS = "x_seconds"  # kept beside a cached answer: how long the endpoint took
 
 
 @dataclass(slots=True)
@@ -62,11 +65,14 @@ class ChatClient:
         schema: Mapping[str, Any] | None = None,
         accept: Callable[[str], bool] | None = None,
         max_tokens: int | None = None,
+        *,
+        keep_cut: bool = False,
     ) -> Completion:
         """One chat completion at temperature 0. A finished answer is cached on disk,
         unless ``accept`` says its text is unusable (so the question is asked again
         next time instead of replaying a bad answer forever). ``max_tokens`` bounds
-        the answer: a model that runs on ends with finish reason "length"."""
+        the answer: a model that runs on ends with finish reason "length", and such
+        an answer is cached only with ``keep_cut`` (where a cut answer is final)."""
         payload: dict[str, Any] = {
             "model": self._model,
             "messages": [dict(m) for m in messages],
@@ -84,17 +90,19 @@ class ChatClient:
         if cached is not None:
             self.usage.cached += 1
             return cached
+        start = time.perf_counter()
         body = post_json(
             self._client, "/chat/completions", payload, backoff_s=self.backoff_s, what="LLM"
         )
-        completion = _completion(body)
+        completion = replace(_completion(body), seconds=time.perf_counter() - start)
         self.usage.calls += 1
         self.usage.prompt_tokens += completion.prompt_tokens
         self.usage.completion_tokens += completion.completion_tokens
-        if completion.finish_reason in (None, "stop") and (
+        finished = ("stop", "length") if keep_cut else ("stop",)
+        if (completion.finish_reason is None or completion.finish_reason in finished) and (
             accept is None or accept(completion.text)
         ):
-            self._store(key, body)
+            self._store(key, body | {SECONDS: completion.seconds})
         return completion
 
     def _cached(self, key: str) -> Completion | None:
@@ -105,7 +113,7 @@ class ChatClient:
             completion = _completion(json.loads(path.read_text()))
         except (OSError, ValueError, BadProviderOutput):
             return None
-        return Completion(completion.text, completion.finish_reason, 0, 0, cached=True)
+        return replace(completion, prompt_tokens=0, completion_tokens=0, cached=True)
 
     def _store(self, key: str, body: dict[str, Any]) -> None:
         if self._cache_dir is None:
@@ -126,6 +134,7 @@ def _completion(body: dict[str, Any]) -> Completion:
             finish_reason=choice.get("finish_reason"),
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
             completion_tokens=int(usage.get("completion_tokens", 0)),
+            seconds=float(body.get(SECONDS, 0.0)),
         )
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise BadProviderOutput(f"not a chat completion: {json.dumps(body)[:500]}") from exc
