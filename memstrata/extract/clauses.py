@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from memstrata.extract.letters import compile_widened
 from memstrata.extract.lexicon import NOT_NAMES
 from memstrata.extract.patterns import RELATIONS
 from memstrata.extract.timeexpr import resolve
@@ -39,7 +40,7 @@ _SPLIT = re.compile(
 )
 # Where one statement ends and the next begins inside a message: a full stop
 # (not of an abbreviation) or an emoji before a capital.
-_HARD = re.compile(
+_HARD = compile_widened(
     r"(?<!Co\.)(?<!Mr\.)(?<!Dr\.)(?<!St\.)(?<!Ms\.)(?<!Jr\.)(?<!vs\.)(?<=[.!?])\s+"
     r"|(?<=[^\w\s,;:'’\"()\[\]&.!?-])\s+(?=[A-Z])"
 )
@@ -66,18 +67,18 @@ _UNNAMED = re.compile(
     r"partner|fianc\w*)s?\b(?!\s+(?:and\s+i|&\s+i))",
     re.IGNORECASE,
 )
-_RELATIVE = re.compile(
+_RELATIVE = compile_widened(
     r"^(?:[Mm]y|[Oo]ur)\s+(?:[a-z]+\s+)?(?:"
     + "|".join(sorted(RELATIONS, key=len, reverse=True))
     + r"|manager|flatmate|housemate|mate|buddy|pal)s?\s*,?\s+([A-Z][\w\-]+)\b"
 )
-_NAMED = re.compile(
+_NAMED = compile_widened(
     r"^([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)"
     r"(?:,\s+(?:my|our|his|her|their|the|a|an)\s+[^,]{1,40},)?"  # "Jonas, my flatmate, ..."
     r"\s+(?!and\s+I\b)(?=[a-z])"
 )
-_POSSESSOR = re.compile(r"^[A-Z][\w\-]+['’]s\b")
-_PAIR = re.compile(
+_POSSESSOR = compile_widened(r"^[A-Z][\w\-]+['’]s\b")
+_PAIR = compile_widened(
     r"^(?:([A-Z][\w'’\-]+)\s+(?:and|&)\s+(?:I|me)|(?:me|I)\s+(?:and|&)\s+([A-Z][\w'’\-]+))\b"
 )
 
@@ -153,7 +154,7 @@ def split(sentence: str) -> list[list[str]]:
 
 
 _APPOSITIVE = re.compile(r"^(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er|[Tt]heir)\s+(?:[a-z]+\s+)?[a-z]+$")
-_LONE_NAME = re.compile(r"^[A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?$")
+_LONE_NAME = compile_widened(r"^[A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?$")
 _PAIRED = re.compile(r"^(?:and|&)\s+I\b")
 _ANCHOR = datetime(2000, 6, 15, tzinfo=UTC)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from memstrata.extract.gates import Gate
+from memstrata.extract.letters import widened
 from memstrata.extract.objects import ObjectKind, name, read_object, taste_before
 
 Effect = Literal["hold", "start", "end"]
@@ -66,7 +67,13 @@ def _f(
     # "my flat in", "my boyfriend", "my ex": the speaker's, whoever the clause is about
     own = trigger.startswith((r"\b(?:my|our)", r"\bmy\s"))
     return Frame(
-        predicate, effect, kind, re.compile(trigger, re.IGNORECASE), before, speaker or own, own
+        predicate,
+        effect,
+        kind,
+        re.compile(widened(trigger), re.IGNORECASE),
+        before,
+        speaker or own,
+        own,
     )
 
 
@@ -208,4 +215,4 @@ def _employer(effect: Effect, clause: str, after: int) -> list[Found]:
     return []
 
 
-_IN = re.compile(r"\s*in\s+(?=[A-Z])")
+_IN = re.compile(widened(r"\s*in\s+(?=[A-Z])"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from memstrata.extract.letters import compile_widened
 from memstrata.extract.lexicon import common_words
 from memstrata.index.analyzer import STOP_WORDS
 
@@ -23,8 +24,9 @@ _CONNECTORS = frozenset(
     "& and of de del da do la le di van von der den y e upon the du des".split()
 )
 _WORD = re.compile(r"[^\s,.;:!?()\"“”]+")
+_ARTICLE = compile_widened(r"^(?:the|a|an)\s+(?=[A-Z])")
 _TAIL_PUNCT = "'’.,;:!?)\"”"
-_APPOSITION = re.compile(
+_APPOSITION = compile_widened(
     r"^(?:a|an|the|this|my|our|that)\s+(?:[a-z][\w\-]*\s*){0,3}?"
     r"(?:(?:called|named)\s+|\(\s*|,\s+)(?=[A-Za-z])"
 )
@@ -92,7 +94,7 @@ def name(rest: str, kind: ObjectKind = "place") -> str | None:
         inner = _capitalised(rest[apposition.end() :]) or _uncommon(rest[apposition.end() :])
         if inner is not None:
             return inner
-    bare = rest if kind == "person" else re.sub(r"^(?:the|a|an)\s+(?=[A-Z])", "", rest)
+    bare = rest if kind == "person" else re.sub(_ARTICLE, "", rest)
     capital = _capitalised(bare)
     if capital is not None:
         return capital

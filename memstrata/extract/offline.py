@@ -22,6 +22,7 @@ from memstrata.extract.base import (
     FactDraft,
     NoteDraft,
 )
+from memstrata.extract.letters import compile_widened
 from memstrata.extract.lexicon import NOT_NAMES, common_words
 from memstrata.extract.patterns import (
     CORRECTED_VALUE,
@@ -39,7 +40,7 @@ from memstrata.extract.timeexpr import TimeSpan, resolve
 from memstrata.index.analyzer import STOP_WORDS, analyze
 from memstrata.model import Episode, NoteKind
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])|\n+")
+_SENTENCE = compile_widened(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])|\n+")
 # Markdown structure: a heading, list or quote marker opening a line; a bold
 # or italic label ("**Weight**:"); emphasis, code and link marks anywhere.
 _LINE_MARK = re.compile(r"^\s*(?:#{1,6}\s+|[-*+•>]\s+|\d{1,3}[.)]\s+)+")
@@ -52,7 +53,7 @@ _EMPHASIS = re.compile(
 # reply is kept verbatim as an episode and searched, but it introduces no
 # notes, facts or entities; it only cites entities already known.
 CITING_ROLES = frozenset({"assistant", "system", "tool"})
-_PROPER = re.compile(r"(?<![\w'’])[A-Z][a-z][\w'’\-]*(?:\s+[A-Z][a-z][\w'’\-]*){0,3}")
+_PROPER = compile_widened(r"(?<![\w'’])[A-Z][a-z][\w'’\-]*(?:\s+[A-Z][a-z][\w'’\-]*){0,3}")
 _MAX_SENTENCES = 200
 _MAX_SENTENCE_CHARS = 1_000
 
@@ -337,7 +338,7 @@ def _clean_subject(raw: str, speaker: str | None) -> str | None:
 
 
 _POSSESSIVE_END = re.compile(r"['’]s$")
-_WORD = re.compile(r"[A-Za-z][\w'’\-]{3,}")
+_WORD = compile_widened(r"[A-Za-z][\w'’\-]{3,}")
 
 
 _TITLE_SMALL = frozenset("a an and as at by for from in into of on or over the to with".split())

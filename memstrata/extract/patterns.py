@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from memstrata.extract.letters import widened
+
 # Predicates that hold one value at a time: a new value closes the old one.
 SINGLE_VALUED = frozenset(
     {
@@ -29,7 +31,9 @@ _CALENDAR = (
     r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|"
     r"May|June|July|August|September|October|November|December)\b"
 )
-NAME = rf"[A-Z][\w'’\-]*(?:\s+(?:(?:de|del|la|le|of|the|and|&|upon)\s+)?(?!{_CALENDAR})[A-Z][\w'’\-]*){{0,4}}"
+NAME = widened(
+    rf"[A-Z][\w'’\-]*(?:\s+(?:(?:de|del|la|le|of|the|and|&|upon)\s+)?(?!{_CALENDAR})[A-Z][\w'’\-]*){{0,4}}"
+)
 SUBJECT = rf"(?P<subject>\b(?:I|We|we)\b|{NAME})"
 ADVERB = r"(?:\s+(?:just|recently|finally|now|currently|also|still|actually|officially))*"
 # Present and perfect auxiliaries ("I'm living", "we've moved", "Anna is working").

@@ -18,6 +18,7 @@ from datetime import datetime
 from memstrata.extract.base import FactDraft
 from memstrata.extract.clauses import ENDED, HYPOTHETICAL, NEGATED, REPORTED, Clause, read
 from memstrata.extract.frames import Found, find
+from memstrata.extract.letters import compile_widened
 from memstrata.extract.lexicon import NOT_NAMES
 from memstrata.extract.patterns import CORRECTION
 from memstrata.extract.timeexpr import duration_start, resolve
@@ -71,7 +72,7 @@ def drafts(said: Said, context: Context) -> list[FactDraft]:
     return out
 
 
-_NAME_IN = re.compile(
+_NAME_IN = compile_widened(
     r"(?:\b(?P<prep>with|and|named|called|met|told|saw|remember|in|to|from|at|for|joined)\s+)?"
     r"(?<![\w'’])(?P<name>[A-Z][a-z][\w\-]*(?:\s+[A-Z][\w\-]+){0,3})(?P<own>['’]s)?"
 )

@@ -240,3 +240,16 @@ def test_a_second_job_closes_nothing(memory: Memory) -> None:
     (main,) = memory.facts("Ana", "works_at")
     (side,) = memory.facts("Ana", "also_works_at")
     assert main.invalid_at is None and side.object == "Bean There"
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["Tūī Studios offered me a job and I start on the 13th"], "Tūī Studios"),
+        (["I moved to Łódź last month"], "Łódź"),
+        (["I'm still at Ørsted, five years now"], "Ørsted"),
+        (["we finally bought a little house in İzmir!!"], "İzmir"),
+    ],
+)
+def test_names_with_capitals_beyond_ascii_are_read_whole(texts: list[str], expected: str) -> None:
+    assert expected in {o for _, _, o, _, _ in facts(*texts)}
