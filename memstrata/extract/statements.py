@@ -117,7 +117,12 @@ def _kept(clause: Clause) -> list[Found]:
 
 def _merge_endings(kept: dict[tuple[int, str], Found]) -> None:
     """'I quit my job at Vandelay': the ending takes the object the clause names
-    for the same predicate, and that mention is no state of its own."""
+    for the same predicate, and that mention is no state of its own; nor is
+    'my old flat in Hove' in 'I left my old flat in Hove'."""
+    ended = {(f.predicate, f.object) for f in kept.values() if f.effect == "end" and f.object}
+    for key, other in list(kept.items()):
+        if other.effect != "end" and (other.predicate, other.object) in ended:
+            del kept[key]
     for key, end in list(kept.items()):
         if end.effect != "end" or end.object is not None:
             continue

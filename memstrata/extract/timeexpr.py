@@ -179,6 +179,12 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
+            rf"\b((?:at\s+|from\s+)?the\s+(?:start|beginning)\s+of\s+({_MONTH}|the month|the year))\b"
+        ),
+        "start_of",
+    ),
+    (
+        re.compile(
             r"\b((?:on\s+|since\s+)?the\s+(\d{1,2})(?:st|nd|rd|th))\b(?!\s+(?:of\s+)?[a-z]{3})"
         ),
         "ordinal_day",
@@ -306,6 +312,8 @@ def _undirected(
         return _month_named(anchor, MONTHS[m.group(3)], None, tense)
     if kind == "end_of":
         return _end_of(anchor, m.group(2), tense)
+    if kind == "start_of":
+        return _start_of(anchor, m.group(2), tense)
     if kind == "ordinal_day":
         return _ordinal_day(anchor, int(m.group(2)), -1 if "since" in m.group(1) else tense)
     if kind in ("easter", "christmas"):
@@ -403,6 +411,17 @@ def _end_of(anchor: datetime, what: str, tense: int) -> tuple[datetime, datetime
         start, _ = _month_named(anchor, month, None, tense if what != "the month" else 0)
         last = _add_months(start, 1) - timedelta(days=1)
     return last, last + timedelta(days=1)
+
+
+def _start_of(anchor: datetime, what: str, tense: int) -> tuple[datetime, datetime]:
+    """'at the start of the month' (its first day), 'the beginning of May / the year'."""
+    if what == "the year":
+        first = datetime(anchor.year, 1, 1, tzinfo=UTC)
+    elif what == "the month":
+        first = _month_start(anchor.year, anchor.month)
+    else:
+        first, _ = _month_named(anchor, MONTHS[what], None, tense)
+    return first, first + timedelta(days=1)
 
 
 def _ordinal_day(anchor: datetime, day: int, tense: int) -> tuple[datetime, datetime] | None:

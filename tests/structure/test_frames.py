@@ -253,3 +253,31 @@ def test_a_second_job_closes_nothing(memory: Memory) -> None:
 )
 def test_names_with_capitals_beyond_ascii_are_read_whole(texts: list[str], expected: str) -> None:
     assert expected in {o for _, _, o, _, _ in facts(*texts)}
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (
+            ["my aunt found us a flat in Setúbal", "we moved there in January"],
+            {("Maya", "lives_in", "Setúbal", "start", "2024-01-01")},
+        ),
+        (
+            ["I moved in with my brother in Galway last week"],
+            {("Maya", "lives_in", "Galway", "start", "2024-03-04")},
+        ),
+        (
+            ["we gave up our place in Hove and moved to Derby"],
+            {("Maya", "lives_in", "Hove", "end", T.date().isoformat()),
+             ("Maya", "lives_in", "Derby", "start", T.date().isoformat())},
+        ),
+        (
+            ["I left my old flat in Brno at the start of the year"],
+            {("Maya", "lives_in", "Brno", "end", "2024-01-01")},
+        ),
+    ],
+)  # fmt: skip
+def test_moves_said_with_there_with_someone_or_by_leaving_a_home(
+    texts: list[str], expected: set[tuple[str, str, str, str, str]]
+) -> None:
+    assert set(facts(*texts)) == expected
