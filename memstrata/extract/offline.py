@@ -35,7 +35,7 @@ from memstrata.extract.patterns import (
     WRONG_VALUE,
     Pattern,
 )
-from memstrata.extract.statements import Context, Said, drafts
+from memstrata.extract.statements import Context, Said, drafts, self_corrected
 from memstrata.extract.timeexpr import TimeSpan, resolve
 from memstrata.index.analyzer import STOP_WORDS, analyze
 from memstrata.model import Episode, NoteKind
@@ -522,6 +522,7 @@ class OfflineExtractor:
         """Add the sentence's facts (and their entities); return the names used,
         in the order used (a set's order would vary from process to process)."""
         named: dict[str, None] = {}
+        sentence = self_corrected(sentence)  # "I'm 34 — wait, 43": 43
         correction = bool(CORRECTION.search(sentence))
         said = Said(sentence, "", episode.id, episode.occurred_at)
         facts = drafts(said, context)

@@ -120,7 +120,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("job", rf"{SUBJECT}{ADVERB}\s+(?:became|become|am now|'m now|’m now)\s+(?:a|an)\s+(?P<object>[a-z][a-z\- ]{{2,40}}?)(?=\s+(?:at|for|in|and|last|this)\b|[,.!?;]|$)", None, on="became become now"),
     _p("job", r"\b(?P<subject>[Mm]y)\s+(?:job|profession|occupation)\s+is\s+(?:a\s+|an\s+)?(?P<object>[a-z][a-z\- ]{2,40}?)(?=[,.!?;]|$)", None, on="job profession occupation"),
     _p("studies_at", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:study|studies|studying)\s+(?:\w+\s+){{0,3}}at\s+(?P<object>{NAME})", "organization", on="study studies studying"),
-    _p("age", rf"{SUBJECT}(?:'m|’m| am| is| turned| just turned)\s+(?P<object>\d{{1,3}})(?:\s+years?\s+old|\s+today|(?=[,.!?;]|$))", None, on=_DIGITS),
+    _p("age", rf"{SUBJECT}(?:'m|’m| am| is| turned| just turned)\s+(?P<object>\d{{1,3}})(?:\s+years?\s+old|\s+today|(?=\s*[^\w\s'’]|$)|(?=\s+(?:and|but|so|now|with)\s))", None, on=_DIGITS),
     _p("relationship_status", rf"{SUBJECT}(?:'m|’m| am| is| got| just got){ADVERB}\s+(?P<object>single|married|engaged|divorced|separated|widowed)\b", None, on="single married engaged divorced separated widowed"),
     _p("relationship_status", rf"{SUBJECT}{ADVERB}\s+(?:broke up|split up)\b", None, "single", on="broke split"),
     _p("allergic_to", rf"{SUBJECT}(?:'m|’m| am| is)\s+(?:very\s+|severely\s+|deathly\s+)?allergic\s+to\s+(?P<object>[a-z][a-z\- ]{{2,30}}?)(?=[,.!?;]|\s+(?:and|so|but)\b|$)", None, on="allergic"),

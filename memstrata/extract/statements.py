@@ -32,6 +32,21 @@ _NEWS = re.compile(r"\b(?:ago|last|since|yesterday|this|on|in)\b", re.IGNORECASE
 _NAMED_KINDS = frozenset({"place", "organization", "person"})
 
 
+# A number taken back in the same breath: "I'm 34 and want to lift — wait, 43",
+# "3, sorry, 4 kids": the number meant takes the place of the one said.
+_SELF_CORRECTED = re.compile(
+    r"\b\d{1,4}\b(?P<between>[^.!?\d]{0,60}?)\s*[,—–-]*\s*"
+    r"(?:wait|sorry|i\s+mean|oops|make\s+that|or\s+rather)\s*[,:—–-]*"
+    r"\s*(?P<new>\d{1,4})\b(?:\s*[,—–-]\s*(?:typo|my\s+bad|lol)\b)?",
+    re.IGNORECASE,
+)
+
+
+def self_corrected(sentence: str) -> str:
+    """The sentence with a number taken back replaced by the one meant."""
+    return _SELF_CORRECTED.sub(r"\g<new>\g<between>", sentence)
+
+
 @dataclass(slots=True)
 class Context:
     """What the conversation named last, by kind: the referent of 'there', 'the new

@@ -281,3 +281,18 @@ def test_moves_said_with_there_with_someone_or_by_leaving_a_home(
     texts: list[str], expected: set[tuple[str, str, str, str, str]]
 ) -> None:
     assert set(facts(*texts)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm 52 and thinking about a career change", ("Maya", "age", "52")),
+        ("I'm 29 🎉 as of today", ("Maya", "age", "29")),
+        ("I'm 61 and I just took up climbing — sorry, 66, typo", ("Maya", "age", "66")),
+        ("I'm 38, I mean 39, since Sunday", ("Maya", "age", "39")),
+    ],
+)
+def test_an_age_ends_where_the_sentence_goes_on_and_a_number_taken_back_is_replaced(
+    text: str, expected: tuple[str, str, str]
+) -> None:
+    assert {t for t in triples(text) if t[1] == "age"} == {expected}
