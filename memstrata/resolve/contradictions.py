@@ -2,7 +2,8 @@
 
 For a single-valued predicate, a new value closes the open fact's interval at
 the new fact's ``valid_at``. A correction ("actually ...") expires the old
-fact instead: memstrata stops believing it was ever true. A statement older
+fact instead: memstrata stops believing it was ever true, and an undated
+corrected value holds from when the value it replaces began. A statement older
 than the current fact is kept as history, closed where the current one begins.
 """
 
@@ -111,10 +112,14 @@ class FactResolver:
         new_id = uuid.uuid4().hex
         invalid_at: datetime | None = None
         valid_at = draft.valid_at
+        undated = draft.stated_at is not None and draft.valid_at == draft.stated_at
+        meant: list[datetime] = []  # when the facts a correction takes back began
         if draft.predicate in SINGLE_VALUED or draft.predicate in GROUPS:
             for old in self._group(subject.id, draft.predicate):
                 if draft.correction:
                     self._expire(old, new_id, draft.episode_id, changes)
+                    if undated and old.invalid_at is None:
+                        meant.append(old.valid_at)
                 elif old.valid_at <= draft.valid_at or _news(draft, old):
                     valid_at = max(valid_at, old.valid_at)
                     self._close(old, valid_at, new_id, draft.episode_id, changes)
@@ -122,6 +127,8 @@ class FactResolver:
                     invalid_at = (
                         old.valid_at if invalid_at is None else min(invalid_at, old.valid_at)
                     )
+        if meant:  # "I'm at Cedarline Labs, not Cedarline Health": it was always Labs
+            valid_at = min(meant)
         ended: tuple[str, ...] = ENDS.get((draft.predicate, draft.object), ())
         if draft.predicate in OPPOSITES:
             ended = (OPPOSITES[draft.predicate],)

@@ -43,10 +43,21 @@ def test_a_correction_expires_the_old_fact(memory: Memory) -> None:
     lyon, _marseille = memory.facts("Ana", "lives_in")
     assert lyon.expired_at is not None and lyon.invalid_at is None
     assert [f.object for f in memory.facts("Ana", "lives_in", as_of=T1)] == ["Marseille"]
-    assert [f.object for f in memory.facts("Ana", "lives_in", as_of=T0)] == []
+    # the value meant holds from when the one taken back began: she lived in
+    # Marseille when she said Lyon
+    assert [f.object for f in memory.facts("Ana", "lives_in", as_of=T0)] == ["Marseille"]
     believed = memory.facts("Ana", "lives_in", known_at=lyon.created_at)
     assert [f.object for f in believed] == ["Lyon"]
     assert [h.action for h in memory.history("fact", lyon.id)] == ["create", "expire"]
+
+
+def test_a_corrected_value_said_with_its_own_start_keeps_it(memory: Memory) -> None:
+    memory.add("I live in Lyon", speaker="Ana", occurred_at=T0)
+    memory.add(
+        "Actually, I've lived in Marseille since 2019, not Lyon.", speaker="Ana", occurred_at=T1
+    )
+    current = [f for f in memory.facts("Ana", "lives_in") if f.expired_at is None]
+    assert [(f.object, f.valid_at.year) for f in current] == [("Marseille", 2019)]
 
 
 def test_a_correction_of_the_day_re_dates_the_event(memory: Memory) -> None:
