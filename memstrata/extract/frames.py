@@ -149,8 +149,8 @@ FRAMES: tuple[Frame, ...] = (
     # tastes and habits
     _f("likes", "hold", "taste", r"(?:\b(?:i|we|i\s+really|i\s+still|i\s+also|i\s+do|really|also|still|totally|absolutely|actually|now)\s+(?:love|like)|\b(?:loves|loving|likes|adore|adores|enjoy|enjoys|(?:really|so|totally|super|very|big|i'm|im|been|getting|got)\s+into|obsessed\s+with|hooked\s+on|addicted\s+to|(?:more\s+)?drawn\s+to|a\s+(?:huge\s+|big\s+)?fan\s+of|prefer|prefers))\s+"),
     _f("likes", "hold", "taste", r"\b(?:my\s+)?(?:new\s+)?(?:favou?rite|fave|fav|go-to)\s+(?:\w+\s+)?(?:is|are|now|these\s+days)\s+"),
-    _f("likes", "hold", "taste", r"\s+(?:is|are|has\s+become|became)\s+(?:now\s+)?my\s+(?:new\s+|absolute\s+)?(?:\w+\s+)?(?:favou?rite|fave|go-to|thing|jam|team|club|band|drink|poison)\b", before=True),
-    _f("likes", "start", "taste", r"(?:^|(?<=[.!?,;:—–]\s))(?:an?\s+)?(?=[\w\-]+(?:\s+[\w\-]+)?\s+(?:person|guy|girl|gal|convert)\s+(?:now|these\s+days)\b)"),
+    _f("likes", "hold", "taste", r"(?:\s+(?:is|are|has\s+become|became)|['’](?:re|s))\s+(?:now\s+)?my\s+(?:new\s+|absolute\s+)?(?:\w+\s+)?(?:favou?rite|fave|go-to|thing|jam|team|club|band|drink|poison)\b", before=True, speaker=True),
+    _f("likes", "start", "taste", r"(?:^|(?<=[^\w\s'’]\s))(?:an?\s+)?(?=[\w\-]+(?:\s+[\w\-]+)?\s+(?:person|guy|girl|gal|convert)\s+(?:now|these\s+days)\b)"),
     _f("likes", "start", "taste", r"\bgot\s+(?:me|us)\s+(?:into|hooked\s+on)\s+", speaker=True),
     _f("likes", "start", "taste", r"\b(?:switched|swtiched|swapped|moved|changed|went)\s+(?:[\w\-]+\s+){0,3}?from\s+[^,;.]{2,40}?\s+to\s+"),
     _f("likes", "end", "taste", r"\b(?:switched|swtiched|swapped|moved|changed)\s+(?:[\w\-]+\s+){0,3}?from\s+"),

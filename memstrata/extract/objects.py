@@ -65,6 +65,7 @@ _TASTE_STOP = frozenset(
     instead which who that than then this last next ago all over versus vs like such
     """.split()
 )
+_REFERRING = frozenset({"it", "they", "them"})
 _TITLE_STOP = frozenset(
     "at for with in and since now from until but so on who which that of the".split()
 )
@@ -216,6 +217,8 @@ def taste(rest: str) -> str | None:
 def taste_before(text: str) -> str | None:
     """'... and now Velvet Orchards' -> 'Velvet Orchards' (the words before 'are my favourite')."""
     words = _WORD.findall(text)[-4:]
+    if words and words[-1].lower() in _REFERRING:
+        return words[-1].lower()  # "they're my favourite band": what was named before
     while words and (words[0].lower() in STOP_WORDS or words[0].lower() in _TASTE_STOP):
         words.pop(0)
     return taste(" ".join(words)) if words else None

@@ -257,8 +257,8 @@ def _value(found: Found, clause: Clause, context: Context) -> tuple[str | None, 
         kind = "organization"
     if value == "there":
         value = context.last.get("place")
-    if value == "it":
-        value = context.last.get("taste")
+    if value in ("it", "they", "them"):
+        value = context.last.get("taste") or context.last.get("other")
     if found.predicate in _PARTNERS:
         kind = "person"
         if value is None:

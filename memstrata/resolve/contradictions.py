@@ -38,6 +38,25 @@ ALSO_ENDED = {"works_at": ("job",)}
 _ENDABLE = ("lives_in", "works_at", "also_works_at", "likes", *PARTNER_PREDICATES)
 # A liking and a dislike of the same thing cannot both hold.
 OPPOSITES = {"likes": "dislikes", "dislikes": "likes"}
+# Nouns that name the kind of a taste, not another taste: "horror films" is "horror".
+_KIND_NOUNS = frozenset(
+    "film films movie movies music song songs show shows series book books novel novels "
+    "game games food foods dish dishes".split()
+)
+
+
+def same_taste(a: str, b: str) -> bool:
+    """Two normalised tastes that are one: equal, or one is the other and a noun
+    of its kind ("horror" and "horror films")."""
+    if a == b:
+        return True
+    shorter, longer = sorted((a.split(), b.split()), key=len)
+    extra = list(longer)
+    for word in shorter:
+        if word not in extra:
+            return False
+        extra.remove(word)
+    return bool(shorter) and all(w in _KIND_NOUNS for w in extra)
 
 
 # How far before the current fact a later statement's coarse time ("last week",
@@ -134,7 +153,7 @@ class FactResolver:
             ended = (OPPOSITES[draft.predicate],)
         for predicate in ended:
             for old in list(self._current(subject.id, predicate)):
-                if predicate in OPPOSITES and normalise(old.object) != wanted:
+                if predicate in OPPOSITES and not same_taste(normalise(old.object), wanted):
                     continue
                 if old.valid_at <= draft.valid_at:
                     self._close(old, draft.valid_at, new_id, draft.episode_id, changes)

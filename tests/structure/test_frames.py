@@ -296,3 +296,26 @@ def test_an_age_ends_where_the_sentence_goes_on_and_a_number_taken_back_is_repla
     text: str, expected: tuple[str, str, str]
 ) -> None:
     assert {t for t in triples(text) if t[1] == "age"} == {expected}
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["Copper Lanterns, always. they're my favourite band"],
+         {("Maya", "likes", "Copper Lanterns")}),
+        (["Harbour Rovers are my team now"], {("Maya", "likes", "Harbour Rovers")}),
+        (["gave up wine in May 🙃 kombucha girl now"],
+         {("Maya", "likes", "kombucha"), ("Maya", "likes", "wine")}),
+    ],
+)  # fmt: skip
+def test_a_taste_named_before_its_frame_is_the_speakers(
+    texts: list[str], expected: set[tuple[str, str, str]]
+) -> None:
+    assert triples(*texts) == expected
+
+
+def test_a_taste_ends_its_opposite_when_one_adds_only_the_kind_of_thing() -> None:
+    from memstrata.resolve.contradictions import same_taste
+
+    assert same_taste("horror", "horror films") and same_taste("jazz music", "jazz")
+    assert not same_taste("tea", "green tea") and not same_taste("horror", "")
