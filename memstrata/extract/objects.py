@@ -216,7 +216,7 @@ def taste(rest: str) -> str | None:
 
 def taste_before(text: str) -> str | None:
     """'... and now Velvet Orchards' -> 'Velvet Orchards' (the words before 'are my favourite')."""
-    words = _WORD.findall(text)[-4:]
+    words: list[str] = _WORD.findall(text)[-4:]
     if words and words[-1].lower() in _REFERRING:
         return words[-1].lower()  # "they're my favourite band": what was named before
     while words and (words[0].lower() in STOP_WORDS or words[0].lower() in _TASTE_STOP):
