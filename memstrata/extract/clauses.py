@@ -49,7 +49,8 @@ _LEAD = re.compile(
     r"^(?:(?:and|but|so|then|because|cause|cuz|plus|though|although|while|whereas|also|well|"
     r"oh|ok|okay|lol|haha|honestly|anyway|anyways|btw|ugh|omg|yes|yeah|yep|nope|no|wow|"
     r"guess what|update|news|plot twist|finally|officially|basically|actually|apparently|"
-    r"sooo?|soo+|now|still)\b[\s,:!.]*)+",
+    r"sooo?|soo+)\b[\s,:!.]*"
+    r"|(?:now|still)\b(?!\s+(?:at|with)\b)[\s,:!.]*)+",  # "still at Hanbit" keeps its word
     re.IGNORECASE,
 )
 _FIRST = re.compile(

@@ -94,6 +94,7 @@ FRAMES: tuple[Frame, ...] = (
     _f("lives_in", "start", "place", rf"\b(?:bought|buying|got|rented|renting|found|signed\s+(?:the\s+)?lease\s+on)\s+(?:a|the|our|my)\s+(?:[\w\-]+\s+){{0,2}}?{_HOME}\s+in\s+"),
     _f("lives_in", "start", "none", r"\b(?:moved|movd)\s+in\b(?!\s+with)"),
     _f("lives_in", "hold", "place", r"\b(?:i've|i’ve|ive|we've|we’ve|have|has)\s+(?:always\s+|now\s+)?lived\s+(?:here\s+)?in\s+"),
+    _f("lives_in", "hold", "place", r"\b(?:i've|i’ve|ive|we've|we’ve|have|has)\s+always\s+been\s+(?:here\s+)?in\s+(?=(?-i:[A-Z]))|\bborn\s+and\s+(?:raised|bred)\s+in\s+"),
     _f("lives_in", "start", "place", r"\b(?:moved|movd|moving|relocated|relocating)\s+(?:back\s+|over\s+)?(?=there\b)"),
     _f("lives_in", "start", "place", r"\b(?:moved|movd|moving)\s+in\s+with\s+[^,;.!?]{1,30}?\s+in\s+(?=(?-i:[A-Z]))"),
     _f("lives_in", "end", "place", rf"\b(?:gave\s+up|giving\s+up|give\s+up|left|moved\s+out\s+of)\s+(?:the|my|our)\s+(?:\w+\s+)?{_HOME}\s+in\s+"),

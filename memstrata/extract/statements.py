@@ -263,7 +263,7 @@ def _value(found: Found, clause: Clause, context: Context) -> tuple[str | None, 
         kind = "person"
         if value is None:
             value = clause.partner or context.last.get("partner")
-            if value is None and found.effect == "hold":
+            if value is None and found.effect in ("hold", "start"):
                 value = context.last.get("person")
         elif found.effect != "end":
             context.note("partner", value)

@@ -319,3 +319,21 @@ def test_a_taste_ends_its_opposite_when_one_adds_only_the_kind_of_thing() -> Non
 
     assert same_taste("horror", "horror films") and same_taste("jazz music", "jazz")
     assert not same_taste("tea", "green tea") and not same_taste("horror", "")
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["still at Brightwater Labs, nothing new"], {("Maya", "works_at", "Brightwater Labs")}),
+        (["now at Quarry & Vale, since the spring"], {("Maya", "works_at", "Quarry & Vale")}),
+        (["still, it could be worse"], set()),
+        (["I've always been in Tartu, born and raised"], {("Maya", "lives_in", "Tartu")}),
+        (["born and raised in Cork, never left"], {("Maya", "lives_in", "Cork")}),
+        (["do you remember Ilse from the book club?", "we've been seeing each other since May"],
+         {("Maya", "dating", "Ilse")}),
+    ],
+)  # fmt: skip
+def test_states_said_without_a_subject_or_with_the_person_named_before(
+    texts: list[str], expected: set[tuple[str, str, str]]
+) -> None:
+    assert triples(*texts) == expected
