@@ -35,7 +35,7 @@ from memstrata.extract.patterns import (
     WRONG_VALUE,
     Pattern,
 )
-from memstrata.extract.statements import Context, Said, drafts, self_corrected
+from memstrata.extract.statements import PREP_KINDS, Context, Said, drafts, self_corrected
 from memstrata.extract.timeexpr import TimeSpan, resolve
 from memstrata.index.analyzer import STOP_WORDS, analyze
 from memstrata.model import Episode, NoteKind
@@ -301,14 +301,7 @@ def _third_person(verb: str) -> str:
 def _kind_from_context(before: str) -> str:
     """Guess a name's kind from the word just before it."""
     words = before.lower().split()
-    previous = words[-1] if words else ""
-    if previous in ("in", "to", "from", "near", "visit", "visited", "visiting", "around"):
-        return "place"
-    if previous in ("with", "and", "met", "told", "called", "saw", "asked", "friend", "named"):
-        return "person"
-    if previous in ("at", "for", "joined"):
-        return "organization"
-    return "other"
+    return PREP_KINDS.get(words[-1] if words else "", "other")
 
 
 def classify(sentence: str) -> NoteKind | None:

@@ -30,6 +30,7 @@ _SIDE = re.compile(
 )
 _NEWS = re.compile(r"\b(?:ago|last|since|yesterday|this|on|in)\b", re.IGNORECASE)
 _NAMED_KINDS = frozenset({"place", "organization", "person"})
+_SINCE_BEFORE = re.compile(r"\b(?:since|ever\s+since)\s+(?:i|we)\s+$", re.IGNORECASE)
 
 
 # A number taken back in the same breath: "I'm 34 and want to lift — wait, 43",
@@ -53,10 +54,16 @@ class Context:
     place', 'she', or of a frame with no object."""
 
     speaker: str
-    last: dict[str, str] = field(default_factory=dict)
+    last: dict[str, str] = field(default_factory=dict)  # kept in the order noted
 
     def note(self, kind: str, value: str) -> None:
+        self.last.pop(kind, None)
         self.last[kind] = value
+
+    def latest(self, *kinds: str) -> str | None:
+        """The name noted last among those of ``kinds``."""
+        named = [value for kind, value in self.last.items() if kind in kinds]
+        return named[-1] if named else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,15 +94,20 @@ def drafts(said: Said, context: Context) -> list[FactDraft]:
     return out
 
 
-_NAME_IN = compile_widened(
-    r"(?:\b(?P<prep>with|and|named|called|met|told|saw|remember|in|to|from|at|for|joined)\s+)?"
-    r"(?<![\w'’])(?P<name>[A-Z][a-z][\w\-]*(?:\s+[A-Z][\w\-]+){0,3})(?P<own>['’]s)?"
-)
-_PREP_KINDS = {
-    **dict.fromkeys(("with", "and", "named", "called", "met", "told", "saw", "remember"), "person"),
-    **dict.fromkeys(("in", "to", "from"), "place"),
+PREP_KINDS = {  # the kind of a name, by the word just before it
+    **dict.fromkeys(
+        ("with", "and", "named", "called", "met", "told", "saw", "remember", "asked", "friend"),
+        "person",
+    ),
+    **dict.fromkeys(
+        ("in", "to", "from", "by", "near", "around", "visit", "visited", "visiting"), "place"
+    ),
     **dict.fromkeys(("at", "for", "joined"), "organization"),
 }
+_NAME_IN = compile_widened(
+    rf"(?:\b(?P<prep>{'|'.join(sorted(PREP_KINDS, key=len, reverse=True))})\s+)?"
+    r"(?<![\w'’])(?P<name>[A-Z][a-z][\w\-]*(?:\s+[A-Z][\w\-]+){0,3})(?P<own>['’]s)?"
+)
 
 
 def _note_names(sentence: str, context: Context) -> None:
@@ -105,7 +117,7 @@ def _note_names(sentence: str, context: Context) -> None:
         name = match.group("name")
         if name.split()[0] in NOT_NAMES:
             continue
-        kind = "person" if match.group("own") else _PREP_KINDS.get(match.group("prep") or "", "")
+        kind = "person" if match.group("own") else PREP_KINDS.get(match.group("prep") or "", "")
         context.note(kind or "other", name)
 
 
@@ -123,14 +135,14 @@ def _kept(clause: Clause) -> list[Found]:
         other = kept.get((item.start, item.effect))
         if other is None or _better(item, other):
             kept[item.start, item.effect] = item
-    _merge_endings(kept)
+    _merge_endings(kept, clause.text)
     named = {(f.predicate, f.effect) for f in kept.values() if f.object is not None}
     return [
         f for f in kept.values() if f.object is not None or (f.predicate, f.effect) not in named
     ]
 
 
-def _merge_endings(kept: dict[tuple[int, str], Found]) -> None:
+def _merge_endings(kept: dict[tuple[int, str], Found], text: str) -> None:
     """'I quit my job at Vandelay': the ending takes the object the clause names
     for the same predicate, and that mention is no state of its own; nor is
     'my old flat in Hove' in 'I left my old flat in Hove'."""
@@ -140,6 +152,11 @@ def _merge_endings(kept: dict[tuple[int, str], Found]) -> None:
             del kept[key]
     for key, end in list(kept.items()):
         if end.effect != "end" or end.object is not None:
+            continue
+        if _SINCE_BEFORE.search(text[: end.start]) and any(
+            o.predicate == end.predicate and o.effect != "end" for o in kept.values()
+        ):
+            del kept[key]  # "since I stopped teaching, I volunteer at X": a time; X is new
             continue
         for other_key, other in list(kept.items()):
             if other.predicate == end.predicate and other.effect != "end" and other.object:
@@ -253,7 +270,7 @@ def _value(found: Found, clause: Clause, context: Context) -> tuple[str | None, 
         if clause.subject not in (None, "they", context.speaker):
             value = clause.subject  # "Mochibyte laid off ... me included"
         else:
-            value = context.last.get("organization") or context.last.get("other")
+            value = context.latest("organization", "other")
         kind = "organization"
     if value == "there":
         value = context.last.get("place")
@@ -272,7 +289,7 @@ def _value(found: Found, clause: Clause, context: Context) -> tuple[str | None, 
             value = context.last.get("place")
             kind = "place"
         elif found.predicate == "works_at":
-            value = context.last.get("organization") or context.last.get("other")
+            value = context.latest("organization", "other")
             kind = "organization"
     return value, kind
 

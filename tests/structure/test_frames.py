@@ -337,3 +337,18 @@ def test_states_said_without_a_subject_or_with_the_person_named_before(
     texts: list[str], expected: set[tuple[str, str, str]]
 ) -> None:
     assert triples(*texts) == expected
+
+
+def test_a_start_with_no_name_takes_the_name_said_last() -> None:
+    said = facts(
+        "last day at Halden Print done, they gave me flowers",
+        "Corvid Robotics, out by Tollcross. I start on the 2nd",
+    )
+    assert ("Maya", "works_at", "Corvid Robotics", "start", "2024-04-02") in said
+    assert not any(o == "Tollcross" for _, _, o, _, _ in said)
+
+
+def test_an_ending_said_as_a_time_does_not_end_the_new_state() -> None:
+    assert facts("since I stopped working at the ward I volunteer at Hollin Library on Mondays") == [
+        ("Maya", "works_at", "Hollin Library", "hold", T.date().isoformat())
+    ]
