@@ -38,7 +38,8 @@ NUMBERS = {
     "several": 3,
 }
 _NUM = r"(\d+|a couple of|a few|an|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several)"
-_UNIT = r"(day|week|month|year|weekend)s?"
+_UNIT = r"(day|week|month|year|weekend|wk|yr|mth)s?"
+_SHORT_UNITS = {"wk": "week", "yr": "year", "mth": "month"}  # "3 wks ago"
 _SEASON = r"(spring|summer|autumn|fall|winter)"
 # Meteorological seasons (northern): the month each begins in; winter runs into the next year.
 SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
@@ -94,6 +95,7 @@ def _count(raw: str) -> int:
 
 def _shift(anchor: datetime, unit: str, amount: int) -> tuple[datetime, datetime]:
     """The whole day/week/month/year that lies ``amount`` units from the anchor."""
+    unit = _SHORT_UNITS.get(unit, unit)
     if unit == "day":
         start = _day(anchor) + timedelta(days=amount)
         return start, start + timedelta(days=1)
@@ -383,6 +385,7 @@ def _this_weekday(anchor: datetime, weekday: int) -> tuple[datetime, datetime]:
 
 def _from_now(anchor: datetime, unit: str, amount: int) -> tuple[datetime, datetime]:
     """'in two weeks': the day that lies that far ahead."""
+    unit = _SHORT_UNITS.get(unit, unit)
     days = {"day": 1, "week": 7, "weekend": 7, "month": 30, "year": 365}[unit] * amount
     return _shift(anchor, "day", days)
 

@@ -121,7 +121,10 @@ class FactResolver:
         current = self._current(subject.id, draft.predicate)
         wanted = normalise(draft.object)
         for fact in current:
-            same = fact.object_id == obj.id if obj is not None else normalise(fact.object) == wanted
+            if obj is None:
+                same = normalise(fact.object) == wanted
+            else:  # "I'm at Mavi" after "Mavi Textiles": the name shortened
+                same = fact.object_id == obj.id or _same_name(normalise(fact.object), wanted)
             if same:
                 changes.sources.append(("fact", fact.id, draft.episode_id))
                 changes.history.append(

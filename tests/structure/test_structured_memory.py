@@ -60,6 +60,14 @@ def test_a_corrected_value_said_with_its_own_start_keeps_it(memory: Memory) -> N
     assert [(f.object, f.valid_at.year) for f in current] == [("Marseille", 2019)]
 
 
+def test_a_shortened_name_restates_the_fact(memory: Memory) -> None:
+    memory.add("I work at Brennan Tiles now", speaker="Ana", occurred_at=T0)
+    memory.add("as I said, I'm at Brennan, same team", speaker="Ana", occurred_at=T1)
+    (fact,) = memory.facts("Ana", "works_at")
+    assert fact.object == "Brennan Tiles" and fact.invalid_at is None
+    assert len(fact.episode_ids) == 2
+
+
 def test_a_correction_of_the_day_re_dates_the_event(memory: Memory) -> None:
     thursday = datetime(2023, 5, 11, 15, 0, tzinfo=UTC)
     said = memory.add(

@@ -36,6 +36,11 @@ CASES = [
     ("we married in 2022", "in 2022", date(2022, 1, 1), date(2023, 1, 1)),
     ("on 8 May, 2023 it rained", "8 May, 2023", date(2023, 5, 8), date(2023, 5, 9)),
     ("on June 21st, 2023", "June 21st, 2023", date(2023, 6, 21), date(2023, 6, 22)),
+    ("we movd here 3 wks ago", "3 wks ago", date(2023, 6, 5), date(2023, 6, 12)),
+    ("back in 2 wks", "in 2 wks", date(2023, 7, 15), date(2023, 7, 16)),
+    ("sold it 2 yrs ago", "2 yrs ago", date(2021, 1, 1), date(2022, 1, 1)),
+    ("at the start of the month", "at the start of the month", date(2023, 7, 1), date(2023, 7, 2)),
+    ("the beginning of May", "the beginning of May", date(2023, 5, 1), date(2023, 5, 2)),
 ]
 
 
