@@ -111,6 +111,8 @@ class FactResolver:
     def resolve(
         self, draft: FactDraft, subject: Entity, obj: Entity | None, changes: ChangeSet
     ) -> None:
+        if obj is not None and obj.id == subject.id:
+            return  # "Caroline works_at Caroline": a misread, nothing holds of itself
         if draft.effect == "end":
             self._end(draft, subject, obj, changes)
             return

@@ -90,11 +90,7 @@ class Block:
         for e in sorted(self.turns, key=lambda e: (e.occurred_at, self.position[e.id])):
             groups.setdefault(group(e), []).append(e)
         for turns in groups.values():
-            titles = dict.fromkeys(
-                clean(self.events[e.id].title) for e in turns if e.id in self.events
-            )
-            title = f": {'; '.join(titles)}" if titles else ""
-            out += ["", f"## {stamp(turns[0].occurred_at)}{title}"]
+            out += ["", f"## {stamp(turns[0].occurred_at)}"]
             previous = turns[0].occurred_at
             for e in turns:
                 refs.append(Ref(str(len(refs) + 1), "episode", e.id))

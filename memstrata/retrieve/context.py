@@ -29,7 +29,6 @@ from memstrata.retrieve.block import (
     CUT,
     LABEL,
     Block,
-    clean,
     fact_line,
     frame,
     group,
@@ -126,7 +125,6 @@ class Packer:
     block: Block
     left: int
     groups: set[tuple[str, str]] = field(default_factory=set)
-    titled: set[str] = field(default_factory=set)  # events whose title the heads show
     taken: list[int] = field(default_factory=list)  # positions, in the order chosen
     costs: list[int] = field(default_factory=list)
 
@@ -134,10 +132,7 @@ class Packer:
         tokens = self.block.tokens
         cost = tokens.count(line(LABEL[1:-1], e, text, "")) + 1
         if group(e) not in self.groups:
-            cost += tokens.count(f"## {stamp(e.occurred_at)}: ") + 2
-        event = self.block.events.get(e.id)
-        if event is not None and event.id not in self.titled:
-            cost += tokens.count(f"; {clean(event.title)}")
+            cost += tokens.count(f"## {stamp(e.occurred_at)}") + 2
         return cost
 
     def take(self, p: int, e: Episode, text: str) -> bool:
@@ -147,9 +142,6 @@ class Packer:
             return False
         self.left -= cost
         self.groups.add(group(e))
-        event = self.block.events.get(e.id)
-        if event is not None:
-            self.titled.add(event.id)
         self.block.turns.append(e)
         self.block.shown[e.id] = text
         self.block.position[e.id] = p
