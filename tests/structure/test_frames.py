@@ -349,6 +349,5 @@ def test_a_start_with_no_name_takes_the_name_said_last() -> None:
 
 
 def test_an_ending_said_as_a_time_does_not_end_the_new_state() -> None:
-    assert facts("since I stopped working at the ward I volunteer at Hollin Library on Mondays") == [
-        ("Maya", "works_at", "Hollin Library", "hold", T.date().isoformat())
-    ]
+    said = facts("since I stopped working at the ward I volunteer at Hollin Library on Mondays")
+    assert said == [("Maya", "works_at", "Hollin Library", "hold", T.date().isoformat())]
