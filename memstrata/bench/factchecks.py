@@ -133,7 +133,7 @@ def passes(check: Mapping[str, Any], facts: Sequence[KeptFact], now: datetime) -
     if check.get("absent"):
         if any(f.current(now) for f in states):
             return False
-        if set(check) <= {"absent", *_FILTERS}:
+        if set(check) - {"note"} <= {"absent", *_FILTERS}:
             return True
     if not matching:
         return False

@@ -19,6 +19,7 @@ from typing import Literal
 
 from memstrata.extract.gates import Gate
 from memstrata.extract.letters import widened
+from memstrata.extract.lexicon import NOT_NAMES
 from memstrata.extract.objects import ObjectKind, name, read_object, taste_before
 
 Effect = Literal["hold", "start", "end"]
@@ -39,6 +40,8 @@ class Frame:
     # "my flat in", "my partner Alex": a presupposition, true whatever the clause
     # asks or supposes ("can you help me surprise my partner Alex?")
     own: bool = False
+    # "Bilbao rain again": said of a place only while the speaker is there
+    present: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,7 @@ class Found:
     speaker: bool = False  # about the speaker, whoever the clause's subject is
     own: bool = False  # said of something the speaker calls theirs: holds in any mood
     end: int = -1  # where the trigger ends (-1: where it begins)
+    present: bool = False  # a state only when said in the present tense
 
 
 def _f(
@@ -63,6 +67,7 @@ def _f(
     before: bool = False,
     *,
     speaker: bool = False,
+    present: bool = False,
 ) -> Frame:
     # "my flat in", "my boyfriend", "my ex": the speaker's, whoever the clause is about
     own = trigger.startswith((r"\b(?:my|our)", r"\bmy\s"))
@@ -72,14 +77,32 @@ def _f(
         kind,
         re.compile(widened(trigger), re.IGNORECASE),
         before,
-        speaker or own,
+        speaker or own or present,
         own,
+        present,
     )
 
 
 _NOTICE = r"(?:handed\s+in|hand\s+in|gave|give|put\s+in)\s+(?:my|our|her|his)\s+notice"
 _OWN = r"(?:my|our)\s+(?:new\s+|old\s+|little\s+|tiny\s+)?"
 _HOME = r"(?:house|flat|apartment|place|home|studio|condo)"
+# Talk of the conditions where one is ("İzmir is so windy today", "Bilbao rain
+# again", "auckland rent is criminal", "the traffic in Hanoi this morning", "the
+# Dubai heat", "Graz in May is perfect"): a place named as the clause's topic,
+# followed by its weather or the cost and bustle of living there.
+_PLACE_AHEAD = r"(?-i:[A-Z\u00C0-\u024F])[\w\-]+(?:\s+(?-i:[A-Z])[\w\-]+)?"
+_LOCAL_NOUN = (
+    r"(?:rain|weather|traffic|rent|rents|heat|humidity|winters?|summers?|life|smog|wind|fog|"
+    r"snow|prices|housing|commute|drivers)"
+)
+_WEATHER = (
+    r"(?:windy|rainy|raining|pouring|grey|gray|sunny|snowing|snowy|foggy|muggy|humid|stormy|"
+    r"drizzly|overcast|\d{1,2}\s*(?:degrees|°))"
+)
+_SEASON = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|spring|summer|autumn|fall|winter)"
+)
 
 # fmt: off
 FRAMES: tuple[Frame, ...] = (
@@ -105,6 +128,9 @@ FRAMES: tuple[Frame, ...] = (
     _f("lives_in", "hold", "place", r"\b(?:years?|months?|weeks?|yrs?|wks?)\s+in\s+(?=(?-i:[A-Z])[^.;!?]{0,40}\b(?:now|done|already|so\s+far)\b)"),
     _f("lives_in", "end", "place", r"\b(?:moved|movd|moving)\s+(?:away\s+)?(?:out\s+of|from|away\s+from)\s+"),
     _f("lives_in", "start", "place", r"\b(?:relocating|relocated|moving|moved|sending|sent|transferring|transferred|posting|posted)\s+(?:me|us)\s+(?:back\s+|over\s+)?to\s+", speaker=True),
+    _f("lives_in", "hold", "place", rf"^(?=(?:{_PLACE_AHEAD}|[a-z]{{4,}})\s+(?:{_LOCAL_NOUN}\b|(?:is|'s|’s)\s+(?:\w+\s+){{0,2}}?{_WEATHER}\b|in\s+{_SEASON}\s+(?:is|'s|’s)\b))", present=True),
+    _f("lives_in", "hold", "place", rf"\bthe\s+{_LOCAL_NOUN}\s+(?:here\s+)?in\s+", present=True),
+    _f("lives_in", "hold", "place", rf"\bthe\s+(?={_PLACE_AHEAD}\s+(?:heat|rain|weather|traffic|humidity|winters?|summers?|smog)\b)", present=True),
     # work
     _f("works_at", "hold", "organization", r"\b(?:work|works|working|worked|wrk)\s+(?:full[\s-]time\s+|part[\s-]time\s+)?(?:at|for|with)\s+"),
     _f("works_at", "hold", "organization", r"\b(?:job|role|position|shifts?|office|team|boss|manager|payroll|colleagues?|coworkers?|co-workers?|contract|desk|crunch|salary|probation|invoicing|billing|overtime|rota|onboarding|appraisal|standups?|deadlines?|hr|management|workload|commute\s+to\s+work)\s+(?:at|with)\s+"),
@@ -184,6 +210,8 @@ def find(clause: str) -> list[Found]:
                 value = read_object(frame.kind, clause[match.end() :])
             if value is None and frame.kind != "none":
                 continue
+            if frame.present and not _place_topic(value):
+                continue
             found.append(
                 Found(
                     frame.predicate,
@@ -194,11 +222,29 @@ def find(clause: str) -> list[Found]:
                     frame.speaker,
                     frame.own,
                     match.end(),
+                    frame.present,
                 )
             )
             if frame.kind == "title" and value is not None:
                 found.extend(_employer(frame.effect, clause, match.end() + len(value)))
     return found
+
+
+# Topics a clause opens with that are no place ("Work is so grey today").
+_NOT_PLACES = frozenset(
+    """
+    work life weather traffic school office home city town morning evening night everything
+    rent summer winter spring autumn fall today
+    """.split()
+)
+
+
+def _place_topic(value: str | None) -> bool:
+    """Whether the topic a 'local talk' frame read can be a place."""
+    if value is None:
+        return False
+    first = value.split()[0]
+    return first not in NOT_NAMES and first.lower() not in _NOT_PLACES
 
 
 _AT = re.compile(r"\s*(?:at|for|with)\s+", re.IGNORECASE)

@@ -188,6 +188,8 @@ def _mood_of(clause: Clause, item: Found) -> str:
         return "ended" if ENDED.search(around) else "asserted"
     if clause.mood == "asked":
         return clause.mood
+    if item.present and clause.tense < 0:
+        return "hypothetical"  # "Paris was so rainy": a stay told of, no home
     rest = _HEDGE.sub(" ", before + " " + clause.text[end:])
     if (
         REPORTED.search(before)

@@ -351,3 +351,34 @@ def test_a_start_with_no_name_takes_the_name_said_last() -> None:
 def test_an_ending_said_as_a_time_does_not_end_the_new_state() -> None:
     said = facts("since I stopped working at the ward I volunteer at Hollin Library on Mondays")
     assert said == [("Maya", "works_at", "Hollin Library", "hold", T.date().isoformat())]
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Tromsø is so snowy today, I can't feel my toes", "Tromsø"),
+        ("Porto rain again, my shoes will never dry", "Porto"),
+        ("lisboa rent is out of control", "lisboa"),
+        ("the traffic in Nairobi this morning was a joke", None),
+        ("the traffic in Nairobi this morning, unreal", "Nairobi"),
+        ("Hobart in June is brutal", "Hobart"),
+        ("for now it's just me and the Perth heat", "Perth"),
+    ],
+)
+def test_talk_of_the_conditions_where_one_is(text: str, place: str | None) -> None:
+    """A place named with its weather, rent or traffic, in the present tense, is home."""
+    lives = {o for s, p, o in triples(text) if p == "lives_in" and s == "Maya"}
+    assert lives == ({place} if place else set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Oslo was so rainy on our trip",
+        "how's the weather in Oslo?",
+        "Work is so grey today",
+        "is Seville rent as bad as they say?",
+    ],
+)
+def test_conditions_told_of_a_trip_or_asked_are_no_home(text: str) -> None:
+    assert [f for f in facts(text) if f[1] == "lives_in"] == []
