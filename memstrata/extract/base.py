@@ -53,8 +53,10 @@ class FactDraft:
 class CorrectionDraft:
     """A correction that names no whole fact ("actually it was Tuesday", "sorry,
     I meant Clara, not Anna"): it amends the speaker's latest fact stated before
-    it. ``when`` re-dates that fact; ``value`` replaces its object, and
-    ``wrong`` (the value said to be wrong) picks which fact is meant."""
+    it. ``when`` re-dates that fact; ``weekday`` (0 Monday .. 6 Sunday), when the
+    right time is a day of the week, moves it to that day of the week it was
+    said to fall in ("it was Tuesday, not Monday"); ``value`` replaces its
+    object, and ``wrong`` (the value said to be wrong) picks which fact is meant."""
 
     subject: str
     statement: str
@@ -63,6 +65,7 @@ class CorrectionDraft:
     when: datetime | None = None
     value: str | None = None
     wrong: str | None = None
+    weekday: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,6 +133,7 @@ FRAMES: tuple[Frame, ...] = (
     _f("lives_in", "hold", "place", rf"\bthe\s+(?={_PLACE_AHEAD}\s+(?:heat|rain|weather|traffic|humidity|winters?|summers?|smog)\b)", present=True),
     # work
     _f("works_at", "hold", "organization", r"\b(?:work|works|working|worked|wrk)\s+(?:full[\s-]time\s+|part[\s-]time\s+)?(?:at|for|with)\s+"),
+    _f("works_at", "hold", "organization", r"\b(?:my|our)\s+(?:new\s+|current\s+)?(?:job|role|position|shifts?|office|team|boss|manager|payroll|colleagues?|coworkers?|co-workers?|contract|salary|desk)\s+(?:at|with)\s+"),
     _f("works_at", "hold", "organization", r"\b(?:job|role|position|shifts?|office|team|boss|manager|payroll|colleagues?|coworkers?|co-workers?|contract|desk|crunch|salary|probation|invoicing|billing|overtime|rota|onboarding|appraisal|standups?|deadlines?|hr|management|workload|commute\s+to\s+work)\s+(?:at|with)\s+"),
     _f("works_at", "hold", "organization", r"\b(?:i'm|i’m|im|i\s+am|been|still|currently|now)\s+(?:\w+\s+)?(?:at|with)\s+(?=(?-i:[A-Z]))"),
     _f("works_at", "hold", "organization", r"\b(?:teach|teaches|teaching|taught|drive|driving|drove|nursing|volunteer|volunteering|interning|intern|cooking|coding|consulting|freelancing|lecturing)\s+(?:\w+\s+)?(?:at|for)\s+"),

@@ -362,19 +362,29 @@ def _clean_literal(raw: str) -> str | None:
     return None if value in _LITERAL_JUNK or len(value) < 2 else value
 
 
-def _right_time(sentence: str, spans: Sequence[TimeSpan]) -> datetime:
+_STATING = r"\b(?:was|is|it['’]s|in|actually)\s+(?:on\s+)?"
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _right_time(sentence: str, spans: Sequence[TimeSpan]) -> TimeSpan:
     """The time a correction gives as right: 'it was Tuesday, not Monday' -> Tuesday
     (the one after 'was' or 'is', never the one after 'not')."""
     lowered = sentence.lower()
-    scored: list[tuple[int, datetime]] = []
+    scored: list[tuple[int, TimeSpan]] = []
     for span in spans:
         at = lowered.find(span.text.lower())
         before = lowered[max(0, at - 12) : at] if at >= 0 else ""
         if re.search(r"\bnot\s+(?:on\s+|in\s+)?$", before):
             continue
-        rank = 0 if re.search(r"\b(?:was|is|it['’]s|in|actually)\s+(?:on\s+)?$", before) else 1
-        scored.append((rank, span.start))
-    return min(scored, key=lambda item: item[0])[1] if scored else spans[0].start
+        stated = re.search(_STATING + "$", before) or re.match(_STATING, span.text.lower())
+        scored.append((0 if stated else 1, span))
+    return min(scored, key=lambda item: item[0])[1] if scored else spans[0]
+
+
+def _weekday(span: TimeSpan) -> int | None:
+    """The day of the week a time names and nothing more ('was Tuesday'), else None."""
+    words = re.sub(_STATING, " ", span.text.lower()).split()
+    return _WEEKDAYS.index(words[0]) if len(words) == 1 and words[0] in _WEEKDAYS else None
 
 
 class OfflineExtractor:
@@ -470,13 +480,15 @@ class OfflineExtractor:
         # ("it's actually real, I'll send details tomorrow" re-dates nothing)
         spans = [s for s in spans if s.start <= episode.occurred_at]
         if spans:
+            right = _right_time(sentence, spans)
             out.corrections.append(
                 CorrectionDraft(
                     speaker,
                     statement,
                     episode.id,
                     episode.occurred_at,
-                    when=_right_time(sentence, spans),
+                    when=right.start,
+                    weekday=_weekday(right),
                 )
             )
             return

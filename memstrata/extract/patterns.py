@@ -138,7 +138,10 @@ EVENTS = frozenset({"visited", "met"})
 CORRECTION = re.compile(
     r"(?:^|[.!?,;:]\s*|\b(?:it['’]s|is|was|no|oh)\s+)actually\b|\bactually,|"
     r"\b(?:correction|i meant|i mean|sorry,? i|to be clear|no wait|scratch that|"
-    r"i misspoke|wait,? sorry|sorry,? wait|typo|my bad|oops|i mixed (?:them|it) up|mix them up)\b",
+    r"i misspoke|wait,? sorry|sorry,? wait|typo|my bad|oops|i mixed (?:them|it) up|mix them up|"
+    r"misheard|misread|misspelled|misspelt|mistyped|misremembered|"
+    r"got\s+(?:it|that|the\s+\w+|his\s+\w+|her\s+\w+|their\s+\w+)\s+wrong)\b|"
+    rf"\b(?:is|was|it['’]s)\s+(?-i:{NAME}),?\s+not\s+(?-i:{NAME})",
     re.IGNORECASE,
 )
 # What a correction that names no whole fact says instead ("I meant Clara, not Anna",

@@ -91,7 +91,9 @@ def _process(
     with names.lock:
         try:
             with timings.stage("resolve"):
-                changes = resolve(store.structure, namespace, extraction, now(), matchers, names)
+                changes = resolve(
+                    store.structure, namespace, extraction, now(), matchers, names, store.episodes
+                )
             if keys is not None:
                 with timings.stage("embed keys"):
                     embed_keys(changes, keys)

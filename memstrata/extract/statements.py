@@ -136,6 +136,10 @@ def _kept(clause: Clause) -> list[Found]:
         if other is None or _better(item, other):
             kept[item.start, item.effect] = item
     _merge_endings(kept, clause.text)
+    started = {(f.predicate, f.object) for f in kept.values() if f.effect == "start" and f.object}
+    for key, other in list(kept.items()):
+        if other.effect == "hold" and (other.predicate, other.object) in started:
+            del kept[key]  # "I'm starting as a sous chef in two weeks": not yet held
     named = {(f.predicate, f.effect) for f in kept.values() if f.object is not None}
     return [
         f for f in kept.values() if f.object is not None or (f.predicate, f.effect) not in named

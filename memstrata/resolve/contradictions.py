@@ -19,7 +19,7 @@ from memstrata.extract.patterns import EVENTS, SINGLE_VALUED
 from memstrata.extract.timeexpr import resolve as resolve_times
 from memstrata.model import Entity, Fact
 from memstrata.resolve.entities import EntityResolver, normalise
-from memstrata.store.base import ChangeSet, StructureStore
+from memstrata.store.base import ChangeSet, EpisodeStore, StructureStore
 
 # A new value of one predicate also ends the open facts of others.
 _ALL_PARTNERS = (*PARTNER_PREDICATES, "has_partner")
@@ -78,6 +78,14 @@ def _dated(fact: Fact) -> bool:
     return bool(resolve_times(fact.statement, fact.created_at))
 
 
+def _weekday_before(said_at: datetime, weekday: int) -> datetime:
+    """The day a corrected weekday names, read as the statement it corrects would have
+    read it: the latest such day on or before that statement ('I started on Monday'
+    said on Saturday 16 March, 'it was Tuesday, not Monday' a week later: 12 March)."""
+    day = said_at.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=(day.weekday() - weekday) % 7)
+
+
 def _same_name(held: str, said: str) -> bool:
     """'kowhai' ends 'kowhai media': a shortened name is the same one."""
     if held == said:
@@ -87,10 +95,17 @@ def _same_name(held: str, said: str) -> bool:
 
 
 class FactResolver:
-    def __init__(self, store: StructureStore, namespace: str, now: datetime) -> None:
+    def __init__(
+        self,
+        store: StructureStore,
+        namespace: str,
+        now: datetime,
+        episodes: EpisodeStore | None = None,
+    ) -> None:
         self._store = store
         self._namespace = namespace
         self._now = now
+        self._episodes = episodes  # when a stored fact was said
         self._open: dict[tuple[str, str], list[Fact]] = {}
         # Facts made in this pass, in order, with when they were said.
         self._made: list[tuple[Fact, datetime]] = []
@@ -268,9 +283,11 @@ class FactResolver:
             return None
         valid_at, obj, object_id = target.valid_at, target.object, target.object_id
         if draft.when is not None:
-            if draft.when == target.valid_at:
-                return None
             valid_at = draft.when
+            if draft.weekday is not None:  # "it was Tuesday, not Monday"
+                valid_at = _weekday_before(self._said_at(target) or target.valid_at, draft.weekday)
+            if valid_at == target.valid_at:
+                return None
         if draft.value is not None:
             if target.object_id is None:
                 obj = draft.value
@@ -295,6 +312,16 @@ class FactResolver:
         if new.invalid_at is None:
             self._current(subject.id, new.predicate).append(new)
         return target, new
+
+    def _said_at(self, fact: Fact) -> datetime | None:
+        """When the statement of a fact was said: this pass's or a stored episode's time."""
+        for made, said in self._made:
+            if made.id == fact.id:
+                return said
+        if self._episodes is None or not fact.episode_ids:
+            return None
+        found = self._episodes.get(self._namespace, fact.episode_ids[:1])
+        return found[0].occurred_at if found else None
 
     def _entity(self, entity_id: str, changes: ChangeSet) -> Entity:
         """A stored entity, or one this pass made (a fact of the same batch can be

@@ -12,7 +12,7 @@ from memstrata.resolve.entities import EntityResolver
 from memstrata.resolve.matchers import NameMatcher
 from memstrata.resolve.names import NameIndex
 from memstrata.resolve.notes import NoteResolver
-from memstrata.store.base import ChangeSet, StructureStore
+from memstrata.store.base import ChangeSet, EpisodeStore, StructureStore
 
 
 def resolve(
@@ -22,13 +22,15 @@ def resolve(
     now: datetime,
     matchers: Sequence[NameMatcher] = (),
     names: NameIndex | None = None,
+    episodes: EpisodeStore | None = None,
 ) -> ChangeSet:
     """Entities first (facts point at them), then facts in order, then notes.
     ``names``: the namespace's known names (read from the store when None); the
-    entities and aliases made here are added to it."""
+    entities and aliases made here are added to it. ``episodes``: where a correction
+    finds when the statement it amends was said."""
     changes = ChangeSet()
     entities = EntityResolver(store, namespace, now, matchers, names)
-    facts = FactResolver(store, namespace, now)
+    facts = FactResolver(store, namespace, now, episodes)
     notes = NoteResolver(store, namespace, now)
     for mention in extraction.entities:
         if mention.kind == KNOWN_ONLY:

@@ -382,3 +382,16 @@ def test_talk_of_the_conditions_where_one_is(text: str, place: str | None) -> No
 )
 def test_conditions_told_of_a_trip_or_asked_are_no_home(text: str) -> None:
     assert [f for f in facts(text) if f[1] == "lives_in"] == []
+
+
+def test_what_starts_later_is_not_held_yet() -> None:
+    """'starting as a sous chef at X in two weeks' starts X then; it does not hold now."""
+    found = facts("I'm starting as a baker at Crumb & Co in two weeks")
+    assert ("Maya", "works_at", "Crumb & Co", "start", "2024-03-27") in found
+    assert [f for f in found if f[3] == "hold"] == []
+
+
+def test_work_the_speaker_calls_theirs_holds_in_a_question() -> None:
+    found = triples("can you help me reply to my boss at Pellworth Dairy?")
+    assert found == {("Maya", "works_at", "Pellworth Dairy")}
+    assert triples("my old boss at Pellworth Dairy called") == set()

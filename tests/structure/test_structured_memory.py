@@ -373,3 +373,22 @@ def test_a_correction_linked_from_a_note_read_as_a_reference(tmp_path: Path) -> 
             ref, wrong, changes, "e-correcting"
         )
         assert [h[4] for h in changes.history if h[2] == "correct"] == [("e-correcting",)]
+
+
+def test_a_corrected_weekday_falls_near_the_day_it_corrects(memory: Memory) -> None:
+    """'I started on Thursday' said on a Sunday, then 'it was Wednesday, not Thursday'
+    nine days later: the Wednesday before that Thursday, not the latest one."""
+    sunday = datetime(2024, 9, 8, 10, tzinfo=UTC)
+    memory.add("I started at Corvane Labs on Thursday", speaker="Ana", occurred_at=sunday)
+    later = datetime(2024, 9, 17, 10, tzinfo=UTC)
+    memory.add("small correction: it was Wednesday, not Thursday", speaker="Ana", occurred_at=later)
+    (current,) = [f for f in memory.facts("Ana", "works_at") if f.expired_at is None]
+    assert current.valid_at == datetime(2024, 9, 4, tzinfo=UTC)
+
+
+def test_a_misheard_name_is_retracted_for_the_right_one(memory: Memory) -> None:
+    memory.add("My new manager, Henrik, wants daily notes", speaker="Ana", occurred_at=T0)
+    memory.add("oh and her name is Henrika, not Henrik, I misheard", speaker="Ana", occurred_at=T1)
+    facts = {f.object: f for f in memory.facts("Ana", "has_boss")}
+    assert facts["Henrik"].expired_at is not None and facts["Henrik"].invalid_at is None
+    assert facts["Henrika"].expired_at is None and facts["Henrika"].valid_at == T0
