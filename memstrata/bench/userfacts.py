@@ -11,16 +11,21 @@ people make none. 100 sentences are drawn at random; 100 from those with a
 cue of a personal fact ("I live", "my wife", "I prefer" ...), so that there are
 positives to find.
 
-Each sentence is extracted alone, as a user turn. A fact found matches a
-labelled one with the same subject and predicate whose object contains the
-other's words ("Tokyo" and "Tokyo, Japan"). Reported: precision and recall
-overall and per sample, and every miss and false find.
+Each sentence is read in its turn, as ``add()`` reads it: the facts of the
+whole user turn less those of the turn without the sentence are the
+sentence's (what the turn says around it, a pasted transcript or a name
+said before, counts as it would for a user). The same sentences are also
+extracted alone, as a turn of their own. A fact found matches a labelled one
+with the same subject and predicate whose object contains the other's words
+("Tokyo" and "Tokyo, Japan"). Reported: precision and recall overall and per
+sample, both ways, and every miss and false find of the sentences in their turns.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +43,7 @@ Triple = tuple[str, str, str]
 
 
 def labelled(labels: Path, data: Path) -> Iterator[tuple[dict[str, Any], str]]:
-    """Each label row with its sentence, read from the data set's sessions."""
+    """Each label row with its turn's text, read from the data set's sessions."""
     rows = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines() if line]
     wanted = {row["session_id"] for row in rows}
     turns: dict[str, list[dict[str, str]]] = {}
@@ -48,8 +53,7 @@ def labelled(labels: Path, data: Path) -> Iterator[tuple[dict[str, Any], str]]:
             if session["session_id"] in wanted:
                 turns[session["session_id"]] = session["turns"]
     for row in rows:
-        content = turns[row["session_id"]][row["turn"]]["content"]
-        yield row, content[row["start"] : row["end"]]
+        yield row, turns[row["session_id"]][row["turn"]]["content"]
 
 
 def _same(found: Triple, gold: Triple) -> bool:
@@ -65,25 +69,39 @@ def extracted(text: str) -> list[Triple]:
     return [(f.subject, f.predicate, f.object) for f in facts if f.object and f.effect != "end"]
 
 
+def in_turn(turn: str, start: int, end: int) -> list[Triple]:
+    """The facts the sentence at ``turn[start:end]`` adds to its turn."""
+    added = Counter(extracted(turn)) - Counter(extracted(f"{turn[:start]} {turn[end:]}"))
+    return list(added.elements())
+
+
 def run_user_facts(labels: Path, data: Path, out_dir: Path, console: Console) -> dict[str, Any]:
-    counts: dict[str, list[int]] = {"random": [0, 0, 0], "cued": [0, 0, 0]}
+    counts: dict[str, dict[str, list[int]]] = {
+        mode: {"random": [0, 0, 0], "cued": [0, 0, 0]} for mode in ("in its turn", "alone")
+    }
     errors: list[dict[str, Any]] = []
-    for row, text in labelled(labels, data):
+    for row, turn in labelled(labels, data):
         gold: list[Triple] = [tuple(fact) for fact in row["facts"]]
-        found = extracted(text)
-        hits = [f for f in found if any(_same(f, g) for g in gold)]
-        missed = [g for g in gold if not any(_same(f, g) for f in found)]
-        wrong = [f for f in found if f not in hits]
-        tally = counts[row["sample"]]
-        tally[0] += len({g for g in gold if g not in missed})
-        tally[1] += len(wrong)
-        tally[2] += len(missed)
-        if missed or wrong:
-            errors.append({"text": text, "missed": missed, "wrong": wrong})
+        text = turn[row["start"] : row["end"]]
+        for mode, found in (
+            ("in its turn", in_turn(turn, row["start"], row["end"])),
+            ("alone", extracted(text)),
+        ):
+            hits = [f for f in found if any(_same(f, g) for g in gold)]
+            missed = [g for g in gold if not any(_same(f, g) for f in found)]
+            wrong = [f for f in found if f not in hits]
+            tally = counts[mode][row["sample"]]
+            tally[0] += len({g for g in gold if g not in missed})
+            tally[1] += len(wrong)
+            tally[2] += len(missed)
+            if (missed or wrong) and mode == "in its turn":
+                errors.append({"text": text, "missed": missed, "wrong": wrong})
     rows: list[list[object]] = []
-    for name, (tp, fp, fn) in [*counts.items(), ("all", _total(counts))]:
-        rows.append([name, tp + fn, 100.0 * tp / max(tp + fp, 1), 100.0 * tp / max(tp + fn, 1)])
-    table = markdown_table(["sample", "labelled facts", "P %", "R %"], rows)
+    for mode, by_sample in counts.items():
+        for name, (tp, fp, fn) in [*by_sample.items(), ("all", _total(by_sample))]:
+            recall = 100.0 * tp / max(tp + fn, 1)
+            rows.append([mode, name, tp + fn, 100.0 * tp / max(tp + fp, 1), recall])
+    table = markdown_table(["sentence read", "sample", "labelled facts", "P %", "R %"], rows)
     summary = {"table": rows, "errors": errors}
     write_results(
         out_dir, "user-facts", summary, f"# Facts in LongMemEval user sentences\n\n{table}\n"

@@ -92,9 +92,13 @@ _QUESTION = re.compile(
 REPORTED = re.compile(
     r"\b(?:said|says|saying|say|told\s+(?:me|us|him|her)|tells\s+(?:me|us)|keeps?\s+saying|"
     r"kept\s+saying|thinks|thought|reckons|insists|insisted|claims|claimed|swears|joked|"
-    r"predicted|assumed|assumes|asked\s+(?:me\s+)?(?:if|whether))\b(?:\s+that)?",
+    r"predicted|assumed|assumes|asked\s+(?:me\s+)?(?:if|whether)|argues|argued|contends|"
+    r"contended|alleges|alleged|submits|submitted|maintains|maintained|testified|asserts|"
+    r"asserted)\b(?:\s+that)?",
     re.IGNORECASE,
 )
+# A report that goes on past its clause: a saying verb with "that" after it.
+_REPORTING = re.compile(REPORTED.pattern.removesuffix(r"(?:\s+that)?") + r",?\s+that\b", re.I)
 HYPOTHETICAL = re.compile(
     r"\b(?:if|unless|would|wouldd|could|might|maybe|perhaps|possibly|should\s+i|"
     r"thinking\s+(?:about|of)|think\s+about|considering|consider|tempted|dream(?:ing)?\s+of|"
@@ -123,6 +127,9 @@ class Clause:
     subject: str | None  # a name, the speaker's included; None: nobody the facts may name
     question: bool  # the statement it is in ends with a question mark
     partner: str | None = None  # "Tal and I ...": the other of the pair
+    # an earlier clause of the statement reports what someone says ("she argues that
+    # ..., until he moved to X"): this one is part of the report
+    reported: bool = False
 
     @property
     def mood(self) -> Mood:
@@ -206,6 +213,7 @@ def _statement(parts: list[str], speaker: str, last_person: str | None) -> Itera
     statement ("Tobenna, my manager, just quit"), or about the speaker."""
     question = parts[-1].rstrip().endswith("?")
     subject: str | None = speaker
+    reported = False
     for raw in parts:
         text = _LEAD.sub("", _LABEL.sub("", raw)).strip()
         if not text:
@@ -237,4 +245,5 @@ def _statement(parts: list[str], speaker: str, last_person: str | None) -> Itera
         ] not in NOT_NAMES:
             subject = named.group(1)
             last_person = subject
-        yield Clause(text, subject, question, partner)
+        yield Clause(text, subject, question, partner, reported)
+        reported = reported or _REPORTING.search(text) is not None

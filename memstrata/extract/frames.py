@@ -213,6 +213,8 @@ def find(clause: str) -> list[Found]:
                 continue
             if frame.present and not _place_topic(value):
                 continue
+            if frame.predicate == "diet" and value is not None:
+                value = _JOINED.split(value)[0]  # "vegan and allergic to cashews": vegan
             found.append(
                 Found(
                     frame.predicate,
@@ -249,6 +251,7 @@ def _place_topic(value: str | None) -> bool:
 
 
 _AT = re.compile(r"\s*(?:at|for|with)\s+", re.IGNORECASE)
+_JOINED = re.compile(r"\s+(?:and|but|or|so|&)\s+", re.IGNORECASE)
 
 
 def _employer(effect: Effect, clause: str, after: int) -> list[Found]:

@@ -35,7 +35,7 @@ from memstrata.extract.patterns import (
     WRONG_VALUE,
     Pattern,
 )
-from memstrata.extract.statements import PREP_KINDS, Context, Said, drafts, self_corrected
+from memstrata.extract.statements import Context, Said, drafts, kind_before, self_corrected
 from memstrata.extract.timeexpr import TimeSpan, resolve
 from memstrata.index.analyzer import STOP_WORDS, analyze
 from memstrata.model import Episode, NoteKind
@@ -53,6 +53,10 @@ _EMPHASIS = re.compile(
 # reply is kept verbatim as an episode and searched, but it introduces no
 # notes, facts or entities; it only cites entities already known.
 CITING_ROLES = frozenset({"assistant", "system", "tool"})
+# A line that is only a time stamp ("17:42", "1:02:15"): a pasted transcript, whose
+# words are a video's or a call's, not the speaker's.
+_STAMP_LINE = re.compile(r"^\s*\[?\(?\d{1,2}:\d{2}(?::\d{2})?\]?\)?\s*$", re.MULTILINE)
+_STAMPS = 3  # how many such lines make a message a transcript
 _PROPER = compile_widened(r"(?<![\w'’])[A-Z][a-z][\w'’\-]*(?:\s+[A-Z][a-z][\w'’\-]*){0,3}")
 _MAX_SENTENCES = 200
 _MAX_SENTENCE_CHARS = 1_000
@@ -298,12 +302,6 @@ def _third_person(verb: str) -> str:
     return verb + "s"
 
 
-def _kind_from_context(before: str) -> str:
-    """Guess a name's kind from the word just before it."""
-    words = before.lower().split()
-    return PREP_KINDS.get(words[-1] if words else "", "other")
-
-
 def classify(sentence: str) -> NoteKind | None:
     """The kind of note a sentence makes, or None for chatter and questions."""
     if sentence.rstrip().endswith("?") or len(sentence.split()) < 4:
@@ -366,6 +364,11 @@ _STATING = r"\b(?:was|is|it['’]s|in|actually)\s+(?:on\s+)?"
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+def _transcript(text: str) -> bool:
+    """Whether a message is a pasted transcript (lines of bare time stamps)."""
+    return ":" in text and len(_STAMP_LINE.findall(text)) >= _STAMPS
+
+
 def _right_time(sentence: str, spans: Sequence[TimeSpan]) -> TimeSpan:
     """The time a correction gives as right: 'it was Tuesday, not Monday' -> Tuesday
     (the one after 'was' or 'is', never the one after 'not')."""
@@ -405,7 +408,7 @@ class OfflineExtractor:
         return out
 
     def _episode(self, episode: Episode, speaker: str, out: Extraction, context: Context) -> None:
-        if episode.role in CITING_ROLES:
+        if episode.role in CITING_ROLES or _transcript(episode.content):
             self._citations(episode, out)
             return
         for sentence in sentences(episode.content):
@@ -437,7 +440,7 @@ class OfflineExtractor:
                     continue
                 name = _clean_subject(_POSSESSIVE_END.sub("", match.group(0)), None)
                 if name and name not in named and name != speaker and len(name) > 1:
-                    guess = _kind_from_context(sentence[: match.start()])
+                    guess = kind_before(sentence[: match.start()])
                     if name.removesuffix("s") in NOT_NAMES or (
                         guess == "other" and _common(name, episode.content)
                     ):

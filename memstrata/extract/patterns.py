@@ -123,7 +123,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("age", rf"{SUBJECT}(?:'m|’m| am| is| turned| just turned)\s+(?P<object>\d{{1,3}})(?:\s+years?\s+old|\s+today|(?=\s*[^\w\s'’]|$)|(?=\s+(?:and|but|so|now|with)\s))", None, on=_DIGITS),
     _p("relationship_status", rf"{SUBJECT}(?:'m|’m| am| is| got| just got){ADVERB}\s+(?P<object>single|married|engaged|divorced|separated|widowed)\b", None, on="single married engaged divorced separated widowed"),
     _p("relationship_status", rf"{SUBJECT}{ADVERB}\s+(?:broke up|split up)\b", None, "single", on="broke split"),
-    _p("allergic_to", rf"{SUBJECT}(?:'m|’m| am| is)\s+(?:very\s+|severely\s+|deathly\s+)?allergic\s+to\s+(?P<object>[a-z][a-z\- ]{{2,30}}?)(?=[,.!?;]|\s+(?:and|so|but)\b|$)", None, on="allergic"),
+    _p("allergic_to", rf"{SUBJECT}(?:'m|’m| am| is)\s+(?:[a-z]+\s+and\s+)?(?:very\s+|severely\s+|deathly\s+)?allergic\s+to\s+(?P<object>[a-z][a-z\- ]{{2,30}}?)(?=[,.!?;]|\s+(?:and|so|but)\b|$)", None, on="allergic"),
     _p("visited", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:went|been|traveled|travelled|flew|drove|took a trip)\s+(?:back\s+|over\s+)?to\s+(?P<object>{NAME})", "place", on="went been traveled travelled flew drove trip"),
     _p("visited", rf"{SUBJECT}{AUX}{ADVERB}\s+visited\s+(?P<object>{NAME})", "place", on="visited"),
     _p("met", rf"{SUBJECT}{AUX}{ADVERB}\s+(?:met|met up with|ran into|bumped into)\s+(?P<object>{NAME})", "person", on="met ran bumped"),

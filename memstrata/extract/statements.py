@@ -96,7 +96,7 @@ def drafts(said: Said, context: Context) -> list[FactDraft]:
 
 PREP_KINDS = {  # the kind of a name, by the word just before it
     **dict.fromkeys(
-        ("with", "and", "named", "called", "met", "told", "saw", "remember", "asked", "friend"),
+        ("with", "named", "called", "met", "told", "saw", "remember", "asked", "friend"),
         "person",
     ),
     **dict.fromkeys(
@@ -117,8 +117,32 @@ def _note_names(sentence: str, context: Context) -> None:
         name = match.group("name")
         if name.split()[0] in NOT_NAMES:
             continue
-        kind = "person" if match.group("own") else PREP_KINDS.get(match.group("prep") or "", "")
-        context.note(kind or "other", name)
+        own = match.group("own")
+        context.note("person" if own else kind_before(sentence[: match.start("name")]), name)
+
+
+def kind_before(before: str) -> str:
+    """A name's kind from the word just before it ('in Ankara', 'with Leon'); a name
+    'called' or 'named' is a person's only after a word for one ('a guy called Sam',
+    not 'a podcast called The Big Mod Cast')."""
+    words = before.lower().split()
+    word = words[-1] if words else ""
+    if word in ("called", "named") and not _PERSON_NOUN.search(
+        before[: before.lower().rfind(word)]
+    ):
+        return "other"
+    return PREP_KINDS.get(word, "other")
+
+
+# Nouns of people, before "called"/"named": "a guy called Sam", "my friend named Jo".
+_PERSON_NOUN = re.compile(
+    r"\b(?:guy|girl|man|woman|lady|bloke|dude|boy|kid|child|baby|son|daughter|friend|mate|"
+    r"someone|somebody|person|colleague|coworker|co-worker|boss|manager|neighbou?r|teacher|"
+    r"doctor|coach|student|boyfriend|girlfriend|partner|husband|wife|cousin|brother|sister|"
+    r"nephew|niece|uncle|aunt|grandson|granddaughter|roommate|flatmate|tutor|therapist)s?"
+    r"\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
 
 
 def _kept(clause: Clause) -> list[Found]:
@@ -196,7 +220,8 @@ def _mood_of(clause: Clause, item: Found) -> str:
         return "hypothetical"  # "Paris was so rainy": a stay told of, no home
     rest = _HEDGE.sub(" ", before + " " + clause.text[end:])
     if (
-        REPORTED.search(before)
+        clause.reported
+        or REPORTED.search(before)
         or HYPOTHETICAL.search(rest)
         or _WOULD.search(_HEDGE.sub(" ", before))
     ):

@@ -395,3 +395,34 @@ def test_work_the_speaker_calls_theirs_holds_in_a_question() -> None:
     found = triples("can you help me reply to my boss at Pellworth Dairy?")
     assert found == {("Maya", "works_at", "Pellworth Dairy")}
     assert triples("my old boss at Pellworth Dairy called") == set()
+
+
+def test_a_diet_is_its_own_word() -> None:
+    found = triples("I'm vegetarian and allergic to walnuts, sadly")
+    assert ("Maya", "diet", "vegetarian") in found
+    assert ("Maya", "allergic_to", "walnuts") in found
+
+
+def test_a_report_goes_on_past_its_first_clause() -> None:
+    text = "The tenant argues that she paid in full, until she moved to Dundee in May"
+    assert [f for f in facts(text) if f[1] == "lives_in"] == []
+
+
+def test_a_pasted_transcript_is_not_the_speakers_word() -> None:
+    transcript = (
+        "can you summarise this?\n0:01\nI live in Leeds now and\n0:04\nI hate the rain\n0:07"
+    )
+    assert facts(transcript) == []
+    assert facts("I live in Leeds now, meeting at 10:30") != []
+
+
+def test_a_thing_called_by_a_name_is_no_person() -> None:
+    """Only a word for a person before 'called' makes the name someone's, who 'he' or
+    'my partner' can then be."""
+    text = "I run a podcast called Night Owls. He moved to Oslo last year"
+    assert [f for f in facts(text) if f[1] == "lives_in"] == []
+    text = "I met a guy called Tobias. He moved to Oslo last year"
+    assert ("Tobias", "lives_in", "Oslo") in triples(text)
+    assert ("Maya", "dating", "Carcassonne") not in triples(
+        "I'll get Azul and Carcassonne for a game night with my girlfriend"
+    )
