@@ -84,7 +84,10 @@ def _f(
 
 
 _NOTICE = r"(?:handed\s+in|hand\s+in|gave|give|put\s+in)\s+(?:my|our|her|his)\s+notice"
-_OWN = r"(?:my|our)\s+(?:new\s+|old\s+|little\s+|tiny\s+)?"
+_OWN = (
+    r"(?:my|our)\s+(?:new\s+|old\s+|little\s+|tiny\s+|whole\s+|own\s+|current\s+|small\s+|"
+    r"big\s+|shared\s+|rented\s+|cosy\s+|cozy\s+|first\s+)?"
+)
 _HOME = r"(?:house|flat|apartment|place|home|studio|condo)"
 # Talk of the conditions where one is ("İzmir is so windy today", "Bilbao rain
 # again", "auckland rent is criminal", "the traffic in Hanoi this morning", "the
@@ -130,6 +133,7 @@ FRAMES: tuple[Frame, ...] = (
     _f("lives_in", "start", "place", r"\b(?:relocating|relocated|moving|moved|sending|sent|transferring|transferred|posting|posted)\s+(?:me|us)\s+(?:back\s+|over\s+)?to\s+", speaker=True),
     _f("lives_in", "hold", "place", rf"^(?=(?:{_PLACE_AHEAD}|[a-z]{{4,}})\s+(?:{_LOCAL_NOUN}\b|(?:is|'s|’s)\s+(?:\w+\s+){{0,2}}?{_WEATHER}\b|in\s+{_SEASON}\s+(?:is|'s|’s)\b))", present=True),
     _f("lives_in", "hold", "place", rf"\bthe\s+{_LOCAL_NOUN}\s+(?:here\s+)?in\s+", present=True),
+    _f("lives_in", "hold", "place", rf"^the\s+{_HOME}\s+in\s+(?={_PLACE_AHEAD}\s+(?:is|'s|’s)\s+(?:way\s+|far\s+|so\s+|too\s+|getting\s+)*(?:too\s+)?(?:small|tiny|cramped|cold|damp|noisy|big|expensive)\b)", present=True),
     _f("lives_in", "hold", "place", rf"\bthe\s+(?={_PLACE_AHEAD}\s+(?:heat|rain|weather|traffic|humidity|winters?|summers?|smog)\b)", present=True),
     # work
     _f("works_at", "hold", "organization", r"\b(?:work|works|working|worked|wrk)\s+(?:full[\s-]time\s+|part[\s-]time\s+)?(?:at|for|with)\s+"),
@@ -165,7 +169,8 @@ FRAMES: tuple[Frame, ...] = (
     _f("married_to", "hold", "person", rf"\b{_OWN}(?:husband|wife|spouse|hubby)\s*,?\s*"),
     _f("engaged_to", "hold", "person", rf"\b{_OWN}(?:fianc[ée]e?|fiance|fiancee)\s*,?\s*"),
     _f("dating", "hold", "person", r"\b(?:dating|seeing)\s+(?!each\b|someone\b|anyone\b)"),
-    _f("dating", "start", "none", r"\b(?:back\s+together|seeing\s+each\s+other|been\s+together|together\s+since|started\s+dating|got\s+together)\b"),
+    _f("dating", "start", "none", r"\b(?:back\s+together|(?<!been\s)seeing\s+each\s+other|together\s+since|started\s+dating|got\s+together)\b"),
+    _f("dating", "hold", "none", r"\b(?:been\s+together|been\s+seeing\s+each\s+other)\b"),
     _f("engaged_to", "start", "person", r"\b(?:got\s+engaged|engaged)\s+to\s+"),
     _f("engaged_to", "start", "none", r"\b(?:got\s+engaged|are\s+engaged|we're\s+engaged|proposed)\b"),
     _f("engaged_to", "start", "none", r"\b(?:she|he)\s+said\s+yes\b", speaker=True),

@@ -426,3 +426,19 @@ def test_a_thing_called_by_a_name_is_no_person() -> None:
     assert ("Maya", "dating", "Carcassonne") not in triples(
         "I'll get Azul and Carcassonne for a game night with my girlfriend"
     )
+
+
+def test_together_for_years_began_that_long_ago() -> None:
+    found = facts("Sam and I have been together three years in April")
+    assert ("Maya", "dating", "Sam", "hold", "2021-03-13") in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "that's more than my whole flat in Dunedin costs",
+        "the apartment in Dunedin is way too small for the two of us",
+    ],
+)
+def test_a_home_said_in_passing(text: str) -> None:
+    assert ("Maya", "lives_in", "Dunedin") in triples(text)
