@@ -130,6 +130,9 @@ class Clause:
     # an earlier clause of the statement reports what someone says ("she argues that
     # ..., until he moved to X"): this one is part of the report
     reported: bool = False
+    # a name said alone just before ("Mihai — my boyfriend — spilled ..."): whom
+    # "my boyfriend" in this clause stands beside
+    apposed: str | None = None
 
     @property
     def mood(self) -> Mood:
@@ -214,12 +217,13 @@ def _statement(parts: list[str], speaker: str, last_person: str | None) -> Itera
     question = parts[-1].rstrip().endswith("?")
     subject: str | None = speaker
     reported = False
+    apposed: str | None = None
     for raw in parts:
         text = _LEAD.sub("", _LABEL.sub("", raw)).strip()
         if not text:
             continue
         if _LONE_NAME.match(text.rstrip(" ,.!")):
-            subject = last_person = text.rstrip(" ,.!")  # "Tobenna — my manager — just quit"
+            subject = last_person = apposed = text.rstrip(" ,.!")  # "Tobenna — my manager — quit"
             continue
         if _APPOSITIVE.match(text):
             continue  # "my manager" between dashes: the subject stays
@@ -245,5 +249,6 @@ def _statement(parts: list[str], speaker: str, last_person: str | None) -> Itera
         ] not in NOT_NAMES:
             subject = named.group(1)
             last_person = subject
-        yield Clause(text, subject, question, partner, reported)
+        yield Clause(text, subject, question, partner, reported, apposed)
         reported = reported or _REPORTING.search(text) is not None
+        apposed = None

@@ -310,7 +310,7 @@ def _value(found: Found, clause: Clause, context: Context) -> tuple[str | None, 
     if found.predicate in _PARTNERS:
         kind = "person"
         if value is None:
-            value = clause.partner or context.last.get("partner")
+            value = clause.partner or clause.apposed or context.last.get("partner")
             if value is None and found.effect in ("hold", "start"):
                 value = context.last.get("person")
         elif found.effect != "end":

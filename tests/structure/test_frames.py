@@ -442,3 +442,13 @@ def test_together_for_years_began_that_long_ago() -> None:
 )
 def test_a_home_said_in_passing(text: str) -> None:
     assert ("Maya", "lives_in", "Dunedin") in triples(text)
+
+
+def test_a_partner_named_beside_the_word_for_them() -> None:
+    text = "the best part: Teodor — my boyfriend, if you forgot — fell into the pond"
+    assert ("Maya", "dating", "Teodor") in triples(text)
+
+
+def test_a_lower_case_topic_needs_the_cost_of_living_there() -> None:
+    assert ("Maya", "lives_in", "bergen") in triples("bergen rent is a joke")
+    assert triples("freelance life is over already") == set()
