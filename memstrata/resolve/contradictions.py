@@ -175,8 +175,9 @@ class FactResolver:
             for old in list(self._current(subject.id, predicate)):
                 if predicate in OPPOSITES and not same_taste(normalise(old.object), wanted):
                     continue
-                if old.valid_at <= draft.valid_at:
-                    self._close(old, draft.valid_at, new_id, draft.episode_id, changes)
+                if old.valid_at <= draft.valid_at or _news(draft, old):
+                    at = max(draft.valid_at, old.valid_at)
+                    self._close(old, at, new_id, draft.episode_id, changes)
         fact = self._fact(new_id, draft, subject, obj, valid_at, invalid_at)
         self._add(fact, draft.stated_at or draft.valid_at, "extracted", draft.episode_id, changes)
         if invalid_at is None:

@@ -392,3 +392,18 @@ def test_a_misheard_name_is_retracted_for_the_right_one(memory: Memory) -> None:
     facts = {f.object: f for f in memory.facts("Ana", "has_boss")}
     assert facts["Henrik"].expired_at is not None and facts["Henrik"].invalid_at is None
     assert facts["Henrika"].expired_at is None and facts["Henrika"].valid_at == T0
+
+
+def test_a_liking_dated_coarsely_still_ends_the_dislike_said_before(memory: Memory) -> None:
+    """'got into jazz over the summer', said in autumn, begins on 1 June: before the
+    evening in June the dislike was said, yet it is news of a change."""
+    memory.add(
+        "I can't stand jazz", speaker="Ana", occurred_at=datetime(2023, 6, 1, 19, tzinfo=UTC)
+    )
+    memory.add(
+        "my sister got me into jazz over the summer and now I love it",
+        speaker="Ana",
+        occurred_at=datetime(2023, 10, 25, 9, tzinfo=UTC),
+    )
+    (dislike,) = memory.facts("Ana", "dislikes")
+    assert dislike.invalid_at is not None and dislike.expired_at is None
