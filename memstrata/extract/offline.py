@@ -429,6 +429,7 @@ class OfflineExtractor:
             skipped += [
                 (m.start(), m.end()) for m in _SEGMENT.finditer(sentence) if _title_case(m.group())
             ]
+            previous: tuple[int, str] | None = None  # the name before: its end, its kind
             for match in _PROPER.finditer(sentence):
                 if any(a <= match.start() < b for a, b in skipped):
                     continue  # words of a quoted or title-case title are no names
@@ -440,7 +441,8 @@ class OfflineExtractor:
                     continue
                 name = _clean_subject(_POSSESSIVE_END.sub("", match.group(0)), None)
                 if name and name not in named and name != speaker and len(name) > 1:
-                    guess = kind_before(sentence[: match.start()])
+                    guess = kind_before(sentence[: match.start()], previous)
+                    previous = (match.end(), guess)
                     if name.removesuffix("s") in NOT_NAMES or (
                         guess == "other" and _common(name, episode.content)
                     ):

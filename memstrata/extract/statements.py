@@ -103,6 +103,7 @@ PREP_KINDS = {  # the kind of a name, by the word just before it
         ("in", "to", "from", "by", "near", "around", "visit", "visited", "visiting"), "place"
     ),
     **dict.fromkeys(("at", "for", "joined"), "organization"),
+    "and": "other",  # joins a name to the one before: see kind_before
 }
 _NAME_IN = compile_widened(
     rf"(?:\b(?P<prep>{'|'.join(sorted(PREP_KINDS, key=len, reverse=True))})\s+)?"
@@ -113,20 +114,28 @@ _NAME_IN = compile_widened(
 def _note_names(sentence: str, context: Context) -> None:
     """Remember the names a sentence uses, by the word before them ('with Leon',
     'in Ankara', 'at Kestrel'); a possessive one ('Cathal's mam') is a person."""
+    previous: tuple[int, str] | None = None
     for match in _NAME_IN.finditer(sentence):
         name = match.group("name")
         if name.split()[0] in NOT_NAMES:
             continue
         own = match.group("own")
-        context.note("person" if own else kind_before(sentence[: match.start("name")]), name)
+        kind = "person" if own else kind_before(sentence[: match.start("name")], previous)
+        context.note(kind, name)
+        previous = (match.end(), kind)
 
 
-def kind_before(before: str) -> str:
+def kind_before(before: str, previous: tuple[int, str] | None = None) -> str:
     """A name's kind from the word just before it ('in Ankara', 'with Leon'); a name
     'called' or 'named' is a person's only after a word for one ('a guy called Sam',
-    not 'a podcast called The Big Mod Cast')."""
+    not 'a podcast called The Big Mod Cast'); one joined by 'and' to the name before
+    (``previous``: where it ended, its kind) is of that one's kind ('with Leon and
+    Mara', not 'Azul and Qwirkle')."""
     words = before.lower().split()
     word = words[-1] if words else ""
+    if word == "and":
+        joined = previous is not None and before[previous[0] :].strip().lower() == "and"
+        return previous[1] if joined and previous is not None else "other"
     if word in ("called", "named") and not _PERSON_NOUN.search(
         before[: before.lower().rfind(word)]
     ):

@@ -452,3 +452,9 @@ def test_a_partner_named_beside_the_word_for_them() -> None:
 def test_a_lower_case_topic_needs_the_cost_of_living_there() -> None:
     assert ("Maya", "lives_in", "bergen") in triples("bergen rent is a joke")
     assert triples("freelance life is over already") == set()
+
+
+def test_a_name_joined_by_and_takes_the_kind_of_the_one_before() -> None:
+    assert ("Pia", "lives_in", "Oslo") in triples(
+        "I met Jonas and Pia at the gym. She moved to Oslo"
+    )
