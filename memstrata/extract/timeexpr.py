@@ -246,6 +246,38 @@ def resolve(text: str, anchor: datetime, tense: int = 0) -> list[TimeSpan]:
     return [span for _, span in sorted(spans, key=lambda item: item[0])]
 
 
+# How far apart two anchors are that tell a relative expression from a date.
+_ELSEWHEN = timedelta(days=400)
+
+
+def dated(text: str, anchor: datetime) -> str:
+    """``text`` with the date each relative time expression in it denotes, said at
+    ``anchor``, written after it ('my mom and I made dinner last night (2023-05-03)');
+    a date given in full ('on 3 May 2023') and one on the anchor's own day ('tonight')
+    are left as they are.
+
+    >>> from datetime import datetime, timezone
+    >>> dated("we met two weeks ago", datetime(2023, 5, 20, tzinfo=timezone.utc))
+    'we met two weeks ago (week of 2023-05-01)'
+    """
+    out: list[str] = []
+    at = 0
+    for span in resolve(text, anchor):
+        begin = text.find(span.text, at)
+        if begin < 0:
+            continue
+        end = begin + len(span.text)
+        out.append(text[at:end])
+        at = end
+        if span.start.date() == anchor.date() and span.end - span.start <= timedelta(days=1):
+            continue  # "today", "tonight": the line's own day
+        if any(other.start == span.start for other in resolve(span.text, anchor + _ELSEWHEN)):
+            continue  # a date said in full means the same whenever it is read
+        out.append(f" ({span.label})")
+    out.append(text[at:])
+    return "".join(out)
+
+
 def _interval(
     kind: str, m: re.Match[str], anchor: datetime, tense: int = 0
 ) -> tuple[datetime, datetime] | None:

@@ -21,6 +21,7 @@ from datetime import datetime
 
 import numpy as np
 
+from memstrata.extract.timeexpr import dated
 from memstrata.index.analyzer import analyze
 from memstrata.index.catalog import NamespaceIndex
 from memstrata.model import Context, Episode, Fact
@@ -45,6 +46,13 @@ TURN_TOKENS = 200  # a longer turn is shown cut to its sentences that match the 
 FILL_TOKENS = 12  # the least room worth cutting one more hit into
 FILL_ROUNDS = 3  # times the exact count of the block may correct the room left
 _PIECE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def said(e: Episode) -> str:
+    """A turn's words as a block shows them: each relative time ('last night', 'two
+    weeks ago') with the date it meant when it was said, so that a reader need not
+    count back from the line's date."""
+    return dated(e.content, e.occurred_at)
 
 
 def excerpt(text: str, terms: set[str], tokens: TokenCounter, limit: int = TURN_TOKENS) -> str:
@@ -195,7 +203,7 @@ def assemble(
 
     def shown(e: Episode) -> str:
         if e.id not in excerpts:
-            excerpts[e.id] = excerpt(e.content, terms, tokens)
+            excerpts[e.id] = excerpt(said(e), terms, tokens)
         return excerpts[e.id]
 
     hits = [p for p in ranked if p in episode]
@@ -251,7 +259,7 @@ def _fill(
             e = episode[key]
             room = min(packer.left - packer.cost(e, ""), TURN_TOKENS)
             while room >= FILL_TOKENS:
-                cut = excerpt(e.content, terms, tokens, room)
+                cut = excerpt(said(e), terms, tokens, room)
                 if not cut.strip(f" {CUT}") or packer.take(key, e, cut):
                     break
                 room -= packer.cost(e, cut) - packer.left  # shrink by the overshoot

@@ -299,3 +299,17 @@ def test_a_first_person_question_prefers_the_users_turns_to_a_reply_repeating_it
         hits = memory.search("what bicycle did I get for my commute?", limit=4)
         users = {text for role, text in turns if role == "user"}
         assert {h.text for h in hits[:2]} == users
+
+
+def test_context_dates_what_a_line_says_relative_to_when_it_was_said(memory: Memory) -> None:
+    """'last night' said on 8 May 2023 is 7 May: the block says so, and leaves a date
+    said in full as it is."""
+    chat(
+        memory,
+        [("Ana", "My mum and I cooked a curry last night!"), ("Bo", "On 2 May 2023 I did too.")],
+        T0,
+        "s1",
+    )
+    block = memory.context("who cooked a curry with Ana?", token_budget=300).text
+    assert "cooked a curry last night (2023-05-07)!" in block
+    assert "On 2 May 2023 I did too." in block
