@@ -21,6 +21,7 @@ from datetime import datetime
 
 import numpy as np
 
+from memstrata.extract.offline import CITING_ROLES
 from memstrata.extract.timeexpr import dated
 from memstrata.index.analyzer import analyze
 from memstrata.index.catalog import NamespaceIndex
@@ -49,10 +50,11 @@ _PIECE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def said(e: Episode) -> str:
-    """A turn's words as a block shows them: each relative time ('last night', 'two
-    weeks ago') with the date it meant when it was said, so that a reader need not
-    count back from the line's date."""
-    return dated(e.content, e.occurred_at)
+    """A turn's words as a block shows them: in what someone tells (not in an
+    assistant's reply, whose 'next week' is advice), each relative time ('last
+    night', 'two weeks ago') with the date it meant when it was said, so that a
+    reader need not count back from the line's date."""
+    return e.content if e.role in CITING_ROLES else dated(e.content, e.occurred_at)
 
 
 def excerpt(text: str, terms: set[str], tokens: TokenCounter, limit: int = TURN_TOKENS) -> str:

@@ -310,6 +310,10 @@ def test_context_dates_what_a_line_says_relative_to_when_it_was_said(memory: Mem
         T0,
         "s1",
     )
+    memory.add(
+        "Try a curry with lentils next week.", role="assistant", occurred_at=T0, session_id="s1"
+    )
     block = memory.context("who cooked a curry with Ana?", token_budget=300).text
     assert "cooked a curry last night (2023-05-07)!" in block
     assert "On 2 May 2023 I did too." in block
+    assert "with lentils next week." in block  # an assistant's advice is left as it is
