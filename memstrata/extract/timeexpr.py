@@ -251,10 +251,11 @@ _ELSEWHEN = timedelta(days=400)
 
 
 def dated(text: str, anchor: datetime) -> str:
-    """``text`` with the date each relative time expression in it denotes, said at
-    ``anchor``, written after it ('my mom and I made dinner last night (2023-05-03)');
-    a date given in full ('on 3 May 2023') and one on the anchor's own day ('tonight')
-    are left as they are.
+    """``text`` with the day or week each relative time expression in it meant, said
+    at ``anchor``, written after it ('my mom and I made dinner last night
+    (2023-05-03)'): only past days and weeks, those a reader would count back to; a
+    date given in full ('on 3 May 2023'), the anchor's own day ('tonight'), what is
+    to come, and months and years are left as they are.
 
     >>> from datetime import datetime, timezone
     >>> dated("we met two weeks ago", datetime(2023, 5, 20, tzinfo=timezone.utc))
@@ -269,8 +270,8 @@ def dated(text: str, anchor: datetime) -> str:
         end = begin + len(span.text)
         out.append(text[at:end])
         at = end
-        if span.start.date() == anchor.date() and span.end - span.start <= timedelta(days=1):
-            continue  # "today", "tonight": the line's own day
+        if span.end - span.start > timedelta(days=7) or span.start.date() >= anchor.date():
+            continue  # a month or a year says itself; today and plans are not counted back
         if any(other.start == span.start for other in resolve(span.text, anchor + _ELSEWHEN)):
             continue  # a date said in full means the same whenever it is read
         out.append(f" ({span.label})")
