@@ -86,7 +86,7 @@ def _f(
 _NOTICE = r"(?:handed\s+in|hand\s+in|gave|give|put\s+in)\s+(?:my|our|her|his)\s+notice"
 _OWN = (
     r"(?:my|our)\s+(?:new\s+|old\s+|little\s+|tiny\s+|whole\s+|own\s+|current\s+|small\s+|"
-    r"big\s+|shared\s+|rented\s+|cosy\s+|cozy\s+|first\s+)?"
+    r"big\s+|shared\s+|rented\s+|cosy\s+|cozy\s+)?"
 )
 _HOME = r"(?:house|flat|apartment|place|home|studio|condo)"
 # Talk of the conditions where one is ("İzmir is so windy today", "Bilbao rain

@@ -134,8 +134,9 @@ def kind_before(before: str, previous: tuple[int, str] | None = None) -> str:
     words = before.lower().split()
     word = words[-1] if words else ""
     if word == "and":
-        joined = previous is not None and before[previous[0] :].strip().lower() == "and"
-        return previous[1] if joined and previous is not None else "other"
+        if previous is not None and before[previous[0] :].strip().lower() == "and":
+            return previous[1]
+        return "other"
     if word in ("called", "named") and not _PERSON_NOUN.search(
         before[: before.lower().rfind(word)]
     ):
