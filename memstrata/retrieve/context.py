@@ -259,9 +259,10 @@ def _fill(
             if key in packer.taken:
                 continue
             e = episode[key]
+            text = said(e)
             room = min(packer.left - packer.cost(e, ""), TURN_TOKENS)
             while room >= FILL_TOKENS:
-                cut = excerpt(said(e), terms, tokens, room)
+                cut = excerpt(text, terms, tokens, room)
                 if not cut.strip(f" {CUT}") or packer.take(key, e, cut):
                     break
                 room -= packer.cost(e, cut) - packer.left  # shrink by the overshoot
