@@ -31,6 +31,7 @@ COMPONENTS: dict[str, tuple[str, ...]] = {
     "speakers": ("speaker_named",),
     "dates": ("dated", "dated_when"),
     "roles": ("reply",),
+    "openers": ("opens",),
 }
 # Negatives kept for fitting (every positive is kept): enough, and ten times faster.
 NEGATIVE_SHARE = 0.25

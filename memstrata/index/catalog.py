@@ -88,6 +88,10 @@ class NamespaceIndex:
         self._sessions = Column(np.int32, fill=_NONE)
         self._speakers = Column(np.int32, fill=_NONE)
         self._replies = Column(np.bool_, fill=False)  # said in a reply role (assistant, tool)
+        # the first turn of its session not said in a reply role: where one opens a
+        # conversation with what brings them (derived from sessions and replies)
+        self._opens = Column(np.bool_, fill=False)
+        self._opened: set[int] = set()  # session codes with such a turn
         self._alive = Column(np.bool_, fill=False)
         self._position: dict[int, int] = {}
         self._session_codes: dict[str, int] = {}
@@ -346,6 +350,7 @@ class NamespaceIndex:
             np.array([_code(self._speaker_codes, e.speaker) for e in run], dtype=np.int32)
         )
         self._replies.extend(np.fromiter((e.role in REPLY_ROLES for e in run), np.bool_, count))
+        self._opens.extend_to(start + count)
         self._alive.extend(np.ones(count, dtype=np.bool_))
         self.previous.extend_to(start + count)
         self.following.extend_to(start + count)
@@ -358,6 +363,9 @@ class NamespaceIndex:
             terms = (entry.terms or "").split()
             plain.append(terms)
             code = int(sessions[position])
+            if code not in self._opened and entry.role not in REPLY_ROLES:
+                self._opened.add(code)
+                self._opens[position] = True
             before = self._session_tail.get(code)
             if before is None:
                 contexts.append(terms)
@@ -425,6 +433,7 @@ class NamespaceIndex:
         if self.size != size or any(c.size != size for c in columns):
             raise ValueError("an index snapshot whose columns differ in length")
         self._position = {seq: i for i, seq in enumerate(self._seqs.view().tolist())}
+        self._derive_openers()
         self._session_codes = {v: i for i, v in enumerate(from_texts(state["session_codes"]))}
         self._speaker_codes = {v: i for i, v in enumerate(from_texts(state["speaker_codes"]))}
         tails = zip(
@@ -445,6 +454,17 @@ class NamespaceIndex:
             # the graph file misses changes the snapshot holds: rebuilt from the matrix
             self.ann, self.ann_change, self._ann_saved = None, 0, 0
 
+    def _derive_openers(self) -> None:
+        """The openers from the session and role columns: the first position of each
+        session among those not said in a reply role (a session's turns are at
+        increasing positions)."""
+        told = np.flatnonzero(~self._replies.view())
+        codes, first = np.unique(self._sessions.view()[told], return_index=True)
+        opens = np.zeros(self.size, dtype=np.bool_)
+        opens[told[first]] = True
+        self._opens = Column.of(opens, np.bool_, False)
+        self._opened = {int(c) for c in codes.tolist()}
+
     def sessions(self, positions: np.ndarray) -> np.ndarray:
         return np.asarray(self._sessions.view()[positions])
 
@@ -454,6 +474,10 @@ class NamespaceIndex:
     def replies(self, positions: np.ndarray) -> np.ndarray:
         """Whether each episode was said in a reply role (an assistant's, a tool's)."""
         return np.asarray(self._replies.view()[positions])
+
+    def opens(self, positions: np.ndarray) -> np.ndarray:
+        """Whether each episode is the first of its session not said in a reply role."""
+        return np.asarray(self._opens.view()[positions])
 
     def occurred(self, positions: np.ndarray) -> np.ndarray:
         return np.asarray(self._occurred.view()[positions])

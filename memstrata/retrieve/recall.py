@@ -12,7 +12,9 @@
    rank per retriever; its session neighbours' scores, since an answer sits
    next to the turn that asked; its session's score; whether
    the question names its speaker; whether it mentions a date, and whether the
-   question asks "when"), and the ranker turns them into one score.
+   question asks "when"; whether it was said in a reply role, and whether it
+   opens its session: the first turn not said in a reply role, where one says
+   what brings them), and the ranker turns them into one score.
 4. Time: an episode inside the question's time window gets TIME_BOOST;
    "latest / current" questions favour recent episodes and "first time"
    questions early ones, by up to ORDER_BOOST.
@@ -46,7 +48,7 @@ def feature_names() -> tuple[str, ...]:
         names += [r, f"{r}_rr", f"{r}_lr"]
     for r in ("bm25", "dense"):
         names += [f"{r}_prev1", f"{r}_next1", f"{r}_prev2", f"{r}_next2", f"{r}_session"]
-    names += ["speaker_named", "dated", "dated_when", "reply"]
+    names += ["speaker_named", "dated", "dated_when", "reply", "opens"]
     return tuple(names)
 
 
@@ -198,7 +200,7 @@ def featurize(
         named |= ~replies
     dated = structure.is_dated(pool).astype(np.float64)
     columns += [named.astype(np.float64), dated, dated * (query.shape == "when")]
-    columns.append(replies.astype(np.float64))
+    columns += [replies.astype(np.float64), index.opens(pool).astype(np.float64)]
     ranks = {
         name: {int(p): i + 1 for i, p in enumerate(ranked[0].tolist())}
         for name, ranked in found.items()

@@ -150,3 +150,31 @@ def test_a_process_closing_after_another_purged_writes_no_purged_word(tmp_path: 
         purger.close()
         holder.close()  # replays the purge before it would write a snapshot
     assert not snapshot_file(path).exists() or b"zebrafish" not in snapshot_file(path).read_bytes()
+
+
+def test_each_session_is_opened_by_its_first_turn_not_in_a_reply_role(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    told = [
+        ("system", "You are a helpful assistant.", "a"),
+        ("user", "I just got a smoker and want BBQ recipes.", "a"),
+        ("assistant", "Try hickory with pork shoulder.", "a"),
+        ("assistant", "Welcome back!", "b"),
+        ("user", "I booked my flight to Lisbon.", "b"),
+    ]
+    later = [("user", "Which wood suits brisket?", "a"), ("user", "Hello again.", "c")]
+    with open_memory(path) as memory:
+        for batch in (told, later):
+            memory.add(
+                [{"role": r, "content": c, "session_id": s} for r, c, s in batch],
+                occurred_at=T0,
+            )
+        index = memory._index("default")
+        assert index is not None
+        opened = index.opens(np.arange(index.size)).tolist()
+        assert opened == [False, True, False, False, True, False, True]
+        fresh = memory._new_index("default", index.created_us)
+        fresh.restore(index.state())  # derived again from the sessions and roles
+        assert fresh.opens(np.arange(fresh.size)).tolist() == opened
+        memory.add([{"role": "user", "content": "And for ribs?", "session_id": "b"}])
+        index = memory._index("default")
+        assert index is not None and not index.opens(np.array([index.size - 1]))[0]
