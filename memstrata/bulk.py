@@ -6,7 +6,7 @@ episode has its vector and is structured.
 Shares are fixed by a hash of the namespace's name, so no two workers ever
 extract the same namespace and a namespace's episodes are structured in order.
 
-A worker is a Python process running ``main(INDEX, COUNT)``: it reads the
+A worker is a Python process running ``bulk_worker.main(INDEX, COUNT)``: it reads the
 settings as one JSON line on its standard input, and the end of its input says
 that adding has ended (so a worker whose parent dies stops too).
 """
@@ -17,7 +17,6 @@ import contextlib
 import logging
 import subprocess
 import sys
-import threading
 import zlib
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ from memstrata.config import Settings
 
 log = logging.getLogger("memstrata")
 IDLE_S = 0.05  # a worker finding nothing waits this long before it looks again
-_WORKER = "import sys; from memstrata.bulk import main; main(sys.argv[1:])"
+_WORKER = "import sys; from memstrata.bulk_worker import main; main(sys.argv[1:])"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,37 +81,3 @@ class BulkWorkers:
             assert process.stdin is not None
             with contextlib.suppress(BrokenPipeError):  # the worker is gone already
                 process.stdin.close()
-
-
-def _work(settings: Settings, shard: Shard, adding_ended: threading.Event) -> None:
-    """Passes over the shard until adding ended and a pass found nothing left;
-    then a snapshot of each large namespace it structured."""
-    from memstrata.memory import Memory  # the engine, imported only in the worker
-
-    with Memory(settings=settings) as memory:
-        structured: set[str] = set()
-        while True:
-            ended = adding_ended.is_set()  # read first: what was added before is seen below
-            structured |= {
-                ns for ns in memory.store.structure.queued_namespaces() if shard.owns(ns)
-            }
-            if memory._work_queued(shard) == 0:
-                if ended:
-                    break
-                adding_ended.wait(IDLE_S)
-        for ns in sorted(structured):
-            memory._leave_snapshot(ns)
-
-
-def main(argv: list[str]) -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    shard = Shard(int(argv[0]), int(argv[1]))
-    settings = Settings.model_validate_json(sys.stdin.readline())
-    adding_ended = threading.Event()
-
-    def watch() -> None:
-        sys.stdin.read()  # returns at the end of input
-        adding_ended.set()
-
-    threading.Thread(target=watch, daemon=True).start()
-    _work(settings, shard, adding_ended)

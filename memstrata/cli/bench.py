@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from memstrata.cli.main import bench_app, out
+from memstrata.cli.common import bench_app, out
 from memstrata.errors import InvalidInput
 
 BackendOption = Annotated[

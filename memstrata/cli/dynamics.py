@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, TaskID
 
-from memstrata.cli.main import JsonFlag, NowOption, _memory, app, err, out
+from memstrata.cli.common import JsonFlag, NowOption, app, err, memory_of, out
 from memstrata.cli.render import print_json
 from memstrata.errors import InvalidInput
 from memstrata.model import Job, SummaryLevel, Task
@@ -62,7 +62,7 @@ def consolidate(
 ) -> None:
     """One consolidation round: merge near-duplicate notes, promote, summarise events
     and topics, rebuild the profile. A job: resumed by `memstrata jobs --run` if cut."""
-    with _memory(ctx) as memory, Progress(console=err, transient=True) as progress:
+    with memory_of(ctx) as memory, Progress(console=err, transient=True) as progress:
         job = memory.consolidate(now=now, background=background, progress=_Bars(progress))
     if as_json:
         print_json(out, job)
@@ -81,7 +81,7 @@ def jobs(
     as_json: JsonFlag = False,
 ) -> None:
     """Background jobs, newest first (of the namespace, or --all)."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         ran = []
         if run:
             with Progress(console=err, transient=True) as progress:
@@ -114,7 +114,7 @@ def worker(
 
     signal.signal(signal.SIGTERM, stopped)
     signal.signal(signal.SIGINT, stopped)
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         memory.start_worker(poll_s=poll)
         err.print(f"worker on {memory.store.path}: Ctrl-C to stop")
         while not stop.wait(0.5):
@@ -138,7 +138,7 @@ def forget(
 ) -> None:
     """Archive faded notes and summaries (reversible with `unarchive`; episodes are never
     touched)."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         found = memory.forget(
             threshold=threshold, ids=record_id, record_kind=kind, dry_run=dry_run, now=now
         )
@@ -158,7 +158,7 @@ def unarchive(
     kind: KindOption = "note",
 ) -> None:
     """Bring an archived note or summary back."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         state = memory.unarchive(record_id, record_kind=kind)
     out.print(f"restored {state.record_kind} {state.record_id} ({state.layer}-term)")
 
@@ -171,7 +171,7 @@ def pin(
     off: Annotated[bool, typer.Option("--off", help="unpin")] = False,
 ) -> None:
     """Pin a note or summary so it never fades below the floor (or --off to unpin)."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         state = memory.pin(record_id, record_kind=kind, is_pinned=not off)
     out.print(f"{'pinned' if state.is_pinned else 'unpinned'} {state.record_id}")
 
@@ -179,7 +179,7 @@ def pin(
 @app.command()
 def profile(ctx: typer.Context, as_of: NowOption = None, as_json: JsonFlag = False) -> None:
     """The namespace's portrait: current facts and preferences, with what they replaced."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         found = memory.profile(as_of=as_of)
     if as_json:
         print_json(out, found)
@@ -209,7 +209,7 @@ def summaries(
     if level not in (None, "event", "topic", "profile"):
         raise InvalidInput("must be event, topic or profile", field="--level")
     chosen: SummaryLevel | None = level  # type: ignore[assignment]
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         found = memory.summaries(query, level=chosen, limit=limit)
     if as_json:
         print_json(out, found)
@@ -234,7 +234,7 @@ def policy(
 ) -> None:
     """When the namespace forgets and consolidates on its own (run by a worker:
     MEMSTRATA_WORKER=true, or `memstrata jobs --run` from cron)."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         found = (
             memory.policy()
             if show
@@ -272,7 +272,7 @@ def task_open(
     as_json: JsonFlag = False,
 ) -> None:
     """Open a task; prints its id."""
-    with _memory(ctx, create=True) as memory:
+    with memory_of(ctx, create=True) as memory:
         _print_task(memory.open_task(title), as_json)
 
 
@@ -284,7 +284,7 @@ def task_subgoal(
     as_json: JsonFlag = False,
 ) -> None:
     """Open a subgoal (the active one, if any, is closed into a summary note first)."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         _print_task(memory.open_subgoal(task_id, title), as_json)
 
 
@@ -296,7 +296,7 @@ def task_step(
     kind: Annotated[str, typer.Option(help="action, observation or thought")] = "action",
 ) -> None:
     """Record a step under the active subgoal."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         episode = memory.step(task_id, content, kind=kind)
     out.print(episode.id)
 
@@ -308,7 +308,7 @@ def task_close_subgoal(
     summary: Annotated[str | None, typer.Option(help="the summary (default: distilled)")] = None,
 ) -> None:
     """Close the active subgoal into a summary note."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         note = memory.close_subgoal(task_id, summary=summary)
     out.print(f"{note.id}: {note.text}", markup=False)
 
@@ -320,7 +320,7 @@ def task_close(
     summary: Annotated[str | None, typer.Option(help="the summary (default: distilled)")] = None,
 ) -> None:
     """Close the task (and its active subgoal) into a summary note."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         note = memory.close_task(task_id, summary=summary)
     out.print(f"{note.id}: {note.text}", markup=False)
 
@@ -334,7 +334,7 @@ def task_show(
     as_json: JsonFlag = False,
 ) -> None:
     """A task and its subgoals, or every open task."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         found = [memory.task(task_id)] if task_id else memory.tasks()
     if as_json:
         print_json(out, found)
@@ -352,6 +352,6 @@ def task_context(
     budget: Annotated[int, typer.Option(help="token budget")] = 1000,
 ) -> None:
     """The bounded working context: closed subgoals in a line each, the active one in full."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         text = memory.working_context(task_id, token_budget=budget)
     out.print(text, markup=False)

@@ -15,25 +15,25 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 
+from memstrata.cli.common import (
+    JsonFlag,
+    NowOption,
+    app,
+    bench_app,
+    err,
+    memory_of,
+    out,
+    settings_of,
+)
 from memstrata.cli.files import open_for_writing, read_messages, read_text
 from memstrata.cli.render import episode_table, facts_text, hits_text, print_json, stats_table
-from memstrata.config import Settings
 from memstrata.errors import Conflict, InvalidInput, MemstrataError, NotFound, StoreError
 from memstrata.memory import Memory
 from memstrata.model import Added, JSONValue
 from memstrata.providers.registry import AUTO, default_embedder
-from memstrata.store import store_file
 from memstrata.timeutil import now
-
-app = typer.Typer(help="memstrata: structured long-term memory.", no_args_is_help=True)
-bench_app = typer.Typer(help="Benchmarks (need the 'bench' extra).", no_args_is_help=True)
-app.add_typer(bench_app, name="bench")
-# piped output is not wrapped at 80 columns (ids and lines stay whole)
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 4096)
-err = Console(stderr=True, soft_wrap=True)
 
 EXIT_CODES: dict[type[MemstrataError], int] = {
     InvalidInput: 2,
@@ -42,11 +42,6 @@ EXIT_CODES: dict[type[MemstrataError], int] = {
     Conflict: 5,
 }
 
-DbOption = Annotated[str | None, typer.Option("--db", help="store file (MEMSTRATA_PATH)")]
-JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
-NowOption = Annotated[
-    str | None, typer.Option(help="when the question is asked (ISO 8601; default now)")
-]
 MetaOption = Annotated[
     list[str] | None, typer.Option("--meta", help="metadata key=value (value parsed as JSON)")
 ]
@@ -68,31 +63,6 @@ def _loading(memory: Memory, count: int, workers: int | None) -> AbstractContext
     if workers is None:
         workers = (os.cpu_count() or 1) if count >= BULK_MIN else 0
     return memory.bulk(workers) if workers > 0 else nullcontext()
-
-
-@app.callback()
-def root(
-    ctx: typer.Context,
-    db: DbOption = None,
-    namespace: Annotated[str | None, typer.Option(help="namespace (MEMSTRATA_NAMESPACE)")] = None,
-    embedder: Annotated[str | None, typer.Option(help="embedder (MEMSTRATA_EMBEDDER)")] = None,
-) -> None:
-    ctx.obj = {"path": db, "namespace": namespace, "embedder": embedder}
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    return Settings.load(**{k: v for k, v in ctx.obj.items() if v is not None})
-
-
-def _memory(ctx: typer.Context, *, create: bool = False) -> Memory:
-    """The store the options name. Only commands that write new data (``create``)
-    make a new file; the others name the missing one rather than answer from an
-    empty store a typo created."""
-    settings = _settings(ctx)
-    path = store_file(settings.path)
-    if path is not None and path != ":memory:" and not create and not Path(path).exists():
-        raise NotFound("store", path)
-    return Memory(settings=settings)
 
 
 def _metadata(pairs: list[str] | None) -> dict[str, JSONValue]:
@@ -127,7 +97,7 @@ def add(
     if text is not None and file is not None:
         raise InvalidInput("give a TEXT or --file, not both", field="add")
     messages = [] if file is None else read_messages(file)  # a broken file creates nothing
-    with _memory(ctx, create=True) as memory:
+    with memory_of(ctx, create=True) as memory:
         kwargs: dict[str, Any] = {
             "session_id": session,
             "speaker": speaker,
@@ -212,7 +182,7 @@ def search(
     as_json: JsonFlag = False,
 ) -> None:
     """Search the namespace; hits come dated, with their ids and retriever ranks."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         hits = memory.search(
             query,
             limit=limit,
@@ -244,7 +214,7 @@ def context(
 ) -> None:
     """Print what memory holds about a question: a fenced, dated block for a prompt
     (with --json, also what each label cites and the block's size in tokens)."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         block = memory.context(query, token_budget=budget, now=now, tokenizer=tokenizer)
     if as_json:
         print_json(out, block)
@@ -261,7 +231,7 @@ def answer(
     as_json: JsonFlag = False,
 ) -> None:
     """Answer a question from memory with the configured LLM (MEMSTRATA_LLM_URL/MODEL)."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         result = memory.answer(query, token_budget=budget, now=now)
     if as_json:
         print_json(out, result)
@@ -272,7 +242,7 @@ def answer(
 @app.command()
 def get(ctx: typer.Context, episode_id: str, as_json: JsonFlag = False) -> None:
     """Show one episode."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         episode = memory.get(episode_id)
     print_json(out, episode) if as_json else out.print(episode_table([episode]))
 
@@ -280,7 +250,7 @@ def get(ctx: typer.Context, episode_id: str, as_json: JsonFlag = False) -> None:
 @app.command()
 def delete(ctx: typer.Context, episode_id: str) -> None:
     """Soft-delete an episode (undo with `restore`)."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         memory.delete(episode_id)
     out.print(f"deleted {episode_id}")
 
@@ -288,7 +258,7 @@ def delete(ctx: typer.Context, episode_id: str) -> None:
 @app.command()
 def restore(ctx: typer.Context, episode_id: str) -> None:
     """Undo a soft delete."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         memory.restore(episode_id)
     out.print(f"restored {episode_id}")
 
@@ -303,7 +273,7 @@ def purge(
     """Hard-delete episodes, or a whole namespace (cannot be undone)."""
     if not yes:
         raise InvalidInput("purge cannot be undone; pass --yes to confirm", field="--yes")
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         count = memory.purge(episode_ids or None, everything=everything)
     out.print(f"purged {count} episode(s)")
 
@@ -315,7 +285,7 @@ def export_(
     all_namespaces: Annotated[bool, typer.Option("--all", help="every namespace")] = False,
 ) -> None:
     """Write episodes as JSONL."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         namespace = None if all_namespaces else memory.settings.namespace
         if output is None:
             count = memory.export(sys.stdout, namespace=namespace)
@@ -335,7 +305,7 @@ def import_(
     episode goes to that namespace instead of the one it was exported from."""
     lines = read_text(source, "SOURCE").splitlines()
     with (
-        _memory(ctx, create=True) as memory,
+        memory_of(ctx, create=True) as memory,
         _loading(memory, sum(1 for line in lines if line.strip()), workers),
         Progress(console=err, transient=True) as bar,
     ):
@@ -351,7 +321,7 @@ def import_(
 @app.command()
 def stats(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Counts per namespace, size on disk, embedder."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         result = memory.stats()
     print_json(out, result) if as_json else out.print(stats_table(result))
 
@@ -359,7 +329,7 @@ def stats(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 @app.command()
 def namespaces(ctx: typer.Context) -> None:
     """List the namespaces of the store."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         for name in memory.namespaces():
             out.print(name)
 
@@ -367,7 +337,7 @@ def namespaces(ctx: typer.Context) -> None:
 @app.command()
 def flush(ctx: typer.Context) -> None:
     """Embed and extract what is still waiting, and finish index builds."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         out.print(f"embedded {memory.flush()} episode(s)")
 
 
@@ -376,9 +346,9 @@ def reembed(ctx: typer.Context) -> None:
     """Replace every vector with one from the configured embedder (auto: the
     default for a new store)."""
     ctx.obj["on_model_change"] = "reembed"
-    if _settings(ctx).embedder == AUTO:
+    if settings_of(ctx).embedder == AUTO:
         ctx.obj["embedder"] = default_embedder()
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         out.print(f"store now uses {memory.embedder.name}")
 
 
@@ -392,7 +362,7 @@ def facts(
     as_json: JsonFlag = False,
 ) -> None:
     """Facts with their validity interval; closed and retracted ones are marked."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         found = memory.facts(subject, predicate, as_of=as_of, known_at=known_at)
     print_json(out, found) if as_json else out.print(facts_text(found), markup=False)
 
@@ -404,7 +374,7 @@ def timeline(
     as_json: JsonFlag = False,
 ) -> None:
     """Every fact about an entity, in event-time order."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         found = memory.timeline(entity)
     print_json(out, found) if as_json else out.print(facts_text(found), markup=False)
 
@@ -416,7 +386,7 @@ def entities(
     as_json: JsonFlag = False,
 ) -> None:
     """The entities of the namespace."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         found = memory.entities(kind=kind)
     if as_json:
         print_json(out, found)
@@ -435,7 +405,7 @@ def notes(
     as_json: JsonFlag = False,
 ) -> None:
     """Distilled notes, oldest first."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         found = memory.notes(kind=kind, limit=limit, include_archived=archived)
     if as_json:
         print_json(out, found)
@@ -451,7 +421,7 @@ def events(
     as_json: JsonFlag = False,
 ) -> None:
     """Events: runs of episodes that belong together, with their time span and title."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         found = memory.events(session_id=session)
     if as_json:
         print_json(out, found)
@@ -472,7 +442,7 @@ def history(
     as_json: JsonFlag = False,
 ) -> None:
     """Every change to an entity, fact or note, with the reason."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         found = memory.history(record_kind, record_id)
         if not found:
             raise NotFound(record_kind, record_id, memory.settings.namespace)
@@ -494,7 +464,7 @@ def demo(ctx: typer.Context) -> None:
     messages = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines()]
     ctx.obj["path"] = ctx.obj["path"] or "memstrata-demo.db"
     ctx.obj["namespace"] = ctx.obj["namespace"] or "demo"
-    with _memory(ctx, create=True) as memory:
+    with memory_of(ctx, create=True) as memory:
         memory.add(messages)
         count = memory.stats(memory.settings.namespace).namespaces[0].episodes
         out.print(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from memstrata.cli.main import JsonFlag, _memory, app, out
+from memstrata.cli.common import JsonFlag, app, memory_of, out
 from memstrata.cli.render import print_json
 
 keys_app = typer.Typer(help="API keys of the REST service (stored hashed).")
@@ -64,7 +64,7 @@ def mcp_server(
     if transport not in ("stdio", "http"):
         raise InvalidInput("must be stdio or http", field="--transport")
     chosen = choice(tools, TOOL_SETS, "--tools")
-    with _memory(ctx, create=True) as memory:
+    with memory_of(ctx, create=True) as memory:
         server = build_server(memory, tools="graph" if chosen == "graph" else "memory")
         if transport == "stdio":
             server.run("stdio")
@@ -86,7 +86,7 @@ def keys_create(
     """Create a key; its token is printed once (only its hash is stored)."""
     from memstrata.server.keys import create_key
 
-    with _memory(ctx, create=True) as memory:
+    with memory_of(ctx, create=True) as memory:
         key, token = create_key(memory.store, name, namespace, is_admin=admin, rate_per_minute=rate)
     if as_json:
         print_json(out, {"key": key, "token": token})
@@ -97,7 +97,7 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Every key, revoked ones too (never their secrets)."""
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         found = memory.store.keys.list()
     if as_json:
         print_json(out, found)
@@ -115,7 +115,7 @@ def keys_revoke(
     from memstrata.errors import NotFound
     from memstrata.timeutil import now
 
-    with _memory(ctx) as memory:
+    with memory_of(ctx) as memory:
         if not memory.store.keys.revoke(key_id, now()):
             raise NotFound("live key", key_id)
     out.print(f"revoked {key_id}")

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from memstrata import __version__
 from memstrata.mcp.graph import KnowledgeGraph
 from memstrata.mcp.graph_records import Entity, Relation
-from memstrata.mcp.server import StrictServer, guarded
+from memstrata.mcp.strict import StrictServer, guarded
 from memstrata.memory import Memory
 
 INSTRUCTIONS = (
