@@ -8,10 +8,12 @@ import re
 import unicodedata
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from memstrata.errors import InvalidInput
 from memstrata.model import JSONValue, Metadata
 
+W = TypeVar("W", bound=str)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@\-]{0,127}$")
 _MAX_LABEL = 256
 _MAX_METADATA_BYTES = 64 * 1024
@@ -69,11 +71,13 @@ def identifier(value: object, field: str) -> str:
     return value
 
 
-def choice(value: object, allowed: Collection[str], field: str) -> str:
-    """One of a fixed set of words."""
-    if not isinstance(value, str) or value not in allowed:
-        raise InvalidInput(f"must be one of {', '.join(sorted(allowed))}", field=field)
-    return value
+def choice(value: object, allowed: Collection[W], field: str) -> W:
+    """One of a fixed set of words (as its own type: a Literal's values give
+    that Literal)."""
+    for option in allowed:
+        if isinstance(value, str) and value == option:
+            return option
+    raise InvalidInput(f"must be one of {', '.join(sorted(allowed))}", field=field)
 
 
 def count(value: object, low: int, high: int, field: str) -> int:

@@ -88,7 +88,11 @@ def _whole_word(needle: str, text: str, *, plural: bool) -> bool:
 
 
 def _as_list(value: object) -> list[str]:
-    return [value] if isinstance(value, str) else [str(v) for v in value]  # type: ignore[attr-defined]
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    raise ValueError(f"expected a text or a list of texts, got {value!r}")
 
 
 def _matches(check: Mapping[str, Any], fact: KeptFact) -> bool:

@@ -59,7 +59,10 @@ def _turns(conversation: dict[str, object]) -> list[Turn]:
     numbers = sorted(int(m.group(1)) for key in conversation if (m := _SESSION_KEY.match(key)))
     for number in numbers:
         when = parse_session_time(str(conversation[f"session_{number}_date_time"]))
-        for raw in conversation[f"session_{number}"]:  # type: ignore[attr-defined]
+        session = conversation[f"session_{number}"]
+        if not isinstance(session, list):
+            raise ValueError(f"session_{number} is not a list of turns")
+        for raw in session:
             turns.append(Turn(raw["dia_id"], number, raw["speaker"], turn_text(raw), when))
     return turns
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import signal
 import threading
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, get_args
 
 import typer
 from rich.progress import Progress, TaskID
@@ -206,9 +206,10 @@ def summaries(
     as_json: JsonFlag = False,
 ) -> None:
     """The summary tree (event, topic, profile); `search --within ID` goes down one."""
-    if level not in (None, "event", "topic", "profile"):
+    levels: tuple[SummaryLevel, ...] = get_args(SummaryLevel)
+    chosen = next((known for known in levels if known == level), None)
+    if level is not None and chosen is None:
         raise InvalidInput("must be event, topic or profile", field="--level")
-    chosen: SummaryLevel | None = level  # type: ignore[assignment]
     with memory_of(ctx) as memory:
         found = memory.summaries(query, level=chosen, limit=limit)
     if as_json:

@@ -49,7 +49,8 @@ def _required(nodes: Any) -> set[str] | None:
         found: set[str] | None = None
         if op is sre_constants.BRANCH:
             parts = [_required(branch) for branch in arg[1]]
-            found = set().union(*parts) if all(parts) else None  # type: ignore[arg-type]
+            known = [p for p in parts if p]
+            found = set().union(*known) if len(known) == len(parts) else None
         elif op is sre_constants.SUBPATTERN:
             found = _required(arg[-1])
         elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and arg[0] >= 1:

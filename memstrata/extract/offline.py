@@ -308,14 +308,15 @@ def classify(sentence: str) -> NoteKind | None:
         return None
     if not _FIRST_PERSON.search(sentence) and not _PROPER.search(sentence[1:]):
         return None
-    for kind, pattern in (
+    kinds: tuple[tuple[NoteKind, re.Pattern[str]], ...] = (
         ("plan", _PLAN),
         ("preference", _PREFERENCE),
         ("opinion", _OPINION),
         ("event", _EVENT),
-    ):
+    )
+    for kind, pattern in kinds:
         if pattern.search(sentence):
-            return kind  # type: ignore[return-value]
+            return kind
     return "fact"
 
 

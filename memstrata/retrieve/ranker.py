@@ -61,13 +61,17 @@ class Ranker:
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Ranker:
-        return cls(
-            tuple(data["features"]),  # type: ignore[arg-type]
-            np.asarray(data["mean"], dtype=np.float64),
-            np.asarray(data["scale"], dtype=np.float64),
-            np.asarray(data["weights"], dtype=np.float64),
-            float(data["bias"]),  # type: ignore[arg-type]
+        features, bias = data["features"], data["bias"]
+        if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+            raise ValueError("a ranker's features are a list of names")
+        if not isinstance(bias, int | float):
+            raise ValueError("a ranker's bias is a number")
+        mean, scale, weights = (
+            np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "weights")
         )
+        if any(c.shape != (len(features),) for c in (mean, scale, weights)):
+            raise ValueError("a ranker has one mean, scale and weight per feature")
+        return cls(tuple(features), mean, scale, weights, float(bias))
 
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL) -> Ranker:

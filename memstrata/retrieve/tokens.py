@@ -19,9 +19,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Literal, Protocol, get_args
 
 from memstrata.errors import InvalidInput
+
+if TYPE_CHECKING:  # an optional dependency, imported where a tokenizer.json is read
+    from tokenizers import Tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +44,21 @@ class TokenCounter(Protocol):
     def count(self, text: str) -> int: ...
 
 
+class _Encoding(Protocol):
+    """What this module uses of quicktok's encodings (quicktok ships no stubs)."""
+
+    def count(self, text: str) -> int: ...
+
+
 @dataclass(frozen=True)
 class Bundled:
     """A byte-level BPE vocabulary shipped in a wheel (exact counts)."""
 
     name: str
-    encoding: object  # quicktok's encoding: typed loosely, it ships no stubs
+    encoding: _Encoding
 
     def count(self, text: str) -> int:
-        return int(self.encoding.count(text))  # type: ignore[attr-defined]
+        return int(self.encoding.count(text))
 
 
 @dataclass(frozen=True)
@@ -57,11 +66,10 @@ class FromFile:
     """A Hugging Face ``tokenizer.json`` (exact counts, without special tokens)."""
 
     name: str
-    tokenizer: object  # tokenizers.Tokenizer
+    tokenizer: Tokenizer
 
     def count(self, text: str) -> int:
-        encoded = self.tokenizer.encode(text, add_special_tokens=False)  # type: ignore[attr-defined]
-        return len(encoded.ids)
+        return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
 
 
 _PIECE = re.compile(r"[^\W\d_]+|\d|\s+|.", re.S)

@@ -169,7 +169,8 @@ class E5Embedder:
         self._engine = _load()
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
-        return self.embed_array(texts).tolist()  # type: ignore[no-any-return]
+        vectors: list[list[float]] = self.embed_array(texts).tolist()
+        return vectors
 
     def embed_array(self, texts: Sequence[str]) -> np.ndarray:
         """Passage vectors: what is stored (episodes, notes, summaries)."""

@@ -42,4 +42,5 @@ class HashEmbedder:
         return out / np.where(norms == 0, 1.0, norms)
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
-        return self.embed_array(texts).tolist()  # type: ignore[no-any-return]
+        vectors: list[list[float]] = self.embed_array(texts).tolist()
+        return vectors

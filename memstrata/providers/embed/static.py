@@ -46,7 +46,8 @@ class StaticEmbedder:
         self._table = np.asarray(self._model.embedding, dtype=np.float32)
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
-        return self.embed_array(texts).tolist()  # type: ignore[no-any-return]
+        vectors: list[list[float]] = self.embed_array(texts).tolist()
+        return vectors
 
     def word_vectors(self) -> tuple[list[str], np.ndarray]:
         """The model's whole-word tokens (letters only, 3 or more) and their vectors,

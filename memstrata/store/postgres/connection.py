@@ -8,7 +8,7 @@ statement goes through the dialect rewrite; driver errors become StoreError."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -77,13 +77,13 @@ class Translated:
         except psycopg.Error as exc:
             raise StoreError(f"{sql.split()[0].lower()} failed: {exc}") from exc
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        rows = list(rows)
-        if not rows:
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        values = [list(r) for r in rows]
+        if not values:
             return
         try:
             with self.conn.cursor() as cursor:
-                cursor.executemany(to_postgres(sql), [list(r) for r in rows])
+                cursor.executemany(to_postgres(sql), values)
         except psycopg.Error as exc:
             raise StoreError(f"{sql.split()[0].lower()} failed: {exc}") from exc
 

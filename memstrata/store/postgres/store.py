@@ -39,7 +39,7 @@ class PgEpisodes(SqliteEpisodes):
     """The shared episode store; purging a namespace also drops its vector graphs."""
 
     def __init__(self, db: PgConnections) -> None:
-        super().__init__(db)  # type: ignore[arg-type]
+        super().__init__(db)
         self._pg = db
 
     def _id_prefix(self, prefix: str) -> tuple[str, tuple[object, ...]]:
@@ -70,14 +70,14 @@ class PostgresStore:
         db = self._db  # the SQL stores take it for their SQLite connections (duck-typed)
         self.episodes = PgEpisodes(db)
         self.vectors = PgVectors(db)
-        self.changes = SqliteChanges(db)  # type: ignore[arg-type]
-        self.namespaces = SqliteNamespaces(db)  # type: ignore[arg-type]
-        self.structure = SqliteStructure(db)  # type: ignore[arg-type]
-        self.events = SqliteEvents(db)  # type: ignore[arg-type]
-        self.dynamics = SqliteDynamics(db)  # type: ignore[arg-type]
-        self.jobs = SqliteJobs(db)  # type: ignore[arg-type]
-        self.tasks = SqliteTasks(db)  # type: ignore[arg-type]
-        self.keys = SqliteKeys(db)  # type: ignore[arg-type]
+        self.changes = SqliteChanges(db)
+        self.namespaces = SqliteNamespaces(db)
+        self.structure = SqliteStructure(db)
+        self.events = SqliteEvents(db)
+        self.dynamics = SqliteDynamics(db)
+        self.jobs = SqliteJobs(db)
+        self.tasks = SqliteTasks(db)
+        self.keys = SqliteKeys(db)
 
     def reader(self) -> AbstractContextManager[psycopg.Connection[Any]]:
         """A pooled connection (autocommit) for PostgreSQL-only queries: benchmarks,

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from memstrata.model import Layer, Policy, Strength, Summary, SummaryLevel
-from memstrata.store.sqlite.connection import Connections, translate_errors
-from memstrata.timeutil import from_us, to_us
+from memstrata.model import Policy, Strength, Summary, SummaryLevel
+from memstrata.store.rows import (
+    LAYERS,
+    SUMMARY_LEVELS,
+    integer,
+    literal,
+    maybe_integer,
+    maybe_real,
+    maybe_text,
+    maybe_time,
+    real,
+    time,
+)
+from memstrata.store.sql import Database, Session
+from memstrata.store.sqlite.connection import translate_errors
+from memstrata.timeutil import to_us
 
 _STRENGTH = (
     "SELECT record_kind, record_id, namespace, layer, importance, stability_days, "
@@ -25,40 +37,38 @@ _CHUNK = 500
 
 
 def _strength(r: Sequence[object]) -> Strength:
-    layer: Layer = r[3]  # type: ignore[assignment]
     return Strength(
         record_kind=str(r[0]),
         record_id=str(r[1]),
         namespace=str(r[2]),
-        layer=layer,
-        importance=float(r[4]),  # type: ignore[arg-type]
-        stability_days=float(r[5]),  # type: ignore[arg-type]
-        reinforced_at=from_us(int(r[6])),  # type: ignore[call-overload]
-        recalls=int(r[7]),  # type: ignore[call-overload]
+        layer=literal(r[3], LAYERS, "layer"),
+        importance=real(r[4], "importance"),
+        stability_days=real(r[5], "stability_days"),
+        reinforced_at=time(r[6], "reinforced_at"),
+        recalls=integer(r[7], "recalls"),
         is_pinned=bool(r[8]),
-        archived_at=None if r[9] is None else from_us(int(r[9])),  # type: ignore[call-overload]
-        archive_reason=None if r[10] is None else str(r[10]),
+        archived_at=maybe_time(r[9], "archived_at"),
+        archive_reason=maybe_text(r[10]),
     )
 
 
 def _summary(r: Sequence[object]) -> Summary:
-    level: SummaryLevel = r[2]  # type: ignore[assignment]
     return Summary(
         id=str(r[0]),
         namespace=str(r[1]),
-        level=level,
+        level=literal(r[2], SUMMARY_LEVELS, "level"),
         title=str(r[3]),
         text=str(r[4]),
-        started_at=from_us(int(r[5])),  # type: ignore[call-overload]
-        ended_at=from_us(int(r[6])),  # type: ignore[call-overload]
-        updated_at=from_us(int(r[7])),  # type: ignore[call-overload]
+        started_at=time(r[5], "started_at"),
+        ended_at=time(r[6], "ended_at"),
+        updated_at=time(r[7], "updated_at"),
         child_kind=str(r[8]),
         children=tuple(json.loads(str(r[9]))),
     )
 
 
 def _history(
-    conn: sqlite3.Connection, namespace: str, rows: Sequence[tuple[str, str, str, str]], at: int
+    conn: Session, namespace: str, rows: Sequence[tuple[str, str, str, str]], at: int
 ) -> None:
     conn.executemany(
         "INSERT INTO history(namespace, record_kind, record_id, action, reason, at) "
@@ -70,7 +80,7 @@ def _history(
     )
 
 
-def _put_strengths(conn: sqlite3.Connection, states: Sequence[Strength]) -> None:
+def _put_strengths(conn: Session, states: Sequence[Strength]) -> None:
     conn.executemany(
         "INSERT OR REPLACE INTO strength(record_kind, record_id, namespace, layer, importance, "
         "stability_days, reinforced_at, recalls, pinned, archived_at, archive_reason) "
@@ -95,7 +105,7 @@ def _put_strengths(conn: sqlite3.Connection, states: Sequence[Strength]) -> None
 
 
 class SqliteDynamics:
-    def __init__(self, db: Connections) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     # -- strength --------------------------------------------------------------
@@ -414,15 +424,15 @@ class SqliteDynamics:
 def _policy(r: Sequence[object]) -> Policy:
     return Policy(
         namespace=str(r[0]),
-        forget_below=None if r[1] is None else float(r[1]),  # type: ignore[arg-type]
-        forget_every_s=None if r[2] is None else int(r[2]),  # type: ignore[call-overload]
-        consolidate_every_s=None if r[3] is None else int(r[3]),  # type: ignore[call-overload]
-        last_forget_at=None if r[4] is None else from_us(int(r[4])),  # type: ignore[call-overload]
-        last_consolidate_at=None if r[5] is None else from_us(int(r[5])),  # type: ignore[call-overload]
+        forget_below=maybe_real(r[1], "forget_below"),
+        forget_every_s=maybe_integer(r[2], "forget_every_s"),
+        consolidate_every_s=maybe_integer(r[3], "consolidate_every_s"),
+        last_forget_at=maybe_time(r[4], "last_forget_at"),
+        last_consolidate_at=maybe_time(r[5], "last_consolidate_at"),
     )
 
 
-def _put_summary(conn: sqlite3.Connection, summary: Summary, fingerprint: str) -> None:
+def _put_summary(conn: Session, summary: Summary, fingerprint: str) -> None:
     row = conn.execute(
         "SELECT fingerprint, text, created_at FROM summaries WHERE summary_id = ?", (summary.id,)
     ).fetchone()

@@ -7,14 +7,15 @@ from collections.abc import Sequence
 
 from memstrata.model import Event
 from memstrata.store.base import Turn
-from memstrata.store.sqlite.connection import Connections, translate_errors
+from memstrata.store.sql import Database
+from memstrata.store.sqlite.connection import translate_errors
 from memstrata.timeutil import from_us, now, to_us
 
 _CHUNK = 500
 
 
 class SqliteEvents:
-    def __init__(self, db: Connections) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def session_tail(

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from memstrata.model import JobState, JSONValue, Subgoal, Task
 from memstrata.store.base import ApiKey, JobRow
-from memstrata.store.sqlite.connection import Connections, translate_errors
-from memstrata.timeutil import from_us, to_us
+from memstrata.store.rows import JOB_STATES, integer, literal, maybe_integer, maybe_time, time
+from memstrata.store.sql import Database, Reader
+from memstrata.store.sqlite.connection import translate_errors
+from memstrata.timeutil import to_us
 
 _JOB = (
     "SELECT job_id, namespace, kind, state, params, phase, cursor, done, total, attempts, "
@@ -18,37 +19,30 @@ _JOB = (
 )
 
 
-def _maybe(value: object) -> datetime | None:
-    return None if value is None else from_us(int(value))  # type: ignore[call-overload]
-
-
 def _job(r: Sequence[object]) -> JobRow:
-    state: JobState = r[3]  # type: ignore[assignment]
-    created = _maybe(r[12])
-    assert created is not None
     return JobRow(
         id=str(r[0]),
         namespace=str(r[1]),
         kind=str(r[2]),
-        state=state,
+        state=literal(r[3], JOB_STATES, "state"),
         params=json.loads(str(r[4])),
         phase=str(r[5]),
         cursor=json.loads(str(r[6])),
-        done=int(r[7]),  # type: ignore[call-overload]
-        total=int(r[8]),  # type: ignore[call-overload]
-        attempts=int(r[9]),  # type: ignore[call-overload]
+        done=integer(r[7], "done"),
+        total=integer(r[8], "total"),
+        attempts=integer(r[9], "attempts"),
         owner=None if r[10] is None else str(r[10]),
-        heartbeat_at=_maybe(r[11]),
-        created_at=created,
-        started_at=_maybe(r[13]),
-        finished_at=_maybe(r[14]),
+        heartbeat_at=maybe_time(r[11], "heartbeat_at"),
+        created_at=time(r[12], "created_at"),
+        started_at=maybe_time(r[13], "started_at"),
+        finished_at=maybe_time(r[14], "finished_at"),
         error=None if r[15] is None else str(r[15]),
         result=json.loads(str(r[16])),
     )
 
 
 class SqliteJobs:
-    def __init__(self, db: Connections) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def enqueue(
@@ -101,7 +95,7 @@ class SqliteJobs:
                 .execute("SELECT DISTINCT owner, heartbeat_at FROM jobs WHERE state = 'running'")
                 .fetchall()
             )
-        return [(str(r[0]), _maybe(r[1])) for r in rows if r[0] is not None]
+        return [(str(r[0]), maybe_time(r[1])) for r in rows if r[0] is not None]
 
     def progress(
         self,
@@ -155,7 +149,7 @@ class SqliteJobs:
 
 
 class SqliteTasks:
-    def __init__(self, db: Connections) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def open_task(self, namespace: str, task_id: str, title: str, at: datetime) -> None:
@@ -210,7 +204,7 @@ class SqliteTasks:
             return [_task(conn, r) for r in rows]
 
 
-def _task(conn: sqlite3.Connection, row: Sequence[object]) -> Task:
+def _task(conn: Reader, row: Sequence[object]) -> Task:
     subgoals = conn.execute(
         "SELECT g.subgoal_id, g.task_id, g.title, g.opened_at, g.closed_at, g.note_id, "
         "(SELECT count(*) FROM episodes e WHERE e.namespace = ? AND e.session_id = g.task_id "
@@ -218,24 +212,22 @@ def _task(conn: sqlite3.Connection, row: Sequence[object]) -> Task:
         "FROM subgoals g WHERE g.task_id = ? ORDER BY g.opened_at, g.rowid",
         (row[1], row[0]),
     ).fetchall()
-    opened = _maybe(row[3])
-    assert opened is not None
     return Task(
         id=str(row[0]),
         namespace=str(row[1]),
         title=str(row[2]),
-        opened_at=opened,
-        closed_at=_maybe(row[4]),
+        opened_at=time(row[3], "opened_at"),
+        closed_at=maybe_time(row[4], "closed_at"),
         note_id=None if row[5] is None else str(row[5]),
         subgoals=tuple(
             Subgoal(
                 id=str(g[0]),
                 task_id=str(g[1]),
                 title=str(g[2]),
-                opened_at=from_us(int(g[3])),
-                closed_at=_maybe(g[4]),
+                opened_at=time(g[3], "opened_at"),
+                closed_at=maybe_time(g[4], "closed_at"),
                 note_id=None if g[5] is None else str(g[5]),
-                steps=int(g[6]),
+                steps=integer(g[6], "steps"),
             )
             for g in subgoals
         ),
@@ -243,7 +235,7 @@ def _task(conn: sqlite3.Connection, row: Sequence[object]) -> Task:
 
 
 class SqliteKeys:
-    def __init__(self, db: Connections) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def put(self, key: ApiKey, secret_hash: str) -> None:
@@ -288,14 +280,12 @@ _KEY = (
 
 
 def _key(r: Sequence[object]) -> ApiKey:
-    created = _maybe(r[5])
-    assert created is not None
     return ApiKey(
         id=str(r[0]),
         name=str(r[1]),
         namespaces=tuple(json.loads(str(r[2]))),
         is_admin=bool(r[3]),
-        rate_per_minute=None if r[4] is None else int(r[4]),  # type: ignore[call-overload]
-        created_at=created,
-        revoked_at=_maybe(r[6]),
+        rate_per_minute=maybe_integer(r[4], "rate_per_minute"),
+        created_at=time(r[5], "created_at"),
+        revoked_at=maybe_time(r[6], "revoked_at"),
     )

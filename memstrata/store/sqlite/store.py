@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +10,8 @@ from pathlib import Path
 from memstrata.errors import Conflict, NotFound
 from memstrata.model import Episode, JSONValue, NamespaceStats
 from memstrata.store.base import ChangeOp, IndexEntry, NewEpisode, PendingVector, VectorBlob
+from memstrata.store.rows import maybe_time, time
+from memstrata.store.sql import Database, Session
 from memstrata.store.sqlite.connection import Connections, translate_errors
 from memstrata.store.sqlite.dynamics import SqliteDynamics
 from memstrata.store.sqlite.events import SqliteEvents
@@ -34,21 +35,21 @@ def _episode(row: Sequence[object]) -> Episode:
         id=str(episode_id),
         namespace=str(namespace),
         content=str(content),
-        occurred_at=from_us(int(occurred)),  # type: ignore[call-overload]
-        recorded_at=from_us(int(recorded)),  # type: ignore[call-overload]
+        occurred_at=time(occurred, "occurred_at"),
+        recorded_at=time(recorded, "recorded_at"),
         session_id=None if session is None else str(session),
         speaker=None if speaker is None else str(speaker),
         role=None if role is None else str(role),
         metadata=json.loads(str(meta)),
-        deleted_at=None if deleted is None else from_us(int(deleted)),  # type: ignore[call-overload]
+        deleted_at=maybe_time(deleted, "deleted_at"),
     )
 
 
-def _log(conn: sqlite3.Connection, namespace: str, seq: int, op: ChangeOp) -> None:
+def _log(conn: Session, namespace: str, seq: int, op: ChangeOp) -> None:
     conn.execute("INSERT INTO changes(namespace, seq, op) VALUES (?, ?, ?)", (namespace, seq, op))
 
 
-def _drop_orphans(conn: sqlite3.Connection, namespace: str) -> None:
+def _drop_orphans(conn: Session, namespace: str) -> None:
     """Derived records whose every source episode was purged go too (privacy)."""
     for kind, table, key in (("note", "notes", "note_id"), ("fact", "facts", "fact_id")):
         conn.execute(
@@ -74,9 +75,7 @@ def _drop_orphans(conn: sqlite3.Connection, namespace: str) -> None:
     )
 
 
-def _drop_summaries_of(
-    conn: sqlite3.Connection, namespace: str, episode_ids: Sequence[str]
-) -> None:
+def _drop_summaries_of(conn: Session, namespace: str, episode_ids: Sequence[str]) -> None:
     """A summary quoting a purged episode goes, and the topics and profile above it
     (they are derived: the next consolidation rebuilds them from what is left)."""
     marks = ",".join("?" * len(episode_ids))
@@ -105,7 +104,7 @@ def _chunks(values: Sequence[int] | Sequence[str]) -> Iterator[Sequence[int] | S
 
 
 class SqliteEpisodes:
-    def __init__(self, db: Connections) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def add(self, namespace: str, items: Sequence[NewEpisode], model: str | None) -> list[Episode]:
@@ -120,7 +119,7 @@ class SqliteEpisodes:
         return stored
 
     def _insert(
-        self, conn: sqlite3.Connection, namespace: str, item: NewEpisode, model: str | None
+        self, conn: Session, namespace: str, item: NewEpisode, model: str | None
     ) -> Episode:
         e = item.episode
         row = conn.execute(
@@ -390,7 +389,7 @@ class SqliteEpisodes:
 
 
 class SqliteVectors:
-    def __init__(self, db: Connections) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def pending(self, model: str, limit: int, after: int = 0) -> list[PendingVector]:
@@ -424,7 +423,7 @@ class SqliteVectors:
 
 
 class SqliteChanges:
-    def __init__(self, db: Connections) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def since(
@@ -461,7 +460,7 @@ class SqliteChanges:
 
 
 class SqliteNamespaces:
-    def __init__(self, db: Connections) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def names(self) -> list[str]:

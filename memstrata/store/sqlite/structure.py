@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from memstrata.errors import AlreadyExtracted
 from memstrata.model import Entity, Fact, HistoryEntry, Note
 from memstrata.store.base import ChangeSet, RecallRow
-from memstrata.store.sqlite.connection import Connections, translate_errors
+from memstrata.store.rows import NOTE_KINDS, literal, maybe_time, time
+from memstrata.store.sql import Database, Session
+from memstrata.store.sqlite.connection import translate_errors
 from memstrata.timeutil import from_us, to_us
 
 
@@ -39,25 +40,19 @@ _NOTE = (
 )
 
 
-def _time(value: object) -> datetime | None:
-    return None if value is None else from_us(int(value))  # type: ignore[call-overload]
-
-
 def _entity(r: Sequence[object]) -> Entity:
     return Entity(
         id=str(r[0]),
         namespace=str(r[1]),
         name=str(r[2]),
         kind=str(r[3]),
-        created_at=from_us(int(r[4])),  # type: ignore[call-overload]
+        created_at=time(r[4], "created_at"),
         aliases=tuple(json.loads(str(r[5]))),
         episode_ids=tuple(json.loads(str(r[6]))),
     )
 
 
 def _fact(r: Sequence[object]) -> Fact:
-    valid, created = _time(r[8]), _time(r[10])
-    assert valid is not None and created is not None
     return Fact(
         id=str(r[0]),
         namespace=str(r[1]),
@@ -67,26 +62,24 @@ def _fact(r: Sequence[object]) -> Fact:
         object=str(r[5]),
         object_id=None if r[6] is None else str(r[6]),
         statement=str(r[7]),
-        valid_at=valid,
-        invalid_at=_time(r[9]),
-        created_at=created,
-        expired_at=_time(r[11]),
+        valid_at=time(r[8], "valid_at"),
+        invalid_at=maybe_time(r[9], "invalid_at"),
+        created_at=time(r[10], "created_at"),
+        expired_at=maybe_time(r[11], "expired_at"),
         episode_ids=tuple(json.loads(str(r[12]))),
     )
 
 
 def _note(r: Sequence[object]) -> Note:
-    occurred, created = _time(r[6]), _time(r[7])
-    assert occurred is not None and created is not None
     return Note(
         id=str(r[0]),
         namespace=str(r[1]),
-        kind=r[2],  # type: ignore[arg-type]
+        kind=literal(r[2], NOTE_KINDS, "kind"),
         text=str(r[3]),
         keywords=tuple(str(r[4]).split()),
         speaker=None if r[5] is None else str(r[5]),
-        occurred_at=occurred,
-        created_at=created,
+        occurred_at=time(r[6], "occurred_at"),
+        created_at=time(r[7], "created_at"),
         episode_ids=tuple(json.loads(str(r[8]))),
         tags=tuple(t for t in str(r[9]).split("\t") if t),
         links=tuple(json.loads(str(r[10]))),
@@ -102,7 +95,7 @@ _NOTE_REF = (
 
 
 class SqliteStructure:
-    def __init__(self, db: Connections) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def apply(self, namespace: str, changes: ChangeSet, extractor: str, at: datetime) -> None:
@@ -146,7 +139,7 @@ class SqliteStructure:
                 ],
             )
 
-    def _write(self, conn: sqlite3.Connection, namespace: str, changes: ChangeSet) -> None:
+    def _write(self, conn: Session, namespace: str, changes: ChangeSet) -> None:
         for entity, norm in changes.entities:
             conn.execute(
                 "INSERT INTO entities(entity_id, namespace, name, norm, kind, created_at) "

@@ -1,0 +1,47 @@
+"""The connections the SQL record stores are written against, as protocols
+both backends satisfy: SQLite's own connections, and PostgreSQL's, which take
+the same statements through the dialect translation (``postgres/dialect.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+
+class Cursor(Protocol):
+    """The rows one statement returned."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Reader(Protocol):
+    """A connection reads run on."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Cursor: ...
+
+
+class Session(Reader, Protocol):
+    """The writer inside a transaction."""
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> object: ...
+
+
+class Database(Protocol):
+    """A store's connections: one writer in transactions, and readers."""
+
+    def write(
+        self, action: str, namespace: str | None = None, *, durable: bool = True
+    ) -> AbstractContextManager[Session]: ...
+
+    def read(self) -> Reader: ...
+
+    def checkpoint(self) -> None: ...
