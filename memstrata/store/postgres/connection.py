@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from memstrata.errors import MissingDependency, StoreError
@@ -30,6 +30,15 @@ WRITER_LOCK = 0x6D656D73  # pg_advisory_xact_lock key: "mems"
 NAMESPACE_LOCK = 0x6D656E  # "men"
 POOL_SIZE = 8  # reader connections per process
 POOL_TIMEOUT_S = 30.0
+
+
+@contextmanager
+def _translated(action: str) -> Iterator[None]:
+    """Turn driver errors into StoreError at the boundary."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise StoreError(f"{action} failed: {exc}") from exc
 
 
 class Rows:
@@ -185,6 +194,9 @@ class PgConnections:
             yield conn
         finally:
             conn.close()
+
+    def errors(self, action: str) -> AbstractContextManager[None]:
+        return _translated(action)
 
     def checkpoint(self) -> None:
         """Nothing to do: PostgreSQL recycles space with (auto)vacuum."""

@@ -24,18 +24,14 @@ from memstrata.errors import StoreError
 from memstrata.store.postgres.connection import PgConnections
 from memstrata.store.postgres.schema import migrate
 from memstrata.store.postgres.vectors import PgVectors, drop_graphs
-from memstrata.store.sqlite.dynamics import SqliteDynamics
-from memstrata.store.sqlite.events import SqliteEvents
-from memstrata.store.sqlite.jobs import SqliteJobs, SqliteKeys, SqliteTasks
-from memstrata.store.sqlite.store import (
-    SqliteChanges,
-    SqliteEpisodes,
-    SqliteNamespaces,
-)
-from memstrata.store.sqlite.structure import SqliteStructure
+from memstrata.store.sql.dynamics import SqlDynamics
+from memstrata.store.sql.episodes import SqlChanges, SqlEpisodes, SqlNamespaces
+from memstrata.store.sql.events import SqlEvents
+from memstrata.store.sql.jobs import SqlJobs, SqlKeys, SqlTasks
+from memstrata.store.sql.structure import SqlStructure
 
 
-class PgEpisodes(SqliteEpisodes):
+class PgEpisodes(SqlEpisodes):
     """The shared episode store; purging a namespace also drops its vector graphs."""
 
     def __init__(self, db: PgConnections) -> None:
@@ -70,14 +66,14 @@ class PostgresStore:
         db = self._db  # the SQL stores take it for their SQLite connections (duck-typed)
         self.episodes = PgEpisodes(db)
         self.vectors = PgVectors(db)
-        self.changes = SqliteChanges(db)
-        self.namespaces = SqliteNamespaces(db)
-        self.structure = SqliteStructure(db)
-        self.events = SqliteEvents(db)
-        self.dynamics = SqliteDynamics(db)
-        self.jobs = SqliteJobs(db)
-        self.tasks = SqliteTasks(db)
-        self.keys = SqliteKeys(db)
+        self.changes = SqlChanges(db)
+        self.namespaces = SqlNamespaces(db)
+        self.structure = SqlStructure(db)
+        self.events = SqlEvents(db)
+        self.dynamics = SqlDynamics(db)
+        self.jobs = SqlJobs(db)
+        self.tasks = SqlTasks(db)
+        self.keys = SqlKeys(db)
 
     def reader(self) -> AbstractContextManager[psycopg.Connection[Any]]:
         """A pooled connection (autocommit) for PostgreSQL-only queries: benchmarks,

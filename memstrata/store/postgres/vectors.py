@@ -26,7 +26,7 @@ from psycopg.types import TypeInfo
 
 from memstrata.errors import StoreError
 from memstrata.store.base import VectorBlob
-from memstrata.store.sqlite.store import SqliteVectors
+from memstrata.store.sql.episodes import SqlVectors
 
 GRAPH_M = 16  # HNSW links per node
 GRAPH_EF_CONSTRUCTION = 64
@@ -110,7 +110,7 @@ def drop_graphs(db: Any, namespace: str | None = None) -> None:
             )
 
 
-class PgVectors(SqliteVectors):
+class PgVectors(SqlVectors):
     """The shared vector store plus search in the database (``VectorSearch``)."""
 
     def __init__(self, db: Any) -> None:

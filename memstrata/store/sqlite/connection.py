@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from memstrata.errors import StoreError
@@ -94,6 +94,9 @@ class Connections:
             with self._readers_lock:
                 self._readers.append(conn)
         return conn
+
+    def errors(self, action: str) -> AbstractContextManager[None]:
+        return translate_errors(action)
 
     def checkpoint(self) -> None:
         """Move the WAL into the main file and truncate it (after a purge)."""

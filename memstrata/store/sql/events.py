@@ -7,14 +7,13 @@ from collections.abc import Sequence
 
 from memstrata.model import Event
 from memstrata.store.base import Turn
-from memstrata.store.sql import Database
-from memstrata.store.sqlite.connection import translate_errors
+from memstrata.store.sql.connection import Database
 from memstrata.timeutil import from_us, now, to_us
 
 _CHUNK = 500
 
 
-class SqliteEvents:
+class SqlEvents:
     def __init__(self, db: Database) -> None:
         self._db = db
 
@@ -28,7 +27,7 @@ class SqliteEvents:
         params: list[object] = [model, namespace]
         if session_id is not None:
             params.append(session_id)
-        with translate_errors("read a session"):
+        with self._db.errors("read a session"):
             rows = (
                 self._db.read()
                 .execute(
@@ -103,7 +102,7 @@ class SqliteEvents:
             )
 
     def dirty_namespaces(self) -> list[str]:
-        with translate_errors("read dirty sessions"):
+        with self._db.errors("read dirty sessions"):
             rows = (
                 self._db.read().execute("SELECT DISTINCT namespace FROM dirty_sessions").fetchall()
             )
@@ -114,7 +113,7 @@ class SqliteEvents:
         if session_id is not None:
             where += " AND v.session_id = ?"
             params.append(session_id)
-        with translate_errors("list events"):
+        with self._db.errors("list events"):
             rows = (
                 self._db.read()
                 .execute(

@@ -9,8 +9,7 @@ from datetime import datetime
 from memstrata.model import JobState, JSONValue, Subgoal, Task
 from memstrata.store.base import ApiKey, JobRow
 from memstrata.store.rows import JOB_STATES, integer, literal, maybe_integer, maybe_time, time
-from memstrata.store.sql import Database, Reader
-from memstrata.store.sqlite.connection import translate_errors
+from memstrata.store.sql.connection import Database, Reader
 from memstrata.timeutil import to_us
 
 _JOB = (
@@ -41,7 +40,7 @@ def _job(r: Sequence[object]) -> JobRow:
     )
 
 
-class SqliteJobs:
+class SqlJobs:
     def __init__(self, db: Database) -> None:
         self._db = db
 
@@ -89,7 +88,7 @@ class SqliteJobs:
             return _job(conn.execute(f"{_JOB} WHERE job_id = ?", (row[0],)).fetchone())
 
     def running_owners(self) -> list[tuple[str, datetime | None]]:
-        with translate_errors("read jobs"):
+        with self._db.errors("read jobs"):
             rows = (
                 self._db.read()
                 .execute("SELECT DISTINCT owner, heartbeat_at FROM jobs WHERE state = 'running'")
@@ -133,13 +132,13 @@ class SqliteJobs:
             )
 
     def get(self, job_id: str) -> JobRow | None:
-        with translate_errors("read jobs"):
+        with self._db.errors("read jobs"):
             row = self._db.read().execute(f"{_JOB} WHERE job_id = ?", (job_id,)).fetchone()
         return None if row is None else _job(row)
 
     def list(self, namespace: str | None, limit: int) -> list[JobRow]:
         where, params = ("", ()) if namespace is None else ("WHERE namespace = ? ", (namespace,))
-        with translate_errors("read jobs"):
+        with self._db.errors("read jobs"):
             rows = (
                 self._db.read()
                 .execute(f"{_JOB} {where}ORDER BY created_at DESC LIMIT ?", (*params, limit))
@@ -148,7 +147,7 @@ class SqliteJobs:
         return [_job(r) for r in rows]
 
 
-class SqliteTasks:
+class SqlTasks:
     def __init__(self, db: Database) -> None:
         self._db = db
 
@@ -181,7 +180,7 @@ class SqliteTasks:
             )
 
     def get(self, namespace: str, task_id: str) -> Task | None:
-        with translate_errors("read a task"):
+        with self._db.errors("read a task"):
             conn = self._db.read()
             row = conn.execute(
                 "SELECT task_id, namespace, title, opened_at, closed_at, note_id FROM tasks "
@@ -194,7 +193,7 @@ class SqliteTasks:
 
     def list(self, namespace: str, open_only: bool, limit: int) -> list[Task]:
         where = " AND closed_at IS NULL" if open_only else ""
-        with translate_errors("read tasks"):
+        with self._db.errors("read tasks"):
             conn = self._db.read()
             rows = conn.execute(
                 "SELECT task_id, namespace, title, opened_at, closed_at, note_id FROM tasks "
@@ -234,7 +233,7 @@ def _task(conn: Reader, row: Sequence[object]) -> Task:
     )
 
 
-class SqliteKeys:
+class SqlKeys:
     def __init__(self, db: Database) -> None:
         self._db = db
 
@@ -255,12 +254,12 @@ class SqliteKeys:
             )
 
     def get(self, key_id: str) -> tuple[ApiKey, str] | None:
-        with translate_errors("read an API key"):
+        with self._db.errors("read an API key"):
             row = self._db.read().execute(f"{_KEY} WHERE key_id = ?", (key_id,)).fetchone()
         return None if row is None else (_key(row), str(row[7]))
 
     def list(self) -> list[ApiKey]:
-        with translate_errors("read API keys"):
+        with self._db.errors("read API keys"):
             rows = self._db.read().execute(f"{_KEY} ORDER BY created_at").fetchall()
         return [_key(r) for r in rows]
 

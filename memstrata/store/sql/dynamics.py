@@ -19,8 +19,7 @@ from memstrata.store.rows import (
     real,
     time,
 )
-from memstrata.store.sql import Database, Session
-from memstrata.store.sqlite.connection import translate_errors
+from memstrata.store.sql.connection import Database, Session
 from memstrata.timeutil import to_us
 
 _STRENGTH = (
@@ -104,7 +103,7 @@ def _put_strengths(conn: Session, states: Sequence[Strength]) -> None:
     )
 
 
-class SqliteDynamics:
+class SqlDynamics:
     def __init__(self, db: Database) -> None:
         self._db = db
 
@@ -113,7 +112,7 @@ class SqliteDynamics:
     def strengths(
         self, namespace: str, record_kind: str, ids: Sequence[str] | None = None
     ) -> dict[str, Strength]:
-        with translate_errors("read strength"):
+        with self._db.errors("read strength"):
             conn = self._db.read()
             if ids is None:
                 rows = conn.execute(
@@ -192,12 +191,12 @@ class SqliteDynamics:
 
     def note_ids_of(self, namespace: str, episode_ids: Sequence[str]) -> list[str]:
         """Notes that rest on any of these episodes."""
-        with translate_errors("find notes of episodes"):
+        with self._db.errors("find notes of episodes"):
             return list(dict.fromkeys(self._sourced(namespace, episode_ids, "note")))
 
     def fact_episodes(self, namespace: str, episode_ids: Sequence[str]) -> set[str]:
         """The episodes, among these, that a live fact rests on."""
-        with translate_errors("find fact sources"):
+        with self._db.errors("find fact sources"):
             conn = self._db.read()
             found = set()
             for episode_id, fact_id in self._sourced_by(namespace, episode_ids, "fact"):
@@ -284,7 +283,7 @@ class SqliteDynamics:
     # -- summaries -------------------------------------------------------------
 
     def fingerprints(self, namespace: str, level: SummaryLevel) -> dict[str, str]:
-        with translate_errors("read summaries"):
+        with self._db.errors("read summaries"):
             rows = (
                 self._db.read()
                 .execute(
@@ -364,7 +363,7 @@ class SqliteDynamics:
                 "AND record_kind = 'summary' AND archived_at IS NOT NULL)"
             )
             params.append(namespace)
-        with translate_errors("read summaries"):
+        with self._db.errors("read summaries"):
             rows = (
                 self._db.read()
                 .execute(
@@ -378,7 +377,7 @@ class SqliteDynamics:
     # -- policies --------------------------------------------------------------
 
     def policy(self, namespace: str) -> Policy | None:
-        with translate_errors("read policy"):
+        with self._db.errors("read policy"):
             row = (
                 self._db.read()
                 .execute(
@@ -391,7 +390,7 @@ class SqliteDynamics:
         return None if row is None else _policy(row)
 
     def policies(self) -> list[Policy]:
-        with translate_errors("read policies"):
+        with self._db.errors("read policies"):
             rows = (
                 self._db.read()
                 .execute(

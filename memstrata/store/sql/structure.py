@@ -10,8 +10,7 @@ from memstrata.errors import AlreadyExtracted
 from memstrata.model import Entity, Fact, HistoryEntry, Note
 from memstrata.store.base import ChangeSet, RecallRow
 from memstrata.store.rows import NOTE_KINDS, literal, maybe_time, time
-from memstrata.store.sql import Database, Session
-from memstrata.store.sqlite.connection import translate_errors
+from memstrata.store.sql.connection import Database, Session
 from memstrata.timeutil import from_us, to_us
 
 
@@ -94,7 +93,7 @@ _NOTE_REF = (
 )
 
 
-class SqliteStructure:
+class SqlStructure:
     def __init__(self, db: Database) -> None:
         self._db = db
 
@@ -232,7 +231,7 @@ class SqliteStructure:
         )
 
     def entity_by_norm(self, namespace: str, norm: str) -> Entity | None:
-        with translate_errors("find entity"):
+        with self._db.errors("find entity"):
             row = (
                 self._db.read()
                 .execute(
@@ -245,7 +244,7 @@ class SqliteStructure:
         return None if row is None else _entity(row)
 
     def entity_ref(self, namespace: str, norm: str) -> tuple[str, str, str] | None:
-        with translate_errors("find entity"):
+        with self._db.errors("find entity"):
             row = (
                 self._db.read()
                 .execute(
@@ -262,7 +261,7 @@ class SqliteStructure:
     def entity_names(
         self, namespace: str, since: datetime | None = None
     ) -> list[tuple[str, str, str]]:
-        with translate_errors("list entity names"):
+        with self._db.errors("list entity names"):
             conn = self._db.read()
             if since is None:
                 rows = conn.execute(
@@ -291,7 +290,7 @@ class SqliteStructure:
         if kind is not None:
             where.append("x.kind = ?")
             params.append(kind)
-        with translate_errors("list entities"):
+        with self._db.errors("list entities"):
             rows = (
                 self._db.read()
                 .execute(
@@ -319,7 +318,7 @@ class SqliteStructure:
         if entity_id is not None:
             where.append("(f.subject_id = ? OR f.object_id = ?)")
             params += [entity_id, entity_id]
-        with translate_errors("list facts"):
+        with self._db.errors("list facts"):
             rows = (
                 self._db.read()
                 .execute(
@@ -356,7 +355,7 @@ class SqliteStructure:
                 "AND record_kind = 'note' AND archived_at IS NOT NULL)"
             )
             params.append(namespace)
-        with translate_errors("list notes"):
+        with self._db.errors("list notes"):
             rows = (
                 self._db.read()
                 .execute(
@@ -371,7 +370,7 @@ class SqliteStructure:
     def recall_rows(
         self, namespace: str, after: int, limit: int, model: str | None = None
     ) -> tuple[int, list[RecallRow]]:
-        with translate_errors("read structure log"):
+        with self._db.errors("read structure log"):
             conn = self._db.read()
             logged = conn.execute(
                 "SELECT log_seq, seq FROM structure_log WHERE namespace = ? AND log_seq > ? "
@@ -419,7 +418,7 @@ class SqliteStructure:
             for _ in words
         )
         params = [value for word in words for value in (namespace, word)]
-        with translate_errors("find related notes"):
+        with self._db.errors("find related notes"):
             rows = (
                 self._db.read()
                 .execute(
@@ -435,7 +434,7 @@ class SqliteStructure:
         return [_note(r) for r in rows]
 
     def history(self, namespace: str, record_kind: str, record_id: str) -> list[HistoryEntry]:
-        with translate_errors("read history"):
+        with self._db.errors("read history"):
             rows = (
                 self._db.read()
                 .execute(
@@ -462,7 +461,7 @@ class SqliteStructure:
 
     def queued(self, namespace: str, limit: int) -> list[int]:
         """Seqs of live episodes waiting for extraction, oldest first."""
-        with translate_errors("read the extraction queue"):
+        with self._db.errors("read the extraction queue"):
             rows = (
                 self._db.read()
                 .execute(
@@ -476,7 +475,7 @@ class SqliteStructure:
         return [int(r[0]) for r in rows]
 
     def queued_namespaces(self) -> list[str]:
-        with translate_errors("read the extraction queue"):
+        with self._db.errors("read the extraction queue"):
             rows = (
                 self._db.read()
                 .execute(
@@ -493,7 +492,7 @@ class SqliteStructure:
         their sources by key: joined in one statement, SQLite would walk every
         entity source of the file."""
         rows: list[tuple[object, object]] = []
-        with translate_errors("read mentions"):
+        with self._db.errors("read mentions"):
             conn = self._db.read()
             ids = [
                 str(r[0])
