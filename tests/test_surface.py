@@ -61,11 +61,18 @@ def test_all_lists_exactly_the_public_names() -> None:
     assert exported == set(memstrata.__all__)
 
 
-def test_async_memory_has_every_verb_of_memory() -> None:
-    assert public_methods(Memory) == public_methods(AsyncMemory)
-    for name in public_methods(AsyncMemory):
+def test_async_memory_has_every_verb_of_memory_with_its_signature() -> None:
+    assert public_methods(Memory) | {"open"} == public_methods(AsyncMemory)
+    for name in public_methods(Memory):
         method = getattr(AsyncMemory, name)
         assert inspect.iscoroutinefunction(method) or name in ASYNC_CONTEXTS, name
+        mine, theirs = inspect.signature(method), inspect.signature(getattr(Memory, name))
+        assert mine.parameters == theirs.parameters, name
+        if name not in ASYNC_CONTEXTS:  # awaiting the verb gives what Memory returns
+            assert mine.return_annotation == theirs.return_annotation, name
+    constructor = inspect.signature(AsyncMemory.open).parameters
+    assert list(constructor) == list(inspect.signature(Memory).parameters)
+    assert inspect.iscoroutinefunction(AsyncMemory.open)
     for name in ASYNC_CONTEXTS:  # `async with memory.bulk():`
         assert inspect.isasyncgenfunction(inspect.unwrap(getattr(AsyncMemory, name))), name
 

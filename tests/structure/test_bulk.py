@@ -139,3 +139,18 @@ def test_a_bulk_load_leaves_a_snapshot_of_a_large_namespace(tmp_path: Path) -> N
         assert hit.text == "Note 1000: the blue kettle number 1000."
         index = fresh._indexes["big"]
         assert index.snapshot_size == 1001  # loaded from the file, not replayed
+
+
+def test_an_async_memory_opened_off_the_event_loop_answers_like_memory(tmp_path: Path) -> None:
+    settings = Settings.load({}, path=str(tmp_path / "m.db"))
+
+    async def use() -> tuple[list[str], list[str]]:
+        async with await AsyncMemory.open(settings=settings, embedder=HashEmbedder()) as memory:
+            added = await memory.add("I adopted a puppy named Biscuit.", speaker="Ana")
+            hits = await memory.search("puppy Biscuit", limit=3, reinforce=False)
+            return [e.id for e in added], [h.id for h in hits]
+
+    added, found = asyncio.run(use())
+    assert found[:1] == added
+    with Memory(settings=settings, embedder=HashEmbedder()) as memory:
+        assert memory.get(added[0]).content == "I adopted a puppy named Biscuit."
