@@ -24,8 +24,8 @@ import numpy as np
 from memstrata import validate
 from memstrata.bulk import BulkWorkers, Shard, owned
 from memstrata.config import MAX_ROUNDS, Settings
-from memstrata.dynamics.tasks import WorkingVerbs
 from memstrata.dynamics.verbs import DynamicsVerbs
+from memstrata.dynamics.working_verbs import WorkingVerbs
 from memstrata.errors import (
     BadProviderOutput,
     Conflict,
@@ -39,9 +39,8 @@ from memstrata.extract.base import Extractor
 from memstrata.extract.llm import LlmExtractor
 from memstrata.extract.offline import OfflineExtractor
 from memstrata.extract.pipeline import KeyEmbedding, extract_queued
-from memstrata.index import snapshot
-from memstrata.index.analyzer import analyze
-from memstrata.index.catalog import AnnPolicy, NamespaceIndex
+from memstrata.index import analyzer, snapshot
+from memstrata.index.namespace_index import AnnPolicy, NamespaceIndex
 from memstrata.messages import MessageLike, index_text, to_episodes
 from memstrata.model import (
     Added,
@@ -347,7 +346,9 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         with self.timings.stage("analyze"):
             new = [
                 NewEpisode(
-                    e, " ".join(analyze(t)), None if vectors is None else vectors[i].tobytes()
+                    e,
+                    " ".join(analyzer.terms(t)),
+                    None if vectors is None else vectors[i].tobytes(),
                 )
                 for i, (e, t) in enumerate(zip(episodes, texts, strict=True))
             ]

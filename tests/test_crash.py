@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from memstrata import Memory
-from memstrata.index.analyzer import analyze
-from memstrata.index.catalog import Filters
+from memstrata.index import analyzer
+from memstrata.index.namespace_index import Filters
 from memstrata.messages import index_text
 from memstrata.testing import HashEmbedder
 
@@ -80,7 +80,9 @@ def test_sigkill_loses_no_acknowledged_episode(where: str) -> None:
             rows = memory.store.episodes.by_seq(namespace, index.seq_at(np.arange(index.size)))
             assert len(rows) == len(live)
             for episode, stored_terms in rows.values():
-                assert stored_terms.split() == analyze(index_text(episode.speaker, episode.content))
+                assert stored_terms.split() == analyzer.terms(
+                    index_text(episode.speaker, episode.content)
+                )
             sample = rng.sample(live, min(50, len(live)))
             for episode in sample:
                 token = episode.content.split()[-1]

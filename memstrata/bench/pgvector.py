@@ -30,7 +30,7 @@ from memstrata.bench.report import markdown_table, write_results
 from memstrata.bench.synthetic import ChatGenerator
 from memstrata.config import Settings
 from memstrata.index.ann import AnnIndex
-from memstrata.index.catalog import Filters, NamespaceIndex
+from memstrata.index.namespace_index import Filters, NamespaceIndex
 from memstrata.memory import Memory
 from memstrata.providers.embed.base import embed_normalised
 from memstrata.store.base import VectorSearch

@@ -27,7 +27,7 @@ from memstrata.bench import scale_embedder
 from memstrata.bench.metrics import percentiles, process_mb, timed_ms
 from memstrata.bench.report import bar_plot, markdown_table, write_json
 from memstrata.bench.synthetic import ChatGenerator
-from memstrata.index.analyzer import analyze
+from memstrata.index import analyzer
 from memstrata.index.bm25 import top_k
 from memstrata.memory import Memory
 from memstrata.providers.embed.base import embed_normalised
@@ -75,12 +75,12 @@ def _fts5_baseline(n: int, texts: Sequence[str], folder: Path) -> dict[str, floa
         batch = gen.messages(offset, min(BATCH, n - offset))
         conn.executemany(
             "INSERT INTO fts(terms) VALUES (?)",
-            ((" ".join(analyze(f"{m['speaker']}: {m['content']}")),) for m in batch),
+            ((" ".join(analyzer.terms(f"{m['speaker']}: {m['content']}")),) for m in batch),
         )
     conn.execute("COMMIT")
 
     def query(text: str) -> object:
-        terms = " OR ".join(f'"{t}"' for t in dict.fromkeys(analyze(text)))
+        terms = " OR ".join(f'"{t}"' for t in dict.fromkeys(analyzer.terms(text)))
         sql = "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT 10"
         return conn.execute(sql, (terms,)).fetchall() if terms else []
 

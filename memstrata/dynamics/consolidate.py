@@ -33,7 +33,7 @@ from memstrata.dynamics.summaries import (
     with_llm,
 )
 from memstrata.events.service import segment_dirty
-from memstrata.index.analyzer import analyze
+from memstrata.index import analyzer
 from memstrata.model import Episode, Event, Fact, Note, Strength, Summary
 from memstrata.providers.llm.chat import ChatClient
 from memstrata.store.base import Store
@@ -60,7 +60,7 @@ class Round:
 
 
 def _terms(note: Note) -> frozenset[str]:
-    return frozenset(analyze(note.text))
+    return frozenset(analyzer.terms(note.text))
 
 
 def duplicate_groups(notes: Sequence[Note]) -> list[list[Note]]:

@@ -22,7 +22,7 @@ from memstrata.dynamics.jobs import Reporter, Runner, Worker, public
 from memstrata.dynamics.profile import build_profile
 from memstrata.dynamics.strength import reinforce, retention
 from memstrata.errors import InvalidInput, NotFound
-from memstrata.index.analyzer import analyze
+from memstrata.index import analyzer
 from memstrata.index.bm25 import Bm25Index
 from memstrata.model import (
     Forgotten,
@@ -432,10 +432,10 @@ class DynamicsVerbs:
         found = self.store.dynamics.summaries(ns, level=level, include_archived=include_archived)
         if query is None:
             return found[:count]
-        terms = analyze(validate.text(query, "query", self.settings.max_query_chars))
+        terms = analyzer.terms(validate.text(query, "query", self.settings.max_query_chars))
         index = Bm25Index(self.settings.bm25_k1, self.settings.bm25_b)
         for position, summary in enumerate(found):
-            index.add(position, analyze(f"{summary.title}\n{summary.text}"))
+            index.add(position, analyzer.terms(f"{summary.title}\n{summary.text}"))
         if not found or not terms:
             return []
         positions, _ = index.search(terms, count, np.ones(len(found), dtype=np.bool_))

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from memstrata.errors import BadProviderOutput, ProviderError
 from memstrata.extract.base import EntityDraft, Extraction, Extractor, FactDraft, NoteDraft
 from memstrata.extract.prompts.extraction import LlmExtraction, extraction_prompt
-from memstrata.index.analyzer import analyze
+from memstrata.index import analyzer
 from memstrata.model import Episode
 from memstrata.providers.llm.base import LLM, parses
 
@@ -98,8 +98,10 @@ def _drafts(parsed: LlmExtraction, episodes: Sequence[Episode], source: str) -> 
     for note in parsed.notes:
         if 0 <= note.message < len(episodes):
             episode = episodes[note.message]
-            own = set(analyze(episode.speaker or ""))
-            keywords = tuple(k for k in dict.fromkeys(analyze(note.text)) if k not in own)[:8]
+            own = set(analyzer.terms(episode.speaker or ""))
+            keywords = tuple(k for k in dict.fromkeys(analyzer.terms(note.text)) if k not in own)[
+                :8
+            ]
             tags = tuple(
                 dict.fromkeys(e.name.lower() for e in parsed.entities if e.message == note.message)
             )

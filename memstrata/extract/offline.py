@@ -37,7 +37,8 @@ from memstrata.extract.patterns import (
 )
 from memstrata.extract.statements import Context, Said, drafts, kind_before, self_corrected
 from memstrata.extract.timeexpr import TimeSpan, resolve
-from memstrata.index.analyzer import STOP_WORDS, analyze
+from memstrata.index import analyzer
+from memstrata.index.analyzer import STOP_WORDS
 from memstrata.model import Episode, NoteKind
 
 _SENTENCE = compile_widened(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])|\n+")
@@ -455,8 +456,8 @@ class OfflineExtractor:
             kind = classify(sentence)
             if kind is not None:
                 text = first_person_to(speaker, sentence)
-                own = set(analyze(speaker))  # the speaker's name is in all of them
-                keywords = tuple(k for k in dict.fromkeys(analyze(text)) if k not in own)[:8]
+                own = set(analyzer.terms(speaker))  # the speaker's name is in all of them
+                keywords = tuple(k for k in dict.fromkeys(analyzer.terms(text)) if k not in own)[:8]
                 tags = tuple(dict.fromkeys(m.lower() for m in mentioned))
                 out.notes.append(
                     NoteDraft(kind, text, keywords, speaker, valid_at, episode.id, tags)

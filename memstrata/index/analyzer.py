@@ -39,10 +39,10 @@ def _stemmer() -> Stemmer.Stemmer:
     return stemmer
 
 
-def analyze(text: str) -> list[str]:
+def terms(text: str) -> list[str]:
     """Index terms of a text, in order, stop words removed.
 
-    >>> analyze("I moved to Lyon in May!")
+    >>> terms("I moved to Lyon in May!")
     ['move', 'lyon', 'may']
     """
     words = [w for w in _TOKEN.findall(text.lower()) if w not in STOP_WORDS]

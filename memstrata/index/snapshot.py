@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from memstrata.index.catalog import NamespaceIndex
+from memstrata.index.namespace_index import NamespaceIndex
 
 log = logging.getLogger("memstrata")
 FORMAT = 2  # 2: the replies column

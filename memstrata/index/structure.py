@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from memstrata.index.analyzer import analyze
+from memstrata.index import analyzer
 from memstrata.index.bm25 import Bm25Index, top_k
 from memstrata.index.columns import Column
 from memstrata.index.packing import concatenated, from_texts, split, to_texts, under
@@ -73,7 +73,7 @@ class StructureIndex:
         key = self._key_of.get(row.record_id)
         if key is None:
             key = self._key_of[row.record_id] = self._key_episode.append(position)
-            self.keys.add(key, analyze(row.text))
+            self.keys.add(key, analyzer.terms(row.text))
             if self.embeds:
                 if row.vector is not None and len(row.vector) == 4 * self.key_vectors.dimensions:
                     self._stored.append((key, row.vector))
@@ -91,7 +91,7 @@ class StructureIndex:
             self._entity_kind.append(row.kind)
             self._entity_id.append(row.record_id)
             self._entity_episodes.append(array("i"))
-            terms = set(analyze(row.text)) if row.kind not in ("date", "quantity") else set()
+            terms = set(analyzer.terms(row.text)) if row.kind not in ("date", "quantity") else set()
             self._entity_terms.append(len(terms))
             for term in terms:
                 self._by_term.setdefault(term, []).append(node)

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from memstrata.extract.base import NoteDraft
-from memstrata.index.analyzer import analyze
+from memstrata.index import analyzer
 from memstrata.model import Fact, Note
 from memstrata.store.base import ChangeSet, StructureStore
 
 
 def note_key(text: str) -> str:
     """Near-duplicate key: the sorted distinct index terms of the text."""
-    return " ".join(sorted(set(analyze(text))))
+    return " ".join(sorted(set(analyzer.terms(text))))
 
 
 MAX_LINKS = 3
@@ -87,7 +87,7 @@ class NoteResolver:
         """Link a correcting note (made or merged into from ``episode_id``) to the
         notes that stated what it corrects, and say so in their history (they
         stay: the episodes said what they said)."""
-        keywords = list(dict.fromkeys(analyze(wrong.statement)))
+        keywords = list(dict.fromkeys(analyzer.terms(wrong.statement)))
         said = set(wrong.episode_ids)
         candidates = self._candidates(keywords, note.id)
         refs = [i for i, n in candidates.items() if not n.episode_ids]  # read with sources

@@ -23,8 +23,8 @@ import numpy as np
 
 from memstrata.extract.offline import CITING_ROLES
 from memstrata.extract.timeexpr import dated
-from memstrata.index.analyzer import analyze
-from memstrata.index.catalog import NamespaceIndex
+from memstrata.index import analyzer
+from memstrata.index.namespace_index import NamespaceIndex
 from memstrata.model import Context, Episode, Fact
 from memstrata.resolve.entities import normalise
 from memstrata.retrieve.block import (
@@ -66,7 +66,7 @@ def excerpt(text: str, terms: set[str], tokens: TokenCounter, limit: int = TURN_
         return text
     room = limit - tokens.count(f" {CUT}") * 2
     pieces = [p.strip() for p in _PIECE.split(text) if p.strip()]
-    shared = [len(terms & set(analyze(p))) for p in pieces]
+    shared = [len(terms & set(analyzer.terms(p))) for p in pieces]
     matching = any(shared)
     kept: list[int] = []
     spent = 0
@@ -102,7 +102,7 @@ def relevant(fact: Fact, terms: set[str], shape: str) -> bool:
     """Whether a fact about a named entity bears on the question."""
     if fact.predicate.startswith(SHAPE_PREDICATES.get(shape, ())):
         return True
-    words = set(analyze(f"{fact.predicate.replace('_', ' ')} {fact.object}"))
+    words = set(analyzer.terms(f"{fact.predicate.replace('_', ' ')} {fact.object}"))
     return bool(words & terms)
 
 

@@ -18,12 +18,12 @@ import numpy as np
 from memstrata import validate
 from memstrata.config import Settings
 from memstrata.errors import InvalidInput
-from memstrata.index.analyzer import analyze
-from memstrata.index.catalog import Filters, NamespaceIndex
+from memstrata.index import analyzer
 from memstrata.index.columns import fit
+from memstrata.index.namespace_index import Filters, NamespaceIndex
 from memstrata.model import Metadata
 from memstrata.retrieve.expand import WordSpace, expand
-from memstrata.retrieve.query import Query, analyse
+from memstrata.retrieve.query import Query, analyse_query
 from memstrata.retrieve.ranker import Ranker
 from memstrata.retrieve.recall import (
     EXPANSION_ENTITIES,
@@ -111,7 +111,7 @@ def candidates(
     with index.lock:
         mask = fit(mask, index.size)  # the index may have grown since the mask was made
         with stages.stage("analyze"):
-            question = analyse(index, text, analyze(text), ask.now, vector, mask)
+            question = analyse_query(index, text, analyzer.terms(text), ask.now, vector, mask)
             if words is not None and "expand" in ask.retrievers:
                 near = expand(words, text, index.bm25.postings)
                 question = replace(question, expansions=tuple(near))

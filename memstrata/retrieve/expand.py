@@ -20,7 +20,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from memstrata.index.analyzer import STOP_WORDS, analyze
+from memstrata.index import analyzer
+from memstrata.index.analyzer import STOP_WORDS
 
 NEAR = 0.4  # cosine at which a word counts as near a question word
 PER_WORD = 12  # nearest indexed terms kept per question word
@@ -48,7 +49,7 @@ class WordSpace:
         near = np.flatnonzero(scores >= NEAR)
         order = near[np.argsort(-scores[near], kind="stable")]
         words = self._words
-        return tuple((tuple(analyze(words[i])), float(scores[i])) for i in order.tolist())
+        return tuple((tuple(analyzer.terms(words[i])), float(scores[i])) for i in order.tolist())
 
 
 def content_words(text: str) -> list[str]:
@@ -75,7 +76,7 @@ def expand(space: WordSpace, text: str, postings: Callable[[str], int]) -> list[
     words = [w for w in content_words(text) if w in space.index]
     if not words:
         return []
-    own = set(analyze(text))
+    own = set(analyzer.terms(text))
     weights: dict[str, float] = {}
     for word in words:
         kept = 0

@@ -15,8 +15,8 @@ from datetime import datetime
 import numpy as np
 
 from memstrata.extract.timeexpr import NUMBERS, resolve
-from memstrata.index.analyzer import analyze
-from memstrata.index.catalog import NamespaceIndex
+from memstrata.index import analyzer
+from memstrata.index.namespace_index import NamespaceIndex
 
 Shape = str  # "when" | "who" | "where" | "how_many" | "other"
 
@@ -136,7 +136,7 @@ def speakers_named(terms: list[str], speakers: dict[str, int]) -> frozenset[int]
     wanted = set(terms)
     named = set()
     for name, code in speakers.items():
-        own = set(analyze(name))
+        own = set(analyzer.terms(name))
         if own and own <= wanted:
             named.add(code)
     return frozenset(named)
@@ -150,13 +150,13 @@ def anchored_window_in(
     span = anchored(text)
     if span is None:
         return None
-    positions, _ = index.bm25.search(analyze(span.anchor), 1, mask)
+    positions, _ = index.bm25.search(analyzer.terms(span.anchor), 1, mask)
     if not len(positions):
         return None
     return anchored_window(span, int(index.occurred(positions)[0]))
 
 
-def analyse(
+def analyse_query(
     index: NamespaceIndex,
     text: str,
     terms: list[str],

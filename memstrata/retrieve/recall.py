@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from memstrata.index.catalog import NamespaceIndex
+from memstrata.index.namespace_index import NamespaceIndex
 from memstrata.index.structure import StructureIndex
 from memstrata.retrieve.query import Query
 from memstrata.retrieve.ranker import Ranker

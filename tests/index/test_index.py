@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from memstrata.index.analyzer import analyze
+from memstrata.bench.baselines import fuse_rrf
+from memstrata.index import analyzer
 from memstrata.index.bm25 import Bm25Index, top_k
 from memstrata.index.columns import Column
 from memstrata.index.vectors import VectorIndex
-from memstrata.retrieve.fuse import fuse_rrf
 
 VOCAB = ["tea", "coffee", "lyon", "paris", "run", "bake", "cat", "dog"]
 docs_strategy = st.lists(
@@ -40,10 +40,10 @@ def reference_bm25(docs: list[list[str]], query: list[str], k1: float, b: float)
 
 
 def test_analyzer_lowercases_stems_and_drops_stop_words() -> None:
-    assert analyze("I moved to Lyon in May!") == ["move", "lyon", "may"]
-    assert analyze("Running RUNS runner") == ["run", "run", "runner"]
-    assert analyze("the and of a") == []
-    assert analyze("東京 café 42") == ["東京", "café", "42"]
+    assert analyzer.terms("I moved to Lyon in May!") == ["move", "lyon", "may"]
+    assert analyzer.terms("Running RUNS runner") == ["run", "run", "runner"]
+    assert analyzer.terms("the and of a") == []
+    assert analyzer.terms("東京 café 42") == ["東京", "café", "42"]
 
 
 @settings(max_examples=60, deadline=None)

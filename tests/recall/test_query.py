@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memstrata.index.analyzer import analyze
+from memstrata.index import analyzer
 from memstrata.retrieve.query import (
     Anchored,
     about_user,
@@ -60,8 +60,8 @@ def test_time_windows_resolve_against_now() -> None:
 
 def test_speakers_are_named_by_every_term_of_their_name() -> None:
     codes = {"Maya Lopez": 0, "Leo": 1, "Ana": 2}
-    assert speakers_named(analyze("What did Maya Lopez and Leo eat?"), codes) == {0, 1}
-    assert speakers_named(analyze("What did Maya eat?"), codes) == frozenset()
+    assert speakers_named(analyzer.terms("What did Maya Lopez and Leo eat?"), codes) == {0, 1}
+    assert speakers_named(analyzer.terms("What did Maya eat?"), codes) == frozenset()
 
 
 def test_the_ranker_learns_which_feature_matters_and_round_trips(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from memstrata import InvalidInput, Memory, Settings
-from memstrata.index.analyzer import analyze
+from memstrata.index import analyzer
 from memstrata.retrieve.block import CUT
 from memstrata.retrieve.context import excerpt
 from memstrata.retrieve.tokens import counter
@@ -138,7 +138,7 @@ def test_a_long_turn_is_cut_to_the_sentences_that_match() -> None:
     text = "\n".join([*filler[:30], "Rest the sourdough loaf for an hour.", *filler[30:]])
     tokens = counter("qwen2.5")
     assert excerpt("A short turn.", {"sourdough"}, tokens) == "A short turn."
-    cut = excerpt(text, set(analyze("how long does my sourdough rest?")), tokens, limit=40)
+    cut = excerpt(text, set(analyzer.terms("how long does my sourdough rest?")), tokens, limit=40)
     assert "Rest the sourdough loaf for an hour." in cut
     assert cut.startswith(CUT) and tokens.count(cut) <= 40
     assert "Step 0:" not in cut  # the opening gave way to the sentence that matches

@@ -13,7 +13,7 @@ import pytest
 
 from memstrata import Memory, Settings
 from memstrata.bench.pg import new_database
-from memstrata.index.catalog import Filters
+from memstrata.index.namespace_index import Filters
 from memstrata.model import Episode
 from memstrata.store import open_store
 from memstrata.store.base import NewEpisode, VectorSearch

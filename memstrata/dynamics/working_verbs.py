@@ -11,7 +11,7 @@ from memstrata.config import Settings
 from memstrata.dynamics.strength import initial
 from memstrata.dynamics.working import STEP_KINDS, distil, render, subgoal_steps
 from memstrata.errors import InvalidInput, NotFound
-from memstrata.index.analyzer import analyze
+from memstrata.index import analyzer
 from memstrata.model import Episode, Note, Task
 from memstrata.resolve.notes import note_key
 from memstrata.store.base import ChangeSet, Store
@@ -169,7 +169,7 @@ class WorkingVerbs:
             namespace=ns,
             kind="event",
             text=text,
-            keywords=tuple(dict.fromkeys(analyze(text)))[:12],
+            keywords=tuple(dict.fromkeys(analyzer.terms(text)))[:12],
             speaker=None,
             occurred_at=steps[-1].occurred_at if steps else at,
             created_at=at,
