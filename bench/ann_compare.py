@@ -23,9 +23,9 @@ import numpy as np
 
 from memstrata.bench.metrics import percentile
 from memstrata.bench.report import markdown_table
-from memstrata.bench.synthetic import ChatGenerator
 from memstrata.providers.embed.base import embed_normalised
 from memstrata.providers.embed.static import StaticEmbedder
+from memstrata.testing.synthetic import ChatGenerator
 
 M, EF_ADD, EF_SEARCH, K = 16, 128, 96, 10
 

@@ -17,9 +17,9 @@ from usearch.index import Index
 
 from memstrata.bench.metrics import percentile
 from memstrata.bench.report import markdown_table
-from memstrata.bench.synthetic import ChatGenerator
 from memstrata.providers.embed.base import embed_normalised
 from memstrata.providers.embed.static import StaticEmbedder
+from memstrata.testing.synthetic import ChatGenerator
 
 
 def main() -> None:

@@ -84,6 +84,8 @@ class AsyncMemory:
 
     add = _threaded(Memory.add)
     search = _threaded(Memory.search)
+    candidates = _threaded(Memory.candidates)
+    index = _threaded(Memory.index)
     context = _threaded(Memory.context)
     answer = _threaded(Memory.answer)
     get = _threaded(Memory.get)

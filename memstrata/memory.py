@@ -70,8 +70,11 @@ from memstrata.retrieve.query import (
 from memstrata.retrieve.ranker import Ranker, shipped_model
 from memstrata.retrieve.reader import ReaderAnswer, parse_answer, reader_prompt
 from memstrata.retrieve.recall import (
+    FEATURES,
     Candidates,
+    Pool,
     Scored,
+    adjustments,
     fold_duplicates,
 )
 from memstrata.retrieve.tokens import counter
@@ -604,6 +607,44 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             path = self.settings.ranker
             self._ranker = Ranker.load(path or shipped_model(self.embedder.name))
         return self._ranker
+
+    def candidates(
+        self,
+        query: str,
+        *,
+        namespace: str | None = None,
+        speaker: str | None = None,
+        now: datetime | str | None = None,
+    ) -> Pool:
+        """Every episode the retrievers found for ``query`` with the features the
+        ranker scores them by, unranked: what search() orders (``speaker``: of
+        that speaker's turns only). For inspecting a ranking and fitting one."""
+        ns = self._namespace(namespace)
+        ask = make_ask(self.store, self.settings, ns, query, 1, speaker=speaker, now=now)
+        recalled = self._recall(ns, ask)
+        if recalled is None:
+            return Pool((), np.zeros((0, len(FEATURES))), FEATURES, {}, np.zeros(0), {})
+        index, question, pooled, stages = recalled
+        seqs = index.seq_at(pooled.pool)
+        found = self.store.episodes.by_seq(ns, seqs)
+        ids = {int(p): found[s][0].id for p, s in zip(pooled.pool.tolist(), seqs, strict=True)}
+        ranks = {
+            name: {ids[p]: rank for p, rank in ranked.items() if p in ids}
+            for name, ranked in pooled.ranks.items()
+        }
+        return Pool(
+            tuple(ids.values()),
+            pooled.features,
+            FEATURES,
+            ranks,
+            adjustments(index, question, pooled),
+            {k: 1000 * v for k, v in stages.seconds().items()},
+        )
+
+    def index(self, namespace: str | None = None) -> NamespaceIndex | None:
+        """The namespace's in-process index, caught up with the store (None for a
+        namespace that holds nothing): for inspection and benchmarks."""
+        return self._index(self._namespace(namespace))
 
     def _recall(
         self, ns: str, ask: Ask

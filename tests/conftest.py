@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from memstrata import Memory
-from memstrata.bench.pg import new_database, temporary_server
 from memstrata.store import open_store
 from memstrata.store.base import Store
 from memstrata.store.sqlite import SqliteStore
 from memstrata.testing import HashEmbedder
+from memstrata.testing.pg import new_database, temporary_server
 
 T0 = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
 T1 = datetime(2023, 6, 1, 9, 0, tzinfo=UTC)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 
 from memstrata import Memory
-from memstrata.bench.synthetic import ChatGenerator
 from memstrata.testing import HashEmbedder
+from memstrata.testing.synthetic import ChatGenerator
 
 WRITERS, READERS, BATCHES = 3, 4, 40
 

@@ -17,9 +17,8 @@ from datetime import datetime
 import numpy as np
 
 from memstrata.memory import Memory
-from memstrata.retrieve.engine import make_ask
 from memstrata.retrieve.ranker import Ranker, fit
-from memstrata.retrieve.recall import ABSENT_RANK, FEATURES, RETRIEVERS, score
+from memstrata.retrieve.recall import ABSENT_RANK, FEATURES, RETRIEVERS
 
 # Components an ablation can switch off, with the feature columns they own.
 COMPONENTS: dict[str, tuple[str, ...]] = {
@@ -53,11 +52,6 @@ class QuestionRows:
         return np.array([i in self.evidence for i in self.ids], dtype=np.float64)
 
 
-_NEUTRAL = Ranker(
-    FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.zeros(len(FEATURES)), 0.0
-)
-
-
 def collect(
     memory: Memory,
     namespace: str,
@@ -69,37 +63,28 @@ def collect(
 ) -> list[QuestionRows]:
     """Pooled turns and features of each question (of ``speaker``'s turns only,
     if given); a turn is named by the ``key`` field of its metadata."""
-    index = memory._index(namespace)
-    if index is None:
+    if memory.index(namespace) is None:
         return []
-    everything = index.seq_at(np.arange(index.size))
-    dia_of = {
-        seq: str(episode.metadata.get(key))
-        for seq, (episode, _) in memory.store.episodes.by_seq(namespace, everything).items()
+    name_of = {
+        e.id: str(e.metadata.get(key)) for e in memory.store.episodes.iterate(namespace, True)
     }
     out = []
     for text, category, evidence in questions:
-        ask = make_ask(memory.store, memory.settings, namespace, text, 10, now=now, speaker=speaker)
-        recalled = memory._recall(namespace, ask)
-        if recalled is None:
-            continue
-        index, question, candidates, stages = recalled
-        ids = tuple(dia_of[s] for s in index.seq_at(candidates.pool))
-        found_by = np.zeros(len(ids), dtype=np.int64)
+        pool = memory.candidates(text, namespace=namespace, now=now, speaker=speaker)
+        found_by = np.zeros(len(pool.episode_ids), dtype=np.int64)
         for bit, name in enumerate(RETRIEVERS):
-            ranks = candidates.ranks.get(name, {})
-            found_by |= np.array([int(p) in ranks for p in candidates.pool.tolist()]) << bit
-        adjust = score(index, question, candidates, _NEUTRAL)
+            ranks = pool.ranks.get(name, {})
+            found_by |= np.array([i in ranks for i in pool.episode_ids], dtype=np.int64) << bit
         out.append(
             QuestionRows(
                 conversation,
                 category,
                 evidence,
-                ids,
-                candidates.features,
+                tuple(name_of[i] for i in pool.episode_ids),
+                pool.features,
                 found_by,
-                adjust,
-                {k: 1000 * v for k, v in stages.seconds().items()},
+                pool.adjustments,
+                pool.stages_ms,
             )
         )
     return out

@@ -29,11 +29,11 @@ import httpx
 from rich.console import Console
 
 from memstrata.bench.metrics import percentiles
-from memstrata.bench.pg import location
 from memstrata.bench.report import markdown_table, write_results
-from memstrata.bench.synthetic import ChatGenerator
 from memstrata.memory import Memory
 from memstrata.server.keys import create_key
+from memstrata.testing.pg import location
+from memstrata.testing.synthetic import ChatGenerator
 
 ADMIN = "load-bench-admin-key-0123456789abcdef"
 NAMESPACES = 8

@@ -36,11 +36,11 @@ from memstrata.bench.learn import (
 )
 from memstrata.bench.locomo_data import Conversation, Question, load_locomo
 from memstrata.bench.metrics import percentile, question_metrics
-from memstrata.bench.pg import location
 from memstrata.bench.report import bar_plot, markdown_table, write_results
 from memstrata.memory import Memory
 from memstrata.messages import index_text
 from memstrata.providers.embed.base import embed_normalised
+from memstrata.testing.pg import location
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
 SYSTEMS = ("memstrata", "memstrata held-out", "memstrata +1 round", "bm25", "dense", "rrf")

@@ -25,15 +25,15 @@ from rich.console import Console
 
 from memstrata.bench import scale_embedder
 from memstrata.bench.metrics import percentiles
-from memstrata.bench.pg import location
 from memstrata.bench.report import markdown_table, write_results
-from memstrata.bench.synthetic import ChatGenerator
 from memstrata.config import Settings
 from memstrata.index.ann import AnnIndex
 from memstrata.index.namespace_index import Filters, NamespaceIndex
 from memstrata.memory import Memory
 from memstrata.providers.embed.base import embed_normalised
 from memstrata.store.base import VectorSearch
+from memstrata.testing.pg import location
+from memstrata.testing.synthetic import ChatGenerator
 
 BATCH = 1000
 NAMESPACE = "large"
@@ -70,7 +70,7 @@ def _memory(where: str | Path, threshold: int, breadth: int | None = None) -> Me
 
 
 def _index(memory: Memory) -> NamespaceIndex:
-    index = memory._index(NAMESPACE)
+    index = memory.index(NAMESPACE)
     assert index is not None
     return index
 

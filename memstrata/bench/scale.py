@@ -26,11 +26,11 @@ from rich.console import Console
 from memstrata.bench import scale_embedder
 from memstrata.bench.metrics import percentiles, process_mb, timed_ms
 from memstrata.bench.report import bar_plot, markdown_table, write_json
-from memstrata.bench.synthetic import ChatGenerator
 from memstrata.index import analyzer
 from memstrata.index.bm25 import top_k
 from memstrata.memory import Memory
 from memstrata.providers.embed.base import embed_normalised
+from memstrata.testing.synthetic import ChatGenerator
 
 BATCH = 1000
 SINGLE_ADDS = 300
@@ -122,7 +122,7 @@ def measure(n: int, queries: int) -> dict[str, Any]:
                     ("memstrata", None),
                 )
             }
-            index = memory._index(NAMESPACE)
+            index = memory.index(NAMESPACE)
             assert index is not None
             matrix = index.vectors.matrix()
             ids = np.arange(len(matrix))
@@ -158,7 +158,7 @@ def measure(n: int, queries: int) -> dict[str, Any]:
 
 def _dense_recall(memory: Memory, texts: Sequence[str]) -> float:
     """Mean overlap of memstrata's dense top-10 with exact top-10 (1.0 without a graph)."""
-    index = memory._index(NAMESPACE)
+    index = memory.index(NAMESPACE)
     assert index is not None
     everything = np.ones(index.size, dtype=bool)
     overlaps = []

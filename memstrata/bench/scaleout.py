@@ -19,10 +19,10 @@ from rich.console import Console
 
 from memstrata.bench import scale_embedder
 from memstrata.bench.metrics import percentiles
-from memstrata.bench.pg import location
 from memstrata.bench.report import markdown_table, write_results
-from memstrata.bench.synthetic import ChatGenerator
 from memstrata.memory import Memory
+from memstrata.testing.pg import location
+from memstrata.testing.synthetic import ChatGenerator
 
 BATCH = 500
 

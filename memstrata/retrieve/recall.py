@@ -229,6 +229,33 @@ def score(
     return scores
 
 
+def adjustments(index: NamespaceIndex, query: Query, candidates: Candidates) -> np.ndarray:
+    """What ``score`` adds to the ranker's score of each pooled episode for time."""
+    pool = candidates.pool
+    out = np.zeros(len(pool))
+    if query.window is not None:
+        occurred = index.occurred(pool)
+        out = out + TIME_BOOST * ((occurred >= query.window[0]) & (occurred < query.window[1]))
+    if query.order is not None and len(pool) > 1:
+        order = np.argsort(np.argsort(index.occurred(pool), kind="stable"), kind="stable")
+        recency = order / (len(pool) - 1)
+        out = out + ORDER_BOOST * (recency if query.order == "latest" else 1.0 - recency)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """What the ranker orders for one question, by episode id: for inspecting a
+    ranking and for fitting a ranker (``memstrata bench ranker``)."""
+
+    episode_ids: tuple[str, ...]
+    features: np.ndarray  # one row per episode, one column per feature name
+    feature_names: tuple[str, ...]
+    ranks: dict[str, dict[str, int]]  # retriever -> episode id -> 1-based rank
+    adjustments: np.ndarray  # what search() adds to the ranker's score for time
+    stages_ms: dict[str, float]
+
+
 _NUMBER = re.compile(r"\d+")
 NEAR_DUPLICATE = 0.85  # term-set Jaccard at which a lower hit folds into a higher one
 FOLD_WINDOW = 20  # near-duplicates score alike: compare with the last kept hits only

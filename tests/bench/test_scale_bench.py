@@ -6,7 +6,7 @@ import pytest
 
 from memstrata.bench import scale_embedder
 from memstrata.bench.scale import measure, render_markdown
-from memstrata.bench.synthetic import ChatGenerator, vocabulary
+from memstrata.testing.synthetic import ChatGenerator, vocabulary
 
 
 def test_generator_is_seeded_and_chat_like() -> None:

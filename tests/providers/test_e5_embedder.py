@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from memstrata import EmbedderMismatch, Memory, MissingDependency, ProviderError, Settings
-from memstrata.bench.pg import new_database
 from memstrata.providers.embed import e5 as e5_module
 from memstrata.providers.embed.base import embed_normalised
 from memstrata.providers.embed.e5 import E5Embedder, cpu_flags, lacks_avx2, runs_fast
@@ -26,6 +25,7 @@ from memstrata.providers.registry import (
     resolve_embedder,
 )
 from memstrata.retrieve.ranker import DEFAULT_MODEL, Ranker, shipped_model
+from memstrata.testing.pg import new_database
 from tests.conftest import BACKENDS
 
 

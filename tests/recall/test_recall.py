@@ -317,3 +317,16 @@ def test_context_dates_what_a_line_says_relative_to_when_it_was_said(memory: Mem
     assert "cooked a curry last night (2023-05-07)!" in block
     assert "On 2 May 2023 I did too." in block
     assert "with lentils next week." in block  # an assistant's advice is left as it is
+
+
+def test_candidates_are_what_search_orders_with_their_features(memory: Memory) -> None:
+    ids = chat(memory, [("Ana", "I adopted a puppy named Biscuit!"), *FILLER], T0, "s1")
+    pool = memory.candidates("Ana adopted Biscuit", now=T1)
+    assert ids[0] in pool.episode_ids and set(pool.episode_ids) <= set(ids)
+    assert pool.features.shape == (len(pool.episode_ids), len(pool.feature_names))
+    assert set(pool.ranks["bm25"]) <= set(pool.episode_ids) and pool.ranks["bm25"][ids[0]] == 1
+    ranked = memory.ranker.score(pool.features, pool.feature_names) + pool.adjustments
+    best = pool.episode_ids[int(ranked.argmax())]
+    hits = memory.search("Ana adopted Biscuit", now=T1, reinforce=False)
+    assert hits[0].id == best == ids[0]
+    assert memory.candidates("anything", namespace="empty").episode_ids == ()

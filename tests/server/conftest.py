@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from memstrata.bench.pg import new_database
 from memstrata.config import Settings
 from memstrata.server.app import create_app
+from memstrata.testing.pg import new_database
 from tests.conftest import BACKENDS
 
 ADMIN = "admin-key-for-tests-0123456789"

@@ -11,11 +11,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from memstrata.bench.pg import new_database
 from memstrata.model import Episode
 from memstrata.store import open_store
 from memstrata.store.base import NewEpisode
 from memstrata.store.postgres.store import PostgresStore
+from memstrata.testing.pg import new_database
 from memstrata.timeutil import now
 
 WAIT_S = 30.0

@@ -12,7 +12,6 @@ import psycopg
 import pytest
 
 from memstrata import Memory, Settings
-from memstrata.bench.pg import new_database
 from memstrata.index.namespace_index import Filters
 from memstrata.model import Episode
 from memstrata.store import open_store
@@ -23,6 +22,7 @@ from memstrata.store.postgres.schema import SCHEMA_VERSION as PG_SCHEMA_VERSION
 from memstrata.store.postgres.store import PostgresStore
 from memstrata.store.postgres.vectors import graph_lock, graph_name
 from memstrata.testing import HashEmbedder
+from memstrata.testing.pg import new_database
 from memstrata.timeutil import now
 from tests.index.test_ann import texts
 

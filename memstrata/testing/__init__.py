@@ -1,4 +1,8 @@
-"""Fakes for tests of code that uses memstrata (deterministic, no network)."""
+"""Fakes for tests of code that uses memstrata (deterministic, no network).
+
+Also here: ``testing.pg``, a throwaway PostgreSQL server and fresh databases
+on it, and ``testing.synthetic``, seeded chat-like text; memstrata's own tests
+and benchmarks use both."""
 
 from __future__ import annotations
 
