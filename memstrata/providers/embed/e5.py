@@ -27,6 +27,7 @@ from pathlib import Path
 from threading import Lock
 from types import ModuleType
 from typing import Any
+from weakref import WeakSet
 
 import numpy as np
 
@@ -79,20 +80,41 @@ class _Handle:
         self.lock = Lock()
 
 
-# Two instances per process: passages (what is written) and queries (what is
-# asked), so a question never waits behind a batch being stored; the second
-# costs about 20 MB.
-_HANDLES: dict[bool, _Handle] = {}
-_HANDLES_LOCK = Lock()
+class E5Engine:
+    """The engine an E5Embedder owns: two instances, passages (what is written)
+    and queries (what is asked), so a question never waits behind a batch being
+    stored (the second costs about 20 MB); each made on first use."""
+
+    def __init__(self, module: ModuleType) -> None:
+        self._module = module
+        self._handles: dict[bool, _Handle] = {}
+        self._lock = Lock()
+        _LIVE.add(self)
+
+    def encode(self, texts: Sequence[str], query: bool) -> Any:
+        handle = self._handle(query)
+        with handle.lock:
+            return (handle.model.query if query else handle.model.passage)(list(texts))
+
+    def _handle(self, query: bool) -> _Handle:
+        with self._lock:
+            handle = self._handles.get(query)
+            if handle is None:
+                handle = self._handles[query] = _Handle(self._module)
+            return handle
+
+    def renew_locks(self) -> None:
+        """In a forked child: a thread of the parent may have held a lock at the fork."""
+        self._lock = Lock()
+        for handle in self._handles.values():
+            handle.lock = Lock()
+
+
+# The engines alive in this process, for the fork hook (an OpenMP runtime is
+# the process's, so its repair after a fork is too); weakly held, so an
+# embedder's engine goes with it.
+_LIVE: WeakSet[E5Engine] = WeakSet()
 _fork_guarded = False
-
-
-def _handle(engine: ModuleType, query: bool) -> _Handle:
-    with _HANDLES_LOCK:
-        handle = _HANDLES.get(query)
-        if handle is None:
-            handle = _HANDLES[query] = _Handle(engine)
-        return handle
 
 
 def _openmp_runtimes(package: Path) -> list[Path]:
@@ -132,10 +154,8 @@ def _guard_fork(package: Path) -> None:
     runtimes = [ctypes.CDLL(str(path)) for path in _openmp_runtimes(package)]
 
     def in_child() -> None:
-        global _HANDLES_LOCK
-        _HANDLES_LOCK = Lock()
-        for handle in _HANDLES.values():
-            handle.lock = Lock()
+        for engine in list(_LIVE):
+            engine.renew_locks()
         loaded = [ctypes.CDLL(str(path)) for path in _loaded_openmp_runtimes()]
         for runtime in [*runtimes, *loaded]:
             runtime.omp_set_num_threads(1)
@@ -166,7 +186,7 @@ class E5Embedder:
     dimensions = 384
 
     def __init__(self, settings: Settings | None = None) -> None:
-        self._engine = _load()
+        self._engine = E5Engine(_load())
 
     def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
         vectors: list[list[float]] = self.embed_array(texts).tolist()
@@ -183,9 +203,7 @@ class E5Embedder:
     def _encode(self, texts: Sequence[str], query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        handle = _handle(self._engine, query)
-        with handle.lock:
-            vectors = (handle.model.query if query else handle.model.passage)(list(texts))
+        vectors = self._engine.encode(texts, query)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def word_vectors(self) -> tuple[list[str], np.ndarray]:
