@@ -462,7 +462,21 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         if recalled is None:
             return []
         index, _, ranked, stages, _ = recalled
-        ranked = ranked[: count + count // 2 + 2]
+        hits = self._hits(ns, index, ranked[: count + count // 2 + 2], stages, count)
+        if hits and (self.settings.reinforce if reinforce is None else reinforce):
+            self._reinforce(ns, [i for h in hits for i in h.episode_ids], _utcnow())
+        return hits
+
+    def _hits(
+        self,
+        ns: str,
+        index: NamespaceIndex,
+        ranked: Sequence[Scored],
+        stages: StageTimings,
+        count: int,
+    ) -> list[Hit]:
+        """The best ``count`` of ``ranked`` as hits, near-duplicates folded into
+        the best of them."""
         with index.lock:
             seqs = index.seq_at(np.array([r.position for r in ranked], dtype=np.int64))
         with stages.stage("fetch"):
@@ -478,8 +492,6 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             if len(group) > 1:  # near-duplicates said again: one hit, every source
                 hit = replace(hit, episode_ids=(episode.id, *(found[j][1].id for j in group[1:])))
             hits.append(hit)
-        if hits and (self.settings.reinforce if reinforce is None else reinforce):
-            self._reinforce(ns, [i for h in hits for i in h.episode_ids], _utcnow())
         return hits
 
     def _ranked(

@@ -394,12 +394,13 @@ def _lone(
     }
 
 
-def render(results: Sequence[dict[str, Any]]) -> str:
-    def ms(values: dict[str, float]) -> str:
-        return f"{values['p50']:.1f} / {values['p95']:.1f} / {values['p99']:.1f}"
+def _ms(values: dict[str, float]) -> str:
+    return f"{values['p50']:.1f} / {values['p95']:.1f} / {values['p99']:.1f}"
 
+
+def _inline_table(inline: Sequence[dict[str, Any]]) -> str:
+    """One row per layout ingested the default way."""
     rows = []
-    inline = [r for r in results if r["layout"] not in ("deferred", "bulk")]
     for r in inline:
         per = r["per_1000_messages"]
         fresh = r["fresh_process"]
@@ -411,7 +412,7 @@ def render(results: Sequence[dict[str, Any]]) -> str:
                 f"{r['ingest']['messages_per_s']:,.0f}",
                 f"{r['embedder_alone_per_s']:,.0f}",
                 f"{r['sqlite_alone_per_s']:,.0f}",
-                ms(r["single_add_ms"]),
+                _ms(r["single_add_ms"]),
                 f"{per['entities']:.0f} / {per['facts']:.0f} / {per['notes']:.0f}",
                 f"{fresh['open_s']:.2f} + {fresh['first_search_s']:.2f}"
                 + (
@@ -420,12 +421,12 @@ def render(results: Sequence[dict[str, Any]]) -> str:
                     if "later" in fresh
                     else ""
                 ),
-                ms(r["search"]["warm_ms"]),
+                _ms(r["search"]["warm_ms"]),
                 f"{r['bytes_per_message']:,.0f}",
                 f"{r['rss_peak_mb']:,.0f}",
             ]
         )
-    table = markdown_table(
+    return markdown_table(
         [
             "layout",
             "messages",
@@ -442,6 +443,85 @@ def render(results: Sequence[dict[str, Any]]) -> str:
         ],
         rows,
     )
+
+
+def _deferred_lines(r: dict[str, Any]) -> list[str]:
+    """The layout with embedding and extraction off the add() path."""
+    per = r["per_1000_messages"]
+    return [
+        "",
+        "Embedding and extraction off the add() path (the haystacks, "
+        "MEMSTRATA_EMBED_ON_ADD=false and MEMSTRATA_EXTRACT_ON_ADD=false, "
+        "one `memstrata worker` process embedding and extracting meanwhile):",
+        "",
+        markdown_table(
+            [
+                "messages",
+                "add() msg/s (stored, searchable by words)",
+                "add() of one message p50/p95/p99 ms",
+                "every turn embedded after s",
+                "every turn structured after s",
+                "end to end msg/s",
+                "entities / facts / notes per 1k messages",
+            ],
+            [
+                [
+                    f"{r['messages']:,}",
+                    f"{r['ingest']['messages_per_s']:,.0f}",
+                    _ms(r["single_add_ms"]),
+                    f"{r.get('embedded_after_s', 0):.0f}",
+                    f"{r['structured_after_s']:.0f}",
+                    f"{r['structured_per_s']:,.0f}",
+                    f"{per['entities']:.0f} / {per['facts']:.0f} / {per['notes']:.0f}",
+                ]
+            ],
+        ),
+    ]
+
+
+def _bulk_lines(r: dict[str, Any]) -> list[str]:
+    """The layout loaded inside Memory.bulk()."""
+    per = r["per_1000_messages"]
+    return [
+        "",
+        f"Bulk load (the haystacks added inside `Memory.bulk()`, default configuration, "
+        f"{r['processes']} worker processes embedding and extracting meanwhile):",
+        "",
+        markdown_table(
+            [
+                "messages",
+                "add() msg/s (stored, searchable by words)",
+                "every turn embedded and structured after s",
+                "end to end msg/s",
+                "entities / facts / notes per 1k messages",
+            ],
+            [
+                [
+                    f"{r['messages']:,}",
+                    f"{r['ingest']['messages_per_s']:,.0f}",
+                    f"{r['ended_after_s']:.0f}",
+                    f"{r['end_to_end_per_s']:,.0f}",
+                    f"{per['entities']:.0f} / {per['facts']:.0f} / {per['notes']:.0f}",
+                ]
+            ],
+        ),
+    ]
+
+
+def _lone_lines(r: dict[str, Any]) -> list[str]:
+    """One namespace searched alone and among the others."""
+    lone = r["lone"]
+    return [
+        "",
+        f"Warm search of namespace {lone['namespace']} alone in a file: "
+        f"{_ms(lone['alone_ms'])} ms; among {r['namespaces'] - 1:,} other namespaces: "
+        f"{_ms(lone['among_others_ms'])} ms (p95 ratio {lone['p95_ratio']:.2f}).",
+    ]
+
+
+def render(results: Sequence[dict[str, Any]]) -> str:
+    inline = [r for r in results if r["layout"] not in ("deferred", "bulk")]
+    table = _inline_table(inline)
     names = sorted({k for r in inline for k in r["ingest"]["stage_s"]})
     stages = markdown_table(
         ["layout", *names],
@@ -464,70 +544,11 @@ def render(results: Sequence[dict[str, Any]]) -> str:
     ]
     for r in results:
         if r["layout"] == "deferred":
-            per = r["per_1000_messages"]
-            lines += [
-                "",
-                "Embedding and extraction off the add() path (the haystacks, "
-                "MEMSTRATA_EMBED_ON_ADD=false and MEMSTRATA_EXTRACT_ON_ADD=false, "
-                "one `memstrata worker` process embedding and extracting meanwhile):",
-                "",
-                markdown_table(
-                    [
-                        "messages",
-                        "add() msg/s (stored, searchable by words)",
-                        "add() of one message p50/p95/p99 ms",
-                        "every turn embedded after s",
-                        "every turn structured after s",
-                        "end to end msg/s",
-                        "entities / facts / notes per 1k messages",
-                    ],
-                    [
-                        [
-                            f"{r['messages']:,}",
-                            f"{r['ingest']['messages_per_s']:,.0f}",
-                            ms(r["single_add_ms"]),
-                            f"{r.get('embedded_after_s', 0):.0f}",
-                            f"{r['structured_after_s']:.0f}",
-                            f"{r['structured_per_s']:,.0f}",
-                            f"{per['entities']:.0f} / {per['facts']:.0f} / {per['notes']:.0f}",
-                        ]
-                    ],
-                ),
-            ]
+            lines += _deferred_lines(r)
         if r["layout"] == "bulk":
-            per = r["per_1000_messages"]
-            lines += [
-                "",
-                f"Bulk load (the haystacks added inside `Memory.bulk()`, default configuration, "
-                f"{r['processes']} worker processes embedding and extracting meanwhile):",
-                "",
-                markdown_table(
-                    [
-                        "messages",
-                        "add() msg/s (stored, searchable by words)",
-                        "every turn embedded and structured after s",
-                        "end to end msg/s",
-                        "entities / facts / notes per 1k messages",
-                    ],
-                    [
-                        [
-                            f"{r['messages']:,}",
-                            f"{r['ingest']['messages_per_s']:,.0f}",
-                            f"{r['ended_after_s']:.0f}",
-                            f"{r['end_to_end_per_s']:,.0f}",
-                            f"{per['entities']:.0f} / {per['facts']:.0f} / {per['notes']:.0f}",
-                        ]
-                    ],
-                ),
-            ]
+            lines += _bulk_lines(r)
         if "lone" in r:
-            lone = r["lone"]
-            lines += [
-                "",
-                f"Warm search of namespace {lone['namespace']} alone in a file: "
-                f"{ms(lone['alone_ms'])} ms; among {r['namespaces'] - 1:,} other namespaces: "
-                f"{ms(lone['among_others_ms'])} ms (p95 ratio {lone['p95_ratio']:.2f}).",
-            ]
+            lines += _lone_lines(r)
     return "\n".join(lines)
 
 

@@ -143,6 +143,40 @@ def _reader(
                 _timed(records, "GET facts", client.get, f"{ns}/facts", params={"limit": 20})
 
 
+def _run_until_done(threads: list[threading.Thread]) -> float:
+    """Start every thread, wait for all; the seconds they took."""
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def _by_route(records: list[Record]) -> dict[str, dict[str, Any]]:
+    """Requests, errors and latency percentiles of each route."""
+    by_route: dict[str, list[Record]] = defaultdict(list)
+    for record in records:
+        by_route[record[0]].append(record)
+    return {
+        route: {
+            "requests": len(rows),
+            "errors": sum(1 for _, status, _ in rows if not 200 <= status < 300),
+            **percentiles([ms for *_, ms in rows]),
+        }
+        for route, rows in sorted(by_route.items())
+    }
+
+
 def run_load(
     out_dir: Path,
     seconds: float,
@@ -176,18 +210,8 @@ def run_load(
             )
             for i in range(readers)
         ]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
-        server.terminate()
-        try:
-            server.wait(60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        elapsed = _run_until_done(threads)
+        _stop(server)
         failures = [
             line for line in log_path.read_text(errors="replace").splitlines() if "Error" in line
         ][:20]
@@ -196,17 +220,7 @@ def run_load(
                 len(memory.store.episodes.get(f"tenant-{n}", acked)) for n in range(NAMESPACES)
             )
     records = [r for rows in per_thread for r in rows]
-    by_route: dict[str, list[Record]] = defaultdict(list)
-    for record in records:
-        by_route[record[0]].append(record)
-    routes = {
-        route: {
-            "requests": len(rows),
-            "errors": sum(1 for _, status, _ in rows if not 200 <= status < 300),
-            **percentiles([ms for *_, ms in rows]),
-        }
-        for route, rows in sorted(by_route.items())
-    }
+    routes = _by_route(records)
     result = {
         "backend": backend,
         "server workers": workers,

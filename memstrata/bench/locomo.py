@@ -236,14 +236,7 @@ def run_locomo(
         _add(rows, "memstrata held-out", q.category, metrics)
     ingest_seconds = sum(latencies.pop("ingest_seconds"))
     summary = _summary(rows)
-    timing = {
-        name: {
-            "p50_ms": percentile(v, 50),
-            "p95_ms": percentile(v, 95),
-            "p99_ms": percentile(v, 99),
-        }
-        for name, v in latencies.items()
-    }
+    timing = {name: _percentiles(v) for name, v in latencies.items()}
     ingest = {
         "turns": sum(len(c.turns) for c in conversations),
         "seconds": ingest_seconds,
@@ -268,12 +261,23 @@ def run_locomo(
     if save_model is not None:
         fit_rows([q for q in collected if q.category != 5]).save(save_model)
         console.print(f"ranker fitted on all {len(conversations)} conversations: {save_model}")
+    console.print(_report(out_dir, result))
+    return result
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    return {f"p{p}_ms": percentile(values, p) for p in (50, 95, 99)}
+
+
+def _report(out_dir: Path, result: dict[str, Any]) -> str:
+    """Write the results (JSON, markdown, the plot by category); the markdown."""
+    summary = result["summary"]
     markdown = "\n\n".join(
         [
-            render_markdown(summary, timing),
-            render_budgets(budget_recall),
-            render_ablations(ablation),
-            render_ingest(ingest),
+            render_markdown(summary, result["latency"]),
+            render_budgets(result["budget_recall"]),
+            render_ablations(result["ablations"]),
+            render_ingest(result["ingest"]),
         ]
     )
     write_results(out_dir, "locomo", result, markdown)
@@ -285,8 +289,7 @@ def run_locomo(
         {s: [summary[s][g]["R@10"] for g in groups] for s in summary},
         "R@10 (%)",
     )
-    console.print(markdown)
-    return result
+    return markdown
 
 
 def headline(rows: list[QuestionRows], ranked: dict[int, list[str]]) -> dict[str, float]:

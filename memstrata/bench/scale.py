@@ -89,6 +89,30 @@ def _fts5_baseline(n: int, texts: Sequence[str], folder: Path) -> dict[str, floa
     return result
 
 
+def _search_latencies(
+    memory: Memory, texts: Sequence[str], n: int, folder: Path
+) -> dict[str, dict[str, float]]:
+    """Latencies of memstrata's searches and of the two baselines over the same data."""
+    search = {
+        name: _latencies(
+            [partial(memory.search, q, namespace=NAMESPACE, retrievers=chosen) for q in texts]
+        )
+        for name, chosen in (("bm25", ["bm25"]), ("dense", ["dense"]), ("memstrata", None))
+    }
+    index = memory.index(NAMESPACE)
+    assert index is not None
+    matrix = index.vectors.matrix()
+    ids = np.arange(len(matrix))
+
+    def exact(query: str) -> object:
+        return top_k(ids, matrix @ embed_normalised(memory.embedder, [query], query=True)[0], 10)
+
+    search["numpy exact (baseline)"] = _latencies([partial(exact, q) for q in texts])
+    fts_queries = texts[: max(20, len(texts) * 10_000 // max(n, 10_000))]
+    search["sqlite fts5 bm25 (baseline)"] = _fts5_baseline(n, fts_queries, folder)
+    return search
+
+
 def measure(n: int, queries: int) -> dict[str, Any]:
     gen = ChatGenerator()
     with tempfile.TemporaryDirectory() as tmp:
@@ -109,34 +133,10 @@ def measure(n: int, queries: int) -> dict[str, Any]:
             memory.flush()  # waits for an HNSW graph, if the size calls for one
             ann_build = time.perf_counter() - start
             texts = gen.queries(queries)
-            search = {
-                name: _latencies(
-                    [
-                        partial(memory.search, q, namespace=NAMESPACE, retrievers=chosen)
-                        for q in texts
-                    ]
-                )
-                for name, chosen in (
-                    ("bm25", ["bm25"]),
-                    ("dense", ["dense"]),
-                    ("memstrata", None),
-                )
-            }
-            index = memory.index(NAMESPACE)
-            assert index is not None
-            matrix = index.vectors.matrix()
-            ids = np.arange(len(matrix))
-
-            def exact(query: str) -> object:
-                return top_k(
-                    ids, matrix @ embed_normalised(memory.embedder, [query], query=True)[0], 10
-                )
-
-            search["numpy exact (baseline)"] = _latencies([partial(exact, q) for q in texts])
-            fts_queries = texts[: max(20, len(texts) * 10_000 // max(n, 10_000))]
-            search["sqlite fts5 bm25 (baseline)"] = _fts5_baseline(n, fts_queries, Path(tmp))
+            search = _search_latencies(memory, texts, n, Path(tmp))
             dense_recall = _dense_recall(memory, texts)
-            uses_ann = index.ann is not None
+            index = memory.index(NAMESPACE)
+            uses_ann = index is not None and index.ann is not None
             disk = memory.store.bytes_on_disk()
         total = n + SINGLE_ADDS
         return {

@@ -93,6 +93,113 @@ _NOTE_REF = (
 )
 
 
+def _put_entities(conn: Session, namespace: str, changes: ChangeSet) -> None:
+    """New entities and the aliases they are known by."""
+    for entity, norm in changes.entities:
+        conn.execute(
+            "INSERT INTO entities(entity_id, namespace, name, norm, kind, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (entity.id, namespace, entity.name, norm, entity.kind, to_us(entity.created_at)),
+        )
+    conn.executemany(
+        "INSERT OR IGNORE INTO entity_aliases(entity_id, namespace, alias, norm) "
+        "VALUES (?, ?, ?, ?)",
+        [(entity_id, namespace, alias, norm) for entity_id, alias, norm in changes.aliases],
+    )
+
+
+def _put_facts(conn: Session, namespace: str, changes: ChangeSet) -> None:
+    """New facts with their key vectors, and the times facts were closed or expired."""
+    keys, model = changes.key_vectors, changes.key_model
+    conn.executemany(
+        "INSERT INTO facts(fact_id, namespace, subject_id, predicate, object, object_id, "
+        "statement, valid_at, invalid_at, created_at, expired_at, key_vector, key_model) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                f.id,
+                namespace,
+                f.subject_id,
+                f.predicate,
+                f.object,
+                f.object_id,
+                f.statement,
+                to_us(f.valid_at),
+                None if f.invalid_at is None else to_us(f.invalid_at),
+                to_us(f.created_at),
+                None if f.expired_at is None else to_us(f.expired_at),
+                keys.get(f.id),
+                model if f.id in keys else None,
+            )
+            for f in changes.facts
+        ],
+    )
+    conn.executemany(
+        "UPDATE facts SET invalid_at = ? WHERE fact_id = ?",
+        [(to_us(at), fact_id) for fact_id, at in changes.closed],
+    )
+    conn.executemany(
+        "UPDATE facts SET expired_at = ? WHERE fact_id = ?",
+        [(to_us(at), fact_id) for fact_id, at in changes.expired],
+    )
+
+
+def _put_notes(conn: Session, namespace: str, changes: ChangeSet) -> None:
+    """New notes with their key vectors and keywords, and tags given anew."""
+    keys, model = changes.key_vectors, changes.key_model
+    conn.executemany(
+        "INSERT INTO notes(note_id, namespace, kind, text, norm, keywords, speaker, "
+        "occurred_at, created_at, tags, key_vector, key_model) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                n.id,
+                namespace,
+                n.kind,
+                n.text,
+                norm,
+                " ".join(n.keywords),
+                n.speaker,
+                to_us(n.occurred_at),
+                to_us(n.created_at),
+                "\t".join(n.tags),
+                keys.get(n.id),
+                model if n.id in keys else None,
+            )
+            for n, norm in changes.notes
+        ],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO note_keywords(note_id, namespace, keyword) VALUES (?, ?, ?)",
+        [(n.id, namespace, k) for n, _ in changes.notes for k in dict.fromkeys(n.keywords)],
+    )
+    conn.executemany(
+        "UPDATE notes SET tags = ? WHERE note_id = ?",
+        [("\t".join(tags), note_id) for note_id, tags in changes.tags.items()],
+    )
+
+
+def _put_links_and_sources(conn: Session, namespace: str, changes: ChangeSet) -> None:
+    """Links between notes (both ways), and the episodes each record rests on."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO note_links(note_id, other_id, score, reason, created_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (a, b, score, reason, to_us(datetime.now(UTC)))
+            for first, second, score, reason in changes.links
+            for a, b in ((first, second), (second, first))
+        ],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO sources(record_kind, record_id, seq) "
+        "SELECT ?, ?, seq FROM episodes WHERE namespace = ? AND episode_id = ?",
+        [
+            (kind, record_id, namespace, episode_id)
+            for kind, record_id, episode_id in changes.sources
+        ],
+    )
+
+
 class SqlStructure:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -139,96 +246,8 @@ class SqlStructure:
             )
 
     def _write(self, conn: Session, namespace: str, changes: ChangeSet) -> None:
-        for entity, norm in changes.entities:
-            conn.execute(
-                "INSERT INTO entities(entity_id, namespace, name, norm, kind, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (entity.id, namespace, entity.name, norm, entity.kind, to_us(entity.created_at)),
-            )
-        conn.executemany(
-            "INSERT OR IGNORE INTO entity_aliases(entity_id, namespace, alias, norm) "
-            "VALUES (?, ?, ?, ?)",
-            [(entity_id, namespace, alias, norm) for entity_id, alias, norm in changes.aliases],
-        )
-        keys, model = changes.key_vectors, changes.key_model
-        conn.executemany(
-            "INSERT INTO facts(fact_id, namespace, subject_id, predicate, object, object_id, "
-            "statement, valid_at, invalid_at, created_at, expired_at, key_vector, key_model) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    f.id,
-                    namespace,
-                    f.subject_id,
-                    f.predicate,
-                    f.object,
-                    f.object_id,
-                    f.statement,
-                    to_us(f.valid_at),
-                    None if f.invalid_at is None else to_us(f.invalid_at),
-                    to_us(f.created_at),
-                    None if f.expired_at is None else to_us(f.expired_at),
-                    keys.get(f.id),
-                    model if f.id in keys else None,
-                )
-                for f in changes.facts
-            ],
-        )
-        conn.executemany(
-            "UPDATE facts SET invalid_at = ? WHERE fact_id = ?",
-            [(to_us(at), fact_id) for fact_id, at in changes.closed],
-        )
-        conn.executemany(
-            "UPDATE facts SET expired_at = ? WHERE fact_id = ?",
-            [(to_us(at), fact_id) for fact_id, at in changes.expired],
-        )
-        conn.executemany(
-            "INSERT INTO notes(note_id, namespace, kind, text, norm, keywords, speaker, "
-            "occurred_at, created_at, tags, key_vector, key_model) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    n.id,
-                    namespace,
-                    n.kind,
-                    n.text,
-                    norm,
-                    " ".join(n.keywords),
-                    n.speaker,
-                    to_us(n.occurred_at),
-                    to_us(n.created_at),
-                    "\t".join(n.tags),
-                    keys.get(n.id),
-                    model if n.id in keys else None,
-                )
-                for n, norm in changes.notes
-            ],
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO note_keywords(note_id, namespace, keyword) VALUES (?, ?, ?)",
-            [(n.id, namespace, k) for n, _ in changes.notes for k in dict.fromkeys(n.keywords)],
-        )
-        conn.executemany(
-            "UPDATE notes SET tags = ? WHERE note_id = ?",
-            [("\t".join(tags), note_id) for note_id, tags in changes.tags.items()],
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO note_links(note_id, other_id, score, reason, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [
-                (a, b, score, reason, to_us(datetime.now(UTC)))
-                for first, second, score, reason in changes.links
-                for a, b in ((first, second), (second, first))
-            ],
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO sources(record_kind, record_id, seq) "
-            "SELECT ?, ?, seq FROM episodes WHERE namespace = ? AND episode_id = ?",
-            [
-                (kind, record_id, namespace, episode_id)
-                for kind, record_id, episode_id in changes.sources
-            ],
-        )
+        for put in (_put_entities, _put_facts, _put_notes, _put_links_and_sources):
+            put(conn, namespace, changes)
 
     def entity_by_norm(self, namespace: str, norm: str) -> Entity | None:
         with self._db.errors("find entity"):
