@@ -1,7 +1,8 @@
 """NamespaceIndex: the in-memory view of one namespace, replayed from the change log.
 
 It holds, per indexed episode (a dense ``position``), its store seq, event
-time, session and speaker codes, liveness and its neighbours in its session
+time, session and speaker codes, whether it was said in a reply role and
+whether it opens its session, liveness and its neighbours in its session
 (the turns before and after it, in arrival order), plus the BM25 postings,
 a second BM25 index over context keys (each turn with the one before it in
 its session, so a question that echoes a turn's prompt finds the answer) and
