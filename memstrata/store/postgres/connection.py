@@ -15,6 +15,7 @@ from typing import Any
 from memstrata.errors import MissingDependency, StoreError
 from memstrata.store.postgres.dialect import to_postgres
 from memstrata.store.postgres.vectors import register_vector
+from memstrata.store.sql.connection import translated
 
 try:
     import psycopg
@@ -32,13 +33,9 @@ POOL_SIZE = 8  # reader connections per process
 POOL_TIMEOUT_S = 30.0
 
 
-@contextmanager
-def _translated(action: str) -> Iterator[None]:
-    """Turn driver errors into StoreError at the boundary."""
-    try:
-        yield
-    except psycopg.Error as exc:
-        raise StoreError(f"{action} failed: {exc}") from exc
+def _verb(sql: str) -> str:
+    """What a statement does, for its error message ("select", "insert" ...)."""
+    return sql.split()[0].lower()
 
 
 class Rows:
@@ -65,13 +62,13 @@ class PooledReader:
         self.pool = pool
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
-        try:
-            with self.pool.connection(timeout=POOL_TIMEOUT_S) as conn:
-                cursor = conn.execute(to_postgres(sql), list(params) or None)
-                rows = cursor.fetchall() if cursor.description is not None else []
-                return Rows(rows, cursor.rowcount)
-        except psycopg.Error as exc:
-            raise StoreError(f"{sql.split()[0].lower()} failed: {exc}") from exc
+        with (
+            translated(_verb(sql), psycopg.Error),
+            self.pool.connection(timeout=POOL_TIMEOUT_S) as conn,
+        ):
+            cursor = conn.execute(to_postgres(sql), list(params) or None)
+            rows = cursor.fetchall() if cursor.description is not None else []
+            return Rows(rows, cursor.rowcount)
 
 
 class Translated:
@@ -81,20 +78,15 @@ class Translated:
         self.conn = conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        try:
+        with translated(_verb(sql), psycopg.Error):
             return self.conn.execute(to_postgres(sql), list(params) or None)
-        except psycopg.Error as exc:
-            raise StoreError(f"{sql.split()[0].lower()} failed: {exc}") from exc
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         values = [list(r) for r in rows]
         if not values:
             return
-        try:
-            with self.conn.cursor() as cursor:
-                cursor.executemany(to_postgres(sql), values)
-        except psycopg.Error as exc:
-            raise StoreError(f"{sql.split()[0].lower()} failed: {exc}") from exc
+        with translated(_verb(sql), psycopg.Error), self.conn.cursor() as cursor:
+            cursor.executemany(to_postgres(sql), values)
 
 
 class PgConnections:
@@ -196,7 +188,7 @@ class PgConnections:
             conn.close()
 
     def errors(self, action: str) -> AbstractContextManager[None]:
-        return _translated(action)
+        return translated(action, psycopg.Error)
 
     def checkpoint(self) -> None:
         """Nothing to do: PostgreSQL recycles space with (auto)vacuum."""

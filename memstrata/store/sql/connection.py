@@ -6,8 +6,10 @@ the same statements through the dialect translation (``postgres/dialect.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
+
+from memstrata.errors import StoreError
 
 
 class Cursor(Protocol):
@@ -49,3 +51,13 @@ class Database(Protocol):
     def errors(self, action: str) -> AbstractContextManager[None]:
         """Turns the engine's errors inside it into a StoreError naming ``action``."""
         ...
+
+
+@contextmanager
+def translated(action: str, errors: type[Exception]) -> Iterator[None]:
+    """An engine's ``errors`` inside it become a StoreError naming ``action``: the
+    one boundary where each backend's driver errors are turned into the store's."""
+    try:
+        yield
+    except errors as exc:
+        raise StoreError(f"{action} failed: {exc}") from exc

@@ -9,18 +9,15 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from memstrata.errors import StoreError
+from memstrata.store.sql.connection import translated
 
 _BUSY_TIMEOUT_MS = 30_000
 _CHECKPOINT_PAGES = 10_000
 
 
-@contextmanager
-def translate_errors(action: str) -> Iterator[None]:
-    """Turn driver errors into StoreError at the boundary."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise StoreError(f"{action} failed: {exc}") from exc
+def translate_errors(action: str) -> AbstractContextManager[None]:
+    """SQLite's errors inside it become a StoreError naming ``action``."""
+    return translated(action, sqlite3.Error)
 
 
 def _open(path: str) -> sqlite3.Connection:
