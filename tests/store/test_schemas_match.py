@@ -1,6 +1,9 @@
-"""The two backends' schemas are written apart (SQLite's migrations, PostgreSQL's
-snapshot and its migrations); this compares the live schemas both build: the
-same tables, the same columns in each, the same named indexes."""
+"""Both backends make a new database from one set of table definitions, and an
+older one through their own migrations. This compares the live schemas: a new
+SQLite file against a new PostgreSQL database (the same tables, columns and
+named indexes), and, on each engine, a new database against one brought
+through every migration (the same catalog, column types and constraints
+included)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,9 @@ from typing import Any
 import psycopg
 
 from memstrata.store import open_store
+from memstrata.store.postgres import schema as pg_schema
 from memstrata.store.sqlite import SqliteStore
+from memstrata.store.sqlite import schema as sqlite_migrations
 from memstrata.testing.pg import new_database
 
 # What one engine has and the other has no need of: PostgreSQL's own version
@@ -74,3 +79,68 @@ def test_both_backends_build_the_same_tables_columns_and_indexes(
     for table, columns in lite_columns.items():
         assert columns == pg_columns[table], table
     assert sorted(lite_indexes) == sorted(pg_indexes)
+
+
+def sqlite_catalog(conn: sqlite3.Connection) -> dict[str, object]:
+    """Each table's columns (type, null, default, key), indexes with their columns,
+    foreign keys and the full text of its definition's checks; the triggers."""
+    catalog: dict[str, object] = {}
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        indexes = sorted(
+            (r[1], r[2], tuple(conn.execute(f"PRAGMA index_info({r[1]})").fetchall()))
+            for r in conn.execute(f"PRAGMA index_list({table})")
+        )
+        catalog[table] = (
+            conn.execute(f"PRAGMA table_info({table})").fetchall(),
+            indexes,
+            sorted(conn.execute(f"PRAGMA foreign_key_list({table})").fetchall()),
+        )
+    catalog["triggers"] = sorted(
+        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    )
+    return catalog
+
+
+def test_a_new_sqlite_file_is_what_the_migrations_make(tmp_path: Path) -> None:
+    new = sqlite3.connect(tmp_path / "new.db", isolation_level=None)
+    old = sqlite3.connect(tmp_path / "old.db", isolation_level=None)
+    version = sqlite_migrations.migrate(new)
+    assert sqlite_migrations.migrate(old, create_new=False) == version
+    for conn in (new, old):
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == version
+    assert sqlite_catalog(new) == sqlite_catalog(old)
+    checks = {
+        conn: sorted(
+            str(r[0]).count("CHECK")
+            for r in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table'")
+        )
+        for conn in (new, old)
+    }
+    assert checks[new] == checks[old]
+
+
+PG_CATALOG = (
+    "SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity, "
+    "identity_generation FROM information_schema.columns WHERE table_schema = 'public'",
+    "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'",
+    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+    "WHERE connamespace = 'public'::regnamespace",
+    "SELECT tgname, tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal",
+)
+
+
+def postgres_catalog(url: str) -> list[set[tuple[Any, ...]]]:
+    with psycopg.connect(url) as conn:
+        return [set(conn.execute(query).fetchall()) for query in PG_CATALOG]
+
+
+def test_a_new_postgres_database_is_what_the_migrations_make(pg_server: Any) -> None:
+    new, old = new_database(pg_server), new_database(pg_server)
+    with psycopg.connect(new, autocommit=True) as conn:
+        version = pg_schema.migrate(conn)
+    with psycopg.connect(old, autocommit=True) as conn:
+        assert pg_schema.migrate(conn, create_new=False) == version
+    made, migrated = postgres_catalog(new), postgres_catalog(old)
+    assert len(made[0]) > 100
+    for part, (a, b) in enumerate(zip(made, migrated, strict=True)):
+        assert a == b, (PG_CATALOG[part], a ^ b)

@@ -3,7 +3,8 @@ process, and across processes through an advisory lock, the same one-writer
 rule as SQLite) and a bounded pool of readers in autocommit: each read
 statement borrows a connection, fetches its rows and gives it back, so a
 server with many threads holds at most POOL_SIZE reader connections. Every
-statement goes through the dialect rewrite; driver errors become StoreError."""
+statement's ``?`` markers become psycopg's (dialect.py); driver errors become
+StoreError."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from memstrata.errors import MissingDependency, StoreError
-from memstrata.store.postgres.dialect import to_postgres
+from memstrata.store.postgres.dialect import POSTGRES, bind
 from memstrata.store.postgres.vectors import register_vector
 from memstrata.store.sql.connection import translated
 
@@ -56,7 +57,7 @@ class Rows:
 
 
 class PooledReader:
-    """Reads in the store's dialect, each statement on a connection from the pool."""
+    """Reads, each statement on a connection from the pool."""
 
     def __init__(self, pool: ConnectionPool[Any]) -> None:
         self.pool = pool
@@ -66,31 +67,33 @@ class PooledReader:
             translated(_verb(sql), psycopg.Error),
             self.pool.connection(timeout=POOL_TIMEOUT_S) as conn,
         ):
-            cursor = conn.execute(to_postgres(sql), list(params) or None)
+            cursor = conn.execute(bind(sql), list(params))
             rows = cursor.fetchall() if cursor.description is not None else []
             return Rows(rows, cursor.rowcount)
 
 
 class Translated:
-    """A connection that speaks the store's SQLite dialect (see dialect.py)."""
+    """The writer's connection, taking statements written with ``?`` markers."""
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
         with translated(_verb(sql), psycopg.Error):
-            return self.conn.execute(to_postgres(sql), list(params) or None)
+            return self.conn.execute(bind(sql), list(params))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         values = [list(r) for r in rows]
         if not values:
             return
         with translated(_verb(sql), psycopg.Error), self.conn.cursor() as cursor:
-            cursor.executemany(to_postgres(sql), values)
+            cursor.executemany(bind(sql), values)
 
 
 class PgConnections:
     """The writer (serialised) and per-thread readers of one database."""
+
+    dialect = POSTGRES
 
     def __init__(self, url: str) -> None:
         self.url = url

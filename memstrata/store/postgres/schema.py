@@ -1,7 +1,9 @@
-"""Numbered, append-only migrations of the PostgreSQL store; ``memstrata_schema``
-holds the version. Each runs in one transaction under an advisory lock, so
-processes starting together migrate once. The tables and columns are those of
-the SQLite store (docs/storage.md), with PostgreSQL types."""
+"""The PostgreSQL store's schema: a new database is made from the store's table
+definitions (``store/sql/tables.py``) in PostgreSQL's dialect, with pgvector's
+own column and trigger; an older one goes through the numbered, append-only
+migrations below, kept as they were written. ``memstrata_schema`` holds the
+version. Both run in one transaction under an advisory lock, so processes
+starting together migrate once."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from memstrata.errors import SchemaVersionError, StoreError
+from memstrata.store.postgres.dialect import POSTGRES
+from memstrata.store.sql.tables import TABLES
 
 MIGRATION_LOCK = 0x6D696772  # "migr"
 
@@ -186,10 +190,9 @@ def m001_initial(conn: Any) -> None:
     conn.execute(INITIAL)
 
 
-VECTOR_COLUMN = """
-ALTER TABLE vectors ADD COLUMN namespace TEXT;
-UPDATE vectors v SET namespace = e.namespace FROM episodes e WHERE e.seq = v.seq;
-ALTER TABLE vectors ALTER COLUMN namespace SET NOT NULL;
+# Each vector carries its episode's namespace (a trigger copies it): the
+# per-namespace HNSW indexes are partial indexes on it.
+VECTOR_NAMESPACE = """
 CREATE FUNCTION memstrata_vector_namespace() RETURNS trigger LANGUAGE plpgsql AS
 $body$ BEGIN
     NEW.namespace := (SELECT namespace FROM episodes WHERE seq = NEW.seq);
@@ -197,16 +200,20 @@ $body$ BEGIN
 END $body$;
 CREATE TRIGGER vector_namespace BEFORE INSERT OR UPDATE OF seq ON vectors
 FOR EACH ROW EXECUTE FUNCTION memstrata_vector_namespace();
-ALTER TABLE vectors ADD COLUMN embedding vector;
 """
+VECTOR_COLUMN = (
+    """
+ALTER TABLE vectors ADD COLUMN namespace TEXT;
+UPDATE vectors v SET namespace = e.namespace FROM episodes e WHERE e.seq = v.seq;
+ALTER TABLE vectors ALTER COLUMN namespace SET NOT NULL;
+"""
+    + VECTOR_NAMESPACE
+    + "ALTER TABLE vectors ADD COLUMN embedding vector;"
+)
 
 
-def m002_pgvector(conn: Any) -> None:
-    """Vectors become pgvector ``vector`` values, and carry their namespace (the
-    per-namespace HNSW indexes are partial indexes on it)."""
-    from memstrata.store.base import VectorBlob
-    from memstrata.store.postgres.vectors import register_vector
-
+def create_pgvector(conn: Any) -> None:
+    """The pgvector extension in this database; a clear error when the server lacks it."""
     available = conn.execute(
         "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
     ).fetchone()
@@ -216,6 +223,25 @@ def m002_pgvector(conn: Any) -> None:
             "(package postgresql-NN-pgvector, or build it) - see docs/storage.md"
         )
     conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+
+
+def create(conn: Any) -> None:
+    """A new database's tables, from the table definitions."""
+    create_pgvector(conn)
+    for table in TABLES.values():
+        for statement in POSTGRES.create(table):
+            conn.execute(statement)
+    conn.execute("ALTER TABLE vectors ADD COLUMN namespace TEXT NOT NULL")
+    conn.execute(VECTOR_NAMESPACE)
+
+
+def m002_pgvector(conn: Any) -> None:
+    """Vectors become pgvector ``vector`` values, and carry their namespace (the
+    per-namespace HNSW indexes are partial indexes on it)."""
+    from memstrata.store.base import VectorBlob
+    from memstrata.store.postgres.vectors import register_vector
+
+    create_pgvector(conn)
     register_vector(conn)
     conn.execute(VECTOR_COLUMN)
     last = 0
@@ -252,8 +278,10 @@ MIGRATIONS: tuple[Callable[[Any], None], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(conn: Any) -> int:
-    """Apply the pending migrations (``conn``: a psycopg connection in autocommit)."""
+def migrate(conn: Any, *, create_new: bool = True) -> int:
+    """Bring the database to this version (``conn``: a psycopg connection in
+    autocommit): a new one is created from the table definitions (through every
+    migration instead when ``create_new`` is False), an older one migrated."""
     conn.execute("BEGIN")
     try:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATION_LOCK])
@@ -262,6 +290,10 @@ def migrate(conn: Any) -> int:
         found = 0 if row is None or row[0] is None else int(row[0])
         if found > SCHEMA_VERSION:
             raise SchemaVersionError(found, SCHEMA_VERSION)
+        if found == 0 and create_new:
+            create(conn)
+            found = SCHEMA_VERSION
+            conn.execute("INSERT INTO memstrata_schema(version) VALUES (%s)", [found])
         for number in range(found, SCHEMA_VERSION):
             MIGRATIONS[number](conn)
             conn.execute("INSERT INTO memstrata_schema(version) VALUES (%s)", [number + 1])

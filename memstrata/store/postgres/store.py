@@ -86,7 +86,8 @@ class PostgresStore:
 
     def set_meta(self, key: str, value: str) -> None:
         with self._db.write("write meta") as conn:
-            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+            statement = self._db.dialect.insert("meta", "key, value", conflict="replace")
+            conn.execute(statement, (key, value))
 
     def bytes_on_disk(self) -> int:
         """The size of the database (every table and index of it)."""

@@ -1,6 +1,7 @@
 """The connections the SQL record stores are written against, as protocols
-both backends satisfy: SQLite's own connections, and PostgreSQL's, which take
-the same statements through the dialect translation (``postgres/dialect.py``).
+both backends satisfy: SQLite's own connections, and PostgreSQL's. Each
+database names its dialect, through which the stores build what the two
+engines write differently (``dialect.py``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
 from memstrata.errors import StoreError
+from memstrata.store.sql.dialect import Dialect
 
 
 class Cursor(Protocol):
@@ -39,6 +41,9 @@ class Session(Reader, Protocol):
 
 class Database(Protocol):
     """A store's connections: one writer in transactions, and readers."""
+
+    @property
+    def dialect(self) -> Dialect: ...
 
     def write(
         self, action: str, namespace: str | None = None, *, durable: bool = True

@@ -20,18 +20,24 @@ from memstrata.store.rows import (
     time,
 )
 from memstrata.store.sql.connection import Database, Session
+from memstrata.store.sql.dialect import Dialect, marks
 from memstrata.timeutil import to_us
 
 _STRENGTH = (
     "SELECT record_kind, record_id, namespace, layer, importance, stability_days, "
     "reinforced_at, recalls, pinned, archived_at, archive_reason FROM strength"
 )
-_SUMMARY = (
-    "SELECT s.summary_id, s.namespace, s.level, s.title, s.text, s.started_at, s.ended_at, "
-    "s.updated_at, s.child_kind, (SELECT json_group_array(child_id) FROM "
-    "(SELECT child_id FROM summary_children c WHERE c.summary_id = s.summary_id "
-    "ORDER BY position)) FROM summaries s"
-)
+
+
+def _summary_select(sql: Dialect) -> str:
+    return (
+        "SELECT s.summary_id, s.namespace, s.level, s.title, s.text, s.started_at, "
+        f"s.ended_at, s.updated_at, s.child_kind, (SELECT {sql.json_array('child_id')} FROM "
+        "(SELECT child_id FROM summary_children c WHERE c.summary_id = s.summary_id "
+        "ORDER BY position) ordered) FROM summaries s"
+    )
+
+
 _CHUNK = 500
 
 
@@ -79,11 +85,16 @@ def _history(
     )
 
 
-def _put_strengths(conn: Session, states: Sequence[Strength]) -> None:
+# A new record's strength: the columns without a default.
+_NEW_STRENGTH = (
+    "record_kind, record_id, namespace, layer, importance, stability_days, reinforced_at"
+)
+_STRENGTH_COLUMNS = f"{_NEW_STRENGTH}, recalls, pinned, archived_at, archive_reason"
+
+
+def _put_strengths(conn: Session, sql: Dialect, states: Sequence[Strength]) -> None:
     conn.executemany(
-        "INSERT OR REPLACE INTO strength(record_kind, record_id, namespace, layer, importance, "
-        "stability_days, reinforced_at, recalls, pinned, archived_at, archive_reason) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        sql.insert("strength", _STRENGTH_COLUMNS, conflict="replace"),
         [
             (
                 s.record_kind,
@@ -106,6 +117,8 @@ def _put_strengths(conn: Session, states: Sequence[Strength]) -> None:
 class SqlDynamics:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._sql = db.dialect
+        self._summary = _summary_select(db.dialect)
 
     # -- strength --------------------------------------------------------------
 
@@ -125,7 +138,7 @@ class SqlDynamics:
                     chunk = list(ids[start : start + _CHUNK])
                     rows += conn.execute(
                         f"{_STRENGTH} WHERE namespace = ? AND record_kind = ? "
-                        f"AND record_id IN ({','.join('?' * len(chunk))})",
+                        f"AND record_id IN ({marks(len(chunk))})",
                         (namespace, record_kind, *chunk),
                     ).fetchall()
         return {str(r[1]): _strength(r) for r in rows}
@@ -137,7 +150,7 @@ class SqlDynamics:
         if any(s.namespace != namespace for s in states):
             raise ValueError("a strength of another namespace")
         with self._db.write("store strength", namespace) as conn:
-            _put_strengths(conn, states)
+            _put_strengths(conn, self._sql, states)
             if history:
                 at = to_us(max(s.reinforced_at for s in states)) if states else 0
                 _history(
@@ -156,7 +169,7 @@ class SqlDynamics:
         """Mark records archived (with the state they had), one history row each."""
         when = to_us(at)
         with self._db.write("archive", namespace) as conn:
-            _put_strengths(conn, states)
+            _put_strengths(conn, self._sql, states)
             conn.executemany(
                 "UPDATE strength SET archived_at = ?, archive_reason = ? "
                 "WHERE record_kind = ? AND record_id = ? AND namespace = ?",
@@ -224,7 +237,7 @@ class SqlDynamics:
             chunk = wanted[start : start + _CHUNK]
             seqs = conn.execute(
                 "SELECT episode_id, seq FROM episodes WHERE namespace = ? "
-                f"AND episode_id IN ({','.join('?' * len(chunk))})",
+                f"AND episode_id IN ({marks(len(chunk))})",
                 (namespace, *chunk),
             ).fetchall()
             for episode_id, seq in seqs:
@@ -245,8 +258,13 @@ class SqlDynamics:
         when = to_us(at)
         with self._db.write("merge notes", namespace) as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO sources(record_kind, record_id, seq) "
-                "SELECT 'note', ?, seq FROM sources WHERE record_kind = 'note' AND record_id = ?",
+                self._sql.insert(
+                    "sources",
+                    "record_kind, record_id, seq",
+                    "SELECT 'note', ?, seq FROM sources WHERE record_kind = 'note' "
+                    "AND record_id = ?",
+                    conflict="ignore",
+                ),
                 (survivor.record_id, merged.record_id),
             )
             tags = conn.execute(
@@ -259,12 +277,16 @@ class SqlDynamics:
                 ("\t".join(union), survivor.record_id),
             )
             conn.execute(
-                "INSERT OR IGNORE INTO note_links(note_id, other_id, score, reason, created_at) "
-                "SELECT ?, other_id, score, reason, created_at FROM note_links "
-                "WHERE note_id = ? AND other_id != ?",
+                self._sql.insert(
+                    "note_links",
+                    "note_id, other_id, score, reason, created_at",
+                    "SELECT ?, other_id, score, reason, created_at FROM note_links "
+                    "WHERE note_id = ? AND other_id != ?",
+                    conflict="ignore",
+                ),
                 (survivor.record_id, merged.record_id, survivor.record_id),
             )
-            _put_strengths(conn, [survivor, merged])
+            _put_strengths(conn, self._sql, [survivor, merged])
             conn.execute(
                 "UPDATE strength SET archived_at = ?, archive_reason = ? "
                 "WHERE record_kind = 'note' AND record_id = ?",
@@ -305,11 +327,14 @@ class SqlDynamics:
             for summary, fingerprint in summaries:
                 if summary.namespace != namespace:
                     raise ValueError("a summary of another namespace")
-                _put_summary(conn, summary, fingerprint)
+                _put_summary(conn, self._sql, summary, fingerprint)
                 conn.execute(
-                    "INSERT OR IGNORE INTO strength(record_kind, record_id, namespace, layer, "
-                    "importance, stability_days, reinforced_at) VALUES "
-                    "('summary', ?, ?, ?, ?, ?, ?)",
+                    self._sql.insert(
+                        "strength",
+                        _NEW_STRENGTH,
+                        "VALUES ('summary', ?, ?, ?, ?, ?, ?)",
+                        conflict="ignore",
+                    ),
                     (
                         summary.id,
                         namespace,
@@ -355,7 +380,7 @@ class SqlDynamics:
         if ids is not None:
             if not ids:
                 return []
-            where.append(f"s.summary_id IN ({','.join('?' * len(ids))})")
+            where.append(f"s.summary_id IN ({marks(len(ids))})")
             params += list(ids)
         if not include_archived:
             where.append(
@@ -367,7 +392,8 @@ class SqlDynamics:
             rows = (
                 self._db.read()
                 .execute(
-                    f"{_SUMMARY} WHERE {' AND '.join(where)} ORDER BY s.started_at, s.summary_id",
+                    f"{self._summary} WHERE {' AND '.join(where)} "
+                    "ORDER BY s.started_at, s.summary_id",
                     params,
                 )
                 .fetchall()
@@ -404,9 +430,12 @@ class SqlDynamics:
     def set_policy(self, policy: Policy) -> None:
         with self._db.write("store policy") as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO policies(namespace, forget_below, forget_every_s, "
-                "consolidate_every_s, last_forget_at, last_consolidate_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                self._sql.insert(
+                    "policies",
+                    "namespace, forget_below, forget_every_s, consolidate_every_s, "
+                    "last_forget_at, last_consolidate_at",
+                    conflict="replace",
+                ),
                 (
                     policy.namespace,
                     policy.forget_below,
@@ -431,7 +460,7 @@ def _policy(r: Sequence[object]) -> Policy:
     )
 
 
-def _put_summary(conn: Session, summary: Summary, fingerprint: str) -> None:
+def _put_summary(conn: Session, sql: Dialect, summary: Summary, fingerprint: str) -> None:
     row = conn.execute(
         "SELECT fingerprint, text, created_at FROM summaries WHERE summary_id = ?", (summary.id,)
     ).fetchone()
@@ -439,9 +468,12 @@ def _put_summary(conn: Session, summary: Summary, fingerprint: str) -> None:
         return
     updated = to_us(summary.updated_at)
     conn.execute(
-        "INSERT OR REPLACE INTO summaries(summary_id, namespace, level, title, text, started_at, "
-        "ended_at, fingerprint, child_kind, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        sql.insert(
+            "summaries",
+            "summary_id, namespace, level, title, text, started_at, ended_at, fingerprint, "
+            "child_kind, created_at, updated_at",
+            conflict="replace",
+        ),
         (
             summary.id,
             summary.namespace,

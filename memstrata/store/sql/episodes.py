@@ -12,6 +12,7 @@ from memstrata.model import Episode, JSONValue, NamespaceStats
 from memstrata.store.base import ChangeOp, IndexEntry, NewEpisode, PendingVector, VectorBlob
 from memstrata.store.rows import maybe_time, time
 from memstrata.store.sql.connection import Database, Session
+from memstrata.store.sql.dialect import marks
 from memstrata.timeutil import from_us, now, to_us
 
 _EPISODE_COLUMNS = (
@@ -72,17 +73,17 @@ def _drop_orphans(conn: Session, namespace: str) -> None:
 def _drop_summaries_of(conn: Session, namespace: str, episode_ids: Sequence[str]) -> None:
     """A summary quoting a purged episode goes, and the topics and profile above it
     (they are derived: the next consolidation rebuilds them from what is left)."""
-    marks = ",".join("?" * len(episode_ids))
+    holes = marks(len(episode_ids))
     hit = conn.execute(
         "SELECT count(*) FROM summary_children c JOIN summaries s ON s.summary_id = c.summary_id "
-        f"WHERE s.namespace = ? AND s.level = 'event' AND c.child_id IN ({marks})",
+        f"WHERE s.namespace = ? AND s.level = 'event' AND c.child_id IN ({holes})",
         (namespace, *episode_ids),
     ).fetchone()[0]
     if not hit:
         return
     conn.execute(
         "DELETE FROM summaries WHERE namespace = ? AND (level != 'event' OR summary_id IN "
-        f"(SELECT summary_id FROM summary_children WHERE child_id IN ({marks})))",
+        f"(SELECT summary_id FROM summary_children WHERE child_id IN ({holes})))",
         (namespace, *episode_ids),
     )
     conn.execute(
@@ -100,12 +101,13 @@ def _chunks(values: Sequence[int] | Sequence[str]) -> Iterator[Sequence[int] | S
 class SqlEpisodes:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._sql = db.dialect
 
     def add(self, namespace: str, items: Sequence[NewEpisode], model: str | None) -> list[Episode]:
         stored: list[Episode] = []
         with self._db.write("add episodes", namespace) as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO namespaces(name, created_at) VALUES (?, ?)",
+                self._sql.insert("namespaces", "name, created_at", conflict="ignore"),
                 (namespace, to_us(now())),
             )
             for item in items:
@@ -154,7 +156,7 @@ class SqlEpisodes:
         _log(conn, namespace, seq, "add")
         conn.execute("INSERT INTO extraction_queue(seq) VALUES (?)", (seq,))
         conn.execute(
-            "INSERT OR IGNORE INTO dirty_sessions(namespace, session_key) VALUES (?, ?)",
+            self._sql.insert("dirty_sessions", "namespace, session_key", conflict="ignore"),
             (namespace, e.session_id or ""),
         )
         return e
@@ -164,10 +166,10 @@ class SqlEpisodes:
         conn = self._db.read()
         with self._db.errors("get episodes"):
             for chunk in _chunks(episode_ids):
-                marks = ",".join("?" * len(chunk))
+                holes = marks(len(chunk))
                 for row in conn.execute(
                     f"SELECT {_EPISODE_COLUMNS} FROM episodes "
-                    f"WHERE namespace = ? AND episode_id IN ({marks})",
+                    f"WHERE namespace = ? AND episode_id IN ({holes})",
                     (namespace, *chunk),
                 ):
                     found[str(row[0])] = _episode(row)
@@ -178,11 +180,12 @@ class SqlEpisodes:
         conn = self._db.read()
         with self._db.errors("read episodes"):
             for chunk in _chunks(seqs):
-                marks = ",".join("?" * len(chunk))
+                holes = marks(len(chunk))
                 for row in conn.execute(
-                    # "+namespace" keeps the planner on the rowid lookup
+                    # the planner stays on the key lookup, off the namespace index
                     f"SELECT seq, terms, {_EPISODE_COLUMNS} FROM episodes "
-                    f"WHERE +namespace = ? AND deleted_at IS NULL AND seq IN ({marks})",
+                    f"WHERE {self._sql.unindexed('namespace')} = ? AND deleted_at IS NULL "
+                    f"AND seq IN ({holes})",
                     (namespace, *chunk),
                 ):
                     found[int(row[0])] = (_episode(row[2:]), str(row[1]))
@@ -212,21 +215,25 @@ class SqlEpisodes:
         purged = 0
         with self._db.write("purge episodes", namespace) as conn:
             for chunk in _chunks(episode_ids):
-                marks = ",".join("?" * len(chunk))
+                holes = marks(len(chunk))
                 seqs = [
                     int(r[0])
                     for r in conn.execute(
-                        f"SELECT seq FROM episodes WHERE namespace = ? AND episode_id IN ({marks})",
+                        f"SELECT seq FROM episodes WHERE namespace = ? AND episode_id IN ({holes})",
                         (namespace, *chunk),
                     )
                 ]
                 _drop_summaries_of(conn, namespace, [str(i) for i in chunk])
                 if seqs:  # their sessions get segmented again
-                    seq_marks = ",".join("?" * len(seqs))
+                    seq_holes = marks(len(seqs))
                     conn.execute(
-                        "INSERT OR IGNORE INTO dirty_sessions(namespace, session_key) "
-                        "SELECT namespace, coalesce(session_id, '') FROM episodes "
-                        f"WHERE seq IN ({seq_marks})",
+                        self._sql.insert(
+                            "dirty_sessions",
+                            "namespace, session_key",
+                            "SELECT namespace, coalesce(session_id, '') FROM episodes "
+                            f"WHERE seq IN ({seq_holes})",
+                            conflict="ignore",
+                        ),
                         seqs,
                     )
                 for seq in seqs:  # an event quoting a purged episode goes with it
@@ -288,7 +295,8 @@ class SqlEpisodes:
             rows = (
                 self._db.read()
                 .execute(
-                    f"SELECT {_EPISODE_COLUMNS} FROM episodes INDEXED BY episodes_by_session "
+                    f"SELECT {_EPISODE_COLUMNS} FROM episodes"
+                    f"{self._sql.indexed_by('episodes_by_session')} "
                     "WHERE namespace = ? AND session_id = ? AND deleted_at IS NULL "
                     f"ORDER BY {order} LIMIT ?",
                     (namespace, session_id, limit),
@@ -338,7 +346,7 @@ class SqlEpisodes:
                     int(r[0])
                     for r in conn.execute(
                         "SELECT seq FROM episodes WHERE namespace = ? "
-                        f"AND episode_id IN ({','.join('?' * len(chunk))})",
+                        f"AND episode_id IN ({marks(len(chunk))})",
                         (namespace, *chunk),
                     )
                 )
@@ -371,7 +379,8 @@ class SqlEpisodes:
             seqs: set[int] = set()
             with self._db.errors("metadata filter"):
                 for seq, meta in conn.execute(
-                    "SELECT e.seq, e.metadata FROM episodes e, json_each(e.metadata) j "
+                    "SELECT e.seq, e.metadata FROM episodes e, "
+                    f"{self._sql.json_entries('e.metadata')} j "
                     "WHERE e.namespace = ? AND e.deleted_at IS NULL AND j.key = ?",
                     (namespace, key),
                 ):
@@ -385,6 +394,7 @@ class SqlEpisodes:
 class SqlVectors:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._sql = db.dialect
 
     def pending(self, model: str, limit: int, after: int = 0) -> list[PendingVector]:
         with self._db.errors("find pending vectors"):
@@ -404,8 +414,12 @@ class SqlVectors:
         with self._db.write("store vectors", durable=False) as conn:  # made again if lost
             for namespace, seq, blob in rows:
                 cur = conn.execute(
-                    "INSERT OR REPLACE INTO vectors(seq, model, dims, vector) "
-                    "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM episodes WHERE seq = ?)",
+                    self._sql.insert(
+                        "vectors",
+                        "seq, model, dims, vector",
+                        "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM episodes WHERE seq = ?)",
+                        conflict="replace",
+                    ),
                     (seq, model, dims, VectorBlob(blob), seq),
                 )
                 if cur.rowcount:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from memstrata.model import Event
 from memstrata.store.base import Turn
 from memstrata.store.sql.connection import Database
+from memstrata.store.sql.dialect import marks
 from memstrata.timeutil import from_us, now, to_us
 
 _CHUNK = 500
@@ -16,6 +17,7 @@ _CHUNK = 500
 class SqlEvents:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._sql = db.dialect
 
     def session_tail(
         self, namespace: str, session_id: str | None, model: str, limit: int
@@ -23,7 +25,7 @@ class SqlEvents:
         # a session's rows come from its index (the time index would walk the whole
         # namespace backwards looking for them); a session-less stream reads newest first
         same = "e.session_id IS NULL" if session_id is None else "e.session_id = ?"
-        hint = "" if session_id is None else " INDEXED BY episodes_by_session"
+        hint = "" if session_id is None else self._sql.indexed_by("episodes_by_session")
         params: list[object] = [model, namespace]
         if session_id is not None:
             params.append(session_id)
@@ -56,17 +58,20 @@ class SqlEvents:
         with self._db.write("store events", namespace) as conn:
             for start in range(0, len(covered), _CHUNK):
                 chunk = list(covered[start : start + _CHUNK])
-                marks = ",".join("?" * len(chunk))
+                holes = marks(len(chunk))
                 conn.execute(
                     "DELETE FROM events WHERE event_id IN (SELECT event_id FROM event_episodes "
-                    f"WHERE seq IN ({marks}))",
+                    f"WHERE seq IN ({holes}))",
                     chunk,
                 )
             created = to_us(now())
             for event, seqs in events:
                 conn.execute(
-                    "INSERT OR REPLACE INTO events(event_id, namespace, session_id, title, "
-                    "started_at, ended_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    self._sql.insert(
+                        "events",
+                        "event_id, namespace, session_id, title, started_at, ended_at, created_at",
+                        conflict="replace",
+                    ),
                     (
                         event.id,
                         namespace,
@@ -78,7 +83,7 @@ class SqlEvents:
                     ),
                 )
                 conn.executemany(
-                    "INSERT OR REPLACE INTO event_episodes(seq, event_id) VALUES (?, ?)",
+                    self._sql.insert("event_episodes", "seq, event_id", conflict="replace"),
                     [(seq, event.id) for seq in seqs],
                 )
 
@@ -97,7 +102,7 @@ class SqlEvents:
     def mark_dirty(self, namespace: str, sessions: Sequence[str | None]) -> None:
         with self._db.write("mark sessions", namespace) as conn:
             conn.executemany(
-                "INSERT OR IGNORE INTO dirty_sessions(namespace, session_key) VALUES (?, ?)",
+                self._sql.insert("dirty_sessions", "namespace, session_key", conflict="ignore"),
                 [(namespace, s or "") for s in sessions],
             )
 
@@ -118,7 +123,7 @@ class SqlEvents:
                 self._db.read()
                 .execute(
                     "SELECT v.event_id, v.namespace, v.session_id, v.title, v.started_at, "
-                    "v.ended_at, (SELECT json_group_array(e.episode_id) FROM "
+                    f"v.ended_at, (SELECT {self._sql.json_array('e.episode_id')} FROM "
                     "(SELECT x.episode_id FROM event_episodes m JOIN episodes x ON x.seq = m.seq "
                     "WHERE m.event_id = v.event_id ORDER BY x.occurred_at, x.seq) e) "
                     f"FROM events v WHERE {where} ORDER BY v.started_at, v.event_id",

@@ -10,6 +10,7 @@ from memstrata.model import JobState, JSONValue, Subgoal, Task
 from memstrata.store.base import ApiKey, JobRow
 from memstrata.store.rows import JOB_STATES, integer, literal, maybe_integer, maybe_time, time
 from memstrata.store.sql.connection import Database, Reader
+from memstrata.store.sql.dialect import Dialect, marks
 from memstrata.timeutil import to_us
 
 _JOB = (
@@ -70,12 +71,12 @@ class SqlJobs:
         """Take the oldest queued job (or ``job_id``), or a running one whose owner is
         in ``stale`` (a worker that died): it becomes ours, attempts + 1."""
         owners = list(stale)
-        marks = ",".join("?" * len(owners)) or "NULL"
+        holes = marks(len(owners))
         only = "" if job_id is None else "AND job_id = ? "
         with self._db.write("claim a job") as conn:
             row = conn.execute(
                 f"SELECT job_id FROM jobs WHERE (state = 'queued' OR (state = 'running' "
-                f"AND owner IN ({marks}))) {only}ORDER BY created_at LIMIT 1",
+                f"AND owner IN ({holes}))) {only}ORDER BY created_at LIMIT 1",
                 (*owners, *([] if job_id is None else [job_id])),
             ).fetchone()
             if row is None:
@@ -150,11 +151,12 @@ class SqlJobs:
 class SqlTasks:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._sql = db.dialect
 
     def open_task(self, namespace: str, task_id: str, title: str, at: datetime) -> None:
         with self._db.write("open a task") as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO namespaces(name, created_at) VALUES (?, ?)",
+                self._sql.insert("namespaces", "name, created_at", conflict="ignore"),
                 (namespace, to_us(at)),
             )
             conn.execute(
@@ -189,7 +191,7 @@ class SqlTasks:
             ).fetchone()
             if row is None:
                 return None
-            return _task(conn, row)
+            return _task(conn, self._sql, row)
 
     def list(self, namespace: str, open_only: bool, limit: int) -> list[Task]:
         where = " AND closed_at IS NULL" if open_only else ""
@@ -200,14 +202,14 @@ class SqlTasks:
                 f"WHERE namespace = ?{where} ORDER BY opened_at DESC LIMIT ?",
                 (namespace, limit),
             ).fetchall()
-            return [_task(conn, r) for r in rows]
+            return [_task(conn, self._sql, r) for r in rows]
 
 
-def _task(conn: Reader, row: Sequence[object]) -> Task:
+def _task(conn: Reader, sql: Dialect, row: Sequence[object]) -> Task:
     subgoals = conn.execute(
         "SELECT g.subgoal_id, g.task_id, g.title, g.opened_at, g.closed_at, g.note_id, "
         "(SELECT count(*) FROM episodes e WHERE e.namespace = ? AND e.session_id = g.task_id "
-        "AND json_extract(e.metadata, '$.subgoal_id') = g.subgoal_id) "
+        f"AND {sql.json_field('e.metadata', 'subgoal_id')} = g.subgoal_id) "
         "FROM subgoals g WHERE g.task_id = ? ORDER BY g.opened_at, g.rowid",
         (row[1], row[0]),
     ).fetchall()

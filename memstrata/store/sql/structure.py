@@ -1,4 +1,5 @@
-"""SQLite storage of entities, facts, notes, provenance and history."""
+"""Storage of entities, facts, notes, provenance and history, in SQL both
+backends run (each through its dialect)."""
 
 from __future__ import annotations
 
@@ -11,32 +12,40 @@ from memstrata.model import Entity, Fact, HistoryEntry, Note
 from memstrata.store.base import ChangeSet, RecallRow
 from memstrata.store.rows import NOTE_KINDS, literal, maybe_time, time
 from memstrata.store.sql.connection import Database, Session
+from memstrata.store.sql.dialect import Dialect, marks
 from memstrata.timeutil import from_us, to_us
 
 
-def _sources(kind: str, column: str) -> str:
+def _sources(sql: Dialect, kind: str, column: str) -> str:
     return (
-        "(SELECT json_group_array(e.episode_id) FROM sources s JOIN episodes e ON e.seq = s.seq "
-        f"WHERE s.record_kind = '{kind}' AND s.record_id = {column})"
+        f"(SELECT {sql.json_array('e.episode_id')} FROM sources s "
+        f"JOIN episodes e ON e.seq = s.seq WHERE s.record_kind = '{kind}' "
+        f"AND s.record_id = {column})"
     )
 
 
-_ENTITY = (
-    "SELECT x.entity_id, x.namespace, x.name, x.kind, x.created_at, "
-    "(SELECT json_group_array(a.alias) FROM entity_aliases a WHERE a.entity_id = x.entity_id), "
-    f"{_sources('entity', 'x.entity_id')} FROM entities x"
-)
-_FACT = (
-    "SELECT f.fact_id, f.namespace, f.subject_id, s.name, f.predicate, f.object, f.object_id, "
-    "f.statement, f.valid_at, f.invalid_at, f.created_at, f.expired_at, "
-    f"{_sources('fact', 'f.fact_id')} FROM facts f JOIN entities s ON s.entity_id = f.subject_id"
-)
-_NOTE = (
-    "SELECT n.note_id, n.namespace, n.kind, n.text, n.keywords, n.speaker, n.occurred_at, "
-    f"n.created_at, {_sources('note', 'n.note_id')}, n.tags, "
-    "(SELECT json_group_array(l.other_id) FROM note_links l WHERE l.note_id = n.note_id) "
-    "FROM notes n"
-)
+class _Selects:
+    """The selects of whole records, each with its sources and links as JSON arrays."""
+
+    def __init__(self, sql: Dialect) -> None:
+        self.entity = (
+            "SELECT x.entity_id, x.namespace, x.name, x.kind, x.created_at, "
+            f"(SELECT {sql.json_array('a.alias')} FROM entity_aliases a "
+            f"WHERE a.entity_id = x.entity_id), {_sources(sql, 'entity', 'x.entity_id')} "
+            "FROM entities x"
+        )
+        self.fact = (
+            "SELECT f.fact_id, f.namespace, f.subject_id, s.name, f.predicate, f.object, "
+            "f.object_id, f.statement, f.valid_at, f.invalid_at, f.created_at, f.expired_at, "
+            f"{_sources(sql, 'fact', 'f.fact_id')} "
+            "FROM facts f JOIN entities s ON s.entity_id = f.subject_id"
+        )
+        self.note = (
+            "SELECT n.note_id, n.namespace, n.kind, n.text, n.keywords, n.speaker, "
+            f"n.occurred_at, n.created_at, {_sources(sql, 'note', 'n.note_id')}, n.tags, "
+            f"(SELECT {sql.json_array('l.other_id')} FROM note_links l "
+            "WHERE l.note_id = n.note_id) FROM notes n"
+        )
 
 
 def _entity(r: Sequence[object]) -> Entity:
@@ -93,7 +102,7 @@ _NOTE_REF = (
 )
 
 
-def _put_entities(conn: Session, namespace: str, changes: ChangeSet) -> None:
+def _put_entities(conn: Session, sql: Dialect, namespace: str, changes: ChangeSet) -> None:
     """New entities and the aliases they are known by."""
     for entity, norm in changes.entities:
         conn.execute(
@@ -102,13 +111,12 @@ def _put_entities(conn: Session, namespace: str, changes: ChangeSet) -> None:
             (entity.id, namespace, entity.name, norm, entity.kind, to_us(entity.created_at)),
         )
     conn.executemany(
-        "INSERT OR IGNORE INTO entity_aliases(entity_id, namespace, alias, norm) "
-        "VALUES (?, ?, ?, ?)",
+        sql.insert("entity_aliases", "entity_id, namespace, alias, norm", conflict="ignore"),
         [(entity_id, namespace, alias, norm) for entity_id, alias, norm in changes.aliases],
     )
 
 
-def _put_facts(conn: Session, namespace: str, changes: ChangeSet) -> None:
+def _put_facts(conn: Session, sql: Dialect, namespace: str, changes: ChangeSet) -> None:
     """New facts with their key vectors, and the times facts were closed or expired."""
     keys, model = changes.key_vectors, changes.key_model
     conn.executemany(
@@ -144,7 +152,7 @@ def _put_facts(conn: Session, namespace: str, changes: ChangeSet) -> None:
     )
 
 
-def _put_notes(conn: Session, namespace: str, changes: ChangeSet) -> None:
+def _put_notes(conn: Session, sql: Dialect, namespace: str, changes: ChangeSet) -> None:
     """New notes with their key vectors and keywords, and tags given anew."""
     keys, model = changes.key_vectors, changes.key_model
     conn.executemany(
@@ -170,7 +178,7 @@ def _put_notes(conn: Session, namespace: str, changes: ChangeSet) -> None:
         ],
     )
     conn.executemany(
-        "INSERT OR IGNORE INTO note_keywords(note_id, namespace, keyword) VALUES (?, ?, ?)",
+        sql.insert("note_keywords", "note_id, namespace, keyword", conflict="ignore"),
         [(n.id, namespace, k) for n, _ in changes.notes for k in dict.fromkeys(n.keywords)],
     )
     conn.executemany(
@@ -179,11 +187,14 @@ def _put_notes(conn: Session, namespace: str, changes: ChangeSet) -> None:
     )
 
 
-def _put_links_and_sources(conn: Session, namespace: str, changes: ChangeSet) -> None:
+def _put_links_and_sources(conn: Session, sql: Dialect, namespace: str, changes: ChangeSet) -> None:
     """Links between notes (both ways), and the episodes each record rests on."""
     conn.executemany(
-        "INSERT OR IGNORE INTO note_links(note_id, other_id, score, reason, created_at) "
-        "VALUES (?, ?, ?, ?, ?)",
+        sql.insert(
+            "note_links",
+            "note_id, other_id, score, reason, created_at",
+            conflict="ignore",
+        ),
         [
             (a, b, score, reason, to_us(datetime.now(UTC)))
             for first, second, score, reason in changes.links
@@ -191,8 +202,12 @@ def _put_links_and_sources(conn: Session, namespace: str, changes: ChangeSet) ->
         ],
     )
     conn.executemany(
-        "INSERT OR IGNORE INTO sources(record_kind, record_id, seq) "
-        "SELECT ?, ?, seq FROM episodes WHERE namespace = ? AND episode_id = ?",
+        sql.insert(
+            "sources",
+            "record_kind, record_id, seq",
+            "SELECT ?, ?, seq FROM episodes WHERE namespace = ? AND episode_id = ?",
+            conflict="ignore",
+        ),
         [
             (kind, record_id, namespace, episode_id)
             for kind, record_id, episode_id in changes.sources
@@ -203,6 +218,8 @@ def _put_links_and_sources(conn: Session, namespace: str, changes: ChangeSet) ->
 class SqlStructure:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._sql = db.dialect
+        self._select = _Selects(db.dialect)
 
     def apply(self, namespace: str, changes: ChangeSet, extractor: str, at: datetime) -> None:
         # an extraction pass can be redone from its episodes, which stay queued
@@ -210,10 +227,9 @@ class SqlStructure:
         durable = not changes.extracted
         with self._db.write("store structure", namespace, durable=durable) as conn:
             if changes.extracted:
-                marks = ",".join("?" * len(changes.extracted))
                 queued = conn.execute(
                     "SELECT count(*) FROM extraction_queue q JOIN episodes e ON e.seq = q.seq "
-                    f"WHERE e.namespace = ? AND e.episode_id IN ({marks})",
+                    f"WHERE e.namespace = ? AND e.episode_id IN ({marks(len(changes.extracted))})",
                     (namespace, *changes.extracted),
                 ).fetchone()[0]
                 if queued < len(set(changes.extracted)):  # another process was first
@@ -222,8 +238,12 @@ class SqlStructure:
             at_us = to_us(at)
             done = [(namespace, episode_id) for episode_id in changes.extracted]
             conn.executemany(
-                "INSERT OR REPLACE INTO extracted(seq, extractor, at) "
-                "SELECT seq, ?, ? FROM episodes WHERE namespace = ? AND episode_id = ?",
+                self._sql.insert(
+                    "extracted",
+                    "seq, extractor, at",
+                    "SELECT seq, ?, ? FROM episodes WHERE namespace = ? AND episode_id = ?",
+                    conflict="replace",
+                ),
                 [(extractor, at_us, *key) for key in done],
             )
             conn.executemany(
@@ -247,14 +267,15 @@ class SqlStructure:
 
     def _write(self, conn: Session, namespace: str, changes: ChangeSet) -> None:
         for put in (_put_entities, _put_facts, _put_notes, _put_links_and_sources):
-            put(conn, namespace, changes)
+            put(conn, self._sql, namespace, changes)
 
     def entity_by_norm(self, namespace: str, norm: str) -> Entity | None:
         with self._db.errors("find entity"):
             row = (
                 self._db.read()
                 .execute(
-                    f"{_ENTITY} WHERE x.namespace = ? AND (x.norm = ? OR x.entity_id IN "
+                    f"{self._select.entity} WHERE x.namespace = ? AND (x.norm = ? "
+                    "OR x.entity_id IN "
                     "(SELECT entity_id FROM entity_aliases WHERE namespace = ? AND norm = ?))",
                     (namespace, norm, namespace, norm),
                 )
@@ -304,7 +325,7 @@ class SqlStructure:
         if ids is not None:
             if not ids:
                 return []
-            where.append(f"x.entity_id IN ({','.join('?' * len(ids))})")
+            where.append(f"x.entity_id IN ({marks(len(ids))})")
             params += list(ids)
         if kind is not None:
             where.append("x.kind = ?")
@@ -313,7 +334,9 @@ class SqlStructure:
             rows = (
                 self._db.read()
                 .execute(
-                    f"{_ENTITY} WHERE {' AND '.join(where)} ORDER BY x.created_at, x.name", params
+                    f"{self._select.entity} WHERE {' AND '.join(where)} "
+                    "ORDER BY x.created_at, x.name",
+                    params,
                 )
                 .fetchall()
             )
@@ -341,7 +364,9 @@ class SqlStructure:
             rows = (
                 self._db.read()
                 .execute(
-                    f"{_FACT} WHERE {' AND '.join(where)} ORDER BY f.valid_at, f.created_at", params
+                    f"{self._select.fact} WHERE {' AND '.join(where)} "
+                    "ORDER BY f.valid_at, f.created_at",
+                    params,
                 )
                 .fetchall()
             )
@@ -362,7 +387,7 @@ class SqlStructure:
         if ids is not None:
             if not ids:
                 return []
-            where.append(f"n.note_id IN ({','.join('?' * len(ids))})")
+            where.append(f"n.note_id IN ({marks(len(ids))})")
             params += list(ids)
         for column, value in (("kind", kind), ("norm", norm), ("speaker", speaker)):
             if value is not None:
@@ -378,8 +403,8 @@ class SqlStructure:
             rows = (
                 self._db.read()
                 .execute(
-                    f"{_NOTE} WHERE {' AND '.join(where)} ORDER BY n.occurred_at, n.created_at "
-                    "LIMIT ?",
+                    f"{self._select.note} WHERE {' AND '.join(where)} "
+                    "ORDER BY n.occurred_at, n.created_at LIMIT ?",
                     (*params, limit),
                 )
                 .fetchall()
@@ -402,7 +427,7 @@ class SqlStructure:
             rows: list[RecallRow] = []
             for start in range(0, len(seqs), 500):
                 chunk = seqs[start : start + 500]
-                marks = ",".join("?" * len(chunk))
+                holes = marks(len(chunk))
                 found = conn.execute(
                     "SELECT s.seq, s.record_kind, s.record_id, "
                     "COALESCE(n.text, f.statement, e.name), COALESCE(n.kind, f.predicate, e.kind), "
@@ -413,7 +438,7 @@ class SqlStructure:
                     "LEFT JOIN facts f ON s.record_kind = 'fact' AND f.fact_id = s.record_id "
                     "LEFT JOIN entities e ON s.record_kind = 'entity' "
                     "AND e.entity_id = s.record_id "
-                    f"WHERE s.seq IN ({marks})",
+                    f"WHERE s.seq IN ({holes})",
                     (model, model, *chunk),
                 ).fetchall()
                 by_seq: dict[int, list[RecallRow]] = {}
@@ -484,9 +509,10 @@ class SqlStructure:
             rows = (
                 self._db.read()
                 .execute(
-                    # drive from the small queue: "+" keeps the namespace index out
+                    # drive from the small queue, not from the namespace index
                     "SELECT q.seq FROM extraction_queue q JOIN episodes e ON e.seq = q.seq "
-                    "WHERE +e.namespace = ? AND e.deleted_at IS NULL ORDER BY q.seq LIMIT ?",
+                    f"WHERE {self._sql.unindexed('e.namespace')} = ? AND e.deleted_at IS NULL "
+                    "ORDER BY q.seq LIMIT ?",
                     (namespace, limit),
                 )
                 .fetchall()
@@ -527,7 +553,7 @@ class SqlStructure:
                     conn.execute(
                         "SELECT e.episode_id, s.record_id FROM sources s "
                         "JOIN episodes e ON e.seq = s.seq WHERE s.record_kind = 'entity' "
-                        f"AND s.record_id IN ({','.join('?' * len(chunk))}) "
+                        f"AND s.record_id IN ({marks(len(chunk))}) "
                         "AND e.deleted_at IS NULL",
                         chunk,
                     ).fetchall()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from memstrata.errors import StoreError
 from memstrata.store.sql.connection import translated
+from memstrata.store.sql.dialect import SQLITE
 
 _BUSY_TIMEOUT_MS = 30_000
 _CHECKPOINT_PAGES = 10_000
@@ -36,6 +37,8 @@ def _open(path: str) -> sqlite3.Connection:
 
 class Connections:
     """The writer connection (serialised by a lock) and per-thread readers."""
+
+    dialect = SQLITE
 
     def __init__(self, path: str) -> None:
         if path != ":memory:":

@@ -1,7 +1,10 @@
-"""Numbered, append-only migrations of the SQLite store.
+"""The SQLite store's schema: a new file is made from the store's table
+definitions (``store/sql/tables.py``); an older one goes through the numbered,
+append-only migrations below, kept as they were written.
 
 ``PRAGMA user_version`` holds the schema version: the number of migrations
-applied. A store written by a newer memstrata raises SchemaVersionError.
+applied (or made unneeded). A store written by a newer memstrata raises
+SchemaVersionError.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import sqlite3
 from collections.abc import Callable
 
 from memstrata.errors import SchemaVersionError
+from memstrata.store.sql.dialect import SQLITE
+from memstrata.store.sql.tables import TABLES
 
 
 def m001_episodes(conn: sqlite3.Connection) -> None:
@@ -382,22 +387,42 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Apply the pending migrations, each in its own transaction; return the version."""
+def create(conn: sqlite3.Connection) -> None:
+    """A new file's tables, from the table definitions."""
+    for table in TABLES.values():
+        for statement in SQLITE.create(table):
+            conn.execute(statement)
+
+
+def migrate(conn: sqlite3.Connection, *, create_new: bool = True) -> int:
+    """Bring the file to this version and return it: a new file is created from the
+    table definitions (through every migration instead when ``create_new`` is
+    False); an older one takes the pending migrations, each in its own transaction."""
     found = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if found > SCHEMA_VERSION:
         raise SchemaVersionError(found, SCHEMA_VERSION)
+    if found == 0 and create_new:
+        _step(conn, 0, create, SCHEMA_VERSION)
+        found = int(conn.execute("PRAGMA user_version").fetchone()[0])
     for number in range(found, SCHEMA_VERSION):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            again = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            if again > number:  # another process migrated meanwhile
-                conn.execute("COMMIT")
-                continue
-            MIGRATIONS[number](conn)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        _step(conn, number, MIGRATIONS[number], number + 1)
     return SCHEMA_VERSION
+
+
+def _step(
+    conn: sqlite3.Connection,
+    number: int,
+    change: Callable[[sqlite3.Connection], None],
+    version: int,
+) -> None:
+    """``change`` in its own transaction, if the file is still at version ``number``."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        again = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if again == number:  # not migrated by another process meanwhile
+            change(conn)
+            conn.execute(f"PRAGMA user_version = {version}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

@@ -40,7 +40,8 @@ class SqliteStore:
 
     def set_meta(self, key: str, value: str) -> None:
         with self._db.write("write meta") as conn:
-            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+            statement = self._db.dialect.insert("meta", "key, value", conflict="replace")
+            conn.execute(statement, (key, value))
 
     def bytes_on_disk(self) -> int:
         """The database, its WAL and shared memory, and cached side indexes."""
