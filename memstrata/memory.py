@@ -47,6 +47,7 @@ from memstrata.model import (
     Answer,
     Context,
     Episode,
+    Filters,
     Hit,
     ImportReport,
     Metadata,
@@ -62,7 +63,7 @@ from memstrata.resolve.names import NameCache
 from memstrata.retrieve.block import frame
 from memstrata.retrieve.candidates import to_hit
 from memstrata.retrieve.context import CONTEXT_HITS, assemble
-from memstrata.retrieve.engine import Ask, candidates, make_ask, rank_rounds
+from memstrata.retrieve.engine import Ask, candidates, filters_of, make_ask, rank_rounds
 from memstrata.retrieve.expand import WordSpace
 from memstrata.retrieve.query import (
     Query,
@@ -412,6 +413,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         *,
         namespace: str | None = None,
         limit: int = 10,
+        filters: Filters | None = None,
         session_id: str | None = None,
         speaker: str | None = None,
         since: datetime | str | None = None,
@@ -425,10 +427,11 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
     ) -> list[Hit]:
         """The episodes that best answer ``query``, best first.
 
-        Filters: session, speaker, ``since <= occurred_at < until``, metadata
-        equality. ``retrievers`` picks among RETRIEVERS (default all). ``now``
-        is the moment the question is asked (default: the present): "last
-        May" and "two weeks ago" in the query are resolved against it.
+        ``filters`` (a Filters record), or its fields one by one as keywords:
+        session, speaker, ``since <= occurred_at < until``, metadata equality.
+        ``retrievers`` picks among RETRIEVERS (default all). ``now`` is the
+        moment the question is asked (default: the present): "last May" and
+        "two weeks ago" in the query are resolved against it.
         ``rounds``: how many times a weak first pass may be retried with the
         entities its best hits mention (default MEMSTRATA_RECALL_ROUNDS).
         ``within``: only the episodes under this summary (coarse-to-fine recall
@@ -443,17 +446,21 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         if within is not None:
             key = validate.identifier(within, "within")
             under = self.store.episodes.seqs_of(ns, self._episodes_under(ns, key))
+        chosen = filters_of(
+            filters,
+            session_id=session_id,
+            speaker=speaker,
+            since=since,
+            until=until,
+            metadata=metadata,
+        )
         ask = make_ask(
             self.store,
             self.settings,
             ns,
             query,
             count,
-            session_id=session_id,
-            speaker=speaker,
-            since=since,
-            until=until,
-            metadata=metadata,
+            chosen,
             retrievers=retrievers,
             now=now,
             seqs=under,
@@ -525,10 +532,12 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         token_budget: int = 1000,
         namespace: str | None = None,
         now: datetime | str | None = None,
+        filters: Filters | None = None,
         session_id: str | None = None,
         speaker: str | None = None,
         since: datetime | str | None = None,
         until: datetime | str | None = None,
+        metadata: Metadata | None = None,
         tokenizer: str | None = None,
     ) -> Context:
         """What memory holds about ``query``, as a fenced, dated, prompt-ready block
@@ -536,24 +545,21 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         setting of that name by default): facts about the entities it names,
         then the best hits with the turns around them, grouped by session and
         event. Each line carries a short label that ``refs`` maps to its
-        episode or fact id."""
+        episode or fact id. ``filters`` (or its fields as keywords) as search's."""
         ns = self._namespace(namespace)
         budget = validate.limit(token_budget, MAX_TOKEN_BUDGET, "token_budget")
         asked_at = _utcnow() if now is None else validate.aware_utc(now, "now")
         tokens = counter(tokenizer or self.settings.tokenizer)
         empty = frame(query, asked_at, tokens, budget)  # refuses a budget too small, first
-        ask = make_ask(
-            self.store,
-            self.settings,
-            ns,
-            query,
-            CONTEXT_HITS,
+        chosen = filters_of(
+            filters,
             session_id=session_id,
             speaker=speaker,
             since=since,
             until=until,
-            now=asked_at,
+            metadata=metadata,
         )
+        ask = make_ask(self.store, self.settings, ns, query, CONTEXT_HITS, chosen, now=asked_at)
         recalled = self._ranked(ns, ask, None)
         if recalled is None:
             return empty.context(budget)
@@ -632,7 +638,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         ranker scores them by, unranked: what search() orders (``speaker``: of
         that speaker's turns only). For inspecting a ranking and fitting one."""
         ns = self._namespace(namespace)
-        ask = make_ask(self.store, self.settings, ns, query, 1, speaker=speaker, now=now)
+        ask = make_ask(self.store, self.settings, ns, query, 1, Filters(speaker=speaker), now=now)
         recalled = self._recall(ns, ask)
         if recalled is None:
             return Pool((), np.zeros((0, len(FEATURES))), FEATURES, {}, np.zeros(0), {})

@@ -86,6 +86,21 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
+class Filters:
+    """Which episodes recall may draw on: one session, one speaker, the window
+    ``since <= occurred_at < until`` (aware datetimes or ISO 8601 text with an
+    offset), and equality on each metadata key given. ``Memory.search`` and
+    ``Memory.context`` take it as ``filters=``; the REST bodies, the CLI options
+    and the MCP tools carry the same fields under the same names."""
+
+    session_id: str | None = None
+    speaker: str | None = None
+    since: datetime | str | None = None
+    until: datetime | str | None = None
+    metadata: Metadata | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     """One search result, with the evidence that explains it.
 

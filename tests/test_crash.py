@@ -16,7 +16,7 @@ import pytest
 
 from memstrata import Memory
 from memstrata.index import analyzer
-from memstrata.index.namespace_index import Filters
+from memstrata.index.namespace_index import Selection
 from memstrata.messages import index_text
 from memstrata.testing import HashEmbedder
 
@@ -76,7 +76,7 @@ def test_sigkill_loses_no_acknowledged_episode(where: str) -> None:
             index = memory._index(namespace)
             assert index is not None and index.size == len(episodes)
             live = [e for e in episodes if not e.is_deleted]
-            assert int(index.mask(Filters()).sum()) == len(live)
+            assert int(index.mask(Selection()).sum()) == len(live)
             rows = memory.store.episodes.by_seq(namespace, index.seq_at(np.arange(index.size)))
             assert len(rows) == len(live)
             for episode, stored_terms in rows.values():

@@ -9,7 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memstrata import Conflict, EmbedderMismatch, Hit, InvalidInput, Memory, Message, NotFound
+from memstrata import (
+    Conflict,
+    EmbedderMismatch,
+    Filters,
+    Hit,
+    InvalidInput,
+    Memory,
+    Message,
+    NotFound,
+)
 from memstrata.testing import HashEmbedder
 from tests.conftest import T0, T1, T2
 
@@ -107,6 +116,31 @@ def test_filters_by_session_speaker_time_and_metadata(memory: Memory) -> None:
     ]
     assert memory.search(query, metadata={"turn": "4"}) == []
     assert memory.search(query, speaker="nobody") == []
+
+
+def test_one_filters_record_serves_search_and_context(memory: Memory) -> None:
+    memory.add(CONVERSATION)
+    query = "Lyon sister kitten Japan trip"
+    travel = Filters(metadata={"topic": "travel"})
+    assert texts(memory.search(query, filters=travel)) == ["We booked a trip to Japan in November"]
+    same = [
+        (memory.search(query, session_id="s2"), Filters(session_id="s2")),
+        (memory.search(query, speaker="Bo"), Filters(speaker="Bo")),
+        (memory.search(query, since=T1, until=T2), Filters(since=T1, until=T2)),
+    ]
+    for hits, record in same:
+        assert hits and hits == memory.search(query, filters=record)
+    block = memory.context("trip", filters=travel, now=T2)
+    assert "Japan" in block.text and "Lyon" not in block.text
+    bo = memory.context(query, filters=Filters(speaker="Bo"), now=T2)
+    quoted = [memory.get(r.id).speaker for r in bo.refs if r.kind == "episode"]
+    assert quoted and set(quoted) == {"Bo"}
+    with pytest.raises(InvalidInput) as both:
+        memory.search(query, filters=travel, speaker="Bo")
+    assert both.value.field == "filters" and "speaker" in str(both.value)
+    with pytest.raises(InvalidInput) as bad:
+        memory.search(query, filters=Filters(since="yesterday"))
+    assert bad.value.field == "since"
 
 
 def test_limit_caps_hits(memory: Memory) -> None:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 import sqlite3
 from pathlib import Path
 
 import pytest
+import typer
 
 import memstrata
-from memstrata import errors
+from memstrata import Filters, errors
 from memstrata.async_memory import AsyncMemory
 from memstrata.cli.main import app, bench_app
 from memstrata.config import ENV_PREFIX, Settings
 from memstrata.memory import Memory
+from memstrata.server import schemas
 from memstrata.store.sqlite import SqliteStore
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -75,6 +78,24 @@ def test_async_memory_has_every_verb_of_memory_with_its_signature() -> None:
     assert inspect.iscoroutinefunction(AsyncMemory.open)
     for name in ASYNC_CONTEXTS:  # `async with memory.bulk():`
         assert inspect.isasyncgenfunction(inspect.unwrap(getattr(AsyncMemory, name))), name
+
+
+def test_every_face_takes_the_filters_under_the_librarys_names() -> None:
+    """One Filters record: the library's keywords, the REST bodies' fields and the
+    CLI's visible options carry its fields under the same names."""
+    fields = {f.name for f in dataclasses.fields(Filters)}
+    assert fields == {"session_id", "speaker", "since", "until", "metadata"}
+    for verb in (Memory.search, Memory.context):
+        assert fields | {"filters"} <= set(inspect.signature(verb).parameters), verb
+    for body in (schemas.SearchRequest, schemas.ContextRequest):
+        assert fields <= set(body.model_fields), body
+    commands = typer.main.get_group(app).commands
+    for name in ("search", "context"):
+        visible = {
+            o for p in commands[name].params if not getattr(p, "hidden", False) for o in p.opts
+        }
+        assert {"--" + f.replace("_", "-") for f in fields} <= visible, name
+        assert not {"--session", "--meta", "--budget"} & visible, name
 
 
 def test_every_cli_command_is_documented() -> None:

@@ -28,7 +28,7 @@ from memstrata.bench.metrics import percentiles
 from memstrata.bench.report import markdown_table, write_results
 from memstrata.config import Settings
 from memstrata.index.ann import AnnIndex
-from memstrata.index.namespace_index import Filters, NamespaceIndex
+from memstrata.index.namespace_index import NamespaceIndex, Selection
 from memstrata.memory import Memory
 from memstrata.providers.embed.base import embed_normalised
 from memstrata.store.base import VectorSearch
@@ -109,7 +109,7 @@ def _seqs(found: Sequence[Sequence[tuple[int, float]]]) -> list[list[int]]:
 
 def _in_process_rows(index: NamespaceIndex, vectors: np.ndarray, rows: Rows) -> list[list[int]]:
     """Exact search (the reference, returned) and a usearch graph over the matrix."""
-    everything = index.mask(Filters())
+    everything = index.mask(Selection())
     stats, found = _timed([partial(index.dense, q, 10, everything) for q in vectors])
     exact = [index.seq_at(p) for p, _ in found]
     rows["in process: exact (numpy)"] = {"ms": stats, "recall@10": 1.0}
@@ -150,7 +150,7 @@ def _narrow_rows(
 ) -> None:
     """The newest 5 %, exactly on each side."""
     newest = np.quantile(index.occurred(np.arange(index.size)), 0.95)
-    narrow = index.mask(Filters(since_us=int(newest)))
+    narrow = index.mask(Selection(since_us=int(newest)))
     stats, found = _timed([partial(index.dense, q, 10, narrow) for q in vectors])
     narrow_exact = [index.seq_at(p) for p, _ in found]
     rows["newest 5 %, in process: exact"] = {"ms": stats, "recall@10": 1.0}

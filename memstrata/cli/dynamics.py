@@ -14,6 +14,7 @@ import typer
 from rich.progress import Progress, TaskID
 
 from memstrata.cli.common import JsonFlag, NowOption, app, err, memory_of, out
+from memstrata.cli.options import BudgetAlias, TokenBudgetOption, renamed
 from memstrata.cli.render import print_json
 from memstrata.errors import InvalidInput
 from memstrata.model import Job, SummaryLevel, Task
@@ -350,9 +351,11 @@ def task_show(
 def task_context(
     ctx: typer.Context,
     task_id: Annotated[str, typer.Argument(help="the task")],
-    budget: Annotated[int, typer.Option(help="token budget")] = 1000,
+    token_budget: TokenBudgetOption = None,
+    budget: BudgetAlias = None,
 ) -> None:
     """The bounded working context: closed subgoals in a line each, the active one in full."""
+    tokens = renamed(token_budget, budget, "token-budget") or 1000
     with memory_of(ctx) as memory:
-        text = memory.working_context(task_id, token_budget=budget)
+        text = memory.working_context(task_id, token_budget=tokens)
     out.print(text, markup=False)

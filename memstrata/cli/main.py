@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress
 
+from memstrata.cli import options
 from memstrata.cli.common import (
     JsonFlag,
     NowOption,
@@ -28,10 +29,22 @@ from memstrata.cli.common import (
     settings_of,
 )
 from memstrata.cli.files import open_for_writing, read_messages, read_text
+from memstrata.cli.options import (
+    BudgetAlias,
+    MetaAlias,
+    MetadataOption,
+    SessionAlias,
+    SessionIdOption,
+    SinceOption,
+    SpeakerOption,
+    TokenBudgetOption,
+    UntilOption,
+    renamed,
+)
 from memstrata.cli.render import episode_table, facts_text, hits_text, print_json, stats_table
 from memstrata.errors import Conflict, InvalidInput, MemstrataError, NotFound, StoreError
 from memstrata.memory import Memory
-from memstrata.model import Added, JSONValue
+from memstrata.model import Added
 from memstrata.providers.registry import AUTO, default_embedder
 from memstrata.timeutil import now
 
@@ -42,9 +55,6 @@ EXIT_CODES: dict[type[MemstrataError], int] = {
     Conflict: 5,
 }
 
-MetaOption = Annotated[
-    list[str] | None, typer.Option("--meta", help="metadata key=value (value parsed as JSON)")
-]
 WorkersOption = Annotated[
     int | None,
     typer.Option(
@@ -65,29 +75,18 @@ def _loading(memory: Memory, count: int, workers: int | None) -> AbstractContext
     return memory.bulk(workers) if workers > 0 else nullcontext()
 
 
-def _metadata(pairs: list[str] | None) -> dict[str, JSONValue]:
-    result: dict[str, JSONValue] = {}
-    for pair in pairs or []:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key:
-            raise InvalidInput(f"expected key=value, got {pair!r}", field="--meta")
-        try:
-            result[key] = json.loads(raw)
-        except json.JSONDecodeError:
-            result[key] = raw
-    return result
-
-
 @app.command()
 def add(
     ctx: typer.Context,
     text: Annotated[str | None, typer.Argument(help="the text to remember")] = None,
     file: Annotated[Path | None, typer.Option(help="JSON or JSONL file of messages")] = None,
-    session: Annotated[str | None, typer.Option(help="session id")] = None,
+    session_id: SessionIdOption = None,
     speaker: Annotated[str | None, typer.Option(help="who said it")] = None,
     role: Annotated[str | None, typer.Option(help="chat role")] = None,
     occurred_at: Annotated[str | None, typer.Option(help="ISO 8601 time with offset")] = None,
-    meta: MetaOption = None,
+    metadata: MetadataOption = None,
+    session: SessionAlias = None,
+    meta: MetaAlias = None,
     workers: WorkersOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -99,11 +98,11 @@ def add(
     messages = [] if file is None else read_messages(file)  # a broken file creates nothing
     with memory_of(ctx, create=True) as memory:
         kwargs: dict[str, Any] = {
-            "session_id": session,
+            "session_id": renamed(session_id, session, "session-id"),
             "speaker": speaker,
             "role": role,
             "occurred_at": occurred_at,
-            "metadata": _metadata(meta),
+            "metadata": options.metadata(renamed(metadata, meta, "metadata")),
         }
         if text is not None:
             added = memory.add(text, **kwargs)
@@ -170,30 +169,29 @@ def search(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="what to look for")],
     limit: Annotated[int, typer.Option(help="how many hits")] = 10,
-    session: Annotated[str | None, typer.Option(help="only this session")] = None,
-    speaker: Annotated[str | None, typer.Option(help="only this speaker")] = None,
-    since: Annotated[str | None, typer.Option(help="occurred at or after (ISO 8601)")] = None,
-    until: Annotated[str | None, typer.Option(help="occurred before (ISO 8601)")] = None,
-    meta: MetaOption = None,
+    session_id: SessionIdOption = None,
+    speaker: SpeakerOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    metadata: MetadataOption = None,
     now: NowOption = None,
     within: Annotated[
         str | None, typer.Option(help="only under this summary (see `summaries`)")
     ] = None,
     as_json: JsonFlag = False,
+    session: SessionAlias = None,
+    meta: MetaAlias = None,
 ) -> None:
     """Search the namespace; hits come dated, with their ids and retriever ranks."""
+    chosen = options.filters(
+        renamed(session_id, session, "session-id"),
+        speaker,
+        since,
+        until,
+        renamed(metadata, meta, "metadata"),
+    )
     with memory_of(ctx) as memory:
-        hits = memory.search(
-            query,
-            limit=limit,
-            session_id=session,
-            speaker=speaker,
-            since=since,
-            until=until,
-            metadata=_metadata(meta) or None,
-            now=now,
-            within=within,
-        )
+        hits = memory.search(query, limit=limit, filters=chosen, now=now, within=within)
     if as_json:
         print_json(out, hits)
     else:
@@ -204,18 +202,28 @@ def search(
 def context(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="the question")],
-    budget: Annotated[int, typer.Option(help="token budget of the block")] = 1000,
+    token_budget: TokenBudgetOption = None,
     tokenizer: Annotated[
         str | None,
         typer.Option(help="what the budget counts: qwen2.5, cl100k, o200k, estimate, a .json"),
     ] = None,
+    session_id: SessionIdOption = None,
+    speaker: SpeakerOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    metadata: MetadataOption = None,
     now: NowOption = None,
     as_json: JsonFlag = False,
+    budget: BudgetAlias = None,
 ) -> None:
     """Print what memory holds about a question: a fenced, dated block for a prompt
     (with --json, also what each label cites and the block's size in tokens)."""
+    chosen = options.filters(session_id, speaker, since, until, metadata)
+    tokens = renamed(token_budget, budget, "token-budget") or 1000
     with memory_of(ctx) as memory:
-        block = memory.context(query, token_budget=budget, now=now, tokenizer=tokenizer)
+        block = memory.context(
+            query, token_budget=tokens, filters=chosen, now=now, tokenizer=tokenizer
+        )
     if as_json:
         print_json(out, block)
     else:
@@ -226,13 +234,15 @@ def context(
 def answer(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="the question")],
-    budget: Annotated[int, typer.Option(help="token budget of the recalled context")] = 2000,
+    token_budget: TokenBudgetOption = None,
     now: NowOption = None,
     as_json: JsonFlag = False,
+    budget: BudgetAlias = None,
 ) -> None:
     """Answer a question from memory with the configured LLM (MEMSTRATA_LLM_URL/MODEL)."""
+    tokens = renamed(token_budget, budget, "token-budget") or 2000
     with memory_of(ctx) as memory:
-        result = memory.answer(query, token_budget=budget, now=now)
+        result = memory.answer(query, token_budget=tokens, now=now)
     if as_json:
         print_json(out, result)
     else:
@@ -417,12 +427,13 @@ def notes(
 @app.command()
 def events(
     ctx: typer.Context,
-    session: Annotated[str | None, typer.Option(help="only this session")] = None,
+    session_id: SessionIdOption = None,
     as_json: JsonFlag = False,
+    session: SessionAlias = None,
 ) -> None:
     """Events: runs of episodes that belong together, with their time span and title."""
     with memory_of(ctx) as memory:
-        found = memory.events(session_id=session)
+        found = memory.events(session_id=renamed(session_id, session, "session-id"))
     if as_json:
         print_json(out, found)
     else:

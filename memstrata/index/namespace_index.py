@@ -37,8 +37,9 @@ REPLY_ROLES = frozenset({"assistant", "system", "tool"})  # roles that answer, n
 
 
 @dataclass(frozen=True, slots=True)
-class Filters:
-    """Restrictions on which episodes a search may return."""
+class Selection:
+    """The episodes a search may return, as the index resolves them (times in µs,
+    the metadata filter already turned into the seqs it allows)."""
 
     session_id: str | None = None
     speaker: str | None = None
@@ -491,7 +492,7 @@ class NamespaceIndex:
         """The position of a store seq, if it is indexed."""
         return self._position.get(seq)
 
-    def mask(self, filters: Filters) -> np.ndarray:
+    def mask(self, filters: Selection) -> np.ndarray:
         """Boolean selection over positions: live and matching every filter."""
         selected = self._alive.view().copy()
         if filters.session_id is not None:

@@ -13,6 +13,7 @@ from memstrata import __version__, validate
 from memstrata.mcp.graph_tools import graph_server
 from memstrata.mcp.strict import MCPServer, StrictServer, guarded
 from memstrata.memory import Memory
+from memstrata.model import Filters, JSONValue
 from memstrata.retrieve.tokens import TokenizerName
 from memstrata.timeutil import now
 
@@ -62,11 +63,23 @@ def build_server(
         )
 
     @server.tool()
-    def recall(query: str, limit: int = 5, now: str | None = None) -> str:
-        """The remembered turns that best answer a query, best first, dated, with ids."""
+    def recall(
+        query: str,
+        limit: int = 5,
+        now: str | None = None,
+        session_id: str | None = None,
+        speaker: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        metadata: dict[str, JSONValue] | None = None,
+    ) -> str:
+        """The remembered turns that best answer a query, best first, dated, with ids.
+        Optional filters: one session, one speaker, occurred since/until (ISO 8601
+        with offset), metadata equal to each key given."""
+        chosen = Filters(session_id, speaker, since, until, metadata)
 
         def hits() -> list[dict[str, Any]]:
-            found = memory.search(query, namespace=ns, limit=limit, now=now)
+            found = memory.search(query, namespace=ns, limit=limit, now=now, filters=chosen)
             return [
                 {
                     "id": h.id,
@@ -86,13 +99,25 @@ def build_server(
         token_budget: int = 1000,
         now: str | None = None,
         tokenizer: TokenizerName | None = None,
+        session_id: str | None = None,
+        speaker: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        metadata: dict[str, JSONValue] | None = None,
     ) -> str:
         """What memory holds about a query, as a dated block ready for a prompt
         (text), what each of its labels such as [3] cites (refs: episode or fact
-        ids), and its size in tokens as the tokenizer counts them."""
+        ids), and its size in tokens as the tokenizer counts them. Filters as
+        recall's."""
+        chosen = Filters(session_id, speaker, since, until, metadata)
         return guarded(
             lambda: memory.context(
-                query, token_budget=token_budget, namespace=ns, now=now, tokenizer=tokenizer
+                query,
+                token_budget=token_budget,
+                namespace=ns,
+                now=now,
+                tokenizer=tokenizer,
+                filters=chosen,
             )
         )
 

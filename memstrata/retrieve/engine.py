@@ -20,8 +20,8 @@ from memstrata.config import Settings
 from memstrata.errors import InvalidInput
 from memstrata.index import analyzer
 from memstrata.index.columns import fit
-from memstrata.index.namespace_index import Filters, NamespaceIndex
-from memstrata.model import Metadata
+from memstrata.index.namespace_index import NamespaceIndex, Selection
+from memstrata.model import Filters, Metadata
 from memstrata.retrieve.expand import WordSpace, expand
 from memstrata.retrieve.query import Query, analyse_query
 from memstrata.retrieve.ranker import Ranker
@@ -49,10 +49,41 @@ class Ask:
     """A validated recall request."""
 
     text: str
-    filters: Filters
+    filters: Selection
     retrievers: tuple[str, ...]
     now: datetime
     depth: int  # hits each retriever hands to the ranker
+
+
+NO_FILTERS = Filters()
+
+
+def filters_of(
+    filters: Filters | None,
+    *,
+    session_id: str | None = None,
+    speaker: str | None = None,
+    since: datetime | str | None = None,
+    until: datetime | str | None = None,
+    metadata: Metadata | None = None,
+) -> Filters:
+    """One Filters record from ``filters`` or from the keywords that name its
+    fields one by one: either, not both."""
+    if filters is None:
+        return Filters(session_id, speaker, since, until, metadata)
+    if not isinstance(filters, Filters):
+        raise InvalidInput("must be a Filters record", field="filters")
+    given = {
+        "session_id": session_id,
+        "speaker": speaker,
+        "since": since,
+        "until": until,
+        "metadata": metadata,
+    }
+    named = sorted(k for k, v in given.items() if v is not None)
+    if named:
+        raise InvalidInput(f"give filters= or {', '.join(named)}, not both", field="filters")
+    return filters
 
 
 def make_ask(
@@ -61,12 +92,8 @@ def make_ask(
     ns: str,
     query: str,
     count: int,
+    filters: Filters = NO_FILTERS,
     *,
-    session_id: str | None = None,
-    speaker: str | None = None,
-    since: datetime | str | None = None,
-    until: datetime | str | None = None,
-    metadata: Metadata | None = None,
     retrievers: Sequence[str] | None = None,
     now: datetime | str | None = None,
     seqs: set[int] | None = None,
@@ -78,19 +105,20 @@ def make_ask(
     if set(chosen) - set(RETRIEVERS):
         raise InvalidInput(f"must be among {RETRIEVERS}", field="retrievers")
     asked_at = utcnow() if now is None else validate.aware_utc(now, "now")
-    filters = Filters(
-        session_id=validate.label(session_id, "session_id"),
-        speaker=validate.label(speaker, "speaker"),
+    since, until = filters.since, filters.until
+    selection = Selection(
+        session_id=validate.label(filters.session_id, "session_id"),
+        speaker=validate.label(filters.speaker, "speaker"),
         since_us=None if since is None else to_us(validate.aware_utc(since, "since")),
         until_us=None if until is None else to_us(validate.aware_utc(until, "until")),
     )
-    where = validate.metadata_filter(metadata)
+    where = validate.metadata_filter(filters.metadata)
     if where:
         matching = store.episodes.matching_metadata(ns, where)
         seqs = matching if seqs is None else matching & seqs
     if seqs is not None:
-        filters = replace(filters, seqs=frozenset(seqs))
-    return Ask(text, filters, chosen, asked_at, max(settings.candidate_depth, count))
+        selection = replace(selection, seqs=frozenset(seqs))
+    return Ask(text, selection, chosen, asked_at, max(settings.candidate_depth, count))
 
 
 def candidates(

@@ -7,7 +7,7 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from memstrata.model import JSONValue
+from memstrata.model import Filters, JSONValue
 from memstrata.retrieve.tokens import TokenizerName
 
 T = TypeVar("T")
@@ -44,22 +44,28 @@ class PurgeRequest(Body):
     everything: StrictBool = False
 
 
-class Filters(Body):
+class Recall(Body):
+    """The fields of a recall request's Filters record, as the library names
+    them, and the moment it is asked."""
+
     session_id: str | None = None
     speaker: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    metadata: dict[str, JSONValue] | None = None
     now: datetime | None = None
 
+    def filters(self) -> Filters:
+        return Filters(self.session_id, self.speaker, self.since, self.until, self.metadata)
 
-class SearchRequest(Filters):
+
+class SearchRequest(Recall):
     query: str = Field(min_length=1)
     limit: StrictInt = 10
-    metadata: dict[str, JSONValue] | None = None
     within: str | None = None
 
 
-class ContextRequest(Filters):
+class ContextRequest(Recall):
     query: str = Field(min_length=1)
     token_budget: StrictInt = 1000
     tokenizer: TokenizerName | None = Field(

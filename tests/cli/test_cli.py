@@ -202,3 +202,24 @@ def test_a_rerun_file_reports_what_was_already_present(cli: Cli, tmp_path: Path)
     jsonl.write_text("\n".join(json.dumps(m) for m in lines))  # the run, resumed
     printed = cli("add", "--file", str(jsonl))
     assert "added 1 episode(s)" in printed and "already present: 2 episode(s)" in printed
+
+
+def test_options_named_like_the_library_and_their_old_names_still_work(cli: Cli) -> None:
+    cli("add", "We booked a trip to Japan", "--session-id", "s3", "--metadata", "topic=travel")
+    cli("add", "A trip to Rome, maybe", "--session", "s4", "--meta", "topic=dream")
+    found = json.loads(cli("search", "trip", "--json", "--session-id", "s3"))
+    assert [h["text"] for h in found] == ["We booked a trip to Japan"]
+    old = json.loads(cli("search", "trip", "--json", "--session", "s4"))
+    assert [h["metadata"] for h in old] == [{"topic": "dream"}]
+    dream = json.loads(cli("search", "trip", "--json", "--metadata", "topic=dream"))
+    assert [h["session_id"] for h in dream] == ["s4"]
+    block = json.loads(
+        cli("context", "trip", "--json", "--token-budget", "300", "--session-id", "s3")
+    )
+    assert block["token_budget"] == 300 and "Rome" not in block["text"]
+    assert json.loads(cli("context", "trip", "--json", "--budget", "250"))["token_budget"] == 250
+    assert "--token-budget" in cli(
+        "context", "trip", "--session-id", "s3", "--token-budget", "300", "--budget", "9", code=2
+    )
+    shown = cli("search", "--help")
+    assert "--session-id" in shown and "--metadata" in shown and "--meta " not in shown

@@ -160,3 +160,33 @@ def test_tools_refuse_arguments_they_do_not_take_and_the_server_names_its_versio
 
         asyncio.run(session())
         assert memory.namespaces() == ["agent-3"]
+
+
+def test_recall_and_context_take_the_filters(tmp_path: Path) -> None:
+    with Memory(tmp_path / "m.db", embedder=HashEmbedder()) as memory:
+        server = build_server(memory)
+
+        async def session() -> None:
+            async with Client(server) as client:
+                tools = {t.name: t for t in (await client.list_tools()).tools}
+                for name in ("recall", "context"):
+                    schema = tools[name].input_schema["properties"]
+                    assert {"session_id", "speaker", "since", "until", "metadata"} <= set(schema)
+                for speaker, text in (("Ana", "Ana plays the cello"), ("Bo", "Bo plays the cello")):
+                    await client.call_tool("remember", {"content": text, "speaker": speaker})
+                hits = json.loads(
+                    text_of(await client.call_tool("recall", {"query": "cello", "speaker": "Bo"}))
+                )
+                assert [h["speaker"] for h in hits] == ["Bo"]
+                block = json.loads(
+                    text_of(
+                        await client.call_tool(
+                            "context", {"query": "cello", "metadata": {"nothing": 1}}
+                        )
+                    )
+                )
+                assert block["refs"] == []
+                bad = await client.call_tool("recall", {"query": "cello", "since": "soon"})
+                assert bad.is_error and "since" in str(getattr(bad.content[0], "text", ""))
+
+        asyncio.run(session())

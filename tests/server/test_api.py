@@ -150,6 +150,17 @@ def test_structure_dynamics_and_tasks_over_http(api: Api) -> None:
         f"{NS}/context", json={"query": "Lyon", "tokenizer": "o200k"}, headers=key
     )
     assert counted.json()["tokenizer"] == "o200k"
+    narrowed = api.client.post(
+        f"{NS}/context",
+        json={"query": "where does Ana live", "until": "2023-06-01T00:00:00Z"},
+        headers=key,
+    ).json()
+    quoted = [r["id"] for r in narrowed["refs"] if r["kind"] == "episode"]
+    assert len(quoted) == 1 and "I live in Paris" in narrowed["text"]
+    none = api.client.post(
+        f"{NS}/context", json={"query": "Lyon", "metadata": {"turn": 9}}, headers=key
+    ).json()
+    assert none["refs"] and not [r for r in none["refs"] if r["kind"] == "episode"]
     for bad in ("gpt-17", "/etc/tokenizer.json"):
         refused = api.client.post(
             f"{NS}/context", json={"query": "Lyon", "tokenizer": bad}, headers=key

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from memstrata import Memory, Settings
-from memstrata.index.namespace_index import Filters
+from memstrata.index.namespace_index import Selection
 from memstrata.model import Episode
 from memstrata.store import open_store
 from memstrata.store.base import NewEpisode, VectorSearch
@@ -200,7 +200,7 @@ def test_large_namespaces_search_in_the_database_as_they_did_in_process(
         index = mem._index("default")
         assert index is not None and index.in_database and index.vectors.count == 0
 
-        def same(query: str, filters: Filters) -> None:
+        def same(query: str, filters: Selection) -> None:
             """The dense retriever ranks alike: equal scores, the same episodes at
             each score (ties come in either order, the last tie group may be cut
             elsewhere)."""
@@ -222,8 +222,8 @@ def test_large_namespaces_search_in_the_database_as_they_did_in_process(
             assert {p for p in ours if p[1] != last} == {p for p in theirs if p[1] != last}
 
         for query in ["tea lyon", "cat piano", "snow river hike", "note 7"]:
-            same(query, Filters())  # broad: the database's graph
-            same(query, Filters(session_id="s2"))  # narrow: exact in the database
+            same(query, Selection())  # broad: the database's graph
+            same(query, Selection(session_id="s2"))  # narrow: exact in the database
             assert [h.text for h in mem.search(query, limit=3)] == [
                 h.text for h in ref.search(query, limit=3)
             ]

@@ -21,11 +21,7 @@ def router(service: Service, scoped: Callable[..., str]) -> APIRouter:
             body.query,
             namespace=ns,
             limit=body.limit,
-            session_id=body.session_id,
-            speaker=body.speaker,
-            since=body.since,
-            until=body.until,
-            metadata=body.metadata,
+            filters=body.filters(),
             now=body.now,
             within=body.within,
         )
@@ -37,10 +33,7 @@ def router(service: Service, scoped: Callable[..., str]) -> APIRouter:
             token_budget=body.token_budget,
             namespace=ns,
             now=body.now,
-            session_id=body.session_id,
-            speaker=body.speaker,
-            since=body.since,
-            until=body.until,
+            filters=body.filters(),
             tokenizer=body.tokenizer,
         )
 
