@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Literal, TextIO
 
@@ -24,8 +25,6 @@ import numpy as np
 from memstrata import validate
 from memstrata.bulk import BulkWorkers, Shard, owned
 from memstrata.config import MAX_ROUNDS, Settings
-from memstrata.dynamics.verbs import DynamicsVerbs
-from memstrata.dynamics.working_verbs import WorkingVerbs
 from memstrata.errors import (
     BadProviderOutput,
     Conflict,
@@ -46,13 +45,29 @@ from memstrata.model import (
     Added,
     Answer,
     Context,
+    Entity,
     Episode,
+    Event,
+    Fact,
     Filters,
+    Forgotten,
+    HistoryEntry,
     Hit,
     ImportReport,
+    Job,
     Metadata,
+    Note,
+    Policy,
+    Profile,
     StoreStats,
+    Strength,
+    Summary,
+    SummaryLevel,
+    Task,
 )
+from memstrata.parts.dynamics import Dynamics, JobProgress
+from memstrata.parts.structure import Structure
+from memstrata.parts.working import WorkingMemory
 from memstrata.providers.embed.base import Embedder, embed_normalised
 from memstrata.providers.embed.static import bundled
 from memstrata.providers.llm.base import parses
@@ -81,7 +96,6 @@ from memstrata.retrieve.recall import (
 from memstrata.retrieve.tokens import counter
 from memstrata.store import NewEpisode, open_store
 from memstrata.store.base import VectorSearch
-from memstrata.structure_verbs import StructureVerbs
 from memstrata.timeutil import now
 from memstrata.timing import StageTimings
 from memstrata.transfer import read_jsonl, write_jsonl
@@ -95,7 +109,7 @@ _REPLAY_PAGE = 20_000
 LLM_NAME_QUESTIONS = 5  # most LLM questions about entity names per add()
 
 
-class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
+class Memory:
     """A long-term memory over one store.
 
     >>> with Memory("memory.db") as memory:                       # doctest: +SKIP
@@ -130,13 +144,11 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         self.timings = StageTimings()
         self.last_search_ms: dict[str, float] = {}  # read-path stages of the last search
         self._ranker: Ranker | None = None
-        self._word_space: WordSpace | bool | None = False  # False: not looked up yet
         self._chat_client: ChatClient | None = None
         self._vectors_after = 0  # the worker's mark: episodes up to it have vectors
         self._vectors_scanned = 0.0  # when the worker last looked at every episode
         self._bulk_loads = 0  # bulk() loads running
         self._bulk_lock = threading.Lock()
-        self._init_dynamics()
         try:
             stored = self.store.get_meta("embedder")  # the model of the store's vectors
             self.embedder = (
@@ -148,6 +160,11 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
             )
             self.extractor = self._make_extractor()
             self._check_model(stored)
+            self._structure = Structure(self.store, self.settings, self.embedder, self.timings)
+            self._dynamics = Dynamics(
+                self.store, self.settings, self.embedder, self._chat, self._work_queued
+            )
+            self._working = WorkingMemory(self.store, self.settings, self._record_step)
         except BaseException:
             self.store.close()
             raise
@@ -445,7 +462,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         under = None
         if within is not None:
             key = validate.identifier(within, "within")
-            under = self.store.episodes.seqs_of(ns, self._episodes_under(ns, key))
+            under = self.store.episodes.seqs_of(ns, self._dynamics.episodes_under(ns, key))
         chosen = filters_of(
             filters,
             session_id=session_id,
@@ -471,7 +488,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         index, _, ranked, stages, _ = recalled
         hits = self._hits(ns, index, ranked[: count + count // 2 + 2], stages, count)
         if hits and (self.settings.reinforce if reinforce is None else reinforce):
-            self._reinforce(ns, [i for h in hits for i in h.episode_ids], _utcnow())
+            self._dynamics.reinforce(ns, [i for h in hits for i in h.episode_ids], _utcnow())
         return hits
 
     def _hits(
@@ -612,10 +629,13 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
     @property
     def _words(self) -> WordSpace | None:
         """The embedder's word vectors, for query expansion (None: it has none)."""
-        if self._word_space is False:
-            table = getattr(self.embedder, "word_vectors", None)
-            self._word_space = WordSpace(*table()) if callable(table) else None
-        return self._word_space if isinstance(self._word_space, WordSpace) else None
+        return self._word_space
+
+    @cached_property
+    def _word_space(self) -> WordSpace | None:
+        """Read from the embedder on first use."""
+        table = getattr(self.embedder, "word_vectors", None)
+        return WordSpace(*table()) if callable(table) else None
 
     @property
     def ranker(self) -> Ranker:
@@ -716,6 +736,257 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
         client = self._chat_client
         return TokenUsage() if client is None else replace(client.usage)
 
+    # -- the structured layers -------------------------------------------------
+
+    def entities(self, *, namespace: str | None = None, kind: str | None = None) -> list[Entity]:
+        """Entities of the namespace, of one kind (ENTITY_KINDS) when ``kind`` is given."""
+        return self._structure.entities(self._namespace(namespace), kind)
+
+    def facts(
+        self,
+        subject: str | None = None,
+        predicate: str | None = None,
+        *,
+        as_of: datetime | str | None = None,
+        known_at: datetime | str | None = None,
+        namespace: str | None = None,
+    ) -> list[Fact]:
+        """Facts, oldest first, closed and expired ones included unless filtered.
+
+        ``as_of``: only facts true in the world at that time (as believed now).
+        ``known_at``: only facts memstrata held at that time (transaction time).
+        ``subject`` is a name or alias.
+        """
+        ns = self._namespace(namespace)
+        return self._structure.facts(ns, subject, predicate, as_of, known_at)
+
+    def timeline(self, entity: str, *, namespace: str | None = None) -> list[Fact]:
+        """Every fact about an entity (as subject or object), in event-time order."""
+        return self._structure.timeline(self._namespace(namespace), entity)
+
+    def neighbors(
+        self,
+        entity: str,
+        *,
+        depth: int = 1,
+        as_of: datetime | str | None = None,
+        namespace: str | None = None,
+    ) -> list[Fact]:
+        """Facts linking the entity to others, out to ``depth`` hops (valid now by default)."""
+        return self._structure.neighbors(self._namespace(namespace), entity, depth, as_of)
+
+    def notes(
+        self,
+        *,
+        kind: str | None = None,
+        speaker: str | None = None,
+        limit: int = 100,
+        include_archived: bool = False,
+        namespace: str | None = None,
+    ) -> list[Note]:
+        """Distilled notes, oldest first (archived ones only with ``include_archived``);
+        ``kind`` is one of NOTE_KINDS."""
+        ns = self._namespace(namespace)
+        return self._structure.notes(ns, kind, speaker, limit, include_archived)
+
+    def events(self, *, session_id: str | None = None, namespace: str | None = None) -> list[Event]:
+        """Events (runs of episodes that belong together), in time order."""
+        return self._structure.events(self._namespace(namespace), session_id)
+
+    def history(
+        self, record_kind: str, record_id: str, *, namespace: str | None = None
+    ) -> list[HistoryEntry]:
+        """Every change to an entity, fact, note or summary, with the reason and episodes."""
+        return self._structure.history(self._namespace(namespace), record_kind, record_id)
+
+    # -- strength, forgetting and consolidation ------------------------------------
+
+    def strength(
+        self, record_id: str, *, record_kind: str = "note", namespace: str | None = None
+    ) -> Strength:
+        """How firmly a note or summary is held (layer, importance, S, recalls ...)."""
+        return self._dynamics.strength(self._namespace(namespace), record_id, record_kind)
+
+    def retention(
+        self,
+        record_id: str,
+        *,
+        record_kind: str = "note",
+        at: datetime | str | None = None,
+        namespace: str | None = None,
+    ) -> float:
+        """exp(−Δt / S) of a note or summary at ``at`` (default now), 0..1."""
+        ns = self._namespace(namespace)
+        return self._dynamics.retention(ns, record_id, record_kind, at)
+
+    def pin(
+        self,
+        record_id: str,
+        *,
+        is_pinned: bool = True,
+        record_kind: str = "note",
+        namespace: str | None = None,
+    ) -> Strength:
+        """Pin (or unpin) a note or summary: a pinned one never fades below the floor."""
+        ns = self._namespace(namespace)
+        return self._dynamics.pin(ns, record_id, is_pinned, record_kind)
+
+    def unarchive(
+        self, record_id: str, *, record_kind: str = "note", namespace: str | None = None
+    ) -> Strength:
+        """Bring back an archived note or summary; its strength restarts now."""
+        return self._dynamics.unarchive(self._namespace(namespace), record_id, record_kind)
+
+    def forget(
+        self,
+        *,
+        namespace: str | None = None,
+        threshold: float | None = None,
+        ids: Sequence[str] | None = None,
+        record_kind: str = "note",
+        dry_run: bool = False,
+        now: datetime | str | None = None,
+    ) -> list[Forgotten]:
+        """Archive the notes and summaries whose retention at ``now`` fell below
+        ``threshold`` (default the namespace policy's, else 0.05), or exactly the
+        ``ids`` given (of ``record_kind``). ``dry_run`` only lists them, with why.
+
+        Episodes, facts and entities are never touched (``purge`` is the only hard
+        delete); archived records come back with ``unarchive``."""
+        ns = self._namespace(namespace)
+        return self._dynamics.forget(ns, threshold, ids, record_kind, dry_run, now)
+
+    def consolidate(
+        self,
+        *,
+        namespace: str | None = None,
+        now: datetime | str | None = None,
+        background: bool = False,
+        progress: JobProgress | None = None,
+    ) -> Job:
+        """One consolidation round (merge near-duplicate notes, promote, event and
+        topic summaries, the profile) as a durable job. ``background`` queues it for
+        the worker and returns at once; otherwise it runs here and returns finished.
+        ``progress`` is called with (phase, done, total)."""
+        ns = self._namespace(namespace)
+        return self._dynamics.consolidate(ns, now, background, progress)
+
+    def jobs(self, *, namespace: str | None = None, limit: int = 20) -> list[Job]:
+        """Jobs, newest first (of one namespace, or all)."""
+        ns = None if namespace is None else self._namespace(namespace)
+        return self._dynamics.jobs(ns, limit)
+
+    def run_jobs(self, *, progress: JobProgress | None = None) -> list[Job]:
+        """Run every queued job, and resume those a dead worker left running."""
+        return self._dynamics.run_jobs(progress)
+
+    def set_policy(
+        self,
+        *,
+        namespace: str | None = None,
+        forget_below: float | None = None,
+        forget_every: float | timedelta | None = None,
+        consolidate_every: float | timedelta | None = None,
+    ) -> Policy:
+        """When the namespace forgets (below which retention, how often) and
+        consolidates on its own, run by the background worker. None turns a
+        schedule off. Intervals are seconds or timedeltas, at least a minute."""
+        ns = self._namespace(namespace)
+        return self._dynamics.set_policy(ns, forget_below, forget_every, consolidate_every)
+
+    def policy(self, *, namespace: str | None = None) -> Policy:
+        """The namespace's forgetting and consolidation schedule."""
+        return self._dynamics.policy(self._namespace(namespace))
+
+    def schedule_due(self, at: datetime | None = None) -> list[Job]:
+        """Queue the forgetting and consolidation jobs policies make due at ``at``."""
+        return self._dynamics.schedule_due(at)
+
+    def start_worker(self, *, poll_s: float = 1.0) -> None:
+        """Run background work in a thread until close(): the vectors and the
+        extraction add() left (MEMSTRATA_EMBED_ON_ADD / MEMSTRATA_EXTRACT_ON_ADD
+        false), policies' schedules and jobs."""
+        self._dynamics.start_worker(poll_s)
+
+    def stop_worker(self) -> None:
+        """Stop the background worker (if one runs), after its current pass."""
+        self._dynamics.stop_worker()
+
+    # -- the summary tree and the profile ------------------------------------------
+
+    def summaries(
+        self,
+        query: str | None = None,
+        *,
+        level: SummaryLevel | None = None,
+        limit: int = 20,
+        include_archived: bool = False,
+        namespace: str | None = None,
+    ) -> list[Summary]:
+        """Summaries of the tree (events, topics, the profile), in time order, or
+        the best ``limit`` for ``query`` (BM25 over title and text). Go down with
+        ``search(query, within=summary.id)``."""
+        ns = self._namespace(namespace)
+        return self._dynamics.summaries(ns, query, level, limit, include_archived)
+
+    def profile(
+        self, *, namespace: str | None = None, as_of: datetime | str | None = None
+    ) -> Profile:
+        """The namespace's portrait at ``as_of`` (default now): current facts (with
+        what they replaced) and preferences, each with its episodes."""
+        return self._dynamics.profile(self._namespace(namespace), as_of)
+
+    # -- working memory ----------------------------------------------------------
+
+    def open_task(self, title: str, *, namespace: str | None = None) -> Task:
+        """Start a task; its steps, subgoals and summary notes stay in the namespace."""
+        return self._working.open_task(self._namespace(namespace), title)
+
+    def open_subgoal(self, task_id: str, title: str, *, namespace: str | None = None) -> Task:
+        """Start a subgoal of an open task; one still active is closed first."""
+        return self._working.open_subgoal(self._namespace(namespace), task_id, title)
+
+    def step(
+        self, task_id: str, content: str, *, kind: str = "action", namespace: str | None = None
+    ) -> Episode:
+        """Record an action, observation or thought under the active subgoal (an episode
+        of the task's session, kept and searchable like any other)."""
+        return self._working.step(self._namespace(namespace), task_id, content, kind)
+
+    def close_subgoal(
+        self, task_id: str, *, summary: str | None = None, namespace: str | None = None
+    ) -> Note:
+        """Close the active subgoal into one summary note (``summary``, or one distilled
+        from its steps), sourced from its steps; it enters short-term memory."""
+        return self._working.close_subgoal(self._namespace(namespace), task_id, summary)
+
+    def close_task(
+        self, task_id: str, *, summary: str | None = None, namespace: str | None = None
+    ) -> Note:
+        """Close the task (and its active subgoal) into a summary note of what was done."""
+        return self._working.close_task(self._namespace(namespace), task_id, summary)
+
+    def task(self, task_id: str, *, namespace: str | None = None) -> Task:
+        """One task, its subgoals and how many steps each has."""
+        return self._working.task(self._namespace(namespace), task_id)
+
+    def tasks(
+        self, *, open_only: bool = True, limit: int = 20, namespace: str | None = None
+    ) -> list[Task]:
+        """Tasks, newest first (only open ones by default)."""
+        return self._working.tasks(self._namespace(namespace), open_only, limit)
+
+    def working_context(
+        self, task_id: str, *, token_budget: int = 1000, namespace: str | None = None
+    ) -> str:
+        """The task as an agent should see it now, within ``token_budget`` tokens: one
+        line per closed subgoal, the active subgoal's steps in full (newest kept)."""
+        return self._working.working_context(self._namespace(namespace), task_id, token_budget)
+
+    def _record_step(self, ns: str, content: str, session_id: str, metadata: Metadata) -> Episode:
+        """A task's step or closing summary, stored as an episode of its session."""
+        return self.add(content, namespace=ns, session_id=session_id, metadata=metadata)[0]
+
     # -- moving data ---------------------------------------------------------
 
     def export(
@@ -803,7 +1074,7 @@ class Memory(StructureVerbs, DynamicsVerbs, WorkingVerbs):
     def close(self) -> None:
         """Stop the worker, save finished HNSW graphs (a cache), close the store."""
         self.stop_worker()
-        self._flush_recalls()
+        self._dynamics.flush_recalls()
         with self._indexes_lock:
             indexes = list(self._indexes.values())
         for index in indexes:  # a graph still building is not waited for: rebuilt next time

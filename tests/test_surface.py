@@ -25,7 +25,7 @@ ASYNC_CONTEXTS = {"bulk"}  # verbs that are async context managers, not coroutin
 
 
 def public_methods(cls: type) -> set[str]:
-    """Public methods, inherited ones included (Memory mixes in its dynamics verbs)."""
+    """Public methods, inherited ones included."""
     return {n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n))}
 
 
@@ -56,7 +56,7 @@ def test_all_lists_exactly_the_public_names() -> None:
         "dynamics",
         "server",
         "mcp",
-        "structure_verbs",
+        "parts",
         "documents",
         "integrations",
         "compat",

@@ -1,5 +1,6 @@
-"""The verbs of memory dynamics, mixed into Memory: strength, forgetting,
-consolidation and jobs, the summary tree and the profile."""
+"""Memory's dynamics part: strength and its reinforcement buffer, forgetting,
+consolidation, jobs and the background worker, the summary tree and the
+profile. Each verb takes the namespace already resolved."""
 
 from __future__ import annotations
 
@@ -66,64 +67,53 @@ def _seconds(value: float | timedelta | None, field: str) -> int | None:
     return int(seconds)
 
 
-class DynamicsVerbs:
-    """Strength, forgetting, consolidation, jobs, summaries and the profile."""
+# The chat client for a purpose, made once (Memory's): (purpose, setting) -> client.
+Chat = Callable[[str, str], ChatClient]
 
-    store: Store
-    settings: Settings
-    embedder: Embedder
-    _worker: Worker | None = None
-    _runner: Runner | None = None
 
-    def _namespace(self, namespace: str | None) -> str:
-        raise NotImplementedError
+class Dynamics:
+    """Strength, forgetting, consolidation, jobs, summaries and the profile of one
+    store. ``chat`` gives the LLM client for summaries when one is configured;
+    ``work_queued`` is the worker's pass over what add() left (vectors, extraction)."""
 
-    def _chat(self, purpose: str, field: str) -> ChatClient:
-        raise NotImplementedError
-
-    def _work_queued(self) -> int:
-        raise NotImplementedError
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        embedder: Embedder,
+        chat: Chat,
+        work_queued: Callable[[], int],
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.embedder = embedder
+        self.chat = chat
+        self.work_queued = work_queued
+        self._worker: Worker | None = None
+        self._runner: Runner | None = None
+        self._recalled: list[tuple[str, tuple[str, ...], datetime]] = []
+        self._recall_lock = threading.Lock()
+        self._flush_lock = threading.Lock()  # one flush at a time: strengths read, then written
+        self._flusher: threading.Thread | None = None
+        self._recall_flushed = time.monotonic()
 
     # -- strength ------------------------------------------------------------
 
-    def strength(
-        self, record_id: str, *, record_kind: str = "note", namespace: str | None = None
-    ) -> Strength:
-        """How firmly a note or summary is held (layer, importance, S, recalls ...)."""
-        return self._state(self._namespace(namespace), record_kind, record_id)
+    def strength(self, ns: str, record_id: str, record_kind: str) -> Strength:
+        return self._state(ns, record_kind, record_id)
 
     def retention(
-        self,
-        record_id: str,
-        *,
-        record_kind: str = "note",
-        at: datetime | str | None = None,
-        namespace: str | None = None,
+        self, ns: str, record_id: str, record_kind: str, at: datetime | str | None
     ) -> float:
-        """exp(−Δt / S) of a note or summary at ``at`` (default now), 0..1."""
-        state = self.strength(record_id, record_kind=record_kind, namespace=namespace)
-        return retention(state, _time(at, "at"))
+        return retention(self._state(ns, record_kind, record_id), _time(at, "at"))
 
-    def pin(
-        self,
-        record_id: str,
-        *,
-        is_pinned: bool = True,
-        record_kind: str = "note",
-        namespace: str | None = None,
-    ) -> Strength:
-        """Pin (or unpin) a note or summary: a pinned one never fades below the floor."""
-        ns = self._namespace(namespace)
+    def pin(self, ns: str, record_id: str, is_pinned: bool, record_kind: str) -> Strength:
         state = replace(self._state(ns, record_kind, record_id), is_pinned=bool(is_pinned))
         action = "pin" if is_pinned else "unpin"
         self.store.dynamics.put_strengths(ns, [state], [(action, "asked")])
         return state
 
-    def unarchive(
-        self, record_id: str, *, record_kind: str = "note", namespace: str | None = None
-    ) -> Strength:
-        """Bring back an archived note or summary; its strength restarts now."""
-        ns = self._namespace(namespace)
+    def unarchive(self, ns: str, record_id: str, record_kind: str) -> Strength:
         state = self._state(ns, record_kind, record_id)
         if not state.is_archived:
             raise InvalidInput(f"{record_kind} {record_id} is not archived", field="record_id")
@@ -132,23 +122,15 @@ class DynamicsVerbs:
 
     def forget(
         self,
-        *,
-        namespace: str | None = None,
-        threshold: float | None = None,
-        ids: Sequence[str] | None = None,
-        record_kind: str = "note",
-        dry_run: bool = False,
-        now: datetime | str | None = None,
+        ns: str,
+        threshold: float | None,
+        ids: Sequence[str] | None,
+        record_kind: str,
+        dry_run: bool,
+        now: datetime | str | None,
     ) -> list[Forgotten]:
-        """Archive the notes and summaries whose retention at ``now`` fell below
-        ``threshold`` (default the namespace policy's, else 0.05), or exactly the
-        ``ids`` given (of ``record_kind``). ``dry_run`` only lists them, with why.
-
-        Episodes, facts and entities are never touched (``purge`` is the only hard
-        delete); archived records come back with ``unarchive``."""
-        ns = self._namespace(namespace)
         at = _time(now, "now")
-        self._flush_recalls()
+        self.flush_recalls()
         if ids is not None:
             weak = [self._forgotten(ns, record_kind, validate.text(i, "ids", 128)) for i in ids]
         else:
@@ -179,7 +161,7 @@ class DynamicsVerbs:
         if record_kind not in RECORD_KINDS:
             raise InvalidInput("must be note or summary", field="record_kind")
         key = validate.identifier(record_id, "record_id")
-        self._flush_recalls()
+        self.flush_recalls()
         if record_kind == "note":
             notes = self.store.structure.notes(ns, limit=1, ids=[key])
             if notes:
@@ -197,14 +179,7 @@ class DynamicsVerbs:
         summaries = self.store.dynamics.summaries(ns, ids=[record_id], include_archived=True)
         return summaries[0].title if summaries else ""
 
-    def _init_dynamics(self) -> None:
-        self._recalled: list[tuple[str, tuple[str, ...], datetime]] = []
-        self._recall_lock = threading.Lock()
-        self._flush_lock = threading.Lock()  # one flush at a time: strengths read, then written
-        self._flusher: threading.Thread | None = None
-        self._recall_flushed = time.monotonic()
-
-    def _reinforce(self, ns: str, episode_ids: Sequence[str], at: datetime) -> None:
+    def reinforce(self, ns: str, episode_ids: Sequence[str], at: datetime) -> None:
         """Recall strengthens the notes resting on what search returned. Recalls are
         buffered and written together (at most RECALL_BUFFER searches or
         RECALL_FLUSH_S apart, and before anything reads strength), so a search
@@ -230,11 +205,11 @@ class DynamicsVerbs:
 
     def _flush_logged(self) -> None:
         try:
-            self._flush_recalls()
+            self.flush_recalls()
         except Exception:  # the store closed under it, or a transient error: recalls lost
             log.exception("writing recalls failed")
 
-    def _flush_recalls(self) -> None:
+    def flush_recalls(self) -> None:
         """Write the buffered recalls now (after a background flush under way)."""
         with self._flush_lock:
             self._write_recalls()
@@ -268,17 +243,11 @@ class DynamicsVerbs:
 
     def consolidate(
         self,
-        *,
-        namespace: str | None = None,
-        now: datetime | str | None = None,
-        background: bool = False,
-        progress: JobProgress | None = None,
+        ns: str,
+        now: datetime | str | None,
+        background: bool,
+        progress: JobProgress | None,
     ) -> Job:
-        """One consolidation round (merge near-duplicate notes, promote, event and
-        topic summaries, the profile) as a durable job. ``background`` queues it for
-        the worker and returns at once; otherwise it runs here and returns finished.
-        ``progress`` is called with (phase, done, total)."""
-        ns = self._namespace(namespace)
         at = _time(now, "now")
         row = self.store.jobs.enqueue(
             _job_id(), ns, "consolidate", {"at": at.isoformat()}, utcnow()
@@ -287,13 +256,10 @@ class DynamicsVerbs:
             return public(row)
         return self._run(row.id, progress)
 
-    def jobs(self, *, namespace: str | None = None, limit: int = 20) -> list[Job]:
-        """Jobs, newest first (of one namespace, or all)."""
-        ns = None if namespace is None else self._namespace(namespace)
+    def jobs(self, ns: str | None, limit: int) -> list[Job]:
         return [public(r) for r in self.store.jobs.list(ns, validate.limit(limit, 1000))]
 
-    def run_jobs(self, *, progress: JobProgress | None = None) -> list[Job]:
-        """Run every queued job, and resume those a dead worker left running."""
+    def run_jobs(self, progress: JobProgress | None) -> list[Job]:
         ran = []
         while (job := self._job_runner().run_next(listener=progress)) is not None:
             ran.append(job)
@@ -315,11 +281,11 @@ class DynamicsVerbs:
         return self._runner
 
     def _consolidate_job(self, job: JobRow, report: Reporter) -> Mapping[str, JSONValue]:
-        self._flush_recalls()
+        self.flush_recalls()
         at = validate.aware_utc(job.params.get("at") or utcnow().isoformat(), "at")
         llm = None
         if self.settings.llm_url and self.settings.llm_model:
-            llm = self._chat("LLM summaries", "llm_url")
+            llm = self.chat("LLM summaries", "llm_url")
         sentences = partial(embed_normalised, bundled())  # fast and local, whatever the embedder
         work = Round(self.store, job.namespace, at, sentences, self.embedder.name, llm)
         done = [str(p) for p in _list(report.cursor.get("done"))]
@@ -338,26 +304,18 @@ class DynamicsVerbs:
     def _forget_job(self, job: JobRow, report: Reporter) -> Mapping[str, JSONValue]:
         threshold = job.params.get("threshold")
         at = validate.aware_utc(job.params.get("at") or utcnow().isoformat(), "at")
-        gone = self.forget(
-            namespace=job.namespace,
-            threshold=float(threshold) if isinstance(threshold, int | float) else None,
-            now=at,
-        )
+        limit = float(threshold) if isinstance(threshold, int | float) else None
+        gone = self.forget(job.namespace, limit, None, "note", False, at)
         report("forget", 1, 1, force=True)
         return {"archived": len(gone)}
 
     def set_policy(
         self,
-        *,
-        namespace: str | None = None,
-        forget_below: float | None = None,
-        forget_every: float | timedelta | None = None,
-        consolidate_every: float | timedelta | None = None,
+        ns: str,
+        forget_below: float | None,
+        forget_every: float | timedelta | None,
+        consolidate_every: float | timedelta | None,
     ) -> Policy:
-        """When the namespace forgets (below which retention, how often) and
-        consolidates on its own, run by the background worker. None turns a
-        schedule off. Intervals are seconds or timedeltas, at least a minute."""
-        ns = self._namespace(namespace)
         old = self.store.dynamics.policy(ns) or Policy(ns)
         policy = replace(
             old,
@@ -368,12 +326,10 @@ class DynamicsVerbs:
         self.store.dynamics.set_policy(policy)
         return policy
 
-    def policy(self, *, namespace: str | None = None) -> Policy:
-        ns = self._namespace(namespace)
+    def policy(self, ns: str) -> Policy:
         return self.store.dynamics.policy(ns) or Policy(ns)
 
-    def schedule_due(self, at: datetime | None = None) -> list[Job]:
-        """Queue the forgetting and consolidation jobs policies make due at ``at``."""
+    def schedule_due(self, at: datetime | None) -> list[Job]:
         moment = at or utcnow()
         queued = []
         for stored in self.store.dynamics.policies():
@@ -398,12 +354,10 @@ class DynamicsVerbs:
                 self.store.dynamics.set_policy(policy)
         return [public(r) for r in queued]
 
-    def start_worker(self, *, poll_s: float = 1.0) -> None:
-        """Run background work in a thread until close(): the vectors and the
-        extraction add() left (MEMSTRATA_EMBED_ON_ADD / MEMSTRATA_EXTRACT_ON_ADD
-        false), policies' schedules and jobs."""
+    def start_worker(self, poll_s: float) -> None:
         if self._worker is None:
-            self._worker = Worker(self._job_runner(), self.schedule_due, poll_s, self._work_queued)
+            due = partial(self.schedule_due, None)
+            self._worker = Worker(self._job_runner(), due, poll_s, self.work_queued)
             self._worker.start()
 
     def stop_worker(self) -> None:
@@ -415,17 +369,12 @@ class DynamicsVerbs:
 
     def summaries(
         self,
-        query: str | None = None,
-        *,
-        level: SummaryLevel | None = None,
-        limit: int = 20,
-        include_archived: bool = False,
-        namespace: str | None = None,
+        ns: str,
+        query: str | None,
+        level: SummaryLevel | None,
+        limit: int,
+        include_archived: bool,
     ) -> list[Summary]:
-        """Summaries of the tree (events, topics, the profile), in time order, or
-        the best ``limit`` for ``query`` (BM25 over title and text). Go down with
-        ``search(query, within=summary.id)``."""
-        ns = self._namespace(namespace)
         if level is not None and level not in LEVELS:
             raise InvalidInput(f"must be one of {LEVELS}", field="level")
         count = validate.limit(limit, self.settings.max_limit)
@@ -441,7 +390,7 @@ class DynamicsVerbs:
         positions, _ = index.search(terms, count, np.ones(len(found), dtype=np.bool_))
         return [found[int(p)] for p in positions]
 
-    def _episodes_under(self, ns: str, summary_id: str) -> list[str]:
+    def episodes_under(self, ns: str, summary_id: str) -> list[str]:
         """Episode ids under a summary, down the tree."""
         found = self.store.dynamics.summaries(ns, ids=[summary_id], include_archived=True)
         if not found:
@@ -450,17 +399,12 @@ class DynamicsVerbs:
         if summary.child_kind == "episode":
             return list(summary.children)
         if summary.child_kind == "summary":
-            return [e for child in summary.children for e in self._episodes_under(ns, child)]
+            return [e for child in summary.children for e in self.episodes_under(ns, child)]
         return [
             e for line in build_profile(self.store, ns, utcnow()).lines for e in line.episode_ids
         ]
 
-    def profile(
-        self, *, namespace: str | None = None, as_of: datetime | str | None = None
-    ) -> Profile:
-        """The namespace's portrait at ``as_of`` (default now): current facts (with
-        what they replaced) and preferences, each with its episodes."""
-        ns = self._namespace(namespace)
+    def profile(self, ns: str, as_of: datetime | str | None) -> Profile:
         return build_profile(self.store, ns, _time(as_of, "as_of"))
 
 

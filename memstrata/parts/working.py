@@ -1,5 +1,5 @@
-"""The working-memory verbs, mixed into Memory: tasks, subgoals, steps, and the
-bounded working context (see working.py)."""
+"""Memory's working-memory part: tasks, subgoals, steps, and the bounded working
+context (see dynamics/working.py). Each verb takes the namespace already resolved."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from memstrata.dynamics.strength import initial
 from memstrata.dynamics.working import STEP_KINDS, distil, render, subgoal_steps
 from memstrata.errors import InvalidInput, NotFound
 from memstrata.index import analyzer
-from memstrata.model import Episode, Note, Task
+from memstrata.model import Episode, Metadata, Note, Task
 from memstrata.resolve.notes import note_key
 from memstrata.store.base import ChangeSet, Store
 from memstrata.timeutil import now as utcnow
@@ -21,38 +21,32 @@ MAX_TITLE_CHARS = 500
 MAX_STEPS = 10_000  # most steps of one task read back for its context
 
 
-class WorkingVerbs:
-    """Working memory for agent loops."""
+# Stores one episode: (namespace, content, session id, metadata) -> the episode.
+Record = Callable[[str, str, str, Metadata], Episode]
 
-    store: Store
-    settings: Settings
-    add: Callable[..., list[Episode]]
 
-    def _namespace(self, namespace: str | None) -> str:
-        raise NotImplementedError
+class WorkingMemory:
+    """Working memory for agent loops: a task's steps are episodes of its session,
+    stored through ``record`` (Memory's add)."""
 
-    def open_task(self, title: str, *, namespace: str | None = None) -> Task:
-        """Start a task; its steps, subgoals and summary notes stay in the namespace."""
-        ns = self._namespace(namespace)
+    def __init__(self, store: Store, settings: Settings, record: Record) -> None:
+        self.store = store
+        self.settings = settings
+        self.record = record
+
+    def open_task(self, ns: str, title: str) -> Task:
         task_id = uuid.uuid4().hex
         self.store.tasks.open_task(ns, task_id, _title(title), utcnow())
-        return self.task(task_id, namespace=ns)
+        return self.task(ns, task_id)
 
-    def open_subgoal(self, task_id: str, title: str, *, namespace: str | None = None) -> Task:
-        """Start a subgoal of an open task; one still active is closed first."""
-        ns = self._namespace(namespace)
+    def open_subgoal(self, ns: str, task_id: str, title: str) -> Task:
         task = self._open(ns, task_id)
         if task.active is not None:
-            self.close_subgoal(task_id, namespace=ns)
+            self.close_subgoal(ns, task_id, None)
         self.store.tasks.open_subgoal(task.id, uuid.uuid4().hex, _title(title), utcnow())
-        return self.task(task_id, namespace=ns)
+        return self.task(ns, task_id)
 
-    def step(
-        self, task_id: str, content: str, *, kind: str = "action", namespace: str | None = None
-    ) -> Episode:
-        """Record an action, observation or thought under the active subgoal (an episode
-        of the task's session, kept and searchable like any other)."""
-        ns = self._namespace(namespace)
+    def step(self, ns: str, task_id: str, content: str, kind: str) -> Episode:
         if kind not in STEP_KINDS:
             raise InvalidInput(f"must be one of {STEP_KINDS}", field="kind")
         task = self._open(ns, task_id)
@@ -60,7 +54,7 @@ class WorkingVerbs:
         metadata = {"task_id": task.id, "step": kind}
         if active is not None:
             metadata["subgoal_id"] = active.id
-        episode: Episode = self.add(content, namespace=ns, session_id=task.id, metadata=metadata)[0]
+        episode = self.record(ns, content, task.id, metadata)
         self._hold_in_working_memory(ns, episode)
         return episode
 
@@ -77,12 +71,7 @@ class WorkingVerbs:
                 [("layer", "working: a step of an open task")] * len(fresh),
             )
 
-    def close_subgoal(
-        self, task_id: str, *, summary: str | None = None, namespace: str | None = None
-    ) -> Note:
-        """Close the active subgoal into one summary note (``summary``, or one distilled
-        from its steps), sourced from its steps; it enters short-term memory."""
-        ns = self._namespace(namespace)
+    def close_subgoal(self, ns: str, task_id: str, summary: str | None) -> Note:
         task = self._open(ns, task_id)
         active = task.active
         if active is None:
@@ -97,17 +86,13 @@ class WorkingVerbs:
         self.store.tasks.close("subgoals", active.id, note.id, note.created_at)
         return note
 
-    def close_task(
-        self, task_id: str, *, summary: str | None = None, namespace: str | None = None
-    ) -> Note:
-        """Close the task (and its active subgoal) into a summary note of what was done."""
-        ns = self._namespace(namespace)
+    def close_task(self, ns: str, task_id: str, summary: str | None) -> Note:
         task = self._open(ns, task_id)
         if summary is not None:
             summary = validate.text(summary, "summary", self.settings.max_content_chars)
         if task.active is not None:
-            self.close_subgoal(task_id, namespace=ns)
-            task = self.task(task_id, namespace=ns)
+            self.close_subgoal(ns, task_id, None)
+            task = self.task(ns, task_id)
         steps = [e for e in self._steps(ns, task) if e.metadata.get("step") == "summary"]
         if summary is None:
             done = [g.title for g in task.subgoals]
@@ -119,35 +104,25 @@ class WorkingVerbs:
         self.store.tasks.close("tasks", task.id, note.id, note.created_at)
         return note
 
-    def task(self, task_id: str, *, namespace: str | None = None) -> Task:
-        ns = self._namespace(namespace)
+    def task(self, ns: str, task_id: str) -> Task:
         key = validate.label(task_id, "task_id")
         found = None if key is None else self.store.tasks.get(ns, key)
         if found is None:
             raise NotFound("task", str(task_id), ns)
         return found
 
-    def tasks(
-        self, *, open_only: bool = True, limit: int = 20, namespace: str | None = None
-    ) -> list[Task]:
-        """Tasks, newest first (only open ones by default)."""
-        ns = self._namespace(namespace)
+    def tasks(self, ns: str, open_only: bool, limit: int) -> list[Task]:
         return self.store.tasks.list(ns, open_only, validate.limit(limit, self.settings.max_limit))
 
-    def working_context(
-        self, task_id: str, *, token_budget: int = 1000, namespace: str | None = None
-    ) -> str:
-        """The task as an agent should see it now, within ``token_budget`` tokens: one
-        line per closed subgoal, the active subgoal's steps in full (newest kept)."""
-        ns = self._namespace(namespace)
+    def working_context(self, ns: str, task_id: str, token_budget: int) -> str:
         budget = validate.limit(token_budget, 200_000, "token_budget")
-        task = self.task(task_id, namespace=ns)
+        task = self.task(ns, task_id)
         note_ids = [g.note_id for g in task.subgoals if g.note_id is not None]
         notes = self.store.structure.notes(ns, limit=len(note_ids), ids=note_ids)
         return render(task, self._steps(ns, task), {n.id: n.text for n in notes}, budget)
 
     def _open(self, ns: str, task_id: str) -> Task:
-        task = self.task(task_id, namespace=ns)
+        task = self.task(ns, task_id)
         if task.closed_at is not None:
             raise InvalidInput("the task is closed", field="task_id")
         return task
@@ -157,7 +132,7 @@ class WorkingVerbs:
         metadata = {"task_id": task.id, "step": "summary"}
         if subgoal_id is not None:
             metadata["subgoal_id"] = subgoal_id
-        return self.add(summary, namespace=ns, session_id=task.id, metadata=metadata)[0]
+        return self.record(ns, summary, task.id, metadata)
 
     def _steps(self, ns: str, task: Task) -> list[Episode]:
         return self.store.episodes.session(ns, task.id, MAX_STEPS)
