@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
-from functools import cached_property
 from pathlib import Path
 from typing import Literal, TextIO
 
@@ -38,8 +37,8 @@ from memstrata.extract.base import Extractor
 from memstrata.extract.llm import LlmExtractor
 from memstrata.extract.offline import OfflineExtractor
 from memstrata.extract.pipeline import KeyEmbedding, extract_queued
-from memstrata.index import analyzer, snapshot
-from memstrata.index.namespace_index import AnnPolicy, NamespaceIndex
+from memstrata.index import analyzer
+from memstrata.index.namespace_index import NamespaceIndex
 from memstrata.messages import MessageLike, index_text, to_episodes
 from memstrata.model import (
     Added,
@@ -66,6 +65,7 @@ from memstrata.model import (
     Task,
 )
 from memstrata.parts.dynamics import Dynamics, JobProgress
+from memstrata.parts.recall import Recall
 from memstrata.parts.structure import Structure
 from memstrata.parts.working import WorkingMemory
 from memstrata.providers.embed.base import Embedder, embed_normalised
@@ -76,26 +76,15 @@ from memstrata.providers.registry import create_embedder, embedder_for, resolve_
 from memstrata.resolve.matchers import EmbeddingNameMatcher, LlmNameMatcher, NameMatcher
 from memstrata.resolve.names import NameCache
 from memstrata.retrieve.block import frame
-from memstrata.retrieve.candidates import to_hit
 from memstrata.retrieve.context import CONTEXT_HITS, assemble
-from memstrata.retrieve.engine import Ask, candidates, filters_of, make_ask, rank_rounds
-from memstrata.retrieve.expand import WordSpace
-from memstrata.retrieve.query import (
-    Query,
-)
-from memstrata.retrieve.ranker import Ranker, shipped_model
+from memstrata.retrieve.engine import filters_of, make_ask
+from memstrata.retrieve.ranker import Ranker
 from memstrata.retrieve.reader import ReaderAnswer, parse_answer, reader_prompt
 from memstrata.retrieve.recall import (
-    FEATURES,
-    Candidates,
     Pool,
-    Scored,
-    adjustments,
-    fold_duplicates,
 )
 from memstrata.retrieve.tokens import counter
 from memstrata.store import NewEpisode, open_store
-from memstrata.store.base import VectorSearch
 from memstrata.timeutil import now
 from memstrata.timing import StageTimings
 from memstrata.transfer import read_jsonl, write_jsonl
@@ -139,11 +128,8 @@ class Memory:
         self._matchers: list[NameMatcher] = []
         self._names = NameCache()  # entity names of the namespaces written lately
         self._failed: dict[str, set[str]] = {}  # episodes whose extraction failed, per namespace
-        self._indexes: dict[str, NamespaceIndex] = {}
-        self._indexes_lock = threading.Lock()
         self.timings = StageTimings()
         self.last_search_ms: dict[str, float] = {}  # read-path stages of the last search
-        self._ranker: Ranker | None = None
         self._chat_client: ChatClient | None = None
         self._vectors_after = 0  # the worker's mark: episodes up to it have vectors
         self._vectors_scanned = 0.0  # when the worker last looked at every episode
@@ -159,12 +145,15 @@ class Memory:
                 )
             )
             self.extractor = self._make_extractor()
-            self._check_model(stored)
             self._structure = Structure(self.store, self.settings, self.embedder, self.timings)
             self._dynamics = Dynamics(
                 self.store, self.settings, self.embedder, self._chat, self._work_queued
             )
             self._working = WorkingMemory(self.store, self.settings, self._record_step)
+            self._recall = Recall(
+                self.store, self.settings, self.embedder, self._embed, self._embed_questions
+            )
+            self._check_model(stored)  # last: it may re-embed the store through them
         except BaseException:
             self.store.close()
             raise
@@ -399,8 +388,7 @@ class Memory:
         if everything:
             if episode_ids is not None:
                 raise InvalidInput("give episode ids or everything=True, not both", field="purge")
-            with self._indexes_lock:
-                self._indexes.pop(ns, None)  # a graph still building there is discarded
+            self._recall.drop(ns)  # a graph still building there is discarded
             self._names.drop(ns)
             count = self.store.episodes.purge_namespace(ns)
             self._remove_derived_files(ns)
@@ -482,65 +470,14 @@ class Memory:
             now=now,
             seqs=under,
         )
-        recalled = self._ranked(ns, ask, rounds)
-        if recalled is None:
+        ranked = self._recall.ranked(ns, ask, rounds)
+        if ranked is None:
             return []
-        index, _, ranked, stages, _ = recalled
-        hits = self._hits(ns, index, ranked[: count + count // 2 + 2], stages, count)
+        hits = self._recall.hits(ns, ranked, count)
+        self.last_search_ms = {k: 1000 * v for k, v in ranked.stages.seconds().items()}
         if hits and (self.settings.reinforce if reinforce is None else reinforce):
             self._dynamics.reinforce(ns, [i for h in hits for i in h.episode_ids], _utcnow())
         return hits
-
-    def _hits(
-        self,
-        ns: str,
-        index: NamespaceIndex,
-        ranked: Sequence[Scored],
-        stages: StageTimings,
-        count: int,
-    ) -> list[Hit]:
-        """The best ``count`` of ``ranked`` as hits, near-duplicates folded into
-        the best of them."""
-        with index.lock:
-            seqs = index.seq_at(np.array([r.position for r in ranked], dtype=np.int64))
-        with stages.stage("fetch"):
-            rows = self.store.episodes.by_seq(ns, seqs)
-        found = [(r, *rows[s]) for r, s in zip(ranked, seqs, strict=True) if s in rows]
-        with stages.stage("fold"):
-            groups = fold_duplicates([(e.content, terms) for _, e, terms in found], count)
-        self.last_search_ms = {k: 1000 * v for k, v in stages.seconds().items()}
-        hits = []
-        for group in groups:
-            best, episode, _ = found[group[0]]
-            hit = to_hit(episode, best.score, best.ranks)
-            if len(group) > 1:  # near-duplicates said again: one hit, every source
-                hit = replace(hit, episode_ids=(episode.id, *(found[j][1].id for j in group[1:])))
-            hits.append(hit)
-        return hits
-
-    def _ranked(
-        self, ns: str, ask: Ask, rounds: int | None
-    ) -> tuple[NamespaceIndex, Query, list[Scored], StageTimings, np.ndarray] | None:
-        """Every pooled episode, best first, with iterative recall when ``rounds``
-        (default MEMSTRATA_RECALL_ROUNDS) allow."""
-        recalled = self._recall(ns, ask)
-        if recalled is None:
-            return None
-        index, question, pooled, stages = recalled
-        left = self.settings.recall_rounds if rounds is None else rounds
-        ranked = rank_rounds(
-            self.store,
-            ns,
-            index,
-            ask,
-            (question, pooled),
-            self.ranker,
-            left,
-            self._embed_questions,
-            stages,
-            self._words,
-        )
-        return index, question, ranked, stages, pooled.mask
 
     def context(
         self,
@@ -577,12 +514,20 @@ class Memory:
             metadata=metadata,
         )
         ask = make_ask(self.store, self.settings, ns, query, CONTEXT_HITS, chosen, now=asked_at)
-        recalled = self._ranked(ns, ask, None)
-        if recalled is None:
+        ranked = self._recall.ranked(ns, ask, None)
+        if ranked is None:
             return empty.context(budget)
-        index, question, ranking, _, mask = recalled
         segment_dirty(self.store, ns, self.embedder.name, self.timings)  # deferred by add()
-        return assemble(self.store, ns, index, question, ranking, mask, budget, tokens)
+        return assemble(
+            self.store,
+            ns,
+            ranked.index,
+            ranked.question,
+            ranked.ranking,
+            ranked.mask,
+            budget,
+            tokens,
+        )
 
     def answer(
         self,
@@ -627,24 +572,10 @@ class Memory:
         return self._chat_client
 
     @property
-    def _words(self) -> WordSpace | None:
-        """The embedder's word vectors, for query expansion (None: it has none)."""
-        return self._word_space
-
-    @cached_property
-    def _word_space(self) -> WordSpace | None:
-        """Read from the embedder on first use."""
-        table = getattr(self.embedder, "word_vectors", None)
-        return WordSpace(*table()) if callable(table) else None
-
-    @property
     def ranker(self) -> Ranker:
         """The model that orders recall candidates (MEMSTRATA_RANKER, or the one shipped
         for this embedder)."""
-        if self._ranker is None:
-            path = self.settings.ranker
-            self._ranker = Ranker.load(path or shipped_model(self.embedder.name))
-        return self._ranker
+        return self._recall.ranker
 
     def candidates(
         self,
@@ -659,46 +590,12 @@ class Memory:
         that speaker's turns only). For inspecting a ranking and fitting one."""
         ns = self._namespace(namespace)
         ask = make_ask(self.store, self.settings, ns, query, 1, Filters(speaker=speaker), now=now)
-        recalled = self._recall(ns, ask)
-        if recalled is None:
-            return Pool((), np.zeros((0, len(FEATURES))), FEATURES, {}, np.zeros(0), {})
-        index, question, pooled, stages = recalled
-        seqs = index.seq_at(pooled.pool)
-        found = self.store.episodes.by_seq(ns, seqs)
-        ids = {int(p): found[s][0].id for p, s in zip(pooled.pool.tolist(), seqs, strict=True)}
-        ranks = {
-            name: {ids[p]: rank for p, rank in ranked.items() if p in ids}
-            for name, ranked in pooled.ranks.items()
-        }
-        return Pool(
-            tuple(ids.values()),
-            pooled.features,
-            FEATURES,
-            ranks,
-            adjustments(index, question, pooled),
-            {k: 1000 * v for k, v in stages.seconds().items()},
-        )
+        return self._recall.pool(ns, ask)
 
     def index(self, namespace: str | None = None) -> NamespaceIndex | None:
         """The namespace's in-process index, caught up with the store (None for a
         namespace that holds nothing): for inspection and benchmarks."""
-        return self._index(self._namespace(namespace))
-
-    def _recall(
-        self, ns: str, ask: Ask
-    ) -> tuple[NamespaceIndex, Query, Candidates, StageTimings] | None:
-        """One pass: query analysis, every retriever, the features of the pool."""
-        stages = StageTimings()
-        with stages.stage("index"):
-            index = self._index(ns)
-        if index is None:
-            return None
-        with index.lock:
-            mask = index.mask(ask.filters)
-        question, pooled = candidates(
-            index, ask, ask.text, mask, self._embed_questions, stages, self._words
-        )
-        return index, question, pooled, stages
+        return self._recall.index(self._namespace(namespace))
 
     def get(self, episode_id: str, *, namespace: str | None = None) -> Episode:
         """One episode by id (deleted ones too); NotFound otherwise."""
@@ -1056,18 +953,14 @@ class Memory:
         self._extract_queued()
         for ns in self.store.events.dirty_namespaces():
             segment_dirty(self.store, ns, self.embedder.name, self.timings)
-        for ns in self.namespaces():
-            index = self._index(ns)
-            if index is not None:
-                index.wait_for_ann()
+        self._recall.wait_for_graphs(self.namespaces())
         return made
 
     def reembed(self) -> int:
         """Replace every vector with one from the current embedder."""
         self.store.vectors.drop_all()
         self.store.set_meta("embedder", self.embedder.name)
-        with self._indexes_lock:
-            self._indexes.clear()
+        self._recall.drop_all()
         self.store.remove_side_files(["ann/", "index/"])
         return self.flush()
 
@@ -1075,14 +968,7 @@ class Memory:
         """Stop the worker, save finished HNSW graphs (a cache), close the store."""
         self.stop_worker()
         self._dynamics.flush_recalls()
-        with self._indexes_lock:
-            indexes = list(self._indexes.values())
-        for index in indexes:  # a graph still building is not waited for: rebuilt next time
-            with index.lock:
-                index.save_ann()
-                if snapshot.is_due(index, closing=True):
-                    self._catch_up(index)  # a purge by another process is seen first
-                    self._save_snapshot(index, closing=True)
+        self._recall.close()
         self.store.close()
 
     def __enter__(self) -> Memory:
@@ -1110,17 +996,6 @@ class Memory:
             self._matchers.append(LlmNameMatcher(client))
             return LlmExtractor(client, OfflineExtractor())
         return OfflineExtractor()
-
-    def _ann_policy(self, ns: str) -> AnnPolicy:
-        side = self.store.side_path(f"ann/{ns}.usearch")
-        database = self.store.vectors
-        return AnnPolicy(
-            self.settings.ann_threshold,
-            side,
-            self.embedder.name,
-            self.settings.ann_ef_search,
-            database if isinstance(database, VectorSearch) else None,
-        )
 
     def _check_model(self, stored: str | None) -> None:
         """Record the embedder in a new store; re-embed or refuse on another model."""
@@ -1153,95 +1028,6 @@ class Memory:
     def _embed_questions(self, texts: Sequence[str]) -> np.ndarray | None:
         return self._embed(texts, query=True)
 
-    def _index(self, ns: str) -> NamespaceIndex | None:
-        created = self.store.namespaces.created_at(ns)
-        with self._indexes_lock:
-            index = self._indexes.get(ns)
-            if created is None:
-                self._indexes.pop(ns, None)
-                return None
-            if index is None or index.created_us != created:
-                index = self._indexes[ns] = self._new_index(ns, created)
-        with index.lock:
-            self._catch_up(index)
-            self._save_snapshot(index, closing=False)
-        if index.purged:  # a fresh replay holds nothing of what was purged
-            self.store.remove_side_files([f"index/{ns}.npz"])
-            with self._indexes_lock:
-                if self._indexes.get(ns) is index:
-                    del self._indexes[ns]
-            return self._index(ns)
-        return index
-
-    def _catch_up(self, index: NamespaceIndex) -> None:
-        """Replay what the logs hold past the index (in pages, so a large namespace
-        loads in bounded memory); the caller holds ``index.lock``."""
-        model = None if index.in_database else self.embedder.name
-        ns = index.namespace
-        while page := self.store.changes.since(ns, index.last_change, model, _REPLAY_PAGE):
-            index.apply(page)
-        self._replay_structure(ns, index)
-
-    def _new_index(self, ns: str, created: int) -> NamespaceIndex:
-        """An index for the namespace: from its snapshot file when there is one
-        for this incarnation and embedder, else empty (replayed from the log)."""
-
-        def empty() -> NamespaceIndex:
-            return NamespaceIndex(
-                ns,
-                created,
-                self.embedder.dimensions,
-                self.settings.bm25_k1,
-                self.settings.bm25_b,
-                self._ann_policy(ns),
-            )
-
-        index = empty()
-        path = self.store.side_path(f"index/{ns}.npz")
-        if path is None or not path.exists() or snapshot.load(index, path, self.embedder.name):
-            return index
-        return empty()  # a half-filled index is never used
-
     def _leave_snapshot(self, ns: str) -> None:
-        """For a namespace large enough to want one, replay its index and write
-        its snapshot if the file lacks changes, then let the index go (a bulk
-        worker's last step: the next process's first search loads the file
-        instead of replaying the whole log)."""
-        stats = self.store.namespaces.stats(ns, self.embedder.name)
-        if stats is None or stats.episodes < snapshot.MIN_EPISODES:
-            return
-        if self.store.side_path(f"index/{ns}.npz") is None:
-            return  # no side files here (PostgreSQL)
-        index = self._index(ns)
-        if index is not None:
-            with index.lock:
-                self._save_snapshot(index, closing=True)
-        with self._indexes_lock:
-            self._indexes.pop(ns, None)
-
-    def _save_snapshot(self, index: NamespaceIndex, closing: bool) -> None:
-        """Write the namespace's snapshot file when it is due; the caller holds
-        ``index.lock``."""
-        if snapshot.is_due(index, closing):
-            path = self.store.side_path(f"index/{index.namespace}.npz")
-            if path is not None:
-                snapshot.save(index, path, self.embedder.name)
-
-    def _replay_structure(self, ns: str, index: NamespaceIndex) -> None:
-        """Bring the index's notes, facts and mention graph up to the structure log."""
-        structure = index.structure
-        while True:
-            mark, rows = self.store.structure.recall_rows(
-                ns, structure.watermark, _REPLAY_PAGE, self.embedder.name
-            )
-            if mark == structure.watermark:
-                break
-            structure.apply(rows, index.position)
-            structure.watermark = mark
-        if index.size <= self.settings.ann_threshold:
-            structure.embed(self._embed)
-        else:
-            # Embedding every note and fact would cost a large namespace a long cold
-            # load and a second matrix; keys_dense adds nothing measurable (bench
-            # ablation), so it serves small namespaces only.
-            structure.stop_embedding()
+        """A bulk worker's last step for a namespace (see Recall.leave_snapshot)."""
+        self._recall.leave_snapshot(ns)

@@ -73,7 +73,7 @@ def test_sigkill_loses_no_acknowledged_episode(where: str) -> None:
             episodes = list(memory.store.episodes.iterate(namespace, include_deleted=True))
             stats = memory.stats(namespace).namespaces[0]
             assert stats.vectors == len(episodes) and stats.pending_vectors == 0
-            index = memory._index(namespace)
+            index = memory.index(namespace)
             assert index is not None and index.size == len(episodes)
             live = [e for e in episodes if not e.is_deleted]
             assert int(index.mask(Selection()).sum()) == len(live)

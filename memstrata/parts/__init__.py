@@ -1,5 +1,6 @@
-"""The parts a Memory is composed of, each with the dependencies it is given:
+"""The parts a Memory is composed of, each given what it depends on: recall
+(the per-namespace indexes, the ranker, the word space, one recall's passes),
 the structured layers (``structure``), dynamics (strength and its
 reinforcement buffer, forgetting, consolidation, jobs and the worker, the
 summary tree, the profile) and working memory. Memory's public verbs resolve
-the namespace and delegate to them."""
+the namespace, validate what they are given and delegate to them."""

@@ -78,7 +78,7 @@ def test_dense_search_uses_the_graph_and_agrees_with_exact(tmp_path: Path) -> No
     with memory(tmp_path / "m.db") as mem:
         mem.add(texts(400))
         mem.flush()
-        index = mem._index("default")
+        index = mem.index("default")
         assert index is not None and index.ann is not None and len(index.ann) == 400
         for text in texts(400)[::40]:
             assert mem.search(text, retrievers=["dense"], limit=1)[0].text == text
@@ -128,7 +128,7 @@ def test_graph_is_cached_on_close_and_reloaded(tmp_path: Path) -> None:
     assert side.exists() and side.with_suffix(".json").exists()
     with memory(path) as mem:
         (new,) = mem.add("freshly added after reopening")
-        index = mem._index("default")
+        index = mem.index("default")
         assert index is not None and index.ann is not None and index._ann_builder is None
         assert len(index.ann) == 301
         assert mem.search("freshly added after reopening", retrievers=["dense"])[0].id == new.id

@@ -76,7 +76,7 @@ def test_a_new_process_loads_the_snapshot_and_searches_as_a_replay(tmp_path: Pat
         add_sessions(memory, 12, 4)
         memory.restore(doomed)
         loaded = answers(memory)
-        index = memory._index("default")
+        index = memory.index("default")
         assert index is not None and index.snapshot_size == 36 and index.size == 48
     snapshot_file(path).unlink()
     with open_memory(path) as memory:  # a full replay of the same log
@@ -88,11 +88,11 @@ def test_state_round_trips_every_array(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     with open_memory(path) as memory:
         add_sessions(memory, 0, 10)
-        index = memory._index("default")
+        index = memory.index("default")
         assert index is not None
         before = index.state()
         snapshot.save(index, tmp_path / "s.npz", memory.embedder.name)
-        fresh = memory._new_index("default", index.created_us)
+        fresh = memory._recall.new_index("default", index.created_us)
         assert snapshot.load(fresh, tmp_path / "s.npz", memory.embedder.name)
         after = fresh.state()
     assert before.keys() == after.keys()
@@ -105,11 +105,11 @@ def test_foreign_and_broken_snapshots_are_ignored(tmp_path: Path) -> None:
     with open_memory(path) as memory:
         add_sessions(memory, 0, 10)
         expected = answers(memory)
-        index = memory._index("default")
+        index = memory.index("default")
         assert index is not None
-        empty = memory._new_index("default", index.created_us)
+        empty = memory._recall.new_index("default", index.created_us)
         assert not snapshot.load(empty, snapshot_file(path), "another-model")
-        other = memory._new_index("default", index.created_us + 1)  # another incarnation
+        other = memory._recall.new_index("default", index.created_us + 1)  # another incarnation
         assert not snapshot.load(other, snapshot_file(path), memory.embedder.name)
     snapshot_file(path).write_bytes(b"not a zip file at all")
     with open_memory(path) as memory:
@@ -168,13 +168,13 @@ def test_each_session_is_opened_by_its_first_turn_not_in_a_reply_role(tmp_path: 
                 [{"role": r, "content": c, "session_id": s} for r, c, s in batch],
                 occurred_at=T0,
             )
-        index = memory._index("default")
+        index = memory.index("default")
         assert index is not None
         opened = index.opens(np.arange(index.size)).tolist()
         assert opened == [False, True, False, False, True, False, True]
-        fresh = memory._new_index("default", index.created_us)
+        fresh = memory._recall.new_index("default", index.created_us)
         fresh.restore(index.state())  # derived again from the sessions and roles
         assert fresh.opens(np.arange(fresh.size)).tolist() == opened
         memory.add([{"role": "user", "content": "And for ribs?", "session_id": "b"}])
-        index = memory._index("default")
+        index = memory.index("default")
         assert index is not None and not index.opens(np.array([index.size - 1]))[0]

@@ -197,7 +197,7 @@ def test_large_namespaces_search_in_the_database_as_they_did_in_process(
                 [{"content": t, "session_id": s} for t, s in zip(texts(300), sessions, strict=True)]
             )
             m.flush()
-        index = mem._index("default")
+        index = mem.index("default")
         assert index is not None and index.in_database and index.vectors.count == 0
 
         def same(query: str, filters: Selection) -> None:
@@ -206,7 +206,7 @@ def test_large_namespaces_search_in_the_database_as_they_did_in_process(
             elsewhere)."""
             ranked = []
             for m in (mem, ref):
-                index = m._index("default")
+                index = m.index("default")
                 assert index is not None
                 vector = m._embed([query])
                 assert vector is not None
@@ -235,7 +235,7 @@ def test_large_namespaces_search_in_the_database_as_they_did_in_process(
         mem.purge(victim.id)
         assert victim.id not in {h.id for h in mem.search(victim.text, retrievers=["dense"])}
     with memory(url) as again:  # a new process: no vectors replayed, the database serves them
-        index = again._index("default")
+        index = again.index("default")
         assert index is not None and index.in_database and index.vectors.count == 0
         assert again.search(texts(300)[9], retrievers=["dense"], limit=1)[0].text == texts(300)[9]
 
@@ -247,7 +247,7 @@ def test_a_graph_another_process_is_building_is_waited_for(url: str) -> None:
         with memory(url) as mem:
             mem.add(texts(150))
             mem.flush()
-            index = mem._index("default")
+            index = mem.index("default")
             assert index is not None and not index.in_database and index.vectors.count == 150
             hit = mem.search(texts(150)[3], retrievers=["dense"], limit=1)[0]
             assert hit.text == texts(150)[3]  # still served, in process
@@ -261,7 +261,7 @@ def test_small_namespaces_keep_searching_in_process(url: str) -> None:
     with memory(url, threshold=1000) as mem:
         mem.add(texts(50))
         mem.flush()
-        index = mem._index("default")
+        index = mem.index("default")
         assert index is not None and not index.in_database and index.vectors.count == 50
         assert isinstance(mem.store, PostgresStore)
         assert not mem.store.vectors.has_graph("default", mem.embedder.name)

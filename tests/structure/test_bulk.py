@@ -137,7 +137,8 @@ def test_a_bulk_load_leaves_a_snapshot_of_a_large_namespace(tmp_path: Path) -> N
     with open_memory(tmp_path / "memory.db") as fresh:
         (hit,) = fresh.search("blue kettle number 1000", namespace="big", limit=1)
         assert hit.text == "Note 1000: the blue kettle number 1000."
-        index = fresh._indexes["big"]
+        index = fresh.index("big")
+        assert index is not None
         assert index.snapshot_size == 1001  # loaded from the file, not replayed
 
 
