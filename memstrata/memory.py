@@ -447,10 +447,6 @@ class Memory:
         count = validate.limit(limit, self.settings.max_limit)
         if rounds is not None:
             validate.count(rounds, 0, MAX_ROUNDS, "rounds")
-        under = None
-        if within is not None:
-            key = validate.identifier(within, "within")
-            under = self.store.episodes.seqs_of(ns, self._dynamics.episodes_under(ns, key))
         chosen = filters_of(
             filters,
             session_id=session_id,
@@ -459,17 +455,8 @@ class Memory:
             until=until,
             metadata=metadata,
         )
-        ask = make_ask(
-            self.store,
-            self.settings,
-            ns,
-            query,
-            count,
-            chosen,
-            retrievers=retrievers,
-            now=now,
-            seqs=under,
-        )
+        under = None if within is None else self._under(ns, within)
+        ask = make_ask(self.store, self.settings, ns, query, count, chosen, retrievers, now, under)
         ranked = self._recall.ranked(ns, ask, rounds)
         if ranked is None:
             return []
@@ -478,6 +465,11 @@ class Memory:
         if hits and (self.settings.reinforce if reinforce is None else reinforce):
             self._dynamics.reinforce(ns, [i for h in hits for i in h.episode_ids], _utcnow())
         return hits
+
+    def _under(self, ns: str, within: str) -> set[int]:
+        """The episodes under the summary ``within``, down the tree."""
+        key = validate.identifier(within, "within")
+        return self.store.episodes.seqs_of(ns, self._dynamics.episodes_under(ns, key))
 
     def context(
         self,

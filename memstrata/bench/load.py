@@ -177,6 +177,18 @@ def _by_route(records: list[Record]) -> dict[str, dict[str, Any]]:
     }
 
 
+def _server_errors(log_path: Path) -> list[str]:
+    """The first lines of the server's log that report an error."""
+    lines = log_path.read_text(errors="replace").splitlines()
+    return [line for line in lines if "Error" in line][:20]
+
+
+def _still_stored(path: str | Path, acked: list[str]) -> int:
+    """How many of the acknowledged episodes the store holds after the run."""
+    with Memory(path) as memory:
+        return sum(len(memory.store.episodes.get(f"tenant-{n}", acked)) for n in range(NAMESPACES))
+
+
 def run_load(
     out_dir: Path,
     seconds: float,
@@ -212,13 +224,8 @@ def run_load(
         ]
         elapsed = _run_until_done(threads)
         _stop(server)
-        failures = [
-            line for line in log_path.read_text(errors="replace").splitlines() if "Error" in line
-        ][:20]
-        with Memory(path) as memory:
-            found = sum(
-                len(memory.store.episodes.get(f"tenant-{n}", acked)) for n in range(NAMESPACES)
-            )
+        failures = _server_errors(log_path)
+        found = _still_stored(path, acked)
     records = [r for rows in per_thread for r in rows]
     routes = _by_route(records)
     result = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -39,6 +39,7 @@ from memstrata.bench.metrics import percentile, question_metrics
 from memstrata.bench.report import bar_plot, markdown_table, write_results
 from memstrata.memory import Memory
 from memstrata.messages import index_text
+from memstrata.model import NamespaceStats
 from memstrata.providers.embed.base import embed_normalised
 from memstrata.testing.pg import location
 
@@ -198,6 +199,23 @@ def _summary(rows: Rows) -> dict[str, dict[str, dict[str, float]]]:
     }
 
 
+def _ingest(
+    conversations: Sequence[Conversation],
+    seconds: float,
+    stages: dict[str, float],
+    structure: Sequence[NamespaceStats],
+) -> dict[str, Any]:
+    """What ingest took and made: turns, time by stage, entities, facts, notes."""
+    return {
+        "turns": sum(len(c.turns) for c in conversations),
+        "seconds": seconds,
+        "stage_seconds": stages,
+        "entities": sum(n.entities for n in structure),
+        "facts": sum(n.facts for n in structure),
+        "notes": sum(n.notes for n in structure),
+    }
+
+
 def run_locomo(
     data: Path,
     out_dir: Path,
@@ -234,17 +252,9 @@ def run_locomo(
     for i, q in enumerate(collected):
         metrics = question_metrics(held[i], set(q.evidence), sessions[q.conversation])
         _add(rows, "memstrata held-out", q.category, metrics)
-    ingest_seconds = sum(latencies.pop("ingest_seconds"))
+    ingest = _ingest(conversations, sum(latencies.pop("ingest_seconds")), stages, structure)
     summary = _summary(rows)
     timing = {name: _percentiles(v) for name, v in latencies.items()}
-    ingest = {
-        "turns": sum(len(c.turns) for c in conversations),
-        "seconds": ingest_seconds,
-        "stage_seconds": stages,
-        "entities": sum(n.entities for n in structure),
-        "facts": sum(n.facts for n in structure),
-        "notes": sum(n.notes for n in structure),
-    }
     budget_recall = {str(b): 100 * sum(v) / len(v) for b, v in sorted(budgets.items())}
     ablation = run_ablations(collected) if ablations else {}
     result = {

@@ -93,7 +93,6 @@ def make_ask(
     query: str,
     count: int,
     filters: Filters = NO_FILTERS,
-    *,
     retrievers: Sequence[str] | None = None,
     now: datetime | str | None = None,
     seqs: set[int] | None = None,
