@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 from memstrata import validate
 from memstrata.config import Settings
 from memstrata.errors import InvalidInput
 from memstrata.model import Episode, Message, Metadata
 
-MessageLike = str | Message | Mapping[str, Any]
+MessageLike = str | Message | Mapping[str, object]
+MessageLike = str | Message | Mapping[str, object]
 
 
 def index_text(speaker: str | None, content: str) -> str:
@@ -57,7 +57,7 @@ def to_episodes(
     ]
 
 
-def _fields(item: MessageLike, where: str) -> dict[str, Any]:
+def _fields(item: MessageLike, where: str) -> dict[str, object]:
     if isinstance(item, str | bytes):
         return {"content": item}
     if isinstance(item, Mapping):
@@ -70,7 +70,7 @@ def _fields(item: MessageLike, where: str) -> dict[str, Any]:
     raise InvalidInput(f"must be a message object, not {type(item).__name__}", field=where)
 
 
-def _pick(raw: Mapping[str, Any], key: str, default: object) -> object:
+def _pick(raw: Mapping[str, object], key: str, default: object) -> object:
     """The message's own value when it sets one (even an invalid one), else the default."""
     value = raw.get(key)
     return default if value is None else value

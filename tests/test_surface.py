@@ -6,6 +6,7 @@ import dataclasses
 import inspect
 import re
 import sqlite3
+import typing
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,30 @@ def test_every_face_takes_the_filters_under_the_librarys_names() -> None:
         }
         assert {"--" + f.replace("_", "-") for f in fields} <= visible, name
         assert not {"--session", "--meta", "--budget"} & visible, name
+
+
+def _mentions_any(hint: object) -> bool:
+    return hint is typing.Any or any(_mentions_any(a) for a in typing.get_args(hint))
+
+
+def test_no_exported_signature_says_any() -> None:
+    """What memstrata exports is typed all through: no parameter or return of its
+    own functions and methods is Any (inherited ones, pydantic's, are not ours)."""
+    said = []
+    for name in memstrata.__all__:
+        exported = getattr(memstrata, name)
+        members = vars(exported).items() if inspect.isclass(exported) else [(name, exported)]
+        for attr, member in members:
+            if attr.startswith("_") and attr != "__init__":
+                continue
+            function = member.fget if isinstance(member, property) else member
+            function = getattr(function, "__func__", function)
+            if not inspect.isfunction(function):
+                continue
+            for part, hint in typing.get_type_hints(function).items():
+                if _mentions_any(hint):
+                    said.append(f"{name}.{attr} {part}")
+    assert said == []
 
 
 def test_every_cli_command_is_documented() -> None:
