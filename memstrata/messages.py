@@ -12,7 +12,6 @@ from memstrata.errors import InvalidInput
 from memstrata.model import Episode, Message, Metadata
 
 MessageLike = str | Message | Mapping[str, object]
-MessageLike = str | Message | Mapping[str, object]
 
 
 def index_text(speaker: str | None, content: str) -> str:
