@@ -9,33 +9,27 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import ClassVar
 
-from memstrata.store.sql.dialect import (
-    Conflict,
-    Dialect,
-    conflict_clause,
-    names,
-    plain_key,
-    values,
-)
-from memstrata.store.sql.tables import Column, ColumnType
+from memstrata.store.sql.dialect import Conflict, Dialect, names, plain_key
+from memstrata.store.sql.tables import TABLES, Column, ColumnType
 
 
 class PostgresDialect(Dialect):
     name = "postgresql"
 
-    def insert(
-        self,
-        table: str,
-        columns: str,
-        rows: str | None = None,
-        *,
-        conflict: Conflict = "fail",
-        returning: str = "",
-    ) -> str:
-        body = rows if rows is not None else values(len(names(columns)))
-        tail = f" RETURNING {returning}" if returning else ""
-        clause = conflict_clause(table, columns, conflict)
-        return f"INSERT INTO {table}({columns}) {body}{clause}{tail}"
+    def insert_verb(self, conflict: Conflict) -> str:
+        return "INSERT"
+
+    def on_conflict(self, table: str, columns: str, conflict: Conflict) -> str:
+        """Standard SQL's ``ON CONFLICT``: a skip, or an update of every column but
+        the table's key (read from its definition)."""
+        if conflict == "fail":
+            return ""
+        if conflict == "ignore":
+            return " ON CONFLICT DO NOTHING"
+        key = TABLES[table].key
+        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in names(columns) if c not in key)
+        action = f"UPDATE SET {sets}" if sets else "NOTHING"
+        return f" ON CONFLICT ({', '.join(key)}) DO {action}"
 
     def json_array(self, expression: str) -> str:
         return f"coalesce(json_agg({expression}), '[]')::text"

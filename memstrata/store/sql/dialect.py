@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import ClassVar, Literal
 
-from memstrata.store.sql.tables import TABLES, Column, ColumnType, Index, Table
+from memstrata.store.sql.tables import Column, ColumnType, Index, Table
 
 Conflict = Literal["fail", "ignore", "replace"]
 
@@ -53,10 +53,20 @@ class Dialect:
         are ``rows`` (a SELECT, or VALUES with literals), one row of parameters when
         None. A row whose key is taken is an error, skipped (``ignore``) or replaced
         by the new one (``replace``)."""
-        verb = {"fail": "INSERT", "ignore": "INSERT OR IGNORE", "replace": "INSERT OR REPLACE"}
         body = rows if rows is not None else values(len(names(columns)))
+        clause = self.on_conflict(table, columns, conflict)
         tail = f" RETURNING {returning}" if returning else ""
-        return f"{verb[conflict]} INTO {table}({columns}) {body}{tail}"
+        return f"{self.insert_verb(conflict)} INTO {table}({columns}) {body}{clause}{tail}"
+
+    def insert_verb(self, conflict: Conflict) -> str:
+        """How an insert begins: SQLite says there what a taken key does."""
+        return {"fail": "INSERT", "ignore": "INSERT OR IGNORE", "replace": "INSERT OR REPLACE"}[
+            conflict
+        ]
+
+    def on_conflict(self, table: str, columns: str, conflict: Conflict) -> str:
+        """What follows an insert's rows about a taken key (SQLite: nothing)."""
+        return ""
 
     def json_array(self, expression: str) -> str:
         """The JSON text of an array of ``expression`` over the rows aggregated ('[]' for none)."""
@@ -151,18 +161,6 @@ class Dialect:
 def names(columns: str) -> list[str]:
     """The names in a column list written as SQL ("a, b")."""
     return [c.strip() for c in columns.split(",")]
-
-
-def conflict_clause(table: str, columns: str, conflict: Conflict) -> str:
-    """Standard SQL's ``ON CONFLICT`` for a skip or a replace on ``table``'s primary key."""
-    if conflict == "fail":
-        return ""
-    if conflict == "ignore":
-        return " ON CONFLICT DO NOTHING"
-    key = TABLES[table].key
-    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in names(columns) if c not in key)
-    action = f"UPDATE SET {sets}" if sets else "NOTHING"
-    return f" ON CONFLICT ({', '.join(key)}) DO {action}"
 
 
 def plain_key(key: str) -> str:
