@@ -133,13 +133,13 @@ class AsyncMemory:
     @asynccontextmanager
     async def bulk(self, processes: int | None = None) -> AsyncIterator[None]:
         """Memory.bulk() as an async context manager."""
-        workers = await asyncio.to_thread(self.sync._bulk_begin, processes)
+        workers = await asyncio.to_thread(self.sync._writer.bulk_begin, processes)
         try:
             yield
         except BaseException:
-            await asyncio.to_thread(self.sync._bulk_end, workers, failed=True)
+            await asyncio.to_thread(self.sync._writer.bulk_end, workers, failed=True)
             raise
-        await asyncio.to_thread(self.sync._bulk_end, workers, failed=False)
+        await asyncio.to_thread(self.sync._writer.bulk_end, workers, failed=False)
 
     async def close(self) -> None:
         await asyncio.to_thread(self.sync.close)

@@ -9,9 +9,6 @@ search() sees, in this process and in any other sharing the file.
 from __future__ import annotations
 
 import logging
-import os
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -22,24 +19,18 @@ from typing import Literal, TextIO
 import numpy as np
 
 from memstrata import validate
-from memstrata.bulk import BulkWorkers, Shard, owned
+from memstrata.bulk import Shard
 from memstrata.config import MAX_ROUNDS, Settings
 from memstrata.errors import (
     BadProviderOutput,
-    Conflict,
     EmbedderMismatch,
     InvalidInput,
     NotFound,
-    ProviderError,
 )
 from memstrata.events.service import segment_dirty
 from memstrata.extract.base import Extractor
-from memstrata.extract.llm import LlmExtractor
-from memstrata.extract.offline import OfflineExtractor
-from memstrata.extract.pipeline import KeyEmbedding, extract_queued
-from memstrata.index import analyzer
 from memstrata.index.namespace_index import NamespaceIndex
-from memstrata.messages import MessageLike, index_text, to_episodes
+from memstrata.messages import MessageLike, to_episodes
 from memstrata.model import (
     Added,
     Answer,
@@ -68,13 +59,11 @@ from memstrata.parts.dynamics import Dynamics, JobProgress
 from memstrata.parts.recall import Recall
 from memstrata.parts.structure import Structure
 from memstrata.parts.working import WorkingMemory
-from memstrata.providers.embed.base import Embedder, embed_normalised
-from memstrata.providers.embed.static import bundled
+from memstrata.parts.writing import Writer, embed
+from memstrata.providers.embed.base import Embedder
 from memstrata.providers.llm.base import parses
 from memstrata.providers.llm.chat import ChatClient, TokenUsage
 from memstrata.providers.registry import create_embedder, embedder_for, resolve_embedder
-from memstrata.resolve.matchers import EmbeddingNameMatcher, LlmNameMatcher, NameMatcher
-from memstrata.resolve.names import NameCache
 from memstrata.retrieve.block import frame
 from memstrata.retrieve.context import CONTEXT_HITS, assemble
 from memstrata.retrieve.engine import filters_of, make_ask
@@ -84,7 +73,7 @@ from memstrata.retrieve.recall import (
     Pool,
 )
 from memstrata.retrieve.tokens import counter
-from memstrata.store import NewEpisode, open_store
+from memstrata.store import open_store
 from memstrata.timeutil import now
 from memstrata.timing import StageTimings
 from memstrata.transfer import read_jsonl, write_jsonl
@@ -92,10 +81,6 @@ from memstrata.transfer import read_jsonl, write_jsonl
 log = logging.getLogger("memstrata")
 _utcnow = now  # search() has a parameter called now
 MAX_TOKEN_BUDGET = 200_000
-_EMBED_BATCH = 2048
-_RESCAN_VECTORS_S = 60.0  # the worker looks at every episode for missing vectors this often
-_REPLAY_PAGE = 20_000
-LLM_NAME_QUESTIONS = 5  # most LLM questions about entity names per add()
 
 
 class Memory:
@@ -125,16 +110,9 @@ class Memory:
         self.settings = base.model_copy(update={k: v for k, v in overrides.items() if v})
         validate.namespace(self.settings.namespace)
         self.store = open_store(self.settings.path)
-        self._matchers: list[NameMatcher] = []
-        self._names = NameCache()  # entity names of the namespaces written lately
-        self._failed: dict[str, set[str]] = {}  # episodes whose extraction failed, per namespace
         self.timings = StageTimings()
         self.last_search_ms: dict[str, float] = {}  # read-path stages of the last search
         self._chat_client: ChatClient | None = None
-        self._vectors_after = 0  # the worker's mark: episodes up to it have vectors
-        self._vectors_scanned = 0.0  # when the worker last looked at every episode
-        self._bulk_loads = 0  # bulk() loads running
-        self._bulk_lock = threading.Lock()
         try:
             stored = self.store.get_meta("embedder")  # the model of the store's vectors
             self.embedder = (
@@ -144,7 +122,9 @@ class Memory:
                     resolve_embedder(self.settings.embedder, stored), self.settings
                 )
             )
-            self.extractor = self._make_extractor()
+            self._writer = Writer(
+                self.store, self.settings, self.embedder, self.timings, self._chat
+            )
             self._structure = Structure(self.store, self.settings, self.embedder, self.timings)
             self._dynamics = Dynamics(
                 self.store, self.settings, self.embedder, self._chat, self._work_queued
@@ -161,6 +141,15 @@ class Memory:
             self.start_worker()
 
     # -- writing -------------------------------------------------------------
+
+    @property
+    def extractor(self) -> Extractor | None:
+        """What add() extracts structure with (None: extraction is off)."""
+        return self._writer.extractor
+
+    @extractor.setter
+    def extractor(self, extractor: Extractor | None) -> None:
+        self._writer.extractor = extractor
 
     def add(
         self,
@@ -198,79 +187,7 @@ class Memory:
             occurred_at=occurred_at,
             metadata=metadata,
         )
-        added = self._persist(ns, episodes)
-        self._extract(ns)
-        failed = self._failed.get(ns, set())
-        added.extraction_failed = tuple(e.id for e in added if e.id in failed)
-        return added
-
-    def _extract(self, ns: str) -> None:
-        if self.extractor is not None and self.settings.extract_on_add and not self._defers():
-            for matcher in self._matchers:
-                if isinstance(matcher, LlmNameMatcher):
-                    matcher.budget = LLM_NAME_QUESTIONS  # per add()
-            self._extract_namespace(ns)
-
-    def _extract_namespace(self, ns: str) -> int:
-        """Extract the namespace's queued episodes; returns how many failed."""
-        assert self.extractor is not None
-        failures = self._failed.setdefault(ns, set())
-        return extract_queued(
-            self.store,
-            self.extractor,
-            ns,
-            self.timings,
-            self._matchers,
-            self._names,
-            self._keys,
-            failures,
-        )
-
-    def _extract_queued(self, shard: Shard | None = None) -> int:
-        """Extract every queued episode of every namespace (of the shard's); the
-        worker's and flush()'s share. Returns how many namespaces' queues were
-        emptied."""
-        if self.extractor is None:
-            return 0
-        queued = [ns for ns in self.store.structure.queued_namespaces() if owned(shard, ns)]
-        return sum(self._extract_namespace(ns) == 0 for ns in queued)
-
-    def _work_queued(self, shard: Shard | None = None) -> int:
-        """The worker's pass: the vectors add() left, then queued extraction (of
-        the shard's namespaces). Returns how much it did (0: nothing was left)."""
-        full = time.monotonic() - self._vectors_scanned >= _RESCAN_VECTORS_S
-        if full:  # a lower seq committed late, or a vector failed: not past the mark
-            self._vectors_scanned = time.monotonic()
-        try:
-            start = 0 if full else self._vectors_after
-            made, self._vectors_after = self._fill_vectors(start, shard)
-        except ProviderError as exc:  # extraction goes on; the vectors wait for the embedder
-            log.warning("embedding failed, episodes kept without vectors: %s", exc)
-            made = 0
-        return made + self._extract_queued(shard)
-
-    def _fill_vectors(self, after: int = 0, shard: Shard | None = None) -> tuple[int, int]:
-        """Embed the episodes past seq ``after`` (of the shard's namespaces) still
-        missing a vector; returns how many were made and the last seq seen.
-        Raises ProviderError."""
-        made = 0
-        while batch := self.store.vectors.pending(self.embedder.name, _EMBED_BATCH, after):
-            after = batch[-1].seq
-            pending = [p for p in batch if owned(shard, p.namespace)]
-            if not pending:
-                continue
-            with self.timings.stage("embed"):
-                vectors = self._embed(
-                    [index_text(p.speaker, p.content) for p in pending], raise_errors=True
-                )
-            assert vectors is not None
-            self.store.vectors.put(
-                self.embedder.name,
-                vectors.shape[1],
-                [(p.namespace, p.seq, vectors[i].tobytes()) for i, p in enumerate(pending)],
-            )
-            made += len(pending)
-        return made, after
+        return self._writer.add(ns, episodes)
 
     @contextmanager
     def bulk(self, processes: int | None = None) -> Iterator[None]:
@@ -281,89 +198,13 @@ class Memory:
         waits until every episode has its vector and is structured, as after
         add(); leaving on an error stops the workers at once, and what they
         had not done stays queued for the next flush() or worker."""
-        workers = self._bulk_begin(processes)
+        workers = self._writer.bulk_begin(processes)
         try:
             yield
         except BaseException:
-            self._bulk_end(workers, failed=True)
+            self._writer.bulk_end(workers, failed=True)
             raise
-        self._bulk_end(workers, failed=False)
-
-    def _bulk_begin(self, processes: int | None) -> BulkWorkers | None:
-        count = processes if processes is not None else os.cpu_count() or 1
-        if count < 0:
-            raise InvalidInput("processes must be 0 or more", field="processes")
-        workers = None
-        if count > 0 and embedder_for(self.embedder.name) is not None:
-            workers = BulkWorkers(self._worker_settings(), count)
-        with self._bulk_lock:
-            self._bulk_loads += 1
-        return workers
-
-    def _bulk_end(self, workers: BulkWorkers | None, *, failed: bool) -> None:
-        with self._bulk_lock:
-            self._bulk_loads -= 1
-        if failed:
-            if workers is not None:
-                workers.stop()
-            return
-        if workers is not None:
-            workers.finish()
-        self._fill_vectors()  # what a failed worker left (none, usually)
-        self._extract_queued()
-
-    def _worker_settings(self) -> Settings:
-        """What a worker process needs to open this store as this Memory has it."""
-        return self.settings.model_copy(
-            update={"embedder": embedder_for(self.embedder.name), "worker": False}
-        )
-
-    def _defers(self) -> bool:
-        """Whether a bulk load is running (its workers embed and extract)."""
-        return self._bulk_loads > 0
-
-    def _persist(self, ns: str, episodes: Sequence[Episode]) -> Added:
-        """Analyze, embed (a failure leaves vectors pending) and store in one transaction.
-
-        Episodes whose ids are already stored (or repeated in the batch) with the
-        same message are returned as stored, neither analyzed nor embedded again
-        (a re-run import costs a lookup), and listed in ``already_present``; one
-        under a stored id with other content raises Conflict, storing nothing."""
-        present = {e.id: e for e in self.store.episodes.get(ns, [e.id for e in episodes])}
-        fresh: dict[str, Episode] = {}
-        repeated: list[str] = []
-        for i, e in enumerate(episodes):
-            earlier = present.get(e.id) or fresh.get(e.id)
-            if earlier is None:
-                fresh[e.id] = e
-            elif earlier.says_the_same(e):
-                repeated.append(e.id)
-            else:
-                raise Conflict(
-                    "episode", e.id, ns, field=f"messages[{i}].id", in_batch=e.id not in present
-                )
-        stored = {e.id: e for e in self._persist_fresh(ns, list(fresh.values()))} if fresh else {}
-        added = Added(present.get(e.id) or stored[e.id] for e in episodes)
-        added.already_present = tuple(repeated)
-        return added
-
-    def _persist_fresh(self, ns: str, episodes: Sequence[Episode]) -> list[Episode]:
-        texts = [index_text(e.speaker, e.content) for e in episodes]
-        vectors = None  # left to the worker or flush()
-        if self.settings.embed_on_add and not self._defers():
-            with self.timings.stage("embed"):
-                vectors = self._embed(texts)
-        with self.timings.stage("analyze"):
-            new = [
-                NewEpisode(
-                    e,
-                    " ".join(analyzer.terms(t)),
-                    None if vectors is None else vectors[i].tobytes(),
-                )
-                for i, (e, t) in enumerate(zip(episodes, texts, strict=True))
-            ]
-        with self.timings.stage("persist"):
-            return self.store.episodes.add(ns, new, self.embedder.name)
+        self._writer.bulk_end(workers, failed=False)
 
     def delete(self, episode_id: str, *, namespace: str | None = None) -> Episode:
         """Soft-delete an episode (hidden from search, recoverable with restore)."""
@@ -389,7 +230,7 @@ class Memory:
             if episode_ids is not None:
                 raise InvalidInput("give episode ids or everything=True, not both", field="purge")
             self._recall.drop(ns)  # a graph still building there is discarded
-            self._names.drop(ns)
+            self._writer.forget_names(ns)
             count = self.store.episodes.purge_namespace(ns)
             self._remove_derived_files(ns)
             return count
@@ -606,7 +447,7 @@ class Memory:
         names = self.namespaces() if namespace is None else [self._namespace(namespace)]
         per = [self.store.namespaces.stats(n, self.embedder.name) for n in names]
         per = [
-            s if s is None else replace(s, extraction_failed=len(self._failed.get(n, ())))
+            s if s is None else replace(s, extraction_failed=self._writer.failed(n))
             for n, s in zip(names, per, strict=True)
         ]
         return StoreStats(
@@ -907,29 +748,12 @@ class Memory:
             episodes = [replace(e, namespace=target) for e in episodes]
         added = skipped = 0
         for start in range(0, len(episodes), batch):
-            added_now, skipped_now = self._import_batch(episodes[start : start + batch])
+            added_now, skipped_now = self._writer.import_batch(episodes[start : start + batch])
             added += added_now
             skipped += skipped_now
             if progress is not None:
                 progress(min(start + batch, len(episodes)), len(episodes))
         return ImportReport(added=added, skipped=skipped)
-
-    def _import_batch(self, episodes: Sequence[Episode]) -> tuple[int, int]:
-        added = skipped = 0
-        by_namespace: dict[str, list[Episode]] = {}
-        for e in episodes:
-            by_namespace.setdefault(e.namespace, []).append(e)
-        for ns, group in by_namespace.items():
-            present = {e.id for e in self.store.episodes.get(ns, [e.id for e in group])}
-            self._persist(ns, group)  # a stored id with other content: Conflict
-            self._extract(ns)
-            fresh = list({e.id: e for e in reversed(group) if e.id not in present}.values())
-            for e in fresh:
-                if e.deleted_at is not None:
-                    self.store.episodes.set_deleted(ns, e.id, e.deleted_at)
-            skipped += len(group) - len(fresh)
-            added += len(fresh)
-        return added, skipped
 
     # -- maintenance ---------------------------------------------------------
 
@@ -941,8 +765,8 @@ class Memory:
         Returns how many vectors were made. Raises ProviderError if the
         embedder still fails.
         """
-        made, _ = self._fill_vectors()
-        self._extract_queued()
+        made, _ = self._writer.fill_vectors()
+        self._writer.extract_queued()
         for ns in self.store.events.dirty_namespaces():
             segment_dirty(self.store, ns, self.embedder.name, self.timings)
         self._recall.wait_for_graphs(self.namespaces())
@@ -974,21 +798,6 @@ class Memory:
     def _namespace(self, namespace: str | None) -> str:
         return validate.namespace(self.settings.namespace if namespace is None else namespace)
 
-    def _make_extractor(self) -> Extractor | None:
-        """The configured extractor, and the entity matchers that go with it."""
-        if self.settings.extractor == "none":
-            return None
-        # names are short: the bundled static model embeds them well enough, in
-        # microseconds, whatever embedder stores the vectors
-        self._matchers.append(
-            EmbeddingNameMatcher(lambda names: embed_normalised(bundled(), names))
-        )
-        if self.settings.extractor == "llm":
-            client = self._chat("the llm extractor", "extractor")
-            self._matchers.append(LlmNameMatcher(client))
-            return LlmExtractor(client, OfflineExtractor())
-        return OfflineExtractor()
-
     def _check_model(self, stored: str | None) -> None:
         """Record the embedder in a new store; re-embed or refuse on another model."""
         if stored is None:
@@ -999,26 +808,16 @@ class Memory:
             log.warning("re-embedding the store: %s -> %s", stored, self.embedder.name)
             self.reembed()
 
-    def _embed(
-        self, texts: Sequence[str], raise_errors: bool = False, query: bool = False
-    ) -> np.ndarray | None:
-        """Normalised float32 vectors (``query``: of questions), or None (logged)
-        when the provider fails."""
-        try:
-            return embed_normalised(self.embedder, texts, query)
-        except ProviderError as exc:
-            if raise_errors:
-                raise
-            log.warning("embedding failed, episodes kept without vectors until flush(): %s", exc)
-            return None
-
-    @property
-    def _keys(self) -> KeyEmbedding:
-        """How new notes' and facts' texts get their stored vectors."""
-        return KeyEmbedding(self.embedder.name, self._embed)
+    def _embed(self, texts: Sequence[str]) -> np.ndarray | None:
+        """Normalised float32 vectors of passages, or None (logged) on a provider failure."""
+        return embed(self.embedder, texts)
 
     def _embed_questions(self, texts: Sequence[str]) -> np.ndarray | None:
-        return self._embed(texts, query=True)
+        return embed(self.embedder, texts, query=True)
+
+    def _work_queued(self, shard: Shard | None = None) -> int:
+        """The worker's pass over what add() left (see Writer.work_queued)."""
+        return self._writer.work_queued(shard)
 
     def _leave_snapshot(self, ns: str) -> None:
         """A bulk worker's last step for a namespace (see Recall.leave_snapshot)."""

@@ -256,7 +256,7 @@ def test_default_embedder_finds_paraphrases(default_memory_path: Path) -> None:
 
 
 def test_large_namespaces_replay_in_pages(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("memstrata.memory._REPLAY_PAGE", 3)
+    monkeypatch.setattr("memstrata.parts.recall.REPLAY_PAGE", 3)
     with Memory(where, embedder=HashEmbedder()) as mem:
         stored = mem.add([f"paged message {i}" for i in range(10)])
         mem.delete(stored[4].id)

@@ -119,9 +119,9 @@ def test_the_worker_fills_vectors_past_its_mark_and_rescans(
         )
         # vectors the mark has passed (a late commit, a failed embedding) wait for a rescan
         memory.store.vectors.drop_all()
-        monkeypatch.setattr("memstrata.memory._RESCAN_VECTORS_S", 3600.0)
-        memory._vectors_scanned = time.monotonic()
+        monkeypatch.setattr("memstrata.parts.writing.RESCAN_VECTORS_S", 3600.0)
+        memory._writer.vectors_scanned = time.monotonic()
         assert memory._work_queued() == 0
-        monkeypatch.setattr("memstrata.memory._RESCAN_VECTORS_S", 0.0)
+        monkeypatch.setattr("memstrata.parts.writing.RESCAN_VECTORS_S", 0.0)
         assert memory._work_queued() == 2
         assert pending_vectors(memory) == 0
