@@ -93,12 +93,12 @@ def in_pool(rows: Sequence[QuestionRows]) -> float:
     return 100 * sum(shares) / max(len(shares), 1)
 
 
-def _fitted(rows: Sequence[QuestionRows]) -> Ranker:
-    return fit_rows([q for q in rows if q.category != 5])
+def _fitted(rows: Sequence[QuestionRows], trees: bool = True) -> Ranker:
+    return fit_rows([q for q in rows if q.category != 5], trees=trees)
 
 
-def _held(rows: list[QuestionRows]) -> list[list[str]]:
-    held = cross_validate(rows)
+def _held(rows: list[QuestionRows], trees: bool = True) -> list[list[str]]:
+    held = cross_validate(rows, trees=trees)
     return [held[i] for i in range(len(rows))]
 
 
@@ -126,9 +126,16 @@ def run_joint(
         [rank(q, to_locomo) for q in lo],
         [rank(q, to_lme) for q in me],
     )
+    to_lme, to_locomo = _fitted(lo, trees=False), _fitted(me, trees=False)
+    views["fitted on the other, the linear part alone"] = (
+        [rank(q, to_locomo) for q in lo],
+        [rank(q, to_lme) for q in me],
+    )
     views["within each benchmark (its own folds)"] = (_held(lo), _held(me))
     both = _held([*lo, *me])
     views["joint (folds of both)"] = (both[: len(lo)], both[len(lo) :])
+    linear = _held([*lo, *me], trees=False)
+    views["joint, the linear part alone"] = (linear[: len(lo)], linear[len(lo) :])
     table = {
         name: {
             **{f"LoCoMo {k}": v for k, v in _locomo_scores(lo, a).items()},

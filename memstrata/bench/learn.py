@@ -19,6 +19,7 @@ import numpy as np
 from memstrata.memory import Memory
 from memstrata.retrieve.ranker import Ranker, fit
 from memstrata.retrieve.recall import ABSENT_RANK, FEATURES, RETRIEVERS
+from memstrata.retrieve.trees import grow
 
 # Components an ablation can switch off, with the feature columns they own.
 COMPONENTS: dict[str, tuple[str, ...]] = {
@@ -34,6 +35,9 @@ COMPONENTS: dict[str, tuple[str, ...]] = {
 }
 # Negatives kept for fitting (every positive is kept): enough, and ten times faster.
 NEGATIVE_SHARE = 0.25
+# The trees' share of a fitted ranker's score: half, not fitted (an even mix of
+# the two logits carried over between the benchmarks better than either alone).
+TREE_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +117,9 @@ def without(rows: QuestionRows, component: str) -> QuestionRows:
     )
 
 
-def fit_rows(rows: Sequence[QuestionRows], seed: int = 0) -> Ranker:
+def fit_rows(rows: Sequence[QuestionRows], seed: int = 0, trees: bool = True) -> Ranker:
+    """The ranker fitted on ``rows``: its linear part, blended with trees unless
+    ``trees`` is false."""
     rng = np.random.default_rng(seed)
     matrices, labels = [], []
     for q in rows:
@@ -121,7 +127,9 @@ def fit_rows(rows: Sequence[QuestionRows], seed: int = 0) -> Ranker:
         keep = (y > 0) | (rng.random(len(y)) < NEGATIVE_SHARE)
         matrices.append(q.features[keep])
         labels.append(y[keep])
-    return fit(np.vstack(matrices), np.concatenate(labels), FEATURES)
+    matrix, label = np.vstack(matrices), np.concatenate(labels)
+    linear = fit(matrix, label, FEATURES)
+    return linear.with_trees(grow(matrix, label), TREE_SHARE) if trees else linear
 
 
 def rank(rows: QuestionRows, ranker: Ranker | None) -> list[str]:
@@ -136,14 +144,16 @@ def rank(rows: QuestionRows, ranker: Ranker | None) -> list[str]:
     return [rows.ids[i] for i in order]
 
 
-def cross_validate(rows: Sequence[QuestionRows], learned: bool = True) -> dict[int, list[str]]:
-    """Held-out rankings: each conversation ranked by a ranker fitted on the others.
-    Keys are positions in ``rows``."""
+def cross_validate(
+    rows: Sequence[QuestionRows], learned: bool = True, trees: bool = True
+) -> dict[int, list[str]]:
+    """Held-out rankings: each conversation ranked by a ranker fitted on the others
+    (its linear part alone if ``trees`` is false). Keys are positions in ``rows``."""
     conversations = sorted({q.conversation for q in rows})
     out: dict[int, list[str]] = {}
     for held in conversations:
         train = [q for q in rows if q.conversation != held and q.category != 5]
-        ranker = fit_rows(train) if learned and train else None
+        ranker = fit_rows(train, trees=trees) if learned and train else None
         for i, q in enumerate(rows):
             if q.conversation == held:
                 out[i] = rank(q, ranker)

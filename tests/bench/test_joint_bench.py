@@ -30,8 +30,10 @@ def test_every_view_is_held_out_and_the_joint_model_is_saved(tmp_path: Path) -> 
         "shipped ranker",
         "RRF of the retrievers (no ranker)",
         "fitted on the other benchmark",
+        "fitted on the other, the linear part alone",
         "within each benchmark (its own folds)",
         "joint (folds of both)",
+        "joint, the linear part alone",
     }
     for figures in views.values():
         assert set(figures) >= {"LoCoMo R@10", "LongMemEval R@10", "LongMemEval all@5"}
@@ -41,6 +43,7 @@ def test_every_view_is_held_out_and_the_joint_model_is_saved(tmp_path: Path) -> 
     assert 0.0 < result["evidence_in_pool"]["LoCoMo"] <= 100.0
     saved = Ranker.load(model)
     assert saved.features == FEATURES and "reply" in saved.features
+    assert saved.trees is not None and saved.blend == 0.5  # the trees travel with it
     assert json.loads((out / "ranker-fit.json").read_text())["views"] == views
 
 
