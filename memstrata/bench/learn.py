@@ -144,17 +144,23 @@ def rank(rows: QuestionRows, ranker: Ranker | None) -> list[str]:
     return [rows.ids[i] for i in order]
 
 
+def fold_rankers(rows: Sequence[QuestionRows], trees: bool = True) -> dict[int, Ranker | None]:
+    """For each conversation (fold), the ranker fitted on the others' answerable
+    questions (its linear part alone if ``trees`` is false); None where the
+    others have none."""
+    out: dict[int, Ranker | None] = {}
+    for held in sorted({q.conversation for q in rows}):
+        train = [q for q in rows if q.conversation != held and q.category != 5]
+        out[held] = fit_rows(train, trees=trees) if train else None
+    return out
+
+
 def cross_validate(
     rows: Sequence[QuestionRows], learned: bool = True, trees: bool = True
 ) -> dict[int, list[str]]:
     """Held-out rankings: each conversation ranked by a ranker fitted on the others
-    (its linear part alone if ``trees`` is false). Keys are positions in ``rows``."""
-    conversations = sorted({q.conversation for q in rows})
-    out: dict[int, list[str]] = {}
-    for held in conversations:
-        train = [q for q in rows if q.conversation != held and q.category != 5]
-        ranker = fit_rows(train, trees=trees) if learned and train else None
-        for i, q in enumerate(rows):
-            if q.conversation == held:
-                out[i] = rank(q, ranker)
-    return out
+    (its linear part alone if ``trees`` is false; reciprocal-rank fusion if not
+    ``learned``). Keys are positions in ``rows``."""
+    folds = {q.conversation for q in rows}
+    rankers = fold_rankers(rows, trees) if learned else dict.fromkeys(folds)
+    return {i: rank(q, rankers[q.conversation]) for i, q in enumerate(rows)}

@@ -35,13 +35,15 @@ from typing import Any, TypeVar
 from rich.console import Console
 
 from memstrata.bench.baselines import Bm25sBaseline, DenseBaseline, rrf_baseline
-from memstrata.bench.learn import QuestionRows, collect, cross_validate
+from memstrata.bench.learn import QuestionRows, collect, cross_validate, fold_rankers
 from memstrata.bench.longmemeval_data import Question, Turn, load_questions, load_sessions
 from memstrata.bench.metrics import ndcg_at, percentiles, recall_at
 from memstrata.bench.report import markdown_table, write_results
+from memstrata.config import Settings
 from memstrata.memory import Memory
 from memstrata.messages import index_text
 from memstrata.providers.embed.base import embed_normalised
+from memstrata.retrieve.ranker import Ranker
 from memstrata.validate import visible
 
 T = TypeVar("T")
@@ -203,8 +205,11 @@ def _add(rows: Rows, mode: str, system: str, h: Haystack, ranked: Sequence[str])
         rows[mode][system][group].append(metrics)
 
 
-def _held_out(memory: Memory, stacks: Sequence[Haystack], user_only: bool) -> dict[str, list[str]]:
-    """Each question ranked by a ranker fitted on the other folds of questions."""
+def _collect(
+    memory: Memory, stacks: Sequence[Haystack], user_only: bool
+) -> tuple[list[QuestionRows], list[str]]:
+    """Every question's pooled turns and features, question ``i`` in fold
+    ``i % FOLDS``, and the namespace each row belongs to."""
     collected: list[QuestionRows] = []
     owners: list[str] = []
     for i, h in enumerate(stacks):
@@ -217,8 +222,42 @@ def _held_out(memory: Memory, stacks: Sequence[Haystack], user_only: bool) -> di
         )
         collected += found
         owners += [h.namespace] * len(found)
-    held = cross_validate(collected)
-    return {owners[i]: ranked for i, ranked in held.items()}
+    return collected, owners
+
+
+def _add_held_out(memory: Memory, stacks: Sequence[Haystack], rows: Rows) -> list[QuestionRows]:
+    """Each mode's held-out rankings, added to ``rows``; returns the rows
+    collected with every role a candidate."""
+    every_role: list[QuestionRows] = []
+    for mode in MODES:
+        collected, owners = _collect(memory, stacks, mode == "user turns")
+        held = {owners[i]: ranked for i, ranked in cross_validate(collected).items()}
+        for h in stacks:
+            if h.namespace in held:
+                _add(rows, mode, "memstrata held-out", h, held[h.namespace])
+        if mode != "user turns":
+            every_role = collected
+    return every_role
+
+
+def held_out_budgets(
+    path: Path, settings: Settings, stacks: Sequence[Haystack], rankers: dict[int, Ranker | None]
+) -> dict[str, float]:
+    """Evidence recall of context() when each question's block is built with the
+    ranker of its fold (fitted on the other folds' questions): what a question
+    the shipped ranker never saw gets. Opens the store once per fold."""
+    shares: dict[str, list[float]] = defaultdict(list)
+    for fold, ranker in rankers.items():
+        if ranker is None:
+            continue
+        model = path.with_name(f"ranker-fold-{fold}.json")
+        ranker.save(model)
+        with Memory(path, settings=settings.model_copy(update={"ranker": model})) as memory:
+            for i, h in enumerate(stacks):
+                if i % FOLDS == fold and h.evidence:
+                    for budget, share in budget_recall(memory, h).items():
+                        shares[budget].append(share)
+    return {b: 100 * _mean(v) for b, v in shares.items()}
 
 
 def _summary(rows: Rows) -> dict[str, Any]:
@@ -254,33 +293,35 @@ def run_longmemeval(
     cold: list[float] = []
     warm: list[float] = []
     budgets: dict[str, list[float]] = defaultdict(list)
-    with tempfile.TemporaryDirectory() as tmp, Memory(Path(tmp) / "longmemeval.db") as memory:
-        start = time.perf_counter()
-        with memory.bulk():
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "longmemeval.db"
+        with Memory(path) as memory:
+            start = time.perf_counter()
+            with memory.bulk():
+                for h in stacks:
+                    for batch in session_messages(h, sessions):
+                        memory.add(batch, namespace=h.namespace)
+            ingest_s = time.perf_counter() - start
+            console.print(f"ingest: {ingest_s:.0f} s")
             for h in stacks:
-                for batch in session_messages(h, sessions):
-                    memory.add(batch, namespace=h.namespace)
-        ingest_s = time.perf_counter() - start
-        console.print(f"ingest: {ingest_s:.0f} s")
-        for h in stacks:
-            for mode in MODES:
-                user_only = mode == "user turns"
-                ranked, ms = _memstrata(memory, h, user_only)
-                (warm if user_only else cold).append(ms)
-                if not user_only:
-                    warm.append(_memstrata(memory, h, user_only)[1])
-                    if h.evidence:
-                        for budget, share in budget_recall(memory, h).items():
-                            budgets[budget].append(share)
-                _add(rows, mode, "memstrata", h, ranked)
-                for system, baseline in _baselines(memory, h, user_only).items():
-                    _add(rows, mode, system, h, baseline)
-        for mode in MODES:
-            held = _held_out(memory, stacks, mode == "user turns")
-            for h in stacks:
-                if h.namespace in held:
-                    _add(rows, mode, "memstrata held-out", h, held[h.namespace])
-        embedder = memory.embedder.name
+                for mode in MODES:
+                    user_only = mode == "user turns"
+                    ranked, ms = _memstrata(memory, h, user_only)
+                    (warm if user_only else cold).append(ms)
+                    if not user_only:
+                        warm.append(_memstrata(memory, h, user_only)[1])
+                        if h.evidence:
+                            for budget, share in budget_recall(memory, h).items():
+                                budgets[budget].append(share)
+                    _add(rows, mode, "memstrata", h, ranked)
+                    for system, baseline in _baselines(memory, h, user_only).items():
+                        _add(rows, mode, system, h, baseline)
+            every_role = _add_held_out(memory, stacks, rows)
+            embedder, settings = memory.embedder.name, memory.settings
+        budgets_held = {
+            form: held_out_budgets(path, settings, stacks, fold_rankers(every_role, trees))
+            for form, trees in (("held-out", True), ("held-out, linear part alone", False))
+        }
     summary = _summary(rows)
     turns = sum(len(h.keys) for h in stacks)
     result = {
@@ -291,6 +332,7 @@ def run_longmemeval(
         "ingest": {"turns": turns, "seconds": ingest_s, "turns_per_s": turns / ingest_s},
         "latency_ms": {"cold": percentiles(cold), "warm": percentiles(warm)},
         "budget_recall": {b: 100 * _mean(v) for b, v in budgets.items()},
+        "budget_recall_held_out": budgets_held,
     }
     markdown = render(result)
     write_results(out_dir, "longmemeval", result, markdown)
@@ -316,6 +358,12 @@ def render(result: dict[str, Any]) -> str:
         "",
         "Evidence turns in the context() block (all roles): "
         + ", ".join(f"{v:.1f} % at {b} tokens" for b, v in result["budget_recall"].items())
+        + " with the shipped ranker (fitted on these questions too); built with a ranker "
+        "fitted on the other folds: "
+        + "; ".join(
+            f"{form} " + ", ".join(f"{v:.1f} %" for v in shares.values())
+            for form, shares in result.get("budget_recall_held_out", {}).items()
+        )
         + ".",
     ]
     for mode, systems in summary.items():

@@ -67,5 +67,8 @@ def test_the_bench_runs_end_to_end(tmp_path: Path) -> None:
     }
     assert result["ingest"]["turns"] == 30
     assert result["budget_recall"] == {"500": 100.0, "1000": 100.0, "2000": 100.0}
+    held = result["budget_recall_held_out"]  # blocks built by each fold's own ranker
+    assert set(held) == {"held-out", "held-out, linear part alone"}
+    assert all(shares == result["budget_recall"] for shares in held.values())
     assert json.loads((out / "longmemeval.json").read_text())["questions"] == 5
     assert "## user turns: all (n=5)" in (out / "longmemeval.md").read_text()
