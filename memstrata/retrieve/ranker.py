@@ -29,7 +29,7 @@ DEFAULT_MODEL = Path(__file__).with_name("ranker.json")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 # The trees reorder the linear part's best TREE_HEAD candidates; the rest keep
 # the linear order below them. Scoring every candidate of a pool (about 250)
-# gave the same rankings on both benchmarks, at twice the cost.
+# gave the same bench figures to the digit on both benchmarks, at twice the cost.
 TREE_HEAD = 128
 
 

@@ -1,13 +1,12 @@
-"""Gradient-boosted regression trees for the ranker, fitted and evaluated in numpy.
+"""Gradient-boosted regression trees for the ranker, fitted and scored in numpy.
 
-The ranker's linear part scores each feature on its own; the trees add what a
-sum of features cannot say (a dense match counts for more when BM25 agrees, a
-reply counts for less when its session opener matches). Fitting is histogram
-gradient boosting on the logistic loss: each feature is cut into at most
-``BINS`` value ranges, each tree grows leaf by leaf, always splitting the leaf
-whose best split gains most, and a leaf's value is a Newton step scaled by the
-learning rate. All trees are evaluated together over the candidate pool, one
-level per step, so scoring a pool costs a few array operations per level.
+The ranker's linear part weighs each feature on its own; the trees can weigh
+one feature by another (what a turn's own match is worth depends on how its
+session and its neighbours match). Fitting is histogram gradient boosting on
+the logistic loss: each feature is cut into at most ``BINS`` value ranges,
+each tree grows leaf by leaf, always splitting the leaf whose best split gains
+most, and a leaf's value is a Newton step scaled by the learning rate. All
+trees are scored together over a pool in a few array operations (``_Layout``).
 """
 
 from __future__ import annotations
