@@ -40,7 +40,9 @@ def run_round(db: str, round_id: int, rng: random.Random) -> tuple[dict[str, str
     proc.wait()
     acknowledged: dict[str, str] = {}
     deleted: set[str] = set()
-    for line in proc.stdout.read().splitlines():
+    for line in proc.stdout.read().splitlines(keepends=True):
+        if not line.endswith("\n"):
+            continue  # the kill cut this line short: only whole lines acknowledge
         parts = line.split()
         if parts and parts[0] == "deleted":
             deleted.add(parts[2])
