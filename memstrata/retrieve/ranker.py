@@ -29,7 +29,7 @@ DEFAULT_MODEL = Path(__file__).with_name("ranker.json")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 # The trees reorder the linear part's best TREE_HEAD candidates; the rest keep
 # the linear order below them. Scoring every candidate of a pool (about 250)
-# gave the same bench figures to the digit on both benchmarks, at twice the cost.
+# costs twice as much and changed the top 20 of 14 of 2,215 benchmark questions.
 TREE_HEAD = 128
 
 

@@ -175,9 +175,9 @@ class Growth:
     """How a forest is grown."""
 
     trees: int = 100
-    leaves: int = 15
+    leaves: int = 7
     rate: float = 0.1
-    min_leaf: int = 50
+    min_leaf: int = 200  # rows a leaf: larger leaves remember fewer questions
     l2: float = 0.0
 
 
