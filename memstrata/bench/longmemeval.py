@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 from rich.console import Console
 
 from memstrata.bench.baselines import Bm25sBaseline, DenseBaseline, rrf_baseline
-from memstrata.bench.learn import QuestionRows, collect, cross_validate, fold_rankers
+from memstrata.bench.learn import QuestionRows, collect, fold_rankers, rank
 from memstrata.bench.longmemeval_data import Question, Turn, load_questions, load_sessions
 from memstrata.bench.metrics import ndcg_at, percentiles, recall_at
 from memstrata.bench.report import markdown_table, write_results
@@ -225,18 +225,21 @@ def _collect(
     return collected, owners
 
 
-def _add_held_out(memory: Memory, stacks: Sequence[Haystack], rows: Rows) -> list[QuestionRows]:
+def _add_held_out(
+    memory: Memory, stacks: Sequence[Haystack], rows: Rows
+) -> tuple[list[QuestionRows], dict[int, Ranker | None]]:
     """Each mode's held-out rankings, added to ``rows``; returns the rows
-    collected with every role a candidate."""
-    every_role: list[QuestionRows] = []
+    collected with every role a candidate, and the fold rankers that ranked them."""
+    every_role: tuple[list[QuestionRows], dict[int, Ranker | None]] = ([], {})
+    by_namespace = {h.namespace: h for h in stacks}
     for mode in MODES:
         collected, owners = _collect(memory, stacks, mode == "user turns")
-        held = {owners[i]: ranked for i, ranked in cross_validate(collected).items()}
-        for h in stacks:
-            if h.namespace in held:
-                _add(rows, mode, "memstrata held-out", h, held[h.namespace])
+        rankers = fold_rankers(collected)
+        for q, owner in zip(collected, owners, strict=True):
+            ranked = rank(q, rankers[q.conversation])
+            _add(rows, mode, "memstrata held-out", by_namespace[owner], ranked)
         if mode != "user turns":
-            every_role = collected
+            every_role = (collected, rankers)
     return every_role
 
 
@@ -316,11 +319,13 @@ def run_longmemeval(
                     _add(rows, mode, "memstrata", h, ranked)
                     for system, baseline in _baselines(memory, h, user_only).items():
                         _add(rows, mode, system, h, baseline)
-            every_role = _add_held_out(memory, stacks, rows)
+            every_role, rankers = _add_held_out(memory, stacks, rows)
             embedder, settings = memory.embedder.name, memory.settings
         budgets_held = {
-            form: held_out_budgets(path, settings, stacks, fold_rankers(every_role, trees))
-            for form, trees in (("held-out", True), ("held-out, linear part alone", False))
+            "held-out": held_out_budgets(path, settings, stacks, rankers),
+            "held-out, linear part alone": held_out_budgets(
+                path, settings, stacks, fold_rankers(every_role, trees=False)
+            ),
         }
     summary = _summary(rows)
     turns = sum(len(h.keys) for h in stacks)
