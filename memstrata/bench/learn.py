@@ -30,7 +30,7 @@ COMPONENTS: dict[str, tuple[str, ...]] = {
     "sessions": ("bm25_session", "dense_session"),
     "speakers": ("speaker_named",),
     "dates": ("dated", "dated_when"),
-    "roles": ("reply",),
+    "roles": ("reply", "reply_asked"),
     "openers": ("opens",),
 }
 # Negatives kept for fitting (every positive is kept): enough, and ten times faster.

@@ -55,6 +55,7 @@ class Query:
     order: str | None = None  # "latest" (current state) or "first" (earliest time)
     speakers: frozenset[int] = field(default_factory=frozenset)  # speaker codes named
     about_user: bool = False  # "what did I ...": about the one asking, the user
+    about_replies: bool = False  # "what did you recommend ...": about what was replied
     entities: tuple[int, ...] = ()  # entity nodes of the structure index named
     expansions: tuple[tuple[str, float], ...] = ()  # (term, weight) near its words
 
@@ -121,14 +122,43 @@ def anchored_window(span: Anchored, at_us: int) -> tuple[int, int]:
     return (at_us - reach, at_us) if span.before else (at_us, at_us + reach)
 
 
+# "you mentioned", "the list you provided", "what did you suggest": the one asked,
+# saying or giving something before; "our previous chat", "we talked about":
+# the conversation itself.
+_REPLIED = re.compile(
+    r"\byou(?:'ve|'d| have| had)?\s+(?:\w+\s+){0,2}?(?:mentioned|told|said|recommended|"
+    r"suggested|provided|gave|given|wrote|written|listed|shared|made|described|explained|"
+    r"offered|showed|shown|named|proposed|advised|came up with|helped|created|generated|"
+    r"compiled|drafted|composed|played|remembered)\b",
+    re.IGNORECASE,
+)
+_ASKED_REPLY = re.compile(
+    r"\bdid you\s+(?:\w+\s+)?(?:tell|say|recommend|suggest|mention|give|provide|write|list|"
+    r"share|make|describe|explain|offer|show|name|propose|advise)\b",
+    re.IGNORECASE,
+)
+_CONVERSATION = re.compile(
+    r"\b(?:our|the|that|this)\s+(?:previous|earlier|last|past|prior|recent)\s+"
+    r"(?:conversation|chat|discussion|talk|exchange|session)s?\b|"
+    r"\bwe\s+(?:\w+\s+)?(?:talked|discussed|chatted|spoke|decided|went over)\b",
+    re.IGNORECASE,
+)
+
+
+def about_replies(text: str) -> bool:
+    """Whether the question asks what the one it asks said before ("the recipe
+    you recommended", "our previous chat about ..."): the answer is in a reply."""
+    return any(p.search(text) is not None for p in (_REPLIED, _ASKED_REPLY, _CONVERSATION))
+
+
 _FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself)\b", re.IGNORECASE)
-_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself)\b", re.IGNORECASE)
 
 
 def about_user(text: str) -> bool:
-    """Whether the question speaks of its asker ("where did I put ...", "my ...")
-    and not of the one it asks ("what did you tell me ..." is about the replies)."""
-    return _FIRST_PERSON.search(text) is not None and _SECOND_PERSON.search(text) is None
+    """Whether the question speaks of its asker ("where did I put ...", "can you
+    suggest something for my commute?") and not of what the one it asks said
+    ("what did you tell me ..." is about the replies)."""
+    return _FIRST_PERSON.search(text) is not None and not about_replies(text)
 
 
 def speakers_named(terms: list[str], speakers: dict[str, int]) -> frozenset[int]:
@@ -175,5 +205,6 @@ def analyse_query(
         order=order_of(text),
         speakers=speakers_named(terms, index.speaker_names()),
         about_user=about_user(text),
+        about_replies=about_replies(text),
         entities=tuple(index.structure.entities_named(terms)),
     )

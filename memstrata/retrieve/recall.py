@@ -12,9 +12,11 @@
    rank per retriever; its session neighbours' scores, since an answer sits
    next to the turn that asked; its session's score; whether
    the question names its speaker; whether it mentions a date, and whether the
-   question asks "when"; whether it was said in a reply role, and whether it
-   opens its session: the first turn not said in a reply role, where one says
-   what brings them), and the ranker turns them into one score.
+   question asks "when"; whether it was said in a reply role, whether it
+   opens its session (the first turn not said in a reply role, where one says
+   what brings them), and whether it is a reply while the question asks what
+   was replied: "the recipe you recommended"; and what kind of question it
+   is), and the ranker turns them into one score.
 4. Time: an episode inside the question's time window gets TIME_BOOST;
    "latest / current" questions favour recent episodes and "first time"
    questions early ones, by up to ORDER_BOOST.
@@ -42,14 +44,25 @@ TIME_BOOST = 2.0
 ORDER_BOOST = 1.0
 
 
+# What kind of question it is: the same for every candidate of a question, so
+# they move no linear score; the trees use them to weigh the rest differently
+# for a count across sessions, a date, the user's own life or a past reply.
+QUESTION_FEATURES = (
+    "question_how_many",
+    "question_when",
+    "question_about_user",
+    "question_about_replies",
+)
+
+
 def feature_names() -> tuple[str, ...]:
     names: list[str] = []
     for r in RETRIEVERS:
         names += [r, f"{r}_rr", f"{r}_lr"]
     for r in ("bm25", "dense"):
         names += [f"{r}_prev1", f"{r}_next1", f"{r}_prev2", f"{r}_next2", f"{r}_session"]
-    names += ["speaker_named", "dated", "dated_when", "reply", "opens"]
-    return tuple(names)
+    names += ["speaker_named", "dated", "dated_when", "reply", "opens", "reply_asked"]
+    return tuple(names) + QUESTION_FEATURES
 
 
 FEATURES = feature_names()
@@ -200,7 +213,10 @@ def featurize(
         named |= ~replies
     dated = structure.is_dated(pool).astype(np.float64)
     columns += [named.astype(np.float64), dated, dated * (query.shape == "when")]
-    columns += [replies.astype(np.float64), index.opens(pool).astype(np.float64)]
+    reply = replies.astype(np.float64)
+    columns += [reply, index.opens(pool).astype(np.float64), reply * query.about_replies]
+    kind = (query.shape == "how_many", query.shape == "when", query.about_user, query.about_replies)
+    columns += [np.full(len(pool), float(flag)) for flag in kind]
     ranks = {
         name: {int(p): i + 1 for i, p in enumerate(ranked[0].tolist())}
         for name, ranked in found.items()

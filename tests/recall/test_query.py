@@ -11,6 +11,7 @@ import pytest
 from memstrata.index import analyzer
 from memstrata.retrieve.query import (
     Anchored,
+    about_replies,
     about_user,
     anchored,
     order_of,
@@ -104,3 +105,32 @@ def test_a_question_in_the_first_person_is_about_the_user() -> None:
     assert about_user("Where's the bike I'm riding") and about_user("remind me")
     assert not about_user("What did Caroline buy?") and not about_user("Is it in Iowa?")
     assert not about_user("What did you tell me about my car?")  # about the replies
+    assert about_user("Can you suggest something to do on my commute?")  # a request
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was the name of the soup you recommended last week?",
+        "Remind me of the third tip in the list you'd provided.",
+        "You mentioned a book on sleep; who wrote it?",
+        "Which hotel did you suggest for my stay in Porto?",
+        "Going back to our previous conversation about tax forms, which one was due first?",
+        "We talked about hiking boots. Which brand was it?",
+    ],
+)
+def test_a_question_about_what_was_replied(question: str) -> None:
+    assert about_replies(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can you recommend a show for tonight?",  # a request, not a memory of a reply
+        "What did I buy for my commute?",
+        "What did Caroline say about the trip?",
+        "Do you have any tips for Tokyo?",
+    ],
+)
+def test_a_request_or_a_question_about_the_user_is_not_about_replies(question: str) -> None:
+    assert not about_replies(question)

@@ -301,6 +301,32 @@ def test_a_first_person_question_prefers_the_users_turns_to_a_reply_repeating_it
         assert {h.text for h in hits[:2]} == users
 
 
+def test_a_question_about_a_recommendation_prefers_the_reply_that_made_it(
+    tmp_path: Path,
+) -> None:
+    turns = [
+        ("user", "Can you recommend a vegan restaurant in Lisbon?"),
+        ("assistant", "Try Ao 26, a vegan restaurant in Lisbon known for its burgers."),
+        ("user", "I went to a vegan restaurant in Lisbon last year and loved it."),
+        ("assistant", "Lovely! Lisbon is great for food."),
+    ]
+    with Memory(tmp_path / "chat.db", embedder=HashEmbedder()) as memory:
+        added = memory.add(
+            [{"content": text, "role": role} for role, text in turns],
+            session_id="s1",
+            occurred_at=T0,
+        )
+        ids = [e.id for e in added]
+        asked = "What was the vegan restaurant in Lisbon you recommended?"
+        pool = memory.candidates(asked)
+        column = pool.feature_names.index("reply_asked")
+        flagged = {i for i, row in zip(pool.episode_ids, pool.features, strict=True) if row[column]}
+        assert flagged == {ids[1], ids[3]} & set(pool.episode_ids)
+        assert memory.search(asked, limit=1)[0].id == ids[1]
+        plain = memory.candidates("What was the vegan restaurant in Lisbon?")
+        assert not plain.features[:, column].any()
+
+
 def test_context_dates_what_a_line_says_relative_to_when_it_was_said(memory: Memory) -> None:
     """'last night' said on 8 May 2023 is 7 May: the block says so, and leaves a date
     said in full as it is."""
