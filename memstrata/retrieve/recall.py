@@ -45,8 +45,9 @@ ORDER_BOOST = 1.0
 
 
 # What kind of question it is: the same for every candidate of a question, so
-# they move no linear score; the trees use them to weigh the rest differently
-# for a count across sessions, a date, the user's own life or a past reply.
+# they change no linear order within it (the linear fit gets a base rate per
+# kind); the trees use them to weigh the rest differently for a count across
+# sessions, a date, the user's own life or a past reply.
 QUESTION_FEATURES = (
     "question_how_many",
     "question_when",
