@@ -102,6 +102,21 @@ def _held(rows: list[QuestionRows], trees: bool = True) -> list[list[str]]:
     return [held[i] for i in range(len(rows))]
 
 
+View = tuple[list[list[str]], list[list[str]]]  # LoCoMo rankings, LongMemEval rankings
+
+
+def _crossed(lo: list[QuestionRows], me: list[QuestionRows], trees: bool) -> View:
+    """Each benchmark ranked by a ranker fitted on the other."""
+    to_lme, to_locomo = _fitted(lo, trees), _fitted(me, trees)
+    return [rank(q, to_locomo) for q in lo], [rank(q, to_lme) for q in me]
+
+
+def _joint(lo: list[QuestionRows], me: list[QuestionRows], trees: bool) -> View:
+    """Both ranked on folds of both: each fold by a ranker fitted on the others."""
+    both = _held([*lo, *me], trees)
+    return both[: len(lo)], both[len(lo) :]
+
+
 def run_joint(
     locomo: Path,
     longmemeval: Path,
@@ -114,28 +129,18 @@ def run_joint(
         lo = _locomo_rows(memory, locomo, console)
         me, stacks = _lme_rows(memory, longmemeval, count, console)
         shipped = Ranker.load(shipped_model(memory.embedder.name))
-    views: dict[str, tuple[list[list[str]], list[list[str]]]] = {
+    views: dict[str, View] = {
         "shipped ranker": ([rank(q, shipped) for q in lo], [rank(q, shipped) for q in me]),
         "RRF of the retrievers (no ranker)": (
             [rank(q, None) for q in lo],
             [rank(q, None) for q in me],
         ),
+        "fitted on the other benchmark": _crossed(lo, me, trees=True),
+        "fitted on the other, the linear part alone": _crossed(lo, me, trees=False),
+        "within each benchmark (its own folds)": (_held(lo), _held(me)),
+        "joint (folds of both)": _joint(lo, me, trees=True),
+        "joint, the linear part alone": _joint(lo, me, trees=False),
     }
-    to_lme, to_locomo = _fitted(lo), _fitted(me)
-    views["fitted on the other benchmark"] = (
-        [rank(q, to_locomo) for q in lo],
-        [rank(q, to_lme) for q in me],
-    )
-    to_lme, to_locomo = _fitted(lo, trees=False), _fitted(me, trees=False)
-    views["fitted on the other, the linear part alone"] = (
-        [rank(q, to_locomo) for q in lo],
-        [rank(q, to_lme) for q in me],
-    )
-    views["within each benchmark (its own folds)"] = (_held(lo), _held(me))
-    both = _held([*lo, *me])
-    views["joint (folds of both)"] = (both[: len(lo)], both[len(lo) :])
-    linear = _held([*lo, *me], trees=False)
-    views["joint, the linear part alone"] = (linear[: len(lo)], linear[len(lo) :])
     table = {
         name: {
             **{f"LoCoMo {k}": v for k, v in _locomo_scores(lo, a).items()},
