@@ -282,6 +282,31 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
+def _ask(
+    memory: Memory,
+    h: Haystack,
+    rows: Rows,
+    latency: tuple[list[float], list[float]],
+    budgets: dict[str, list[float]],
+) -> None:
+    """One question asked of the shipped ranker and the baselines, in each mode:
+    rankings into ``rows``, search times into (cold, warm), and the evidence
+    recall of its context() blocks into ``budgets``."""
+    cold, warm = latency
+    for mode in MODES:
+        user_only = mode == "user turns"
+        ranked, ms = _memstrata(memory, h, user_only)
+        (warm if user_only else cold).append(ms)
+        if not user_only:
+            warm.append(_memstrata(memory, h, user_only)[1])
+            if h.evidence:
+                for budget, share in budget_recall(memory, h).items():
+                    budgets[budget].append(share)
+        _add(rows, mode, "memstrata", h, ranked)
+        for system, baseline in _baselines(memory, h, user_only).items():
+            _add(rows, mode, system, h, baseline)
+
+
 def run_longmemeval(
     data: Path, out_dir: Path, count: int | None, console: Console
 ) -> dict[str, Any]:
@@ -307,18 +332,7 @@ def run_longmemeval(
             ingest_s = time.perf_counter() - start
             console.print(f"ingest: {ingest_s:.0f} s")
             for h in stacks:
-                for mode in MODES:
-                    user_only = mode == "user turns"
-                    ranked, ms = _memstrata(memory, h, user_only)
-                    (warm if user_only else cold).append(ms)
-                    if not user_only:
-                        warm.append(_memstrata(memory, h, user_only)[1])
-                        if h.evidence:
-                            for budget, share in budget_recall(memory, h).items():
-                                budgets[budget].append(share)
-                    _add(rows, mode, "memstrata", h, ranked)
-                    for system, baseline in _baselines(memory, h, user_only).items():
-                        _add(rows, mode, system, h, baseline)
+                _ask(memory, h, rows, (cold, warm), budgets)
             every_role, rankers = _add_held_out(memory, stacks, rows)
             embedder, settings = memory.embedder.name, memory.settings
         budgets_held = {
